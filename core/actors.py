@@ -1,0 +1,42 @@
+"""Who acts: a person (by id) or the system itself (timers, imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("mentor", "mentee", "coordinator", "system")
+"""Roles a transition may name. ``coordinator`` comes from the programme, the others from the relationship."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The one asking for a change or a read."""
+
+    person_id: int | None
+    is_system: bool = False
+
+    def __post_init__(self) -> None:
+        if self.is_system == (self.person_id is not None):
+            raise ValueError("an Actor is either a person or the system")
+
+    @classmethod
+    def person(cls, person_id: int) -> Actor:
+        return cls(person_id=int(person_id))
+
+    def __str__(self) -> str:
+        return "system" if self.is_system else f"person:{self.person_id}"
+
+
+SYSTEM = Actor(person_id=None, is_system=True)
+
+
+def as_actor(value: Actor | int | object) -> Actor:
+    """Accept an :class:`Actor`, a person id, or anything with an integer ``id`` (a Person)."""
+    if isinstance(value, Actor):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Actor.person(value)
+    person_id = getattr(value, "id", None)
+    if isinstance(person_id, int):
+        return Actor.person(person_id)
+    raise TypeError(f"cannot use {value!r} as an actor; pass a person id, a Person or mentorflow.SYSTEM")

@@ -1,0 +1,82 @@
+"""Creating SQLAlchemy engines: SQLite with WAL and explicit transactions, or any other URL."""
+
+from __future__ import annotations
+
+import os
+from importlib.util import find_spec
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from mentorflow.errors import ConfigurationError
+from mentorflow.i18n import _
+
+DATABASE_ENV = "MENTORFLOW_DATABASE_URL"
+WRITE_OPTION = "mentorflow_write"
+"""Execution option marking a connection that will write: SQLite then takes the write lock up front."""
+
+
+def default_database_url() -> str:
+    """``MENTORFLOW_DATABASE_URL``, else a SQLite file ``mentorflow.db`` in the working directory."""
+    return os.environ.get(DATABASE_ENV) or "sqlite:///mentorflow.db"
+
+
+def _normalise(url: str) -> str:
+    # Plain postgresql:// means psycopg 3 when it is installed (the [postgres] extra).
+    if url.startswith("postgresql://") and find_spec("psycopg") is not None:
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        return _normalise("postgresql://" + url.removeprefix("postgres://"))
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own
+        # transaction handling defers BEGIN and breaks read-then-write atomicity).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        # Writers take the lock at BEGIN so guards read what the write will see;
+        # readers stay deferred and never block writers under WAL.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+def create_db_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default :func:`default_database_url`), tuned for mentorflow."""
+    url = _normalise(url or default_database_url())
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(_("'{url}' is not a database URL (try sqlite:///mentorflow.db)").format(
+            url=url)) from None
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if parsed.database in (None, "", ":memory:"):
+            options["poolclass"] = StaticPool
+    else:
+        options["pool_pre_ping"] = True
+        options["pool_size"] = int(os.environ.get("MENTORFLOW_DB_POOL_SIZE", "5"))
+        options["max_overflow"] = int(os.environ.get("MENTORFLOW_DB_MAX_OVERFLOW", "10"))
+    options.update(kwargs)
+    try:
+        engine = create_engine(parsed, **options)
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(_("The database driver for {backend} is not installed ({error}); "
+                                   "install mentorflow[postgres] for PostgreSQL").format(
+            backend=parsed.get_backend_name(), error=error)) from None
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine

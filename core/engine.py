@@ -1,0 +1,399 @@
+"""The mentorflow engine: programmes, people, relationships and the transitions between states."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
+from mentorflow.clock import Clock, SystemClock
+from mentorflow.db import migrate
+from mentorflow.db.database import WRITE_OPTION, create_db_engine
+from mentorflow.db.models import (
+    AuditEvent,
+    ExternalIdentity,
+    Person,
+    Programme,
+    ProgrammeRole,
+    Relationship,
+    WorkflowVersion,
+)
+from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, Problem, UserError
+from mentorflow.guards import GuardSpec
+from mentorflow.i18n import _
+from mentorflow.notifications import Message, NotificationChannel
+from mentorflow.pluginmanager import PluginManager, build_plugin_manager
+from mentorflow.queries import Availability, available_transitions, timeline
+from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
+from mentorflow.transitions import (
+    TransitionResult,
+    TransitionRunner,
+    read_relationship,
+    result_of,
+    snapshot_from_row,
+)
+from mentorflow.workflow.loader import WorkflowLoader
+from mentorflow.workflow.model import Workflow
+
+log = logging.getLogger("mentorflow")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedWorkflow:
+    """The outcome of :meth:`Engine.publish_workflow`."""
+
+    programme_id: int
+    workflow_version_id: int
+    version: int
+    created: bool
+    """False when the document was identical to the latest version (nothing new was stored)."""
+
+
+class Engine:
+    """Runs mentoring workflows on a database.
+
+    ``Engine()`` uses ``MENTORFLOW_DATABASE_URL`` or ``sqlite:///mentorflow.db``,
+    the system clock and every plugin of the ``mentorflow`` entry-point group.
+    """
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        db: SAEngine | None = None,
+        clock: Clock | None = None,
+        plugins: tuple[Any, ...] | list[Any] = (),
+        load_entrypoints: bool = True,
+    ) -> None:
+        self.db: SAEngine = db if db is not None else create_db_engine(database_url)
+        self._writer = self.db.execution_options(**{WRITE_OPTION: True})
+        self.clock: Clock = clock or SystemClock()
+        self.pm: PluginManager = build_plugin_manager(plugins, load_entrypoints=load_entrypoints)
+        self.guards: dict[str, GuardSpec] = self._collect_guards()
+        self.loader = WorkflowLoader(self.guards, self._plugin_workflow_checks)
+        self.channels: dict[str, NotificationChannel] = self._collect_channels()
+        self.after_hook_errors: deque[Exception] = deque(maxlen=100)
+        self._workflows: dict[int, Workflow] = {}
+        self._runner = TransitionRunner(self)
+        self.pm.hook.mentorflow_startup(engine=self)
+
+    # -- plugins -------------------------------------------------------------
+    def _collect_guards(self) -> dict[str, GuardSpec]:
+        guards: dict[str, GuardSpec] = {}
+        for impl in self.pm.hook.mentorflow_register_guards.get_hookimpls():
+            plugin = impl.plugin_name
+            for spec in impl.function() or ():
+                if spec.name in guards:
+                    raise ConfigurationError(_("Guard '{name}' is registered by both '{a}' and '{b}'.").format(
+                        name=spec.name, a=guards[spec.name].plugin, b=plugin))
+                guards[spec.name] = GuardSpec(spec.name, spec.check, spec.params_schema, spec.description,
+                                              spec.needs_data, plugin)
+        return guards
+
+    def _collect_channels(self) -> dict[str, NotificationChannel]:
+        channels: dict[str, NotificationChannel] = {}
+        for result in self.pm.hook.mentorflow_notification_channels():
+            for channel in result or ():
+                if channel.name in channels:
+                    raise ConfigurationError(_("Two plugins register a notification channel called '{name}'.").format(
+                        name=channel.name))
+                channels[channel.name] = channel
+        return channels
+
+    def _plugin_workflow_checks(self, workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        for result in self.pm.hook.mentorflow_check_workflow(workflow=workflow, document=document):
+            problems.extend(result or ())
+        return problems
+
+    def migration_locations(self) -> list[str]:
+        return [loc for result in self.pm.hook.mentorflow_migration_locations() for loc in (result or ())]
+
+    # -- database ------------------------------------------------------------
+    def upgrade_database(self) -> list[str]:
+        """Apply every pending Alembic migration of the core and the plugins."""
+        return migrate.upgrade(self.db, self.migration_locations())
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection inside one write transaction (SQLite takes its write lock up front)."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.db.connect() as conn:
+            yield conn
+
+    # -- workflows and programmes ---------------------------------------------
+    def load_workflow(self, document: Any, source: str = "") -> Workflow:
+        """Validate a workflow document against the schema, the semantic checks and the plugins' checks."""
+        return self.loader.load(document, source)
+
+    def publish_workflow(self, programme_key: str, document: Mapping[str, Any], source: str = "") -> PublishedWorkflow:
+        """Validate ``document`` and store it as the programme's newest workflow version.
+
+        Creates the programme on first publication. Running relationships
+        keep the version they started on.
+        """
+        workflow = self.load_workflow(dict(document), source)
+        now = self.clock.now()
+        P, W = Programme.__table__, WorkflowVersion.__table__
+        with self.write() as conn:
+            programme_id = conn.execute(select(P.c.id).where(P.c.key == programme_key)).scalar()
+            if programme_id is None:
+                programme_id = conn.execute(insert(P).values(
+                    key=programme_key, name=dict(workflow.programme["name"]),
+                    context=workflow.programme["context"], created_at=now)).inserted_primary_key[0]
+            latest = conn.execute(select(W.c.id, W.c.version, W.c.digest).where(W.c.programme_id == programme_id)
+                                  .order_by(W.c.version.desc()).limit(1)).first()
+            if latest is not None and latest.digest == workflow.digest:
+                return PublishedWorkflow(programme_id, latest.id, latest.version, created=False)
+            version = (latest.version if latest else 0) + 1
+            version_id = conn.execute(insert(W).values(
+                programme_id=programme_id, version=version, workflow_id=workflow.id, digest=workflow.digest,
+                definition=dict(workflow.document), created_at=now)).inserted_primary_key[0]
+        self._workflows[version_id] = workflow
+        return PublishedWorkflow(programme_id, version_id, version, created=True)
+
+    def programme_id(self, programme: str | int, conn: Connection | None = None) -> int:
+        if isinstance(programme, int):
+            return programme
+        P = Programme.__table__
+        with self._maybe(conn) as c:
+            pid = c.execute(select(P.c.id).where(P.c.key == programme)).scalar()
+        if pid is None:
+            raise NotFound(_("Programme '{key}' does not exist.").format(key=programme))
+        return pid
+
+    def current_workflow(self, programme: str | int) -> tuple[int, Workflow]:
+        """The newest workflow version of a programme: ``(workflow_version_id, workflow)``."""
+        W = WorkflowVersion.__table__
+        with self.read() as conn:
+            pid = self.programme_id(programme, conn)
+            vid = conn.execute(select(W.c.id).where(W.c.programme_id == pid).order_by(W.c.version.desc())
+                               .limit(1)).scalar()
+            if vid is None:
+                raise NotFound(_("Programme '{key}' has no published workflow.").format(key=programme))
+            return vid, self.workflow_by_version(vid, conn)
+
+    def workflow_by_version(self, version_id: int, conn: Connection | None = None) -> Workflow:
+        """The compiled workflow a relationship is pinned to (cached; versions never change)."""
+        workflow = self._workflows.get(version_id)
+        if workflow is not None:
+            return workflow
+        W = WorkflowVersion.__table__
+        with self._maybe(conn) as c:
+            definition = c.execute(select(W.c.definition).where(W.c.id == version_id)).scalar()
+        if definition is None:
+            raise NotFound(_("Workflow version {id} does not exist.").format(id=version_id))
+        workflow = self.loader.load(definition, f"workflow version {version_id}")
+        self._workflows[version_id] = workflow
+        return workflow
+
+    # -- people ----------------------------------------------------------------
+    def add_person(self, display_name: str, *, email: str | None = None, locale: str = "en",
+                   external_ids: Mapping[str, str] | None = None) -> int:
+        """Create a person; ``external_ids`` maps a source (``moodle:<issuer>``) to that system's user id."""
+        if not display_name or not display_name.strip():
+            raise UserError(_("A person needs a display name."))
+        X = ExternalIdentity.__table__
+        with self.write() as conn:
+            person_id = conn.execute(insert(Person.__table__).values(
+                display_name=display_name.strip(), email=email, locale=locale,
+                created_at=self.clock.now())).inserted_primary_key[0]
+            for source, external_id in (external_ids or {}).items():
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(X).values(person_id=person_id, source=source,
+                                                      external_id=str(external_id)))
+                except IntegrityError:
+                    raise UserError(_("{source} user {id} is already linked to another person.").format(
+                        source=source, id=external_id)) from None
+        return person_id
+
+    def find_person(self, source: str, external_id: str) -> int | None:
+        X = ExternalIdentity.__table__
+        with self.read() as conn:
+            return conn.execute(select(X.c.person_id).where(X.c.source == source,
+                                                            X.c.external_id == str(external_id))).scalar()
+
+    def person(self, person_id: int) -> dict[str, Any]:
+        T = Person.__table__
+        with self.read() as conn:
+            row = conn.execute(select(T).where(T.c.id == person_id)).mappings().first()
+        if row is None:
+            raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+        return dict(row)
+
+    def grant_role(self, programme: str | int, person_id: int, role: str) -> None:
+        """Give a person a programme role (``coordinator``, ``mentor`` or ``mentee``); idempotent."""
+        if role not in ROLES or role == "system":
+            raise UserError(_("'{role}' is not a programme role (coordinator, mentor or mentee).").format(role=role))
+        T = ProgrammeRole.__table__
+        with self.write() as conn:
+            pid = self.programme_id(programme, conn)
+            exists = conn.execute(select(T.c.id).where(T.c.programme_id == pid, T.c.person_id == person_id,
+                                                       T.c.role == role)).first()
+            if not exists:
+                conn.execute(insert(T).values(programme_id=pid, person_id=person_id, role=role))
+
+    def programme_roles(self, programme: str | int, person_id: int) -> set[str]:
+        T = ProgrammeRole.__table__
+        with self.read() as conn:
+            pid = self.programme_id(programme, conn)
+            return set(conn.execute(select(T.c.role).where(T.c.programme_id == pid,
+                                                           T.c.person_id == person_id)).scalars())
+
+    # -- relationships -----------------------------------------------------------
+    def start_relationship(self, programme: str | int, *, mentee: int, mentor: int | None = None,
+                           actor: Actor | int = SYSTEM) -> RelationshipSnapshot:
+        """Create a relationship in the initial state of the programme's newest workflow.
+
+        Only the system or a coordinator of the programme may do this; it
+        is audited as the ``start`` event.
+        """
+        actor = as_actor(actor)
+        version_id, workflow = self.current_workflow(programme)
+        now = self.clock.now()
+        R, A = Relationship.__table__, AuditEvent.__table__
+        with self.write() as conn:
+            pid = self.programme_id(programme, conn)
+            role = "system" if actor.is_system else (
+                "coordinator" if self._runner.is_coordinator(conn, pid, actor.person_id) else None)
+            if role is None:
+                raise Forbidden(_("Only a coordinator of the programme may start a relationship."))
+            if mentor is not None and mentor == mentee:
+                raise UserError(_("A person cannot mentor themselves."))
+            for person_id in (mentee, mentor):
+                if person_id is not None and conn.execute(
+                        select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)).first() is None:
+                    raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+            rid = conn.execute(insert(R).values(
+                programme_id=pid, workflow_version_id=version_id, mentor_id=mentor, mentee_id=mentee,
+                state=workflow.initial_state, version=1, started_at=now, state_entered_at=now,
+                closed_at=None, updated_at=now)).inserted_primary_key[0]
+            conn.execute(insert(A).values(relationship_id=rid, seq=1, at=now, actor_id=actor.person_id,
+                                          actor_role=role, transition="start", from_state=None,
+                                          to_state=workflow.initial_state,
+                                          data={"mentor_id": mentor, "mentee_id": mentee}))
+            snap = RelationshipSnapshot(rid, pid, version_id, mentor, mentee, workflow.initial_state, 1, now, now)
+            self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn)
+        return snap
+
+    def get(self, relationship_id: int) -> RelationshipSnapshot:
+        """The relationship as stored now."""
+        with self.read() as conn:
+            return read_relationship(conn, relationship_id)
+
+    def relationships_of(self, person_id: int) -> list[RelationshipSnapshot]:
+        """Every relationship in which the person is mentor or mentee, oldest first."""
+        R = Relationship.__table__
+        with self.read() as conn:
+            rows = conn.execute(select(R).where((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))
+                                .order_by(R.c.id))
+            return [snapshot_from_row(r) for r in rows]
+
+    def count_relationships(self, programme: str | int) -> dict[str, int]:
+        """Relationships per state in a programme."""
+        R = Relationship.__table__
+        with self.read() as conn:
+            pid = self.programme_id(programme, conn)
+            rows = conn.execute(select(R.c.state, func.count()).where(R.c.programme_id == pid)
+                                .group_by(R.c.state))
+            return {state: count for state, count in rows}
+
+    def fire(self, relationship: RelationshipSnapshot | int, transition: str, actor: Actor | int,
+             data: Mapping[str, Any] | None = None) -> TransitionResult:
+        """Fire ``transition`` on a relationship as ``actor``: the one way state changes.
+
+        Checks the actor's role, validates form ``data``, evaluates guards and
+        lets plugins veto; then, in one transaction, updates the state with
+        an optimistic version check (pass the snapshot you read to detect
+        a concurrent change; pass an id to use the stored version) and
+        appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
+        subclass saying what is wrong; nothing is written then.
+        """
+        with self.write() as conn:
+            event = self._runner.fire_in(conn, relationship, transition, actor, data, self.clock.now())
+        self._runner.after_commit(event)
+        return result_of(event)
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Fire many transitions in one transaction: all are written, or none.
+
+        After-commit hooks run once the batch has committed.
+        """
+        with self.write() as conn:
+            batch = Batch(self, conn)
+            yield batch
+        for event in batch.events:
+            self._runner.after_commit(event)
+
+    def available_transitions(self, relationship: RelationshipSnapshot | int, actor: Actor | int
+                              ) -> list[Availability]:
+        """What ``actor`` may do next on a relationship, each with the reasons it is blocked (if any)."""
+        with self.read() as conn:
+            snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
+            return available_transitions(self, self._runner, conn, snap, as_actor(actor), self.clock.now())
+
+    def timeline(self, relationship: RelationshipSnapshot | int) -> list[AuditEntry]:
+        """The relationship's audit events in order (the first is ``start``)."""
+        rid = relationship if isinstance(relationship, int) else relationship.id
+        with self.read() as conn:
+            read_relationship(conn, rid)
+            return timeline(conn, rid)
+
+    # -- notifications ---------------------------------------------------------
+    def notify(self, message: Message, channels: tuple[str, ...] = ("log",)) -> list[str]:
+        """Deliver ``message`` through the named channels; returns the channels that accepted it.
+
+        A failing channel raises :class:`PluginError` naming it, after the
+        others have been tried.
+        """
+        delivered, failures = [], []
+        for name in channels:
+            channel = self.channels.get(name)
+            if channel is None:
+                raise ConfigurationError(_("No notification channel called '{name}' is loaded.").format(name=name))
+            try:
+                channel.send(message)
+                delivered.append(name)
+            except Exception as error:
+                failures.append(PluginError(name, "send", error))
+        if failures:
+            raise failures[0]
+        return delivered
+
+    @contextmanager
+    def _maybe(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.read() as c:
+                yield c
+
+
+class Batch:
+    """Transitions fired inside :meth:`Engine.batch`, sharing one transaction."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        self.engine, self.connection = engine, conn
+        self.events: list[Any] = []
+
+    def fire(self, relationship: RelationshipSnapshot | int, transition: str, actor: Actor | int,
+             data: Mapping[str, Any] | None = None) -> TransitionResult:
+        event = self.engine._runner.fire_in(self.connection, relationship, transition, actor, data,
+                                            self.engine.clock.now())
+        self.events.append(event)
+        return result_of(event)

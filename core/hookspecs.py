@@ -1,0 +1,163 @@
+"""Every extension point of mentorflow, in one module.
+
+Plugins implement these with :data:`mentorflow.hookimpl`. Built-in plugins
+in ``mentorflow.plugins`` use exactly the same hooks and are loaded through
+the same ``mentorflow`` entry-point group as third-party plugins.
+
+Each hookspec's docstring is its reference documentation; ``docs/hooks.md``
+must have a section for every hook (a test enforces it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.engine import Connection
+
+    from mentorflow.engine import Engine
+    from mentorflow.errors import Problem
+    from mentorflow.guards import GuardSpec
+    from mentorflow.notifications import NotificationChannel
+    from mentorflow.snapshots import RelationshipSnapshot, TransitionEvent
+    from mentorflow.workflow.model import Workflow
+
+PROJECT = "mentorflow"
+HOOKSPEC_VERSION = 1
+"""Bumped whenever a hookspec is added (minor) or changed incompatibly (documented in docs/hooks.md)."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(historic=True)
+def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Let a plugin add hookspecs of its own (as the matching plugin does for scorers).
+
+    Called once for every plugin as it is registered; call
+    ``pluginmanager.add_hookspecs(module)``. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_register_guards() -> Iterable[GuardSpec]:
+    """Return the guards this plugin offers (built with :func:`mentorflow.guard`).
+
+    Called once when the plugin manager is built. Guard names are global;
+    two plugins registering the same name is a configuration error naming both.
+    Results of all plugins are collected.
+    """
+
+
+@hookspec
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    """Add semantic checks to workflow loading.
+
+    Called after the JSON Schema and the built-in checks passed, with the
+    compiled ``workflow`` and the raw ``document``. Return problems
+    (:class:`mentorflow.Problem`, each with a JSON pointer into the document)
+    or nothing. All problems of all plugins are reported together.
+    """
+
+
+@hookspec
+def mentorflow_validate_form(
+    workflow: Workflow, form: str, data: dict[str, Any], relationship: RelationshipSnapshot
+) -> Iterable[Problem]:
+    """Validate form data beyond its JSON Schema (cross-field rules, look-ups).
+
+    Called when a transition carrying form ``form`` is fired, after the
+    schema accepted ``data``. Return problems whose pointers point into
+    ``data``; any problem rejects the transition with :class:`FormInvalid`.
+    """
+
+
+@hookspec
+def mentorflow_before_transition(event: TransitionEvent, connection: Connection) -> None:
+    """Observe, or veto, a transition before it is written.
+
+    Called inside the transaction after role, form and guard checks passed.
+    Raise :class:`mentorflow.Veto` with a reason to stop it; the caller gets
+    :class:`mentorflow.Vetoed` naming your plugin. Any other exception
+    rolls the transaction back and surfaces as :class:`PluginError`.
+    Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_apply_transition(event: TransitionEvent, connection: Connection) -> None:
+    """Write a plugin's own records as part of the transition's transaction.
+
+    Called after the relationship row was updated and the audit event
+    inserted (``event.after`` and ``event.audit_id`` are set), on the same
+    ``connection``. Everything commits or rolls back together: raise to
+    abort the whole transition. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
+    """React to a committed transition (notifications, caches, analytics).
+
+    Called after the commit, outside any transaction. The state change is
+    durable whatever happens here; an exception is logged with the plugin's
+    name and does not reach the caller. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_relationship_started(
+    relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection
+) -> None:
+    """A relationship was created in the workflow's initial state.
+
+    Called inside the creating transaction; raise to abort the creation.
+    Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
+    """Return notification channels (objects with ``name`` and ``send(message)``).
+
+    A person's preferred channel names choose among them; ``log`` is built in.
+    Results of all plugins are collected; names must be unique.
+    """
+
+
+@hookspec
+def mentorflow_migration_locations() -> Iterable[str]:
+    """Return Alembic version locations (``"package:folder"``) for a plugin's own tables.
+
+    Each location's first revision carries a ``branch_labels`` entry with
+    the plugin's name and ``depends_on`` the core's first revision;
+    ``mentorflow db upgrade`` upgrades every head.
+    """
+
+
+@hookspec
+def mentorflow_programme_templates() -> Iterable[str]:
+    """Return paths (or ``importlib.resources`` traversables) of programme templates to offer.
+
+    Each must be a workflow document valid against ``workflow.schema.json``.
+    """
+
+
+@hookspec
+def mentorflow_register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``mentorflow`` command line (``@cli.command()``).
+
+    Called once when the CLI starts. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_startup(engine: Engine) -> None:
+    """The engine has been built and its plugins loaded; prepare caches or connections.
+
+    Return value ignored.
+    """

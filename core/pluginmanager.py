@@ -1,0 +1,144 @@
+"""Building the pluggy plugin manager: built-ins and third parties alike come from entry points.
+
+Every hook implementation is wrapped so that an exception names the plugin
+that raised it (:class:`PluginError`), and a :class:`Veto` names the
+plugin that vetoed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from mentorflow import hookspecs
+from mentorflow.errors import ConfigurationError, PluginError, Veto, Vetoed
+from mentorflow.i18n import _
+
+ENTRY_POINT_GROUP = "mentorflow"
+DISABLE_ENV = "MENTORFLOW_DISABLE_PLUGINS"
+"""Comma-separated plugin names not to load (for example ``log_channel``)."""
+
+
+def _attributed(plugin: str, hook: str, function: Any) -> Any:
+    """Wrap an implementation so its exceptions name the plugin (a Veto becomes Vetoed)."""
+
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except Veto as veto:
+            raise Vetoed(plugin, veto.reason) from veto
+        except (PluginError, Vetoed):
+            raise
+        except Exception as error:
+            raise PluginError(plugin, hook, error) from error
+
+    call.__mentorflow_attributed__ = True  # type: ignore[attr-defined]
+    return call
+
+
+def _attribute_errors(pm: pluggy.PluginManager, plugin: object) -> None:
+    name = pm.get_name(plugin) or repr(plugin)
+    for caller in pm.get_hookcallers(plugin) or ():
+        for impl in caller.get_hookimpls():
+            # Wrappers are generators; their errors surface through the wrapped call.
+            if (impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
+                    and not getattr(impl.function, "__mentorflow_attributed__", False)):
+                impl.function = _attributed(name, caller.name, impl.function)  # type: ignore[misc]
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager with mentorflow's loading and error attribution."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        # Like pytest: a ``mentorflow_*`` function is an implementation even
+        # without the marker, so a misspelt name is caught by check_pending().
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and name.startswith("mentorflow_") and callable(getattr(plugin, name, None)):
+            return {}
+        return opts
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        result = super().register(plugin, name)
+        _attribute_errors(self, plugin)
+        return result
+
+    def plugin_list(self) -> list[dict[str, Any]]:
+        """Loaded plugins with the hooks each implements (for ``mentorflow plugins``)."""
+        rows = []
+        dists = {id(p): d for p, d in self.list_plugin_distinfo()}
+        for name, plugin in sorted(self.list_name_plugin(), key=lambda item: item[0]):
+            hooks = sorted(c.name for c in self.get_hookcallers(plugin) or ())
+            dist = dists.get(id(plugin))
+            rows.append({
+                "name": name,
+                "module": getattr(plugin, "__name__", type(plugin).__name__),
+                "distribution": f"{dist.project_name} {dist.version}" if dist else None,
+                "hooks": hooks,
+            })
+        return rows
+
+
+def _disabled() -> set[str]:
+    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+
+
+def build_plugin_manager(
+    plugins: Iterable[ModuleType | object | str] = (),
+    *,
+    load_entrypoints: bool = True,
+) -> PluginManager:
+    """Make a plugin manager with entry-point plugins (unless disabled) plus ``plugins``.
+
+    ``plugins`` may hold modules, objects or dotted module names. Unknown
+    hook implementations (a misspelt ``mentorflow_*`` function) are
+    reported here with the plugin's name.
+    """
+    pm = PluginManager()
+    if load_entrypoints:
+        disabled = _disabled()
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in disabled or pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as error:
+                raise ConfigurationError(
+                    _("Plugin '{name}' ({value}) could not be loaded: {error}").format(
+                        name=ep.name, value=ep.value, error=error)
+                ) from error
+            pm.register(plugin, name=ep.name)
+            if ep.dist is not None:
+                pm._plugin_distinfo.append((plugin, ep.dist))  # type: ignore[arg-type]
+    for plugin in plugins:
+        if isinstance(plugin, str):
+            plugin = importlib.import_module(plugin)
+        name = getattr(plugin, "__name__", None)
+        if pm.is_registered(plugin) or (name and pm.get_plugin(name) is not None):
+            continue
+        pm.register(plugin, name=name)
+    check_hook_names(pm)
+    return pm
+
+
+def check_hook_names(pm: pluggy.PluginManager) -> None:
+    """Raise a :class:`ConfigurationError` for every implementation of an unknown hook."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        plugin_name = pm.get_name(error.plugin) or repr(error.plugin)
+        raise ConfigurationError(
+            _("Plugin '{plugin}' implements a hook mentorflow does not know: {error}").format(
+                plugin=plugin_name, error=error)
+        ) from error

@@ -1,0 +1,64 @@
+"""Read-side questions: what may a person do next, and what happened so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from mentorflow.actors import Actor
+from mentorflow.clock import as_utc
+from mentorflow.db.models import AuditEvent
+from mentorflow.i18n import _
+from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot
+from mentorflow.workflow.model import Transition
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+    from mentorflow.transitions import TransitionRunner
+
+A = AuditEvent.__table__
+_TIMELINE = select(A).where(A.c.relationship_id == bindparam("rid")).order_by(A.c.seq)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """One transition out of the current state, as seen by one actor."""
+
+    transition: Transition
+    allowed: bool
+    role: str | None
+    reasons: tuple[str, ...] = field(default=())
+    """Why it is blocked (empty when ``allowed``)."""
+    form: str | None = None
+
+
+def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connection, snap: RelationshipSnapshot,
+                          actor: Actor, now: datetime) -> list[Availability]:
+    from mentorflow.transitions import role_names
+
+    workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
+    out = []
+    for transition in workflow.transitions_from.get(snap.state, ()):
+        role = runner.resolve_role(conn, snap, actor, transition.roles)
+        if role is None:
+            out.append(Availability(transition, False, None, (
+                _("only the {roles} may do this").format(roles=role_names(transition.roles)),), transition.form))
+            continue
+        ctx = GuardContext(snap, transition, workflow, actor, role, None, now, conn)
+        failures = runner.check_guards(ctx, transition, skip_data_guards=True)
+        reasons = tuple(f.reason for f in failures)
+        out.append(Availability(transition, not reasons, role, reasons, transition.form))
+    return out
+
+
+def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:
+    return [
+        AuditEntry(id=r.id, relationship_id=r.relationship_id, seq=r.seq, at=as_utc(r.at), actor_id=r.actor_id,
+                   actor_role=r.actor_role, transition=r.transition, from_state=r.from_state,
+                   to_state=r.to_state, data=r.data)
+        for r in conn.execute(_TIMELINE, {"rid": relationship_id})
+    ]

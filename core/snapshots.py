@@ -1,0 +1,90 @@
+"""Immutable views of stored rows handed to callers, guards and hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mentorflow.actors import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from mentorflow.workflow.model import Transition, Workflow
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipSnapshot:
+    """A relationship as read at ``version``; pass it back to ``fire`` for an optimistic check."""
+
+    id: int
+    programme_id: int
+    workflow_version_id: int
+    mentor_id: int | None
+    mentee_id: int
+    state: str
+    version: int
+    started_at: datetime
+    state_entered_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a relationship's timeline."""
+
+    id: int
+    relationship_id: int
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    transition: str
+    from_state: str | None
+    to_state: str
+    data: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class TransitionEvent:
+    """Everything a hook needs to know about one transition being fired.
+
+    ``before`` is the relationship as it was; ``after`` is filled in once the
+    state has been written (inside the transaction) and is what
+    ``mentorflow_after_transition`` sees.
+    """
+
+    before: RelationshipSnapshot
+    transition: Transition
+    workflow: Workflow
+    actor: Actor
+    role: str
+    data: dict[str, Any]
+    at: datetime
+    after: RelationshipSnapshot | None = None
+    audit_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Scratch space plugins may use to pass facts from before- to after-hooks."""
+
+    @property
+    def from_state(self) -> str:
+        return self.before.state
+
+    @property
+    def to_state(self) -> str:
+        return self.transition.target or self.before.state
+
+
+@dataclass(slots=True)
+class GuardContext:
+    """What a guard may look at. ``connection`` reads inside the transaction that will write."""
+
+    relationship: RelationshipSnapshot
+    transition: Transition
+    workflow: Workflow
+    actor: Actor
+    role: str
+    data: dict[str, Any] | None
+    now: datetime
+    connection: Connection

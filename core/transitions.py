@@ -1,0 +1,244 @@
+"""The one way state changes: :class:`TransitionRunner` behind :meth:`Engine.fire`.
+
+This is the hot path. Statements are built once; rows are written with
+SQLAlchemy Core on the connection of one transaction: the relationship
+UPDATE carries an optimistic version check, the audit INSERT follows, and
+plugins write their records on the same connection before the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from mentorflow.actors import Actor, as_actor
+from mentorflow.clock import as_utc
+from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
+from mentorflow.errors import (
+    Conflict,
+    Forbidden,
+    FormInvalid,
+    GuardFailed,
+    NotFound,
+    PluginError,
+    Problem,
+    UnknownTransition,
+    Vetoed,
+    WrongState,
+)
+from mentorflow.i18n import _
+from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
+from mentorflow.validation import schema_problems
+from mentorflow.workflow.model import Transition, Workflow
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+
+log = logging.getLogger("mentorflow.transitions")
+
+R = Relationship.__table__
+A = AuditEvent.__table__
+ROLES_TABLE = ProgrammeRole.__table__
+
+_UPDATE = (
+    update(R)
+    .where(R.c.id == bindparam("rid"), R.c.version == bindparam("expected"))
+    .values(state=bindparam("to_state"), version=bindparam("new_version"),
+            state_entered_at=bindparam("entered"), closed_at=bindparam("closed"), updated_at=bindparam("now"))
+)
+_INSERT_AUDIT = insert(A)
+_SELECT_REL = select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
+                     R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at).where(
+    R.c.id == bindparam("rid"))
+_ENTERED_FROM = select(A.c.from_state).where(
+    A.c.relationship_id == bindparam("rid"), A.c.to_state == bindparam("state"),
+    A.c.from_state != bindparam("state")).order_by(A.c.seq.desc()).limit(1)
+_IS_COORDINATOR = select(ROLES_TABLE.c.id).where(
+    ROLES_TABLE.c.programme_id == bindparam("pid"), ROLES_TABLE.c.person_id == bindparam("person"),
+    ROLES_TABLE.c.role == "coordinator").limit(1)
+
+_ROLE_NAMES: Mapping[str, Callable[[], str]] = {
+    "mentor": lambda: _("mentor"), "mentee": lambda: _("mentee"),
+    "coordinator": lambda: _("coordinator"), "system": lambda: _("the system"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionResult:
+    """What :meth:`Engine.fire` returns: the new snapshot (pass it to the next ``fire``) and the audit id."""
+
+    relationship: RelationshipSnapshot
+    transition: str
+    role: str
+    audit_id: int
+    from_state: str
+    to_state: str
+
+
+def snapshot_from_row(row: Any) -> RelationshipSnapshot:
+    return RelationshipSnapshot(
+        id=row.id, programme_id=row.programme_id, workflow_version_id=row.workflow_version_id,
+        mentor_id=row.mentor_id, mentee_id=row.mentee_id, state=row.state, version=row.version,
+        started_at=as_utc(row.started_at), state_entered_at=as_utc(row.state_entered_at),
+        closed_at=as_utc(row.closed_at) if row.closed_at else None,
+    )
+
+
+def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = False) -> RelationshipSnapshot:
+    stmt = _SELECT_REL.with_for_update() if lock and conn.dialect.name != "sqlite" else _SELECT_REL
+    row = conn.execute(stmt, {"rid": relationship_id}).first()
+    if row is None:
+        raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
+    return snapshot_from_row(row)
+
+
+def role_names(roles: frozenset[str] | set[str]) -> str:
+    order = ("mentor", "mentee", "coordinator", "system")
+    return _(" or ").join(_ROLE_NAMES[r]() for r in order if r in roles)
+
+
+class TransitionRunner:
+    """Checks and writes transitions for one :class:`Engine`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        hook = engine.pm.hook
+        self._before = hook.mentorflow_before_transition
+        self._apply = hook.mentorflow_apply_transition
+        self._validate_form = hook.mentorflow_validate_form
+        self._after = hook.mentorflow_after_transition
+
+    # -- checks shared by fire() and the query API ---------------------------
+    def resolve_role(self, conn: Connection, snap: RelationshipSnapshot, actor: Actor,
+                     allowed: frozenset[str]) -> str | None:
+        """The role under which ``actor`` may fire a transition open to ``allowed`` roles, or None."""
+        if actor.is_system:
+            return "system" if "system" in allowed else None
+        person = actor.person_id
+        if "mentor" in allowed and person == snap.mentor_id:
+            return "mentor"
+        if "mentee" in allowed and person == snap.mentee_id:
+            return "mentee"
+        if "coordinator" in allowed and self.is_coordinator(conn, snap.programme_id, person):
+            return "coordinator"
+        return None
+
+    @staticmethod
+    def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
+        return conn.execute(_IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None
+
+    def check_guards(self, ctx: GuardContext, transition: Transition, *, skip_data_guards: bool = False
+                     ) -> list[GuardFailed]:
+        failures = []
+        for call in transition.guards:
+            spec = self.engine.guards[call.name]
+            if skip_data_guards and spec.needs_data:
+                continue
+            try:
+                reason = spec.check(ctx, call.params)
+            except Exception as error:
+                raise PluginError(spec.plugin or call.name, f"guard {call.name}", error) from error
+            if reason:
+                failures.append(GuardFailed(call.name, str(reason), spec.plugin))
+        return failures
+
+    def validate_form(self, workflow: Workflow, transition: Transition, data: Any,
+                      snap: RelationshipSnapshot) -> dict[str, Any]:
+        if transition.form is None:
+            if data:
+                raise FormInvalid(transition.id, [Problem("", _("this transition takes no form data"))])
+            return {}
+        if not isinstance(data, dict):
+            raise FormInvalid(transition.form, [Problem("", _("must be an object with the form's fields"))])
+        form = workflow.forms[transition.form]
+        problems = schema_problems(form.validator, data, transition.form)
+        if not problems:
+            for extra in self._validate_form(workflow=workflow, form=transition.form, data=data, relationship=snap):
+                problems.extend(extra or ())
+        if problems:
+            raise FormInvalid(transition.form, problems)
+        return data
+
+    # -- the write path ---------------------------------------------------------
+    def fire_in(self, conn: Connection, relationship: RelationshipSnapshot | int, transition_id: str,
+                actor: Actor | int, data: Mapping[str, Any] | None, now: datetime) -> TransitionEvent:
+        """Check and write one transition on ``conn`` (inside its transaction); no commit here."""
+        actor = as_actor(actor)
+        snap = relationship if isinstance(relationship, RelationshipSnapshot) else read_relationship(
+            conn, relationship, lock=True)
+        workflow = self.engine.workflow_by_version(snap.workflow_version_id, conn)
+        transition = workflow.transitions.get(transition_id)
+        if transition is None:
+            raise UnknownTransition(_("The workflow has no transition '{id}'.").format(id=transition_id))
+        if snap.state not in transition.sources:
+            raise WrongState(_("'{transition}' cannot be fired while the relationship is in state '{state}'.").format(
+                transition=transition_id, state=snap.state))
+        role = self.resolve_role(conn, snap, actor, transition.roles)
+        if role is None:
+            raise Forbidden(_("Only the {roles} may fire '{transition}' on relationship {id}.").format(
+                roles=role_names(transition.roles), transition=transition_id, id=snap.id))
+        form_data = self.validate_form(workflow, transition, dict(data) if data is not None else None, snap)
+        if transition.guards:
+            ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn)
+            failures = self.check_guards(ctx, transition)
+            if failures:
+                raise failures[0]
+        event = TransitionEvent(before=snap, transition=transition, workflow=workflow, actor=actor, role=role,
+                                data=form_data, at=now)
+        self._before(event=event, connection=conn)
+
+        target = self._previous_state(conn, snap) if transition.history else transition.target
+        to_state = target or snap.state
+        entered = now if target is not None else snap.state_entered_at
+        closed = now if workflow.states[to_state].is_terminal else None
+        new_version = snap.version + 1
+        result = conn.execute(_UPDATE, {"rid": snap.id, "expected": snap.version, "to_state": to_state,
+                                        "new_version": new_version, "entered": entered, "closed": closed,
+                                        "now": now})
+        if result.rowcount != 1:
+            raise Conflict(snap.id, snap.version)
+        try:
+            inserted = conn.execute(_INSERT_AUDIT, {
+                "relationship_id": snap.id, "seq": new_version, "at": now, "actor_id": actor.person_id,
+                "actor_role": role, "transition": transition.id, "from_state": snap.state, "to_state": to_state,
+                "data": form_data or None})
+        except IntegrityError:
+            raise Conflict(snap.id, snap.version) from None
+        event.audit_id = inserted.inserted_primary_key[0]
+        event.after = RelationshipSnapshot(
+            id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
+            mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,
+            started_at=snap.started_at, state_entered_at=entered, closed_at=closed)
+        self._apply(event=event, connection=conn)
+        return event
+
+    @staticmethod
+    def _previous_state(conn: Connection, snap: RelationshipSnapshot) -> str:
+        """The state held before the current one was entered (for ``"to": "@history"``)."""
+        row = conn.execute(_ENTERED_FROM, {"rid": snap.id, "state": snap.state}).first()
+        if row is None or row.from_state is None:
+            raise WrongState(_("There is no earlier state to return to."))
+        return row.from_state
+
+    def after_commit(self, event: TransitionEvent) -> None:
+        """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised."""
+        for impl in reversed(self._after.get_hookimpls()):
+            arguments = {"event": event, "engine": self.engine}
+            try:
+                impl.function(*[arguments[name] for name in impl.argnames])
+            except (PluginError, Vetoed) as error:
+                log.error("after-transition hook failed (state is committed): %s", error)
+                self.engine.after_hook_errors.append(error)
+
+
+def result_of(event: TransitionEvent) -> TransitionResult:
+    assert event.after is not None and event.audit_id is not None
+    return TransitionResult(relationship=event.after, transition=event.transition.id, role=event.role,
+                            audit_id=event.audit_id, from_state=event.from_state, to_state=event.after.state)

@@ -1,0 +1,363 @@
+"""Loading a workflow document: JSON Schema validation plus the semantic checks a schema cannot express.
+
+Every problem is collected and reported at once, each with its JSON
+pointer and a plain sentence, as :class:`~mentorflow.errors.WorkflowInvalid`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mentorflow.durations import parse_duration
+from mentorflow.errors import Problem, UserError, WorkflowInvalid
+from mentorflow.guards import GuardSpec
+from mentorflow.i18n import _
+from mentorflow.schemas import SCHEMA_NAMES, load_schema
+from mentorflow.validation import MAX_DOCUMENT_BYTES, pointer, schema_problems, size_problems
+from mentorflow.workflow.model import INITIAL, Form, GuardCall, State, Timer, Transition, Workflow
+
+HISTORY = "@history"
+PluginChecks = Callable[[Workflow, dict[str, Any]], Iterable[Problem]]
+
+
+@cache
+def _registry() -> Registry:
+    resources = [(load_schema(n)["$id"], Resource(load_schema(n), DRAFT202012)) for n in SCHEMA_NAMES]
+    return Registry().with_resources(resources)
+
+
+@cache
+def workflow_validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema("workflow"), registry=_registry())
+
+
+def form_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    # An empty registry: a form can never pull a schema from the network or disk.
+    return Draft202012Validator(schema, registry=Registry(), format_checker=FormatChecker())
+
+
+def canonical_digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a document (key order and spacing do not matter)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_document(text: str | bytes, source: str = "") -> dict[str, Any]:
+    """Parse JSON text into a document, with a located error for bad syntax or size."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise WorkflowInvalid(_("The document is too large."), [
+            Problem("", _("is larger than {n} bytes").format(n=MAX_DOCUMENT_BYTES), source)])
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise WorkflowInvalid(_("The document is not valid JSON."), [Problem(
+            "", _("line {line}, column {col}: {msg}").format(line=error.lineno, col=error.colno, msg=error.msg),
+            source)]) from None
+    except UnicodeDecodeError as error:
+        raise WorkflowInvalid(_("The document is not valid JSON."), [
+            Problem("", _("is not UTF-8 text: {error}").format(error=error), source)]) from None
+    except RecursionError:
+        raise WorkflowInvalid(_("The document is not valid JSON."), [
+            Problem("", _("is nested too deeply"), source)]) from None
+    return document
+
+
+def load_workflow_file(path: str | Path, loader: WorkflowLoader) -> Workflow:
+    """Read, parse and validate a workflow file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError(_("Cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
+    return loader.load(parse_document(raw, str(path)), str(path))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+class WorkflowLoader:
+    """Validates and compiles workflow documents against the guards plugins registered."""
+
+    def __init__(self, guards: Mapping[str, GuardSpec] | None = None,
+                 plugin_checks: PluginChecks | None = None) -> None:
+        self.guards = dict(guards or {})
+        self.plugin_checks = plugin_checks
+        self._guard_validators = {
+            name: Draft202012Validator(spec.params_schema, registry=Registry())
+            for name, spec in self.guards.items()
+        }
+
+    # -- public ---------------------------------------------------------
+    def check(self, document: Any, source: str = "") -> list[Problem]:
+        """All problems of ``document`` (empty when it is valid)."""
+        try:
+            self.load(document, source)
+        except WorkflowInvalid as invalid:
+            return invalid.problems
+        return []
+
+    def load(self, document: Any, source: str = "") -> Workflow:
+        """Validate ``document`` and compile it; raises :class:`WorkflowInvalid` listing every problem."""
+        problems = list(size_problems(document, source))
+        if problems:
+            raise WorkflowInvalid(_("The workflow is not valid."), problems)
+        problems = schema_problems(workflow_validator(), document, source)
+        if not isinstance(document, dict):
+            raise WorkflowInvalid(_("The workflow is not valid."), problems)
+        # Semantic checks read the document defensively, so they run (and
+        # report) even when the schema already found problems elsewhere.
+        problems += self._semantic_problems(document, source)
+        if problems:
+            raise WorkflowInvalid(_("The workflow is not valid."), problems)
+        workflow = self._compile(document)
+        if self.plugin_checks is not None:
+            extra = [p if p.source else Problem(p.pointer, p.message, source)
+                     for p in self.plugin_checks(workflow, document)]
+            if extra:
+                raise WorkflowInvalid(_("The workflow is not valid."), extra)
+        return workflow
+
+    # -- semantic checks -------------------------------------------------
+    def _semantic_problems(self, doc: dict[str, Any], source: str) -> list[Problem]:
+        out: list[Problem] = []
+
+        def problem(path: list[Any], message: str) -> None:
+            out.append(Problem(pointer(path), message, source))
+
+        states = _as_list(doc.get("states"))
+        transitions = _as_list(doc.get("transitions"))
+        forms = _as_dict(doc.get("forms"))
+        state_ids: dict[str, int] = {}
+        kinds: dict[str, str] = {}
+        for i, state in enumerate(states):
+            sid = _as_dict(state).get("id")
+            if not isinstance(sid, str):
+                continue
+            if sid in state_ids:
+                problem(["states", i, "id"], _("state '{id}' is defined twice (first at /states/{first})").format(
+                    id=sid, first=state_ids[sid]))
+            else:
+                state_ids[sid] = i
+                kinds[sid] = str(_as_dict(state).get("kind"))
+        initial = [sid for sid, kind in kinds.items() if kind == INITIAL]
+        if states and len(initial) != 1:
+            problem(["states"], _("exactly one state must have kind 'initial'; found {n}").format(n=len(initial)))
+        if states and "terminal" not in kinds.values():
+            problem(["states"], _("at least one state must have kind 'terminal'"))
+
+        non_terminal = [sid for sid, kind in kinds.items() if kind != "terminal"]
+        edges: dict[str, set[str]] = {sid: set() for sid in state_ids}
+        transition_ids: dict[str, int] = {}
+        history_sources: list[list[str]] = []
+        entered_from: dict[str, set[str]] = {}
+        for i, tr in enumerate(transitions):
+            tr = _as_dict(tr)
+            tid = tr.get("id")
+            if isinstance(tid, str):
+                if tid in transition_ids:
+                    problem(["transitions", i, "id"],
+                            _("transition '{id}' is defined twice (first at /transitions/{first})").format(
+                                id=tid, first=transition_ids[tid]))
+                else:
+                    transition_ids[tid] = i
+            sources = self._sources(tr.get("from"), non_terminal)
+            if isinstance(tr.get("from"), list | str):
+                from_list = tr["from"] if isinstance(tr["from"], list) else [tr["from"]]
+                for j, sid in enumerate(from_list):
+                    if sid != "*" and isinstance(sid, str) and sid not in state_ids:
+                        path = ["transitions", i, "from", j] if isinstance(tr["from"], list) else [
+                            "transitions", i, "from"]
+                        problem(path, _("state '{id}' does not exist").format(id=sid))
+            target = tr.get("to")
+            if target == HISTORY:
+                history_sources.append(sources)
+            elif isinstance(target, str) and target not in state_ids:
+                problem(["transitions", i, "to"], _("state '{id}' does not exist").format(id=target))
+            for sid in sources:
+                if sid in edges and isinstance(target, str) and target in state_ids:
+                    edges[sid].add(target)
+                    entered_from.setdefault(target, set()).add(sid)
+            form = tr.get("form")
+            if isinstance(form, str) and form not in forms:
+                problem(["transitions", i, "form"], _("form '{name}' is not defined under /forms").format(name=form))
+            for g, call in enumerate(_as_list(tr.get("guards"))):
+                self._check_guard(_as_dict(call), ["transitions", i, "guards", g], problem)
+
+        # "@history" can lead back to any state the source state is entered from.
+        for sources in history_sources:
+            for sid in sources:
+                if sid in edges:
+                    edges[sid] |= entered_from.get(sid, set())
+
+        for name, form in forms.items():
+            schema = _as_dict(form).get("schema")
+            if isinstance(schema, dict):
+                self._check_form_schema(schema, ["forms", name, "schema"], problem)
+
+        for i, timer in enumerate(_as_list(doc.get("timers"))):
+            self._check_timer(_as_dict(timer), i, state_ids, transitions, transition_ids, problem)
+        timer_ids = [_as_dict(t).get("id") for t in _as_list(doc.get("timers"))]
+        for i, tid in enumerate(timer_ids):
+            if tid is not None and tid in timer_ids[:i]:
+                problem(["timers", i, "id"], _("timer '{id}' is defined twice").format(id=tid))
+
+        if len(initial) == 1:
+            reachable = self._reachable(initial[0], edges)
+            for sid, index in state_ids.items():
+                if sid not in reachable:
+                    problem(["states", index, "id"],
+                            _("state '{id}' cannot be reached from the initial state '{initial}'").format(
+                                id=sid, initial=initial[0]))
+        terminals = {sid for sid, kind in kinds.items() if kind == "terminal"}
+        if terminals:
+            for sid, index in state_ids.items():
+                if sid not in terminals and not (self._reachable(sid, edges) & terminals):
+                    problem(["states", index, "id"],
+                            _("no terminal state can be reached from state '{id}': a relationship there "
+                              "could never end").format(id=sid))
+        return out
+
+    @staticmethod
+    def _sources(value: Any, non_terminal: list[str]) -> list[str]:
+        if value == "*":
+            return list(non_terminal)
+        if isinstance(value, str):
+            return [value]
+        return [v for v in _as_list(value) if isinstance(v, str)]
+
+    @staticmethod
+    def _reachable(start: str, edges: Mapping[str, set[str]]) -> set[str]:
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for nxt in edges.get(queue.popleft(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return seen
+
+    def _check_guard(self, call: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
+        name = call.get("name")
+        if not isinstance(name, str):
+            return
+        if name not in self.guards:
+            known = ", ".join(sorted(self.guards)) or _("none")
+            problem([*path, "name"], _("no loaded plugin registers a guard called '{name}' (known: {known})").format(
+                name=name, known=known))
+            return
+        params = call.get("params", {})
+        for p in schema_problems(self._guard_validators[name], params):
+            problem([*path, "params", *_split(p.pointer)], _("guard '{name}': {message}").format(
+                name=name, message=p.message))
+
+    @staticmethod
+    def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            problem([*path, *error.absolute_path], _("is not a valid JSON Schema: {error}").format(
+                error=error.message))
+        stack: list[tuple[Any, list[Any]]] = [(schema, path)]
+        while stack:
+            node, at = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and not ref.startswith("#"):
+                    problem([*at, "$ref"], _("only local references ('#/...') are allowed in forms, not {ref}").format(
+                        ref=ref))
+                stack.extend((v, [*at, k]) for k, v in node.items())
+            elif isinstance(node, list):
+                stack.extend((v, [*at, i]) for i, v in enumerate(node))
+
+    @staticmethod
+    def _check_timer(timer: dict[str, Any], i: int, state_ids: Mapping[str, int], transitions: list[Any],
+                     transition_ids: Mapping[str, int], problem: Callable[..., None]) -> None:
+        for j, sid in enumerate(_as_list(timer.get("states"))):
+            if isinstance(sid, str) and sid not in state_ids:
+                problem(["timers", i, "states", j], _("state '{id}' does not exist").format(id=sid))
+        for j, tid in enumerate(_as_list(timer.get("satisfied_by"))):
+            if isinstance(tid, str) and tid not in transition_ids:
+                problem(["timers", i, "satisfied_by", j], _("transition '{id}' does not exist").format(id=tid))
+        fire = timer.get("fire")
+        if isinstance(fire, str):
+            if fire not in transition_ids:
+                problem(["timers", i, "fire"], _("transition '{id}' does not exist").format(id=fire))
+            else:
+                tr = _as_dict(transitions[transition_ids[fire]])
+                if "system" not in _as_list(tr.get("roles")):
+                    problem(["timers", i, "fire"], _("transition '{id}' must list the role 'system' so the timer "
+                                                     "may fire it").format(id=fire))
+                sources = tr.get("from")
+                if sources != "*":
+                    sources = sources if isinstance(sources, list) else [sources]
+                    for sid in _as_list(timer.get("states")):
+                        if sid not in sources:
+                            problem(["timers", i, "fire"],
+                                    _("transition '{id}' cannot be fired from state '{state}' where the timer "
+                                      "runs").format(id=fire, state=sid))
+
+    # -- compilation ------------------------------------------------------
+    def _compile(self, doc: dict[str, Any]) -> Workflow:
+        states = {s["id"]: State(s["id"], s["kind"], s["label"]) for s in doc["states"]}
+        non_terminal = [sid for sid, s in states.items() if not s.is_terminal]
+        transitions: dict[str, Transition] = {}
+        for tr in doc["transitions"]:
+            transitions[tr["id"]] = Transition(
+                id=tr["id"],
+                sources=frozenset(self._sources(tr["from"], non_terminal)),
+                target=None if tr.get("to") == HISTORY else tr.get("to"),
+                history=tr.get("to") == HISTORY,
+                roles=frozenset(tr["roles"]),
+                guards=tuple(GuardCall(g["name"], g.get("params", {})) for g in tr.get("guards", ())),
+                form=tr.get("form"),
+                label=tr["label"],
+            )
+        forms = {
+            name: Form(name=name, title=f["title"], schema=f["schema"], validator=form_validator(f["schema"]),
+                       fields=f.get("fields", {}), private=bool(f.get("private", False)))
+            for name, f in doc.get("forms", {}).items()
+        }
+        timers = tuple(
+            Timer(
+                id=t["id"], kind=t["kind"], states=frozenset(t["states"]),
+                every=parse_duration(t["every"]) if "every" in t else None,
+                after=parse_duration(t["after"]) if "after" in t else None,
+                anchor=t.get("anchor", "state_entered"),
+                satisfied_by=frozenset(t.get("satisfied_by", ())),
+                who=tuple(t.get("who", ("mentor", "mentee"))),
+                remind=tuple(parse_duration(r) for r in t.get("remind", ())),
+                escalate_after=parse_duration(t["escalate_after"]) if "escalate_after" in t else None,
+                fire=t.get("fire"), label=t.get("label", {}),
+            )
+            for t in doc.get("timers", ())
+        )
+        transitions_from: dict[str, list[Transition]] = {sid: [] for sid in states}
+        for tr in transitions.values():
+            for sid in tr.sources:
+                transitions_from[sid].append(tr)
+        initial = next(sid for sid, s in states.items() if s.kind == INITIAL)
+        return Workflow(
+            id=doc["id"], programme=doc["programme"], states=states, transitions=transitions, forms=forms,
+            timers=timers, document=doc, digest=canonical_digest(doc), initial_state=initial,
+            transitions_from={k: tuple(v) for k, v in transitions_from.items()},
+        )
+
+
+def _split(json_pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in json_pointer.split("/")[1:]] if json_pointer else []

@@ -1,0 +1,126 @@
+"""The compiled, immutable form of a workflow document that the engine runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from jsonschema.protocols import Validator
+
+from mentorflow.i18n import localized
+
+TERMINAL = "terminal"
+INITIAL = "initial"
+PAUSED = "paused"
+ACTIVE = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    id: str
+    kind: str
+    label: Mapping[str, str]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.kind == TERMINAL
+
+    def title(self, locale: str | None = None) -> str:
+        return localized(self.label, locale)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardCall:
+    """A guard named by a transition, with its parameters."""
+
+    name: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    id: str
+    sources: frozenset[str]
+    target: str | None
+    """``None`` for an action that keeps the state."""
+    roles: frozenset[str]
+    guards: tuple[GuardCall, ...]
+    form: str | None
+    label: Mapping[str, str]
+    history: bool = False
+    """True for ``"to": "@history"``: back to the state held before the current one."""
+
+    @property
+    def is_action(self) -> bool:
+        return self.target is None and not self.history
+
+    def title(self, locale: str | None = None) -> str:
+        return localized(self.label, locale)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    name: str
+    title: Mapping[str, str]
+    schema: Mapping[str, Any]
+    validator: Validator
+    fields: Mapping[str, Any]
+    private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    id: str
+    kind: str
+    states: frozenset[str]
+    every: timedelta | None = None
+    after: timedelta | None = None
+    anchor: str = "state_entered"
+    satisfied_by: frozenset[str] = frozenset()
+    who: tuple[str, ...] = ("mentor", "mentee")
+    remind: tuple[timedelta, ...] = ()
+    escalate_after: timedelta | None = None
+    fire: str | None = None
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A validated workflow. Build it with :class:`~mentorflow.workflow.WorkflowLoader`."""
+
+    id: str
+    programme: Mapping[str, Any]
+    states: Mapping[str, State]
+    transitions: Mapping[str, Transition]
+    forms: Mapping[str, Form]
+    timers: tuple[Timer, ...]
+    document: Mapping[str, Any]
+    digest: str
+    initial_state: str
+    transitions_from: Mapping[str, tuple[Transition, ...]] = field(repr=False, default_factory=dict)
+
+    @property
+    def terminal_states(self) -> frozenset[str]:
+        return frozenset(s.id for s in self.states.values() if s.is_terminal)
+
+    @property
+    def duration(self) -> timedelta | None:
+        from mentorflow.durations import parse_duration
+
+        text = self.programme.get("duration")
+        return parse_duration(text) if text else None
+
+    def name(self, locale: str | None = None) -> str:
+        return localized(self.programme.get("name"), locale)
+
+    def role_label(self, role: str, locale: str | None = None) -> str:
+        """The programme's word for ``role`` (buddy, coach, ...) or the standard one."""
+        from mentorflow.i18n import _
+
+        labels = (self.programme.get("role_labels") or {}).get(role)
+        if labels:
+            return localized(labels, locale)
+        return {"mentor": _("Mentor"), "mentee": _("Mentee"), "coordinator": _("Coordinator"),
+                "system": _("System")}.get(role, role)
