@@ -1,0 +1,252 @@
+"""The ``mentorflow`` command line.
+
+Exit codes: 0 success, 1 an internal error (a bug), 2 anything the user
+can fix (bad input, bad configuration), always with a plain message and
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from mentorflow.errors import MentorflowError, ProblemsError, UserError, WorkflowInvalid
+from mentorflow.i18n import _, set_locale
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(click.style(_("Error: "), fg="red", bold=True) + message, err=True)
+    sys.exit(2)
+
+
+def _quote(document: Any, pointer: str) -> str | None:
+    """The JSON found at ``pointer`` in ``document``, shortened, for showing beside a problem."""
+    node = document
+    for part in [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    text = json.dumps(node, ensure_ascii=False)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+class MentorflowGroup(click.Group):
+    """Adds plugin commands and turns mentorflow's user errors into exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_plugin_commands(self)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        _load_plugin_commands(self)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WorkflowInvalid:
+            raise
+        except UserError as error:
+            _fail(error.message)
+        except MentorflowError as error:
+            click.echo(_("Internal error: {error}").format(error=error.message), err=True)
+            sys.exit(1)
+
+
+_plugin_commands_loaded = False
+
+
+def _load_plugin_commands(group: click.Group) -> None:
+    global _plugin_commands_loaded
+    if _plugin_commands_loaded:
+        return
+    _plugin_commands_loaded = True
+    from mentorflow.pluginmanager import build_plugin_manager
+
+    try:
+        build_plugin_manager().hook.mentorflow_register_commands(cli=group)
+    except UserError as error:
+        _fail(error.message)
+
+
+@click.group(cls=MentorflowGroup, context_settings=CONTEXT)
+@click.option("--locale", metavar="LOCALE", help=_("Language of messages: en or da (default: from the environment)."))
+@click.version_option(package_name="mentorflow")
+def cli(locale: str | None) -> None:
+    """mentorflow: workflows for mentoring programmes."""
+    set_locale(locale)
+
+
+def _engine(database_url: str | None, **kwargs: Any) -> Any:
+    from mentorflow.engine import Engine
+
+    return Engine(database_url, **kwargs)
+
+
+DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
+                        help=_("SQLAlchemy database URL (default: sqlite:///mentorflow.db; env "
+                               "MENTORFLOW_DATABASE_URL)."))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help=_("json gives machine-readable results for CI."))
+def validate(files: tuple[Path, ...], output: str) -> None:
+    """Validate workflow (programme) files; every problem is reported with its JSON pointer."""
+    from mentorflow.pluginmanager import build_plugin_manager
+    from mentorflow.workflow.loader import WorkflowLoader, parse_document
+
+    engine_guards = _guards(build_plugin_manager())
+    loader = WorkflowLoader(engine_guards, None)
+    results, failed = [], False
+    for path in files:
+        document: Any = None
+        try:
+            try:
+                raw = path.read_bytes()
+            except OSError as error:
+                raise UserError(_("Cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
+            document = parse_document(raw, str(path))
+            loader.load(document, str(path))
+            results.append({"file": str(path), "valid": True, "problems": []})
+        except ProblemsError as error:
+            failed = True
+            results.append({"file": str(path), "valid": False, "problems": [
+                {**p.as_dict(), "found": _quote(document, p.pointer) if document is not None else None}
+                for p in error.problems]})
+        except UserError as error:
+            failed = True
+            results.append({"file": str(path), "valid": False, "problems": [{"pointer": "", "message": error.message}]})
+    if output == "json":
+        click.echo(json.dumps({"valid": not failed, "files": results}, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            if result["valid"]:
+                click.echo(_("{file}: valid").format(file=result["file"]))
+                continue
+            click.echo(_("{file}: {n} problem(s)").format(file=result["file"], n=len(result["problems"])), err=True)
+            for problem in result["problems"]:
+                click.echo(f"  {problem['pointer'] or '/'}: {problem['message']}", err=True)
+                if problem.get("found"):
+                    click.echo("      " + _("found: {value}").format(value=problem["found"]), err=True)
+    if failed:
+        sys.exit(2)
+
+
+def _guards(pm: Any) -> dict[str, Any]:
+    from mentorflow.guards import GuardSpec
+
+    guards = {}
+    for impl in pm.hook.mentorflow_register_guards.get_hookimpls():
+        for spec in impl.function() or ():
+            guards[spec.name] = GuardSpec(spec.name, spec.check, spec.params_schema, spec.description,
+                                          spec.needs_data, impl.plugin_name)
+    return guards
+
+
+def _load_one(path: Path) -> Any:
+    from mentorflow.pluginmanager import build_plugin_manager
+    from mentorflow.workflow.loader import WorkflowLoader, load_workflow_file
+
+    try:
+        return load_workflow_file(path, WorkflowLoader(_guards(build_plugin_manager())))
+    except WorkflowInvalid as error:
+        _fail(str(error))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--locale", "label_locale", metavar="LOCALE", help=_("Language of the labels (en or da)."))
+def diagram(file: Path, output: str, label_locale: str | None) -> None:
+    """Print the workflow's state diagram as Mermaid text or Graphviz DOT."""
+    from mentorflow.workflow.diagram import to_dot, to_mermaid
+
+    workflow = _load_one(file)
+    click.echo((to_dot if output == "dot" else to_mermaid)(workflow, label_locale), nl=False)
+
+
+@cli.group(context_settings=CONTEXT)
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command(context_settings=CONTEXT)
+@DATABASE
+def upgrade(database_url: str | None) -> None:
+    """Apply all pending migrations (core and plugins)."""
+    try:
+        revisions = _engine(database_url).upgrade_database()
+    except UserError:
+        raise
+    except Exception as error:  # connection refused, permissions: the user's environment
+        raise UserError(_("Could not upgrade the database: {error}").format(error=error)) from None
+    click.echo(_("Database is at revision(s): {revs}").format(revs=", ".join(revisions)))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def plugins(output: str) -> None:
+    """List loaded plugins and the hooks each implements."""
+    from mentorflow.pluginmanager import build_plugin_manager
+
+    rows = build_plugin_manager().plugin_list()
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        origin = row["distribution"] or row["module"]
+        click.echo(f"{row['name']}  ({origin})")
+        for hook in row["hooks"]:
+            click.echo(f"    {hook}")
+
+
+@cli.command(context_settings=CONTEXT)
+def templates() -> None:
+    """List the built-in programme templates."""
+    from mentorflow.schemas import template_paths
+    from mentorflow.workflow.loader import parse_document
+
+    for name, path in template_paths().items():
+        doc = parse_document(path.read_bytes(), name)
+        click.echo(f"{name:<24} {doc['programme']['name']['en']}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--database", "database", type=click.Path(dir_okay=False, path_type=Path),
+              help=_("SQLite file to create (default: a new temporary file). Must not exist yet."))
+def demo(database: Path | None) -> None:
+    """Run one relationship through the whole lifecycle on a fresh SQLite file and print its timeline."""
+    from mentorflow.demo import run_demo
+
+    if database is not None:
+        if database.exists():
+            raise UserError(_("{path} already exists; the demo needs a fresh file.").format(path=database))
+        run_demo(f"sqlite:///{database.resolve()}", click.echo)
+        click.echo(_("Database: {path}").format(path=database))
+        return
+    with tempfile.TemporaryDirectory(prefix="mentorflow-demo-") as folder:
+        run_demo(f"sqlite:///{Path(folder) / 'demo.db'}", click.echo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(standalone_mode=True)
+    except WorkflowInvalid as error:
+        _fail(str(error))
+
+
+if __name__ == "__main__":
+    main()
