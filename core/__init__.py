@@ -13,6 +13,7 @@ The public API::
 
 from mentorflow.actors import ROLES, SYSTEM, Actor
 from mentorflow.clock import Clock, ManualClock, SystemClock
+from mentorflow.effects import EffectSpec, effect
 from mentorflow.engine import Batch, Engine, PublishedWorkflow
 from mentorflow.errors import (
     ConfigurationError,
@@ -53,6 +54,7 @@ __all__ = [
     "Clock",
     "ConfigurationError",
     "Conflict",
+    "EffectSpec",
     "Engine",
     "Forbidden",
     "FormInvalid",
@@ -79,6 +81,7 @@ __all__ = [
     "Workflow",
     "WorkflowInvalid",
     "WrongState",
+    "effect",
     "guard",
     "hookimpl",
 ]

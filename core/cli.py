@@ -105,10 +105,10 @@ DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", meta
 def validate(files: tuple[Path, ...], output: str) -> None:
     """Validate workflow (programme) files; every problem is reported with its JSON pointer."""
     from mentorflow.pluginmanager import build_plugin_manager
-    from mentorflow.workflow.loader import WorkflowLoader, parse_document
+    from mentorflow.registry import make_loader
+    from mentorflow.workflow.loader import parse_document
 
-    engine_guards = _guards(build_plugin_manager())
-    loader = WorkflowLoader(engine_guards, None)
+    loader = make_loader(build_plugin_manager())
     results, failed = [], False
     for path in files:
         document: Any = None
@@ -144,23 +144,13 @@ def validate(files: tuple[Path, ...], output: str) -> None:
         sys.exit(2)
 
 
-def _guards(pm: Any) -> dict[str, Any]:
-    from mentorflow.guards import GuardSpec
-
-    guards = {}
-    for impl in pm.hook.mentorflow_register_guards.get_hookimpls():
-        for spec in impl.function() or ():
-            guards[spec.name] = GuardSpec(spec.name, spec.check, spec.params_schema, spec.description,
-                                          spec.needs_data, impl.plugin_name)
-    return guards
-
-
 def _load_one(path: Path) -> Any:
     from mentorflow.pluginmanager import build_plugin_manager
-    from mentorflow.workflow.loader import WorkflowLoader, load_workflow_file
+    from mentorflow.registry import make_loader
+    from mentorflow.workflow.loader import load_workflow_file
 
     try:
-        return load_workflow_file(path, WorkflowLoader(_guards(build_plugin_manager())))
+        return load_workflow_file(path, make_loader(build_plugin_manager()))
     except WorkflowInvalid as error:
         _fail(str(error))
 

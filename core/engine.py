@@ -27,12 +27,14 @@ from mentorflow.db.models import (
     Relationship,
     WorkflowVersion,
 )
-from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, Problem, UserError
+from mentorflow.effects import EffectSpec
+from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, UserError
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.notifications import Message, NotificationChannel
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager
 from mentorflow.queries import Availability, available_transitions, timeline
+from mentorflow.registry import collect_effects, collect_guards, make_loader
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import (
     TransitionResult,
@@ -78,8 +80,9 @@ class Engine:
         self._writer = self.db.execution_options(**{WRITE_OPTION: True})
         self.clock: Clock = clock or SystemClock()
         self.pm: PluginManager = build_plugin_manager(plugins, load_entrypoints=load_entrypoints)
-        self.guards: dict[str, GuardSpec] = self._collect_guards()
-        self.loader = WorkflowLoader(self.guards, self._plugin_workflow_checks)
+        self.guards: dict[str, GuardSpec] = collect_guards(self.pm)
+        self.effects: dict[str, EffectSpec] = collect_effects(self.pm)
+        self.loader: WorkflowLoader = make_loader(self.pm, self.guards, self.effects)
         self.channels: dict[str, NotificationChannel] = self._collect_channels()
         self.after_hook_errors: deque[Exception] = deque(maxlen=100)
         self._workflows: dict[int, Workflow] = {}
@@ -87,18 +90,6 @@ class Engine:
         self.pm.hook.mentorflow_startup(engine=self)
 
     # -- plugins -------------------------------------------------------------
-    def _collect_guards(self) -> dict[str, GuardSpec]:
-        guards: dict[str, GuardSpec] = {}
-        for impl in self.pm.hook.mentorflow_register_guards.get_hookimpls():
-            plugin = impl.plugin_name
-            for spec in impl.function() or ():
-                if spec.name in guards:
-                    raise ConfigurationError(_("Guard '{name}' is registered by both '{a}' and '{b}'.").format(
-                        name=spec.name, a=guards[spec.name].plugin, b=plugin))
-                guards[spec.name] = GuardSpec(spec.name, spec.check, spec.params_schema, spec.description,
-                                              spec.needs_data, plugin)
-        return guards
-
     def _collect_channels(self) -> dict[str, NotificationChannel]:
         channels: dict[str, NotificationChannel] = {}
         for result in self.pm.hook.mentorflow_notification_channels():
@@ -108,12 +99,6 @@ class Engine:
                         name=channel.name))
                 channels[channel.name] = channel
         return channels
-
-    def _plugin_workflow_checks(self, workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
-        problems: list[Problem] = []
-        for result in self.pm.hook.mentorflow_check_workflow(workflow=workflow, document=document):
-            problems.extend(result or ())
-        return problems
 
     def migration_locations(self) -> list[str]:
         return [loc for result in self.pm.hook.mentorflow_migration_locations() for loc in (result or ())]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import click
     from sqlalchemy.engine import Connection
 
+    from mentorflow.effects import EffectSpec
     from mentorflow.engine import Engine
     from mentorflow.errors import Problem
     from mentorflow.guards import GuardSpec
@@ -49,6 +50,17 @@ def mentorflow_register_guards() -> Iterable[GuardSpec]:
 
     Called once when the plugin manager is built. Guard names are global;
     two plugins registering the same name is a configuration error naming both.
+    Results of all plugins are collected.
+    """
+
+
+@hookspec
+def mentorflow_register_effects() -> Iterable[EffectSpec]:
+    """Return the effects this plugin offers (built with :func:`mentorflow.effect`).
+
+    A workflow's transition lists effects by name; each runs inside the
+    transition's transaction after the state and audit rows are written.
+    Effect names are global, conventionally ``<plugin>.<verb>``.
     Results of all plugins are collected.
     """
 

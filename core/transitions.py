@@ -30,6 +30,7 @@ from mentorflow.errors import (
     PluginError,
     Problem,
     UnknownTransition,
+    UserError,
     Vetoed,
     WrongState,
 )
@@ -216,6 +217,14 @@ class TransitionRunner:
             id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
             mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,
             started_at=snap.started_at, state_entered_at=entered, closed_at=closed)
+        for call in transition.effects:
+            spec = self.engine.effects[call.name]
+            try:
+                spec.apply(event, conn, call.params)
+            except (UserError, PluginError):
+                raise
+            except Exception as error:
+                raise PluginError(spec.plugin or call.name, f"effect {call.name}", error) from error
         self._apply(event=event, connection=conn)
         return event
 

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mentorflow.durations import parse_duration
+from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
@@ -95,12 +96,17 @@ class WorkflowLoader:
     """Validates and compiles workflow documents against the guards plugins registered."""
 
     def __init__(self, guards: Mapping[str, GuardSpec] | None = None,
-                 plugin_checks: PluginChecks | None = None) -> None:
+                 plugin_checks: PluginChecks | None = None,
+                 effects: Mapping[str, EffectSpec] | None = None) -> None:
         self.guards = dict(guards or {})
+        self.effects = dict(effects or {})
         self.plugin_checks = plugin_checks
-        self._guard_validators = {
-            name: Draft202012Validator(spec.params_schema, registry=Registry())
+        self._validators = {
+            ("guard", name): Draft202012Validator(spec.params_schema, registry=Registry())
             for name, spec in self.guards.items()
+        } | {
+            ("effect", name): Draft202012Validator(spec.params_schema, registry=Registry())
+            for name, spec in self.effects.items()
         }
 
     # -- public ---------------------------------------------------------
@@ -197,7 +203,9 @@ class WorkflowLoader:
             if isinstance(form, str) and form not in forms:
                 problem(["transitions", i, "form"], _("form '{name}' is not defined under /forms").format(name=form))
             for g, call in enumerate(_as_list(tr.get("guards"))):
-                self._check_guard(_as_dict(call), ["transitions", i, "guards", g], problem)
+                self._check_named("guard", self.guards, _as_dict(call), ["transitions", i, "guards", g], problem)
+            for e, call in enumerate(_as_list(tr.get("effects"))):
+                self._check_named("effect", self.effects, _as_dict(call), ["transitions", i, "effects", e], problem)
 
         # "@history" can lead back to any state the source state is entered from.
         for sources in history_sources:
@@ -252,19 +260,22 @@ class WorkflowLoader:
                     queue.append(nxt)
         return seen
 
-    def _check_guard(self, call: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
+    def _check_named(self, kind: str, registry: Mapping[str, Any], call: dict[str, Any], path: list[Any],
+                     problem: Callable[..., None]) -> None:
+        """A guard or effect call: the name must be registered and the params fit its schema."""
         name = call.get("name")
         if not isinstance(name, str):
             return
-        if name not in self.guards:
-            known = ", ".join(sorted(self.guards)) or _("none")
-            problem([*path, "name"], _("no loaded plugin registers a guard called '{name}' (known: {known})").format(
-                name=name, known=known))
+        if name not in registry:
+            known = ", ".join(sorted(registry)) or _("none")
+            message = (_("no loaded plugin registers a guard called '{name}' (known: {known})") if kind == "guard"
+                       else _("no loaded plugin registers an effect called '{name}' (known: {known})"))
+            problem([*path, "name"], message.format(name=name, known=known))
             return
         params = call.get("params", {})
-        for p in schema_problems(self._guard_validators[name], params):
-            problem([*path, "params", *_split(p.pointer)], _("guard '{name}': {message}").format(
-                name=name, message=p.message))
+        for p in schema_problems(self._validators[(kind, name)], params):
+            problem([*path, "params", *_split(p.pointer)], _("{kind} '{name}': {message}").format(
+                kind=kind, name=name, message=p.message))
 
     @staticmethod
     def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
@@ -325,6 +336,7 @@ class WorkflowLoader:
                 history=tr.get("to") == HISTORY,
                 roles=frozenset(tr["roles"]),
                 guards=tuple(GuardCall(g["name"], g.get("params", {})) for g in tr.get("guards", ())),
+                effects=tuple(GuardCall(e["name"], e.get("params", {})) for e in tr.get("effects", ())),
                 form=tr.get("form"),
                 label=tr["label"],
             )

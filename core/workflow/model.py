@@ -49,6 +49,8 @@ class Transition:
     guards: tuple[GuardCall, ...]
     form: str | None
     label: Mapping[str, str]
+    effects: tuple[GuardCall, ...] = ()
+    """Named effects with their parameters (same shape as a guard call)."""
     history: bool = False
     """True for ``"to": "@history"``: back to the state held before the current one."""
 

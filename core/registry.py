@@ -1,0 +1,53 @@
+"""What the loaded plugins contribute: guards, effects and the workflow loader built on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorflow.effects import EffectSpec
+from mentorflow.errors import ConfigurationError, Problem
+from mentorflow.guards import GuardSpec
+from mentorflow.i18n import _
+from mentorflow.pluginmanager import PluginManager
+from mentorflow.workflow.loader import WorkflowLoader
+from mentorflow.workflow.model import Workflow
+
+
+def collect_guards(pm: PluginManager) -> dict[str, GuardSpec]:
+    """Every guard of every plugin, tagged with the plugin's name; a name used twice is an error."""
+    guards: dict[str, GuardSpec] = {}
+    for impl in pm.hook.mentorflow_register_guards.get_hookimpls():
+        for spec in impl.function() or ():
+            if spec.name in guards:
+                raise ConfigurationError(_("Guard '{name}' is registered by both '{a}' and '{b}'.").format(
+                    name=spec.name, a=guards[spec.name].plugin, b=impl.plugin_name))
+            guards[spec.name] = GuardSpec(spec.name, spec.check, spec.params_schema, spec.description,
+                                          spec.needs_data, impl.plugin_name)
+    return guards
+
+
+def collect_effects(pm: PluginManager) -> dict[str, EffectSpec]:
+    """Every effect of every plugin, tagged with the plugin's name; a name used twice is an error."""
+    effects: dict[str, EffectSpec] = {}
+    for impl in pm.hook.mentorflow_register_effects.get_hookimpls():
+        for spec in impl.function() or ():
+            if spec.name in effects:
+                raise ConfigurationError(_("Effect '{name}' is registered by both '{a}' and '{b}'.").format(
+                    name=spec.name, a=effects[spec.name].plugin, b=impl.plugin_name))
+            effects[spec.name] = EffectSpec(spec.name, spec.apply, spec.params_schema, spec.description,
+                                            impl.plugin_name)
+    return effects
+
+
+def make_loader(pm: PluginManager, guards: dict[str, GuardSpec] | None = None,
+                effects: dict[str, EffectSpec] | None = None) -> WorkflowLoader:
+    """A workflow loader that knows the plugins' guards, effects and semantic checks."""
+
+    def plugin_checks(workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        for result in pm.hook.mentorflow_check_workflow(workflow=workflow, document=document):
+            problems.extend(result or ())
+        return problems
+
+    return WorkflowLoader(collect_guards(pm) if guards is None else guards, plugin_checks,
+                          collect_effects(pm) if effects is None else effects)
