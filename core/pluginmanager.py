@@ -95,13 +95,14 @@ def _disabled() -> set[str]:
 
 
 def build_plugin_manager(
-    plugins: Iterable[ModuleType | object | str] = (),
+    plugins: Iterable[ModuleType | object | str | tuple[str, object]] = (),
     *,
     load_entrypoints: bool = True,
 ) -> PluginManager:
     """Make a plugin manager with entry-point plugins (unless disabled) plus ``plugins``.
 
-    ``plugins`` may hold modules, objects or dotted module names. Unknown
+    ``plugins`` may hold modules, objects, dotted module names, or
+    ``(name, plugin)`` pairs to give an object a readable name. Unknown
     hook implementations (a misspelt ``mentorflow_*`` function) are
     reported here with the plugin's name.
     """
@@ -121,10 +122,11 @@ def build_plugin_manager(
             pm.register(plugin, name=ep.name)
             if ep.dist is not None:
                 pm._plugin_distinfo.append((plugin, ep.dist))  # type: ignore[arg-type]
-    for plugin in plugins:
+    for item in plugins:
+        name, plugin = item if isinstance(item, tuple) else (None, item)
         if isinstance(plugin, str):
             plugin = importlib.import_module(plugin)
-        name = getattr(plugin, "__name__", None)
+        name = name or getattr(plugin, "__name__", None)
         if pm.is_registered(plugin) or (name and pm.get_plugin(name) is not None):
             continue
         pm.register(plugin, name=name)

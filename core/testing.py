@@ -85,7 +85,9 @@ def _template(tmp_path_factory: pytest.TempPathFactory, plugins: Sequence[Any], 
     key = tuple(getattr(p, "__name__", repr(p)) for p in plugins)
     if key not in cache:
         path = tmp_path_factory.mktemp("mentorflow-template") / "template.db"
-        Engine(f"sqlite:///{path}", plugins=list(plugins)).upgrade_database()
+        engine = Engine(f"sqlite:///{path}", plugins=list(plugins))
+        engine.upgrade_database()
+        engine.db.dispose()  # closing the last connection checkpoints the WAL into the file we copy
         cache[key] = path
     return cache[key]
 
@@ -119,7 +121,6 @@ def mentorflow_engine(mentorflow_database_url: str, mentorflow_clock: ManualCloc
                       mentorflow_plugins: Sequence[Any]) -> Iterator[Engine]:
     """An engine on the test database, with the movable clock and the test's plugins."""
     engine = Engine(mentorflow_database_url, clock=mentorflow_clock, plugins=list(mentorflow_plugins))
-    engine.upgrade_database()
     yield engine
     engine.db.dispose()
 

@@ -59,7 +59,9 @@ def _postgres_database(plugins: Sequence[Any]) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = server.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    Engine(url, plugins=list(plugins)).upgrade_database()
+    engine = Engine(url, plugins=list(plugins))
+    engine.upgrade_database()
+    engine.db.dispose()
     _PG_DATABASES[key] = url
     return url
 
