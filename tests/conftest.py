@@ -24,14 +24,15 @@ from mentorflow.engine import Engine
 
 POSTGRES_ENV = "MENTORFLOW_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REQUIRE_SERVICES = IN_CI or os.environ.get("MENTORFLOW_REQUIRE_SERVICES", "") not in ("", "0")
 ARTIFACTS = Path(os.environ.get("MENTORFLOW_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 
 
 def require_service(name: str, how: str) -> None:
     """Skip locally, fail under CI, when a service a test needs is missing."""
     message = f"{name} is not available: {how}"
-    if IN_CI:
-        pytest.fail(message + " (CI=true: .ci/run must provide it)", pytrace=False)
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (CI=true or MENTORFLOW_REQUIRE_SERVICES=1: it must be provided)", pytrace=False)
     pytest.skip(message)
 
 
