@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from mentorflow import policy
 from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
 from mentorflow.clock import Clock, SystemClock
 from mentorflow.db import migrate
@@ -33,7 +34,7 @@ from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.notifications import Message, NotificationChannel
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager
-from mentorflow.queries import Availability, available_transitions, timeline
+from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_effects, collect_guards, make_loader
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import (
@@ -332,12 +333,34 @@ class Engine:
             snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
             return available_transitions(self, self._runner, conn, snap, as_actor(actor), self.clock.now())
 
-    def timeline(self, relationship: RelationshipSnapshot | int) -> list[AuditEntry]:
-        """The relationship's audit events in order (the first is ``start``)."""
+    def timeline(self, relationship: RelationshipSnapshot | int, viewer: Actor | int | None = None
+                 ) -> list[AuditEntry]:
+        """The relationship's audit events in order (the first is ``start``).
+
+        With ``viewer``, only someone on the relationship (or a coordinator of
+        its programme) may read it, and form data is shown as the privacy
+        policy allows: a private form's data to its author only, shared data
+        to the pair, and to coordinators only where the programme says so.
+        Without ``viewer`` the caller is the system and sees everything.
+        """
         rid = relationship if isinstance(relationship, int) else relationship.id
         with self.read() as conn:
-            read_relationship(conn, rid)
-            return timeline(conn, rid)
+            snap = read_relationship(conn, rid)
+            entries = timeline(conn, rid)
+            if viewer is None:
+                return entries
+            who = policy.viewer_for(conn, snap, as_actor(viewer))
+        if not who.may_see_relationship:
+            raise Forbidden(_("You are not part of relationship {id}.").format(id=rid))
+        workflow = self.workflow_by_version(snap.workflow_version_id)
+        settings = workflow.programme.get("settings")
+        return [redact_entry(entry, workflow, who, settings) for entry in entries]
+
+    def viewer(self, relationship: RelationshipSnapshot | int, actor: Actor | int) -> policy.Viewer:
+        """The roles ``actor`` holds on a relationship, for :mod:`mentorflow.policy` decisions."""
+        rid = relationship if isinstance(relationship, int) else relationship.id
+        with self.read() as conn:
+            return policy.viewer_for(conn, read_relationship(conn, rid), as_actor(actor))
 
     # -- notifications ---------------------------------------------------------
     def notify(self, message: Message, channels: tuple[str, ...] = ("log",)) -> list[str]:

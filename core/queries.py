@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
@@ -13,8 +13,9 @@ from mentorflow.actors import Actor
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent
 from mentorflow.i18n import _
+from mentorflow.policy import Access, Viewer, Visibility, access
 from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot
-from mentorflow.workflow.model import Transition
+from mentorflow.workflow.model import Transition, Workflow
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -62,3 +63,17 @@ def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:
                    to_state=r.to_state, data=r.data)
         for r in conn.execute(_TIMELINE, {"rid": relationship_id})
     ]
+
+
+def redact_entry(entry: AuditEntry, workflow: Workflow, viewer: Viewer, settings: Any) -> AuditEntry:
+    """The entry with its form data removed where the privacy policy withholds it from ``viewer``."""
+    if not entry.data:
+        return entry
+    transition = workflow.transitions.get(entry.transition)
+    form = workflow.forms.get(transition.form) if transition and transition.form else None
+    visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
+    if entry.transition == "start":
+        visibility = Visibility.PROGRAMME
+    if access(viewer, visibility, entry.actor_id, settings) is Access.FULL:
+        return entry
+    return replace(entry, data=None)

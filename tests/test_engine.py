@@ -459,3 +459,36 @@ def test_relationship_queries(pair: Pair) -> None:
     assert [r.id for r in pair.engine.relationships_of(pair.mentee)] == [pair.rel.id]
     pair.drive([*SIGNED, ("agree", "mentor", {})])
     assert pair.engine.count_relationships(pair.programme) == {"goal_setting": 1, "contracting": 1}
+
+
+def test_timeline_respects_privacy(mentorflow_engine: Engine, mentorflow_factory: Factory) -> None:
+    document = default_workflow()
+    document["forms"]["reflection"]["private"] = True
+    mentorflow_factory.programme("private", document)
+    coordinator = mentorflow_factory.person("Carla", role="coordinator", programme="private")
+    rel = mentorflow_factory.relationship("private")
+    rel = mentorflow_factory.drive(rel, [
+        ("sign_agreement", rel.mentor_id, {"accept": True}), ("sign_agreement", rel.mentee_id, {"accept": True}),
+        ("agree", rel.mentee_id), ("add_goal", rel.mentee_id, {"title": "Learn SQL", "category": "skills"}),
+        ("start_reflecting", rel.mentor_id),
+        ("submit_reflection", rel.mentee_id, {"went_well": "I asked for help", "health": 2})])
+
+    def data_of(viewer: Any, transition: str) -> Any:
+        return next(e.data for e in mentorflow_engine.timeline(rel, viewer=viewer) if e.transition == transition)
+
+    assert data_of(rel.mentee_id, "submit_reflection") == {"went_well": "I asked for help", "health": 2}
+    assert data_of(rel.mentor_id, "submit_reflection") is None  # private: the author only
+    assert data_of(coordinator, "submit_reflection") is None
+    assert data_of(rel.mentor_id, "add_goal") == {"title": "Learn SQL", "category": "skills"}
+    assert data_of(coordinator, "add_goal") is None  # coordinators see metadata only
+    assert [e.transition for e in mentorflow_engine.timeline(rel, viewer=coordinator)][-1] == "submit_reflection"
+    assert data_of(SYSTEM, "submit_reflection") is not None
+    with pytest.raises(Forbidden):
+        mentorflow_engine.timeline(rel, viewer=mentorflow_factory.person("Stranger"))
+
+    document["programme"]["settings"]["privacy"] = {"coordinator_sees_content": True}
+    mentorflow_factory.programme("open", document)
+    open_coordinator = mentorflow_factory.person("Otto", role="coordinator", programme="open")
+    other = mentorflow_factory.relationship("open")
+    other = mentorflow_factory.drive(other, [("sign_agreement", other.mentor_id, {"accept": True})])
+    assert mentorflow_engine.timeline(other, viewer=open_coordinator)[-1].data == {"accept": True}

@@ -1,0 +1,110 @@
+"""Who may read what: the one place confidentiality rules live.
+
+Every read of relationship content (API, pages, XBlock, exports, plugin
+query functions) asks this module. The rules, from mentoring practice:
+
+- ``private`` items (private meeting notes, private reflections) are seen by
+  their author only;
+- ``pair`` items (the agreement, goals, shared notes, reflections) are seen
+  by the mentor and the mentee; coordinators see only that they exist and
+  when (metadata) unless the programme sets
+  ``settings.privacy.coordinator_sees_content`` to true;
+- ``programme`` items (state, dates, counts) are seen by the pair and the
+  programme's coordinators;
+- the system (timers, exports run by the engine itself) sees everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from mentorflow.actors import Actor
+from mentorflow.snapshots import RelationshipSnapshot
+
+
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    PAIR = "pair"
+    PROGRAMME = "programme"
+
+
+class Access(StrEnum):
+    """How much of an item a viewer gets."""
+
+    NONE = "none"
+    METADATA = "metadata"
+    """That it exists, who wrote it and when — not its content."""
+    FULL = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """An actor together with the roles they hold on one relationship."""
+
+    actor: Actor
+    roles: frozenset[str]
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor.is_system
+
+    @property
+    def is_participant(self) -> bool:
+        return bool(self.roles & {"mentor", "mentee"})
+
+    @property
+    def is_coordinator(self) -> bool:
+        return "coordinator" in self.roles
+
+    @property
+    def may_see_relationship(self) -> bool:
+        return self.is_system or bool(self.roles)
+
+
+def coordinator_sees_content(programme_settings: Mapping[str, Any] | None) -> bool:
+    privacy = (programme_settings or {}).get("privacy") or {}
+    return bool(privacy.get("coordinator_sees_content", False))
+
+
+def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
+    """The roles ``actor`` holds on this relationship (empty for a stranger)."""
+    from mentorflow.transitions import TransitionRunner
+
+    if actor.is_system:
+        return Viewer(actor, frozenset({"system"}))
+    roles = set()
+    if actor.person_id == snap.mentor_id:
+        roles.add("mentor")
+    if actor.person_id == snap.mentee_id:
+        roles.add("mentee")
+    if TransitionRunner.is_coordinator(conn, snap.programme_id, actor.person_id):
+        roles.add("coordinator")
+    return Viewer(actor, frozenset(roles))
+
+
+def access(viewer: Viewer, visibility: Visibility | str, author_id: int | None,
+           programme_settings: Mapping[str, Any] | None = None) -> Access:
+    """How much of an item with ``visibility`` written by ``author_id`` the viewer may read."""
+    visibility = Visibility(visibility)
+    if viewer.is_system or (author_id is not None and viewer.actor.person_id == author_id):
+        return Access.FULL
+    if visibility is Visibility.PRIVATE:
+        # Coordinators may know a private note exists (counts), never what it says.
+        return Access.METADATA if viewer.is_coordinator else Access.NONE
+    if viewer.is_participant:
+        return Access.FULL
+    if viewer.is_coordinator:
+        if visibility is Visibility.PROGRAMME or coordinator_sees_content(programme_settings):
+            return Access.FULL
+        return Access.METADATA
+    return Access.NONE
+
+
+def may_write_as_participant(viewer: Viewer) -> bool:
+    """Only the pair writes shared content; coordinators act through their own transitions."""
+    return viewer.is_participant
