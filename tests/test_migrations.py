@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from mentorflow.db import migrate
 from mentorflow.db.database import create_db_engine
 from mentorflow.db.models import Base
+from mentorflow.pluginmanager import build_plugin_manager
 from tests.conftest import postgres_server_url
 
 CORE_TABLES = {"mf_programmes", "mf_workflow_versions", "mf_people", "mf_external_identities",
@@ -38,7 +39,12 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
     admin.dispose()
 
 
-def test_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
+def plugin_locations() -> list[str]:
+    pm = build_plugin_manager()
+    return [loc for result in pm.hook.mentorflow_migration_locations() for loc in (result or ())]
+
+
+def test_core_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
     assert migrate.pending(engine) == ["mf0001_core"]
     assert migrate.upgrade(engine) == ["mf0001_core"]
@@ -49,9 +55,18 @@ def test_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
     engine.dispose()
 
 
-def test_migrations_match_the_models(empty_database: str) -> None:
+def test_upgrade_with_every_built_in_plugin_reaches_all_heads(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
-    migrate.upgrade(engine)
+    heads = migrate.upgrade(engine, plugin_locations())
+    assert "mf0001_core" in heads or len(heads) >= 1
+    assert migrate.pending(engine, plugin_locations()) == []
+    engine.dispose()
+
+
+def test_migrations_match_the_models(empty_database: str) -> None:
+    """Core and plugin tables (all on Base.metadata once the plugins are imported) match their migrations."""
+    engine = create_db_engine(empty_database)
+    migrate.upgrade(engine, plugin_locations())
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
@@ -64,7 +79,8 @@ def test_downgrade_to_base_removes_the_tables(empty_database: str) -> None:
 
     engine = create_db_engine(empty_database)
     migrate.upgrade(engine)
-    config = migrate.alembic_config(engine)
+    config = migrate.alembic_config(engine, plugin_locations())
+    migrate.upgrade(engine, plugin_locations())
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "base")
