@@ -2,6 +2,7 @@
 
 from mentorflow.db.database import create_db_engine, default_database_url
 from mentorflow.db.models import (
+    ApiToken,
     AuditEvent,
     Base,
     ExternalIdentity,
@@ -13,6 +14,7 @@ from mentorflow.db.models import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "ExternalIdentity",
