@@ -112,7 +112,7 @@ class Engine:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection inside one write transaction (SQLite takes its write lock up front)."""
-        with self._writer.begin() as conn:
+        with self._writer.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -221,6 +221,15 @@ class Engine:
             raise NotFound(_("Person {id} does not exist.").format(id=person_id))
         return dict(row)
 
+    def display_names(self, person_ids: set[int] | list[int]) -> dict[int, str]:
+        """Display names by person id (one query)."""
+        ids = sorted({i for i in person_ids if i is not None})
+        if not ids:
+            return {}
+        T = Person.__table__
+        with self.read() as conn:
+            return dict(conn.execute(select(T.c.id, T.c.display_name).where(T.c.id.in_(ids))).tuples().all())
+
     def grant_role(self, programme: str | int, person_id: int, role: str) -> None:
         """Give a person a programme role (``coordinator``, ``mentor`` or ``mentee``); idempotent."""
         if role not in ROLES or role == "system":
@@ -289,6 +298,49 @@ class Engine:
                                 .order_by(R.c.id))
             return [snapshot_from_row(r) for r in rows]
 
+    def list_relationships(self, *, programme: str | int | None = None, person_id: int | None = None,
+                           coordinator_id: int | None = None, state: str | None = None, limit: int = 50,
+                           offset: int = 0) -> tuple[list[RelationshipSnapshot], int]:
+        """A page of relationships, newest first, with the total count.
+
+        ``person_id`` keeps those where the person is mentor or mentee;
+        ``coordinator_id`` those in programmes the person coordinates (both
+        given: either). ``programme`` and ``state`` narrow further.
+        """
+        R, T = Relationship.__table__, ProgrammeRole.__table__
+        with self.read() as conn:
+            where = []
+            if programme is not None:
+                where.append(R.c.programme_id == self.programme_id(programme, conn))
+            if state is not None:
+                where.append(R.c.state == state)
+            visible = []
+            if person_id is not None:
+                visible.append((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))
+            if coordinator_id is not None:
+                visible.append(R.c.programme_id.in_(select(T.c.programme_id).where(
+                    T.c.person_id == coordinator_id, T.c.role == "coordinator")))
+            if visible:
+                condition = visible[0]
+                for extra in visible[1:]:
+                    condition = condition | extra
+                where.append(condition)
+            total = conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one()
+            rows = conn.execute(select(R).where(*where).order_by(R.c.id.desc()).limit(limit).offset(offset))
+            return [snapshot_from_row(r) for r in rows], total
+
+    def programmes(self, person_id: int | None = None) -> list[dict[str, Any]]:
+        """Programmes (all, or those where the person holds a role) with the person's roles."""
+        P, T = Programme.__table__, ProgrammeRole.__table__
+        with self.read() as conn:
+            rows = conn.execute(select(P).order_by(P.c.key)).mappings().all()
+            roles: dict[int, set[str]] = {}
+            if person_id is not None:
+                for pid, role in conn.execute(select(T.c.programme_id, T.c.role).where(T.c.person_id == person_id)):
+                    roles.setdefault(pid, set()).add(role)
+        return [{**dict(r), "roles": sorted(roles.get(r["id"], ()))} for r in rows
+                if person_id is None or r["id"] in roles]
+
     def count_relationships(self, programme: str | int) -> dict[str, int]:
         """Relationships per state in a programme."""
         R = Relationship.__table__
@@ -309,7 +361,7 @@ class Engine:
         appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
         subclass saying what is wrong; nothing is written then.
         """
-        with self.write() as conn:
+        with self._writer.connect() as conn, conn.begin():  # self.write(), without a generator per call
             event = self._runner.fire_in(conn, relationship, transition, actor, data, self.clock.now())
         self._runner.after_commit(event)
         return result_of(event)

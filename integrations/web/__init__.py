@@ -1,0 +1,103 @@
+"""The mentorflow web service: REST API (``/api/v1``), participant pages and the coordinator dashboard.
+
+``create_app(settings)`` builds the Flask application; ``mentorflow serve``
+runs it under gunicorn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from sqlalchemy import text
+
+from mentorflow import __version__
+from mentorflow.engine import Engine
+from mentorflow.i18n import SUPPORTED_LOCALES, set_locale
+
+from . import problems
+from .settings import Settings, load_settings
+
+log = logging.getLogger("mentorflow.web")
+
+
+@dataclass
+class WebState:
+    """What views reach through ``current_app.extensions["mentorflow"]``."""
+
+    engine: Engine
+    settings: Settings
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+    """Build the application; ``engine`` defaults to one on ``settings.database_url``."""
+    settings = settings or load_settings()
+    engine = engine or Engine(settings.database_url)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        # Inside an LMS iframe the cookie must be SameSite=None; Secure (HTTPS only).
+        SESSION_COOKIE_SAMESITE="None" if settings.secure_cookies else "Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["mentorflow"] = WebState(engine=engine, settings=settings)
+    problems.install(app)
+
+    from .api_core import api, blueprint
+
+    app.register_blueprint(blueprint)
+    app.extensions["mentorflow_api"] = api
+
+    from .pages import install_pages
+
+    install_pages(app)
+
+    @app.before_request
+    def start() -> None:
+        g.started = time.perf_counter()
+        set_locale(_request_locale())
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                    "script-src 'self'; frame-ancestors *")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info(json.dumps({"event": "request", "method": request.method, "path": request.path,
+                             "status": response.status_code, "ms": round(elapsed, 2)}))
+        return response
+
+    @app.get("/health")
+    def health() -> Any:
+        try:
+            with engine.read() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as error:  # any database failure means "not ready"
+            log.error("health check failed: %s", error)
+            return problems.problem_response(503, "Service unavailable", "database unreachable",
+                                             "database-unavailable")
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/v1/openapi.json")
+    def openapi() -> Any:
+        return api.openapi("mentorflow", __version__)
+
+    return app
+
+
+def _request_locale() -> str:
+    explicit = request.args.get("lang") or session.get("locale")
+    if explicit in SUPPORTED_LOCALES:
+        return explicit
+    return request.accept_languages.best_match(SUPPORTED_LOCALES, default="en") or "en"

@@ -1,0 +1,71 @@
+"""Demo mode: a seeded programme with relationships in different stages, entered without an LMS.
+
+Only ever on SQLite, and only when ``demo`` is switched on: demo entry lets
+anyone act as anyone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mentorflow.engine import Engine
+from mentorflow.schemas import template_paths
+
+PROGRAMME = "demo"
+SIGN = {"accept": True}
+
+
+def seed_demo(engine: Engine) -> dict[str, Any]:
+    """Fill an empty database with the demo programme; returns who can be entered as."""
+    engine.upgrade_database()
+    if any(p["key"] == PROGRAMME for p in engine.programmes()):
+        return demo_people(engine)
+    engine.publish_workflow(PROGRAMME, json.loads(template_paths()["default"].read_text("utf-8")))
+    coordinator = engine.add_person("Carla Jensen", email="carla@example.org")
+    engine.grant_role(PROGRAMME, coordinator, "coordinator")
+    mentors = [engine.add_person(n, email=e, locale=loc) for n, e, loc in (
+        ("Morten Holm", "morten@example.org", "da"), ("Grace Okafor", "grace@example.org", "en"))]
+    mentees = [engine.add_person(n, email=e, locale=loc) for n, e, loc in (
+        ("Mia Larsen", "mia@example.org", "da"), ("Noah Berg", "noah@example.org", "en"),
+        ("Sofie Dahl", "sofie@example.org", "da"), ("Liam Chen", "liam@example.org", "en"))]
+    for person in mentors:
+        engine.grant_role(PROGRAMME, person, "mentor")
+    for person in mentees:
+        engine.grant_role(PROGRAMME, person, "mentee")
+    goal = {"title": "Choose a thesis topic", "category": "academic"}
+    stages: list[list[tuple[str, int, dict[str, Any]]]] = [
+        [],  # Mia with Morten: just matched, the agreement waits
+        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("agree", 1, {})],
+        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("agree", 1, {}), ("add_goal", 1, goal),
+         ("start_reflecting", 0, {}),
+         ("submit_reflection", 1, {"went_well": "We met twice and I feel more confident", "health": 4})],
+        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("end_early", 1, {"reason": "changed_needs"}),
+         ("close", 0, {"learned": "To set clearer goals early", "satisfaction": 4})],
+    ]
+    for index, (mentee, steps) in enumerate(zip(mentees, stages, strict=True)):
+        mentor = mentors[index % 2]
+        rel = engine.start_relationship(PROGRAMME, mentee=mentee, mentor=mentor, actor=coordinator)
+        for transition, who, data in steps:
+            rel = engine.fire(rel, transition, (mentor, mentee)[who], data).relationship
+    return demo_people(engine)
+
+
+def demo_people(engine: Engine) -> dict[str, Any]:
+    """Everyone in the demo programme grouped by role, for the start page."""
+    people: dict[str, list[dict[str, Any]]] = {"coordinator": [], "mentor": [], "mentee": []}
+    from sqlalchemy import select
+
+    from mentorflow.db.models import ProgrammeRole
+
+    T = ProgrammeRole.__table__
+    pid = engine.programme_id(PROGRAMME)
+    with engine.read() as conn:
+        rows = conn.execute(select(T.c.person_id, T.c.role).where(T.c.programme_id == pid).order_by(T.c.person_id))
+        pairs = rows.all()
+    names = engine.display_names([p for p, _ in pairs])
+    for person_id, role in pairs:
+        people[role].append({"id": person_id, "display_name": names[person_id]})
+    return people
+
+

@@ -1,0 +1,97 @@
+"""Web service configuration: environment variables, optionally a TOML file, then command-line overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mentorflow.errors import ConfigurationError
+from mentorflow.i18n import _
+
+ENV_PREFIX = "MENTORFLOW_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``mentorflow serve`` needs. Each field ``x`` is read from ``MENTORFLOW_X`` or the TOML key ``x``."""
+
+    database_url: str = "sqlite:///mentorflow.db"
+    secret_key: str = ""
+    """Signs session cookies; generated per start when empty (sessions then end with the process)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    demo: bool = False
+    worker: bool = True
+    """Run the Celery worker and beat as child processes (embedded default)."""
+    broker_url: str = ""
+    base_url: str = ""
+    """The public URL (for links in e-mails and LTI registration); defaults to http://host:port."""
+    secure_cookies: bool = False
+    """Set Secure and SameSite=None on the session cookie (needed inside an LMS iframe over HTTPS)."""
+    log_level: str = "info"
+    page_size: int = 50
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def public_url(self) -> str:
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+def _coerce(name: str, raw: Any, kind: Any) -> Any:
+    if kind in (bool, "bool"):
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigurationError(_("Setting {name} must be true or false, not {value!r}.").format(name=name, value=raw))
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigurationError(_("Setting {name} must be a whole number, not {value!r}.").format(
+                name=name, value=raw)) from None
+    return str(raw)
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from ``MENTORFLOW_*`` variables, the TOML file (``MENTORFLOW_CONFIG``), then ``overrides``."""
+    values: dict[str, Any] = {}
+    path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
+    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except OSError as error:
+            raise ConfigurationError(_("Cannot read configuration file {path}: {error}").format(
+                path=path, error=error.strerror)) from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigurationError(_("Configuration file {path} is not valid TOML: {error}").format(
+                path=path, error=error)) from None
+        section = data.get("mentorflow", data)
+        for key, value in section.items():
+            if key not in known:
+                raise ConfigurationError(_("Unknown setting '{key}' in {path}.").format(key=key, path=path))
+            values[key] = value
+    for name in known:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    typed = {name: _coerce(name, value, {"bool": bool, "int": int}.get(str(known[name]), str(known[name])))
+             for name, value in values.items()}
+    settings = Settings(**typed)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=secrets.token_urlsafe(32))
+    if settings.demo and not settings.is_sqlite:
+        raise ConfigurationError(_("Demo mode only runs on a SQLite database; it lets anyone enter as anyone."))
+    return settings
