@@ -1,0 +1,1 @@
+"""Benchmarks for mentorflow (not shipped in the wheel). Run one with ``python -m bench.<name>``."""
