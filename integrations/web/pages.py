@@ -1,13 +1,335 @@
-"""Participant pages and the coordinator dashboard (server-rendered, English and Danish)."""
+"""Participant pages and the coordinator dashboard (server-rendered, English and Danish).
+
+Pages use the browser session (set by an LMS launch or, in demo mode, the
+start page). Every page asks the engine and :mod:`mentorflow.policy` what
+the signed-in person may see and do; forms post with a CSRF token.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import csv
+import io
+import secrets
+import shutil
+import subprocess
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import func, select
+
+from mentorflow.db.models import AuditEvent, Relationship
+from mentorflow.engine import Engine
+from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserError
+from mentorflow.i18n import _, get_locale, localized, ngettext
+from mentorflow.workflow.diagram import to_dot, to_mermaid
+
+from . import charts
+from .auth import sign_in, sign_out
+from .forms import FormDecodeError, decode, fields
+
+
+def engine() -> Engine:
+    return current_app.extensions["mentorflow"].engine
+
+
+def settings() -> Any:
+    return current_app.extensions["mentorflow"].settings
+
+
+def person_id() -> int | None:
+    value = session.get("person_id")
+    return int(value) if value is not None else None
+
+
+def require_person() -> int:
+    pid = person_id()
+    if pid is None:
+        abort(401)
+    return pid
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf", "")
+    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        raise Forbidden(_("The form has expired; reload the page and try again."))
+
+
+def _relationship_view(snap: Any, viewer: int) -> dict[str, Any]:
+    eng = engine()
+    workflow = eng.workflow_by_version(snap.workflow_version_id)
+    names = eng.display_names([p for p in (snap.mentor_id, snap.mentee_id) if p is not None])
+    role = "mentor" if viewer == snap.mentor_id else "mentee" if viewer == snap.mentee_id else "coordinator"
+    other = snap.mentee_id if role == "mentor" else snap.mentor_id
+    stages = [s for s in workflow.states.values() if s.kind in ("initial", "active")]
+    stage_ids = [s.id for s in stages]
+    return {
+        "snap": snap, "workflow": workflow, "state": workflow.states[snap.state], "role": role,
+        "role_label": workflow.role_label(role), "other_name": names.get(other) if other else None,
+        "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
+        "programme_name": workflow.name(), "stages": stages,
+        "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
+        "names": names,
+    }
 
 
 def install_pages(app: Flask) -> None:
-    """Register page routes; the start page exists even before the pages are complete."""
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, get_locale=get_locale,
+                                 localized=localized)
+
+    @app.context_processor
+    def common() -> dict[str, Any]:
+        pid = person_id()
+        me = engine().person(pid) if pid is not None else None
+        coordinates = [p for p in engine().programmes(pid)] if pid is not None else []
+        return {"me": me, "demo": settings().demo,
+                "coordinated": [p for p in coordinates if "coordinator" in p["roles"]]}
 
     @app.get("/")
-    def index() -> str:
-        return "mentorflow"
+    def index() -> Any:
+        if person_id() is not None:
+            return redirect(url_for("my_relationships"))
+        people = None
+        if settings().demo:
+            from .demo import demo_people
+
+            people = demo_people(engine())
+        return render_template("index.html", people=people)
+
+    @app.post("/demo/enter/<int:pid>")
+    def demo_enter(pid: int) -> Any:
+        if not settings().demo:
+            abort(404)
+        check_csrf()
+        engine().person(pid)
+        sign_in(pid)
+        coordinated = [p for p in engine().programmes(pid) if "coordinator" in p["roles"]]
+        if coordinated:
+            return redirect(url_for("dashboard", key=coordinated[0]["key"]))
+        return redirect(url_for("my_relationships"))
+
+    @app.post("/signout")
+    def signout() -> Any:
+        check_csrf()
+        sign_out()
+        return redirect(url_for("index"))
+
+    @app.get("/lang/<code>")
+    def choose_language(code: str) -> Any:
+        if code in ("en", "da"):
+            session["locale"] = code
+        target = request.args.get("next", "/")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+    @app.get("/me")
+    def my_relationships() -> Any:
+        pid = require_person()
+        views = []
+        for snap in engine().relationships_of(pid):
+            view = _relationship_view(snap, pid)
+            view["next"] = [a for a in engine().available_transitions(snap, pid)]
+            views.append(view)
+        return render_template("me.html", relationships=views)
+
+    @app.get("/relationships/<int:rid>")
+    def relationship_page(rid: int) -> Any:
+        return _render_relationship(rid)
+
+    @app.post("/relationships/<int:rid>/fire/<transition>")
+    def fire(rid: int, transition: str) -> Any:
+        pid = require_person()
+        check_csrf()
+        snap = engine().get(rid)
+        if not engine().viewer(snap, pid).may_see_relationship:
+            raise NotFound(_("Relationship {id} does not exist.").format(id=rid))
+        workflow = engine().workflow_by_version(snap.workflow_version_id)
+        chosen = workflow.transitions.get(transition)
+        if chosen is None:
+            raise NotFound(_("The workflow has no transition '{id}'.").format(id=transition))
+        posted = {k: v for k, v in request.form.items() if k not in ("csrf", "version")}
+        data: dict[str, Any] | None = None
+        try:
+            if chosen.form:
+                data = decode(workflow.forms[chosen.form], posted)
+            version = int(request.form.get("version", snap.version))
+            from dataclasses import replace
+
+            engine().fire(replace(snap, version=version), transition, pid, data)
+        except FormDecodeError as error:
+            return _render_relationship(rid, transition, posted, {error.field: error.message}), 422
+        except FormInvalid as error:
+            return _render_relationship(rid, transition, posted, _field_errors(error.problems)), 422
+        except UserError as error:
+            flash(error.message, "error")
+            return redirect(url_for("relationship_page", rid=rid))
+        flash(_("Done: {action}").format(action=chosen.title()), "success")
+        return redirect(url_for("relationship_page", rid=rid))
+
+    @app.get("/coordinator/<key>")
+    def dashboard(key: str) -> Any:
+        pid = require_person()
+        _require_coordinator(key, pid)
+        return render_template("dashboard.html", **_dashboard(key))
+
+    @app.get("/coordinator/<key>/export.csv")
+    def export_csv(key: str) -> Any:
+        pid = require_person()
+        _require_coordinator(key, pid)
+        snaps, _total = engine().list_relationships(programme=key, limit=100_000)
+        names = engine().display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["relationship", "mentee", "mentor", "state", "started_at", "state_entered_at",
+                         "closed_at", "version"])
+        for s in snaps:
+            state = engine().workflow_by_version(s.workflow_version_id).states[s.state].title()
+            writer.writerow([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""), state,
+                             s.started_at.isoformat(), s.state_entered_at.isoformat(),
+                             s.closed_at.isoformat() if s.closed_at else "", s.version])
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{key}-relationships.csv"'})
+
+    @app.get("/coordinator/<key>/diagram.svg")
+    def diagram_svg(key: str) -> Any:
+        pid = require_person()
+        _require_coordinator(key, pid)
+        _version, workflow = engine().current_workflow(key)
+        dot = shutil.which("dot")
+        if dot is None:
+            abort(404)
+        svg = subprocess.run([dot, "-Tsvg"], input=to_dot(workflow).encode(), capture_output=True, timeout=10,
+                             check=True).stdout
+        return Response(svg, mimetype="image/svg+xml")
+
+
+def _field_errors(problems: list[Problem]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in problems:
+        field = problem.pointer.split("/")[1] if problem.pointer.count("/") >= 1 and problem.pointer else ""
+        errors.setdefault(field or "_form", problem.message)
+    return errors
+
+
+def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
+                         errors: dict[str, str] | None = None) -> str:
+    pid = require_person()
+    snap = engine().get(rid)
+    viewer = engine().viewer(snap, pid)
+    if not viewer.may_see_relationship:
+        raise NotFound(_("Relationship {id} does not exist.").format(id=rid))
+    view = _relationship_view(snap, pid)
+    workflow = view["workflow"]
+    actions = []
+    for option in engine().available_transitions(snap, pid):
+        form = workflow.forms.get(option.form) if option.form else None
+        mine = option.transition.id == open_transition
+        actions.append({"option": option, "form": form,
+                        "fields": fields(form, values if mine else None) if form else [],
+                        "errors": errors if mine else {}, "open": mine})
+    timeline = engine().timeline(snap, viewer=pid)
+    names = engine().display_names({e.actor_id for e in timeline if e.actor_id is not None})
+    entries = [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
+                "label": workflow.transitions[e.transition].title() if e.transition in workflow.transitions
+                else _("Relationship started"),
+                "to": workflow.states[e.to_state].title(),
+                "form": workflow.forms.get(workflow.transitions[e.transition].form or "")
+                if e.transition in workflow.transitions else None}
+               for e in reversed(timeline)]
+    return render_template("relationship.html", view=view, actions=actions, timeline=entries,
+                           is_participant=viewer.is_participant)
+
+
+def _require_coordinator(key: str, pid: int) -> None:
+    if "coordinator" not in engine().programme_roles(key, pid):
+        raise Forbidden(_("Only a coordinator of programme '{key}' may see this.").format(key=key))
+
+
+def _dashboard(key: str) -> dict[str, Any]:
+    eng = engine()
+    _version_id, workflow = eng.current_workflow(key)
+    counts = eng.count_relationships(key)
+    per_stage = [(s.title(), counts.get(s.id, 0)) for s in workflow.states.values()]
+    state_filter = request.args.get("state") or None
+    search = (request.args.get("q") or "").strip().lower()
+    page_arg = request.args.get("page", "1")
+    page = max(1, int(page_arg)) if page_arg.isdigit() else 1
+    snaps, _total = eng.list_relationships(programme=key, state=state_filter, limit=100_000)
+    names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
+    if search:
+        snaps = [s for s in snaps if search in names.get(s.mentee_id, "").lower()
+                 or search in names.get(s.mentor_id or -1, "").lower()]
+    per_page = 25
+    shown = snaps[(page - 1) * per_page: page * per_page]
+    rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
+             "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
+    activity = _weekly_activity(eng, key, workflow)
+    overdue = _overdue(eng, key, workflow)
+    return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
+            "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
+            "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
+            "rows": rows, "matches": len(snaps), "page": page, "pages": max(1, (len(snaps) + per_page - 1) // per_page),
+            "state_filter": state_filter, "search": search, "overdue": overdue,
+            "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
+            "states": list(workflow.states.values())}
+
+
+def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> list[tuple[str, float]]:
+    """How many duty-fulfilling transitions (reflections) happened in each of the last ``weeks`` weeks."""
+    satisfying = {t for timer in workflow.timers if timer.kind == "recurring" for t in timer.satisfied_by}
+    if not satisfying:
+        return []
+    now = eng.clock.now()
+    start = now - timedelta(weeks=weeks)
+    A, R = AuditEvent.__table__, Relationship.__table__
+    pid = eng.programme_id(key)
+    with eng.read() as conn:
+        times = conn.execute(select(A.c.at).join(R, R.c.id == A.c.relationship_id).where(
+            R.c.programme_id == pid, A.c.transition.in_(satisfying), A.c.at >= start)).scalars().all()
+    from mentorflow.clock import as_utc
+
+    buckets = Counter(min(weeks - 1, int((as_utc(t) - start).days // 7)) for t in times)
+    labels = [(start + timedelta(weeks=i)).strftime("%d/%m") for i in range(weeks)]
+    return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
+
+
+def _overdue(eng: Engine, key: str, workflow: Any) -> list[dict[str, Any]]:
+    """Relationships whose recurring duty (e.g. a reflection) is past due, with how many days."""
+    now = eng.clock.now()
+    R, A = Relationship.__table__, AuditEvent.__table__
+    pid = eng.programme_id(key)
+    out = []
+    from mentorflow.clock import as_utc
+
+    with eng.read() as conn:
+        for timer in (t for t in workflow.timers if t.kind == "recurring" and t.every):
+            last = (select(A.c.relationship_id, A.c.actor_role, func.max(A.c.at).label("last"))
+                    .where(A.c.transition.in_(timer.satisfied_by)).group_by(A.c.relationship_id, A.c.actor_role)
+                    .subquery())
+            rows = conn.execute(select(R.c.id, R.c.mentor_id, R.c.mentee_id, R.c.state_entered_at, last.c.actor_role,
+                                       last.c.last).outerjoin(last, last.c.relationship_id == R.c.id)
+                                .where(R.c.programme_id == pid, R.c.state.in_(timer.states))).all()
+            latest: dict[int, dict[str, Any]] = {}
+            for row in rows:
+                info = latest.setdefault(row.id, {"entered": as_utc(row.state_entered_at), "roles": {},
+                                                  "mentee": row.mentee_id, "mentor": row.mentor_id})
+                if row.actor_role:
+                    info["roles"][row.actor_role] = as_utc(row.last)
+            for rid, info in latest.items():
+                for role in timer.who:
+                    base = max(info["roles"].get(role, info["entered"]), info["entered"])
+                    due = base + timer.every
+                    if due < now:
+                        out.append({"relationship": rid, "role": workflow.role_label(role),
+                                    "days": (now - due).days, "timer": localized(timer.label) or timer.id,
+                                    "person": info["mentee"] if role == "mentee" else info["mentor"]})
+    names = eng.display_names({o["person"] for o in out if o["person"] is not None})
+    for o in out:
+        o["name"] = names.get(o["person"], "—")
+    return sorted(out, key=lambda o: -o["days"])

@@ -1,0 +1,126 @@
+"""Participant pages and the coordinator dashboard in real headless Chromium against `mentorflow serve --demo`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser import browser, shot
+from .conftest import Server, start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("demo")
+    database = folder / "demo.db"
+    running = start_server(f"sqlite:///{database}", folder / "server.log", "--demo")
+    yield running
+    stop_server(running.process)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser() as instance:
+        yield instance
+
+
+def enter_as(chromium: Any, server: Server, name: str, locale: str = "en-GB") -> Any:
+    context = chromium.new_context(locale=locale, viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name=f"Enter as {name}" if locale.startswith("en") else f"Gå ind som {name}").click()
+    return page
+
+
+def fire(page: Any, action: str, fields: dict[str, str] | None = None, checks: tuple[str, ...] = ()) -> None:
+    """Open the action's panel, fill its fields by label, submit, and expect the success message."""
+    page.locator("summary", has_text=action).first.click()
+    panel = page.locator("details[open]")
+    for label, value in (fields or {}).items():
+        control = panel.get_by_label(label, exact=False).first
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    for label in checks:
+        panel.get_by_label(label, exact=False).first.check()
+    panel.get_by_role("button", name=action).click()
+    page.get_by_role("status").filter(has_text=action).wait_for()
+
+
+def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromium: Any, artifacts: Path) -> None:
+    mentee = enter_as(chromium, demo_server, "Mia Larsen")
+    assert mentee.get_by_role("heading", name="My mentoring").is_visible()
+    mentee.get_by_role("link", name="With Morten Holm").click()
+    shot(mentee, artifacts, "01-mentee-contracting")
+    fire(mentee, "Sign the agreement", checks=("I accept the agreement",))
+    assert "waiting for Mentor" in mentee.locator(".blocked").inner_text()
+
+    mentor = enter_as(chromium, demo_server, "Morten Holm")
+    mentor.get_by_role("link", name="With Mia Larsen").click()
+    fire(mentor, "Sign the agreement", checks=("I accept the agreement",))
+    fire(mentor, "Start setting goals")
+    assert mentor.locator("[aria-current=step]").inner_text() == "Setting goals"
+
+    mentee.reload()
+    fire(mentee, "Add a goal", {"Goal": "Choose a thesis topic", "Category": "academic",
+                                "How will you know it is reached?": "Approved by my supervisor"})
+    # A bad submission keeps the panel open with the error next to the field, and writes nothing.
+    mentee.locator("summary", has_text="Add a goal").first.click()
+    mentee.locator("details[open]").get_by_role("button", name="Add a goal").click()
+    assert mentee.get_by_role("alert").first.is_visible()
+    shot(mentee, artifacts, "02-mentee-goal-error")
+    mentee.goto(mentee.url.split("/fire/")[0] if "/fire/" in mentee.url else mentee.url)
+    fire(mentee, "Goals are set: start the regular check-ins")
+    fire(mentee, "Submit a reflection", {"What went well?": "I shortlisted three topics", "What should change?":
+                                         "Meet every week", "How is the relationship going (1-5)?": "4"})
+    shot(mentee, artifacts, "03-mentee-reflected")
+
+    mentor.reload()
+    assert "I shortlisted three topics" in mentor.locator(".timeline").inner_text()
+    fire(mentor, "Propose an adjustment", {"What do you propose to change?": "Weekly meetings until approval"})
+    mentee.reload()
+    fire(mentee, "Accept the adjustment")
+    fire(mentee, "Begin closing")
+    fire(mentee, "Close the relationship", {"What did you learn?": "How to plan big work",
+                                            "Satisfaction (1-5)": "5"})
+    assert mentee.locator("[aria-current=step]").inner_text() == "Closed"
+    assert "Nothing for you to do right now." in mentee.inner_text("main")
+    shot(mentee, artifacts, "04-mentee-closed")
+
+
+def test_coordinator_dashboard(demo_server: Server, chromium: Any, artifacts: Path) -> None:
+    page = enter_as(chromium, demo_server, "Carla Jensen")
+    assert page.get_by_role("heading", name="Relationships per stage").is_visible()
+    assert page.locator("svg.chart").count() >= 1
+    rows = page.locator("#relationships tbody tr")
+    assert rows.count() == 4
+    page.get_by_label("Search by name").fill("Noah")
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("#relationships tbody tr").count() == 1
+    assert "Noah Berg" in page.locator("#relationships").inner_text()
+    page.get_by_label("Stage", exact=True).select_option("closed")
+    page.get_by_label("Search by name").fill("")
+    page.get_by_role("button", name="Filter").click()
+    assert "Liam Chen" in page.locator("#relationships tbody").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    csv_text = Path(download.value.path()).read_text()
+    assert csv_text.splitlines()[0].startswith("relationship,mentee,mentor,state")
+    assert len(csv_text.splitlines()) == 5
+    shot(page, artifacts, "05-coordinator-dashboard")
+
+
+def test_pages_speak_danish_and_fit_a_phone(demo_server: Server, chromium: Any, artifacts: Path) -> None:
+    context = chromium.new_context(locale="da-DK", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(demo_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "da"
+    page.locator("button[data-role=mentee]").first.click()
+    page.locator("article a").first.click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page is {width}px wide on a 390px phone"
+    shot(page, artifacts, "06-phone-danish")
