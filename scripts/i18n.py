@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import datetime as dt
 import io
 import os
@@ -195,7 +196,15 @@ def update(language: str) -> None:
 
 
 def compile_mo(catalog: Catalog) -> bytes:
-    """The .mo bytes for ``catalog`` (fuzzy and untranslated messages are left out)."""
+    """The .mo bytes for ``catalog`` (fuzzy and untranslated messages are left out).
+
+    Babel would keep a plural whose forms are all empty, and gettext would then
+    show an empty text; leaving it out shows the English instead.
+    """
+    catalog = copy.deepcopy(catalog)
+    for message in _messages(catalog):
+        if not _translated(message):
+            catalog.delete(message.id, context=message.context)
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()

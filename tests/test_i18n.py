@@ -125,9 +125,10 @@ def test_placeholder_comparison_catches_mistakes() -> None:
 
 
 def _mo_messages(data: bytes) -> dict[tuple[str | None, Any], Any]:
+    """``{(context, msgid): translation}``, leaving out plurals whose forms are empty (English is shown)."""
     catalog = read_mo(io.BytesIO(data))
     return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)):
-            m.string if isinstance(m.string, str) else tuple(m.string) for m in catalog if m.id}
+            m.string if isinstance(m.string, str) else tuple(m.string) for m in catalog if m.id and _translated(m)}
 
 
 def test_committed_mo_matches_the_po() -> None:
