@@ -57,3 +57,27 @@ class ManualClock:
 def as_utc(value: datetime) -> datetime:
     """Treat naive datetimes read back from SQLite as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class FileClock:
+    """Reads the time from a file holding an ISO 8601 timestamp, on every call.
+
+    For tests and simulations that move time for *other processes* (a real
+    Celery worker): set ``MENTORFLOW_CLOCK_FILE`` and write the time there.
+    Never use it in production.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        with open(self.path, encoding="utf-8") as handle:
+            return as_utc(datetime.fromisoformat(handle.read().strip()))
+
+
+def clock_from_environment() -> Clock:
+    """``FileClock`` when ``MENTORFLOW_CLOCK_FILE`` is set, else the system clock."""
+    import os
+
+    path = os.environ.get("MENTORFLOW_CLOCK_FILE")
+    return FileClock(path) if path else SystemClock()

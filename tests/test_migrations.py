@@ -46,19 +46,19 @@ def plugin_locations() -> list[str]:
 
 def test_core_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
-    assert migrate.pending(engine) == ["mf0002_api_tokens"]
-    assert migrate.upgrade(engine) == ["mf0002_api_tokens"]
+    assert migrate.pending(engine) == ["mf0003_timer_indexes"]
+    assert migrate.upgrade(engine) == ["mf0003_timer_indexes"]
     assert set(inspect(engine).get_table_names()) >= CORE_TABLES
     assert migrate.pending(engine) == []
     # Upgrading again is a no-op.
-    assert migrate.upgrade(engine) == ["mf0002_api_tokens"]
+    assert migrate.upgrade(engine) == ["mf0003_timer_indexes"]
     engine.dispose()
 
 
 def test_upgrade_with_every_built_in_plugin_reaches_all_heads(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
     heads = migrate.upgrade(engine, plugin_locations())
-    assert "mf0002_api_tokens" in heads or len(heads) >= 1
+    assert "mf0003_timer_indexes" in heads or len(heads) >= 1
     assert migrate.pending(engine, plugin_locations()) == []
     engine.dispose()
 

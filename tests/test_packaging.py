@@ -57,4 +57,4 @@ main()
 """
     run = subprocess.run([str(python), "-c", check], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "mf0002_api_tokens" in run.stdout
+    assert "mf0003_timer_indexes" in run.stdout

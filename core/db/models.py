@@ -104,6 +104,7 @@ class Relationship(Base):
     __tablename__ = "mf_relationships"
     __table_args__ = (
         Index("ix_mf_relationships_programme_state", "programme_id", "state"),
+        Index("ix_mf_relationships_version_state", "workflow_version_id", "state", "state_entered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +128,10 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "mf_audit_events"
-    __table_args__ = (UniqueConstraint("relationship_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("relationship_id", "seq"),
+        Index("ix_mf_audit_events_duty", "relationship_id", "transition", "actor_role", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"))

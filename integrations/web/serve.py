@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,8 +22,9 @@ DEMO_DATABASE = "mentorflow-demo.db"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_exit: Any = None) -> None:
         self.settings = settings
+        self.exit_hook = on_exit
         super().__init__()
 
     def load_config(self) -> None:
@@ -32,6 +36,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("loglevel", self.settings.log_level)
         self.cfg.set("proc_name", "mentorflow")
+        if self.exit_hook is not None:
+            self.cfg.set("on_exit", lambda _server: self.exit_hook())
 
     def load(self) -> Any:
         from . import create_app
@@ -62,8 +68,10 @@ def prepare(settings: Settings) -> None:
 @click.option("--database-url", help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 @click.option("--demo", is_flag=True, default=None,
               help=_("Seed a demo programme on a fresh SQLite file and let visitors enter as anyone."))
+@click.option("--no-worker", "no_worker", is_flag=True, default=False,
+              help=_("Do not start the background worker and scheduler (run `mentorflow worker` separately)."))
 def serve_command(host: str | None, port: int | None, workers: int | None, config_file: Path | None,
-                  database_url: str | None, demo: bool | None) -> None:
+                  database_url: str | None, demo: bool | None, no_worker: bool) -> None:
     """Run the web service: REST API, participant pages and coordinator dashboard."""
     if demo and database_url is None:
         Path(DEMO_DATABASE).unlink(missing_ok=True)
@@ -71,7 +79,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None, confi
             Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
         database_url = f"sqlite:///{Path(DEMO_DATABASE).resolve()}"
     settings = load_settings(config_file, host=host, port=port, workers=workers, database_url=database_url,
-                             demo=demo)
+                             demo=demo, worker=False if no_worker else None)
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
     try:
         prepare(settings)
@@ -83,4 +91,25 @@ def serve_command(host: str | None, port: int | None, workers: int | None, confi
     if settings.demo:
         click.echo(_("Demo mode: open {url}/ and enter as a mentee, mentor or coordinator.").format(
             url=settings.public_url()))
-    _Gunicorn(settings).run()
+    child = start_worker(settings) if settings.worker else None
+    _Gunicorn(settings, on_exit=lambda: stop_worker(child)).run()
+
+
+def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """The Celery worker with beat as a child process, on the same database (and its broker setting)."""
+    env = {**os.environ, "MENTORFLOW_DATABASE_URL": settings.database_url,
+           "MENTORFLOW_BASE_URL": settings.public_url()}
+    if settings.broker_url:
+        env["MENTORFLOW_BROKER_URL"] = settings.broker_url
+    return subprocess.Popen([sys.executable, "-m", "mentorflow", "worker", "--concurrency", "1"], env=env,
+                            start_new_session=True)
+
+
+def stop_worker(child: subprocess.Popen[bytes] | None) -> None:
+    if child is None or child.poll() is not None:
+        return
+    os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)

@@ -43,10 +43,11 @@ class Server:
         return Engine(self.database_url)
 
 
-def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None,
+                 worker: bool = False) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "mentorflow", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--database-url", database_url, *extra]
+               "--workers", "1", "--database-url", database_url, *extra, *([] if worker else ["--no-worker"])]
     handle = log.open("wb")
     process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
                                env={**os.environ, "MENTORFLOW_SECRET_KEY": "test-secret", **(env or {})},

@@ -1,0 +1,106 @@
+"""What the workflow timers make due: recurring duties (a reflection every 14 days) and deadlines.
+
+Due work is derived from the database — relationship state, when the state
+was entered, and the audit events of the transitions that satisfy a duty —
+never from a message broker, so a lost message is found again by the next
+scan. Each query selects only relationships that may be due (pure
+comparisons against precomputed thresholds, which use the indexes on both
+SQLite and PostgreSQL); Python then works out the exact times for those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
+
+from mentorflow.clock import as_utc
+from mentorflow.db.models import AuditEvent, Relationship
+from mentorflow.workflow.model import Timer, Workflow
+
+R = Relationship.__table__
+A = AuditEvent.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """One role's recurring duty on one relationship in its current period."""
+
+    relationship_id: int
+    programme_id: int
+    timer: Timer
+    role: str
+    person_id: int | None
+    period_start: datetime
+    due_at: datetime
+
+    def overdue_by(self, now: datetime) -> timedelta:
+        return max(now - self.due_at, timedelta(0))
+
+    def reminder_times(self) -> list[datetime]:
+        return sorted(self.due_at + offset for offset in self.timer.remind)
+
+    @property
+    def escalate_at(self) -> datetime | None:
+        return self.due_at + self.timer.escalate_after if self.timer.escalate_after is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineDue:
+    relationship_id: int
+    programme_id: int
+    version: int
+    timer: Timer
+    due_at: datetime
+
+
+def _last_by(role: str, timer: Timer) -> object:
+    return (select(func.max(A.c.at)).where(A.c.relationship_id == R.c.id, A.c.transition.in_(timer.satisfied_by),
+                                           A.c.actor_role == role).scalar_subquery())
+
+
+def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer: Timer, now: datetime,
+           horizon: timedelta = timedelta(0), relationship_id: int | None = None) -> Iterator[Duty]:
+    """Duties of ``timer`` that fall due on or before ``now + horizon`` (all of them for one relationship).
+
+    ``horizon`` lets a scan see duties whose earliest reminder (a negative
+    offset such as ``-P2D``) has come although the duty itself has not.
+    """
+    assert timer.kind == "recurring" and timer.every is not None
+    lead = max([horizon, *(-o for o in timer.remind if o < timedelta(0))])
+    threshold = now + lead - timer.every  # base (period start) <= threshold  <=>  due - lead <= now
+    last = {role: _last_by(role, timer).label(f"last_{role}") for role in timer.who}
+    query = select(R.c.id, R.c.programme_id, R.c.mentor_id, R.c.mentee_id, R.c.state_entered_at, *last.values()).where(
+        R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states))
+    if relationship_id is not None:
+        query = query.where(R.c.id == relationship_id)
+    else:
+        # A period starts when the state is entered or when the role last did the duty,
+        # whichever is later; it may be due only if both are at or before the threshold.
+        query = query.where(R.c.state_entered_at <= bindparam("threshold", threshold),
+                            or_(*(or_(column.is_(None), column <= threshold) for column in
+                                  (_last_by(role, timer) for role in timer.who))))
+    for row in conn.execute(query):
+        entered = as_utc(row.state_entered_at)
+        for role in timer.who:
+            done = getattr(row, f"last_{role}")
+            start = max(entered, as_utc(done)) if done is not None else entered
+            due = start + timer.every
+            if relationship_id is None and due - lead > now:
+                continue
+            person = row.mentor_id if role == "mentor" else row.mentee_id
+            yield Duty(row.id, row.programme_id, timer, role, person, start, due)
+
+
+def deadlines(conn: Connection, workflow_version_id: int, timer: Timer, now: datetime) -> Iterator[DeadlineDue]:
+    """Relationships whose deadline ``timer`` has passed while they are still in one of its states."""
+    assert timer.kind == "deadline" and timer.after is not None
+    anchor = R.c.started_at if timer.anchor == "relationship_started" else R.c.state_entered_at
+    rows = conn.execute(select(R.c.id, R.c.programme_id, R.c.version, anchor.label("anchor")).where(
+        and_(R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states),
+             anchor <= now - timer.after)))
+    for row in rows:
+        yield DeadlineDue(row.id, row.programme_id, row.version, timer, as_utc(row.anchor) + timer.after)

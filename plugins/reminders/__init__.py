@@ -1,0 +1,33 @@
+"""Reminders, escalations, deadline timers and coordinator digests, run by Celery.
+
+Registers the reminder outbox table, the ``email`` notification channel
+and the ``worker`` and ``reminders`` commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import click
+
+from mentorflow import NotificationChannel, hookimpl
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.plugins.reminders:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
+    from .email_channel import EmailChannel
+
+    return [EmailChannel()]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_commands(cli: click.Group) -> None:
+    from .commands import reminders_command, worker_command
+
+    cli.add_command(worker_command)
+    cli.add_command(reminders_command)

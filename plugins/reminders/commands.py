@@ -1,0 +1,54 @@
+"""``mentorflow worker`` (Celery worker, with beat unless told otherwise) and ``mentorflow reminders``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from mentorflow.i18n import _
+
+
+@click.command("worker")
+@click.option("--concurrency", type=int, default=2, show_default=True, help=_("Worker processes."))
+@click.option("--beat/--no-beat", default=True, show_default=True,
+              help=_("Also run the scheduler (run it in exactly one process)."))
+@click.option("--loglevel", default="info", show_default=True)
+def worker_command(concurrency: int, beat: bool, loglevel: str) -> None:
+    """Run the background worker: reminders, escalations, deadlines and digests."""
+    from .celery_app import app
+
+    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip",
+            "--without-mingle", "--pool=prefork"]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+
+
+@click.command("reminders")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
+              help=_("Only notifications with this status."))
+@click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_("SQLAlchemy database URL."))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def reminders_command(status: str | None, database_url: str | None, output: str) -> None:
+    """List owed and sent notifications (failed ones show their last error)."""
+    from sqlalchemy import select
+
+    from mentorflow.engine import Engine
+
+    from .models import Notification
+
+    N = Notification.__table__
+    engine = Engine(database_url)
+    query = select(N).order_by(N.c.id)
+    if status:
+        query = query.where(N.c.status == status)
+    with engine.read() as conn:
+        rows = conn.execute(query).mappings().all()
+    if output == "json":
+        click.echo(json.dumps([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+                               for r in rows], indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['status']}\t{r['kind']}\t{r['key']}\tattempts={r['attempts']}"
+                   + (f"\t{r['last_error']}" if r["last_error"] else ""))

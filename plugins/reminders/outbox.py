@@ -1,0 +1,170 @@
+"""Scanning for due work and putting owed notifications in the outbox, exactly once each.
+
+The scan is idempotent: every notification has a unique key (relationship,
+kind, timer, role, period, recipient), inserted with ON CONFLICT DO
+NOTHING, so a retried task, a redelivered message or two workers scanning
+at once cannot owe the same notification twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from mentorflow.actors import SYSTEM
+from mentorflow.db.models import Person, ProgrammeRole, Relationship
+from mentorflow.engine import Engine
+from mentorflow.errors import UserError
+from mentorflow.timers import Duty, deadlines, duties
+
+from .models import Notification
+
+log = logging.getLogger("mentorflow.reminders")
+N = Notification.__table__
+R = Relationship.__table__
+ROLES = ProgrammeRole.__table__
+P = Person.__table__
+
+
+def default_channel() -> str:
+    """``MENTORFLOW_NOTIFICATION_CHANNEL``, else ``email`` when SMTP is configured, else ``log``."""
+    return os.environ.get("MENTORFLOW_NOTIFICATION_CHANNEL") or (
+        "email" if os.environ.get("MENTORFLOW_SMTP_HOST") else "log")
+
+
+@dataclass
+class ScanReport:
+    duties_due: int = 0
+    notifications_created: int = 0
+    deadlines_fired: int = 0
+    deadlines_skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"duties_due": self.duties_due, "notifications_created": self.notifications_created,
+                "deadlines_fired": self.deadlines_fired, "deadlines_skipped": self.deadlines_skipped,
+                "errors": self.errors}
+
+
+def insert_once(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows, skipping keys that exist; returns how many were new."""
+    if not rows:
+        return 0
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
+    if dialect is None:  # other databases: one at a time, existence checked
+        created = 0
+        for row in rows:
+            if conn.execute(select(N.c.id).where(N.c.key == row["key"])).first() is None:
+                conn.execute(N.insert().values(**row))
+                created += 1
+        return created
+    # RETURNING tells which rows were really inserted (rowcount is unreliable for ON CONFLICT on SQLite).
+    statement = dialect.insert(N).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
+    return sum(len(conn.execute(statement.values(**row)).all()) for row in rows)
+
+
+def _row(key: str, kind: str, relationship_id: int | None, recipient: int, context: dict[str, Any],
+         now: datetime) -> dict[str, Any]:
+    return {"key": key, "kind": kind, "relationship_id": relationship_id, "recipient_id": recipient,
+            "channel": default_channel(), "context": context, "status": "pending", "attempts": 0,
+            "next_attempt_at": now, "claimed_until": None, "last_error": None, "created_at": now, "sent_at": None}
+
+
+def _coordinators(conn: Connection, programme_id: int, cache: dict[int, list[int]]) -> list[int]:
+    if programme_id not in cache:
+        cache[programme_id] = list(conn.execute(select(ROLES.c.person_id).where(
+            ROLES.c.programme_id == programme_id, ROLES.c.role == "coordinator")).scalars())
+    return cache[programme_id]
+
+
+def notifications_for(conn: Connection, duty: Duty, now: datetime, workflow: Any,
+                      coordinators: dict[int, list[int]]) -> list[dict[str, Any]]:
+    """The notifications a duty owes at ``now``: the latest reminder that has come, and an escalation."""
+    rows = []
+    period = duty.period_start.isoformat()
+    base = {"relationship_id": duty.relationship_id, "timer": duty.timer.id, "timer_label": dict(duty.timer.label),
+            "role": duty.role, "due_at": duty.due_at.isoformat(), "programme_id": duty.programme_id}
+    passed = [i for i, at in enumerate(duty.reminder_times()) if at <= now]
+    if passed and duty.person_id is not None:
+        index = passed[-1]  # after downtime, send only the most recent reminder, not a burst
+        at = duty.reminder_times()[index]
+        rows.append(_row(f"remind:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{index}", "remind",
+                         duty.relationship_id, duty.person_id, {**base, "before_due": at < duty.due_at}, now))
+    escalate_at = duty.escalate_at
+    if escalate_at is not None and escalate_at <= now and duty.person_id is not None:
+        name = conn.execute(select(P.c.display_name).where(P.c.id == duty.person_id)).scalar() or ""
+        for coordinator in _coordinators(conn, duty.programme_id, coordinators):
+            rows.append(_row(f"escalate:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{coordinator}",
+                             "escalate", duty.relationship_id, coordinator,
+                             {**base, "person_name": name, "role_label": workflow.role_label(duty.role, "en"),
+                              "overdue_days": duty.overdue_by(now).days}, now))
+    return rows
+
+
+def active_versions(conn: Connection) -> list[int]:
+    """Workflow versions that still have relationships which are not closed."""
+    return list(conn.execute(select(R.c.workflow_version_id).where(R.c.closed_at.is_(None)).distinct()).scalars())
+
+
+def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
+    """Owe every due reminder and escalation, and fire every deadline that has passed."""
+    now = now or engine.clock.now()
+    report = ScanReport()
+    coordinators: dict[int, list[int]] = {}
+    to_fire = []
+    with engine.write() as conn:
+        for version_id in active_versions(conn):
+            workflow = engine.workflow_by_version(version_id, conn)
+            for timer in workflow.timers:
+                if timer.kind == "recurring":
+                    rows = []
+                    for duty in duties(conn, version_id, workflow, timer, now):
+                        report.duties_due += 1
+                        rows += notifications_for(conn, duty, now, workflow, coordinators)
+                    report.notifications_created += insert_once(conn, rows)
+                elif timer.fire:
+                    to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
+    # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
+    # must not undo the others. The state change itself makes firing idempotent.
+    for due, transition in to_fire:
+        try:
+            engine.fire(due.relationship_id, transition, SYSTEM)
+            report.deadlines_fired += 1
+        except UserError as error:
+            report.deadlines_skipped += 1
+            log.info("deadline %s on relationship %s not fired: %s", due.timer.id, due.relationship_id, error)
+    return report
+
+
+def owe_digests(engine: Engine, now: datetime | None = None) -> int:
+    """Owe each coordinator one digest per programme per day."""
+    now = now or engine.clock.now()
+    day = now.date().isoformat()
+    rows = []
+    for programme in engine.programmes():
+        _version, workflow = engine.current_workflow(programme["key"])
+        counts = engine.count_relationships(programme["key"])
+        per_stage = [(dict(s.label), counts.get(s.id, 0)) for s in workflow.states.values()]
+        with engine.read() as conn:
+            overdue = sum(1 for v in active_versions(conn)
+                          for t in engine.workflow_by_version(v, conn).timers if t.kind == "recurring"
+                          for d in duties(conn, v, engine.workflow_by_version(v, conn), t, now)
+                          if d.programme_id == programme["id"] and d.due_at <= now)
+            coordinators = _coordinators(conn, programme["id"], {})
+        for coordinator in coordinators:
+            rows.append(_row(f"digest:{programme['id']}:{coordinator}:{day}", "digest", None, coordinator,
+                             {"programme_name": programme["name"], "per_stage": per_stage, "overdue": overdue}, now))
+    with engine.write() as conn:
+        return insert_once(conn, rows)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 5, 25, 125 minutes ... capped at 12 hours."""
+    return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=12))
