@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from mentorflow.actors import Actor, as_actor
@@ -55,6 +55,8 @@ _UPDATE = (
             state_entered_at=bindparam("entered"), closed_at=bindparam("closed"), updated_at=bindparam("now"))
 )
 _INSERT_AUDIT = insert(A)
+_AUDIT_COLUMNS = ("relationship_id", "seq", "at", "actor_id", "actor_role", "transition", "from_state", "to_state",
+                  "data")
 _SELECT_REL = select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
                      R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at).where(
     R.c.id == bindparam("rid"))
@@ -69,6 +71,56 @@ _ROLE_NAMES: Mapping[str, Callable[[], str]] = {
     "mentor": lambda: _("mentor"), "mentee": lambda: _("mentee"),
     "coordinator": lambda: _("coordinator"), "system": lambda: _("the system"),
 }
+
+
+_NAMED_PARAMSTYLES = frozenset({"named", "pyformat"})
+_POSITIONAL_PARAMSTYLES = frozenset({"qmark", "format", "numeric"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStatement:
+    """A Core statement compiled once for a dialect, then sent with ``exec_driver_sql``.
+
+    ``conn.execute(statement, params)`` finds the compiled form in the cache
+    but rebuilds its parameters and looks up the type processors on every
+    call: about half the cost of the small UPDATE and INSERT of a
+    transition. Here the processors are fetched once; the driver receives
+    exactly the SQL and values ``conn.execute`` would send, and SQLAlchemy
+    still runs its events, logging and error wrapping (a unique violation
+    is a :class:`sqlalchemy.exc.IntegrityError` as before).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    named: bool
+    returning: bool
+    """The primary key comes back through RETURNING (else the cursor's ``lastrowid``)."""
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Any, column_keys: tuple[str, ...] | None = None
+                ) -> PreparedStatement | None:
+        """The prepared form, or None when the dialect needs SQLAlchemy's full execution path."""
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        named = dialect.paramstyle in _NAMED_PARAMSTYLES
+        if (not named and dialect.paramstyle not in _POSITIONAL_PARAMSTYLES) or compiled.escaped_bind_names \
+                or compiled.literal_execute_params or compiled.post_compile_params \
+                or not all(b.required and b.callable is None for b in compiled.binds.values()):
+            return None
+        returning = bool(compiled.effective_returning)
+        if compiled.isinsert and not returning and not dialect.postfetch_lastrowid:
+            return None
+        names = tuple(compiled.binds) if named else tuple(compiled.positiontup or ())
+        processors = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
+        return cls(compiled.string, names, processors, named, returning)
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+        values = [params[n] if p is None else p(params[n]) for n, p in zip(self.names, self.processors, strict=True)]
+        return conn.exec_driver_sql(self.sql, dict(zip(self.names, values, strict=True)) if self.named
+                                    else tuple(values))
+
+    def inserted_id(self, result: CursorResult[Any]) -> Any:
+        return result.scalar_one() if self.returning else result.lastrowid
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +167,23 @@ class TransitionRunner:
         self._apply = hook.mentorflow_apply_transition
         self._validate_form = hook.mentorflow_validate_form
         self._after = hook.mentorflow_after_transition
+        self._prepared: dict[Any, tuple[PreparedStatement | None, PreparedStatement | None]] = {}
+
+    def _statements(self, conn: Connection) -> tuple[PreparedStatement | None, PreparedStatement | None]:
+        """The UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
+
+        None for either means: run it through ``conn.execute`` (an unusual
+        dialect, or a ``schema_translate_map`` that renders names per connection).
+        """
+        if conn.get_execution_options().get("schema_translate_map"):
+            return None, None
+        dialect = conn.dialect
+        statements = self._prepared.get(dialect)
+        if statements is None:
+            statements = self._prepared[dialect] = (
+                PreparedStatement.compile(_UPDATE, dialect),
+                PreparedStatement.compile(_INSERT_AUDIT, dialect, _AUDIT_COLUMNS))
+        return statements
 
     # -- checks shared by fire() and the query API ---------------------------
     def resolve_role(self, conn: Connection, snap: RelationshipSnapshot, actor: Actor,
@@ -200,19 +269,22 @@ class TransitionRunner:
         entered = now if target is not None else snap.state_entered_at
         closed = now if workflow.states[to_state].is_terminal else None
         new_version = snap.version + 1
-        result = conn.execute(_UPDATE, {"rid": snap.id, "expected": snap.version, "to_state": to_state,
-                                        "new_version": new_version, "entered": entered, "closed": closed,
-                                        "now": now})
+        update, insert_audit = self._statements(conn)
+        values = {"rid": snap.id, "expected": snap.version, "to_state": to_state, "new_version": new_version,
+                  "entered": entered, "closed": closed, "now": now}
+        result = update.execute(conn, values) if update is not None else conn.execute(_UPDATE, values)
         if result.rowcount != 1:
             raise Conflict(snap.id, snap.version)
+        audit = {"relationship_id": snap.id, "seq": new_version, "at": now, "actor_id": actor.person_id,
+                 "actor_role": role, "transition": transition.id, "from_state": snap.state, "to_state": to_state,
+                 "data": form_data or None}
         try:
-            inserted = conn.execute(_INSERT_AUDIT, {
-                "relationship_id": snap.id, "seq": new_version, "at": now, "actor_id": actor.person_id,
-                "actor_role": role, "transition": transition.id, "from_state": snap.state, "to_state": to_state,
-                "data": form_data or None})
+            if insert_audit is not None:
+                event.audit_id = insert_audit.inserted_id(insert_audit.execute(conn, audit))
+            else:
+                event.audit_id = conn.execute(_INSERT_AUDIT, audit).inserted_primary_key[0]
         except IntegrityError:
             raise Conflict(snap.id, snap.version) from None
-        event.audit_id = inserted.inserted_primary_key[0]
         event.after = RelationshipSnapshot(
             id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
             mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,

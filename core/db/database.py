@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from mentorflow.errors import ConfigurationError
@@ -50,7 +50,18 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(conn: Any) -> None:
         # Writers take the lock at BEGIN so guards read what the write will see;
         # readers stay deferred and never block writers under WAL.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+        if conn.dialect.driver != "pysqlite":
+            conn.exec_driver_sql(statement)
+            return
+        # Straight to the driver: a full SQLAlchemy execution costs more than the
+        # BEGIN itself, on every transaction. Errors are wrapped as SQLAlchemy
+        # would (a database still locked after busy_timeout raises OperationalError).
+        dbapi = conn.dialect.dbapi
+        try:
+            conn.connection.driver_connection.execute(statement)
+        except dbapi.Error as error:
+            raise DBAPIError.instance(statement, None, error, dbapi.Error, dialect=conn.dialect) from error
 
 
 def create_db_engine(url: str | None = None, **kwargs: Any) -> Engine:
