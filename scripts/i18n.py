@@ -17,6 +17,7 @@ command twice gives no diff. See ``docs/i18n.md``.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import copy
 import datetime as dt
@@ -34,6 +35,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
+from babel.util import pathmatch
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPING = ROOT / "babel.cfg"
@@ -334,8 +336,41 @@ def problems(language: str, extracted: Catalog, skipped_fstrings: Iterable[str] 
     return found
 
 
+def unextracted(extracted: Catalog, root: Path = ROOT) -> list[str]:
+    """``_("...")`` calls in Python sources that babel did not extract.
+
+    Babel reads Python 3.11 f-strings as one opaque token, so
+    ``f"{_('Hello')}"`` is never extracted and stays English; ``ast`` sees inside.
+    """
+    with open(root / MAPPING.name, encoding="utf-8") as fileobj:
+        method_map, _options = parse_mapping_cfg(fileobj, str(MAPPING))
+    patterns = [pattern for pattern, method in method_map if method == "python"]
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _messages(extracted)}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if _directory_filter(os.path.join(dirpath, d)))
+        for filename in sorted(filenames):
+            relative = Path(dirpath, filename).relative_to(root).as_posix()
+            if not any(pathmatch(pattern, relative) for pattern in patterns):
+                continue
+            try:
+                tree = ast.parse(Path(dirpath, filename).read_bytes(), relative)
+            except (SyntaxError, ValueError):
+                continue  # babel reports what it cannot read
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in KEYWORDS and node.args and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str) and node.args[0].value not in known):
+                    found.append(f"{relative}:{node.lineno}: {node.args[0].value!r} is not extracted (is the "
+                                 "_() inside an f-string? translate it outside the f-string)")
+    return found
+
+
 def check() -> int:
     extraction = extract()
+    # Reported, but not (yet) failing the check: the fix is in the code that calls _(), not in the catalogue.
+    for line in unextracted(extraction.catalog):
+        print(f"warning: {line}", file=sys.stderr)
     found = [line for language in LANGUAGES for line in problems(language, extraction.catalog,
                                                                   extraction.skipped_fstrings)]
     # The skipped f-strings are language-independent: report them once.

@@ -6,6 +6,7 @@ naming the message and where it is; ``docs/i18n.md`` says how to translate it.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -228,3 +229,25 @@ def test_cli_locale_from_the_environment(bad_workflow: Path) -> None:
     run = subprocess.run([str(executable), "validate", str(bad_workflow)], capture_output=True, text=True, env=env,
                          timeout=120)
     assert "stavefejl" in run.stderr, run.stderr
+
+
+def test_check_reports_what_babel_cannot_translate(tmp_path: Path) -> None:
+    """f-strings given to _() and _() hidden inside an f-string are reported with file:line."""
+    (tmp_path / "core").mkdir()
+    (tmp_path / "babel.cfg").write_text("[python: core/**.py]\n", "utf-8")
+    (tmp_path / "core" / "sample.py").write_text(
+        "from mentorflow.i18n import _\n"
+        "name = 'x'\n"
+        "a = _(f'Hello {name}')\n"
+        "b = f\"{_('Open: {link}')}\"\n"
+        "c = _('Plain {name}').format(name=name)\n", "utf-8")
+    spec = importlib.util.spec_from_file_location("mentorflow_i18n_script", SCRIPT)
+    assert spec and spec.loader
+    script = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    extraction = script.extract(tmp_path)
+    assert [m.id for m in extraction.catalog if m.id] == ["Plain {name}"]
+    assert extraction.skipped_fstrings == ["core/sample.py:3"]
+    assert script.unextracted(extraction.catalog, tmp_path) == [
+        "core/sample.py:4: 'Open: {link}' is not extracted (is the _() inside an f-string? translate it outside "
+        "the f-string)"]
