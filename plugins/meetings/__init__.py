@@ -1,0 +1,43 @@
+"""The meetings log: when the pair met, for how long, how, what they discussed and how it went.
+
+Effects (name them on a transition's ``effects``):
+
+``meetings.log``
+    stores a meeting from the form fields ``date`` (YYYY-MM-DD, at most a
+    day ahead), ``duration_minutes`` (> 0), ``format`` (in_person, video,
+    phone, chat), ``agenda`` and ``shared_notes`` (seen by the pair), and the
+    author's own ``private_notes`` and ``rating`` (1-4), kept in a separate
+    row that is only ever shown to the author.
+``meetings.rate``
+    adds the caller's own ``rating`` and ``private_notes`` to the meeting
+    ``meeting_id`` of the same relationship.
+
+Read with :func:`.api.meetings` and :func:`.api.meeting_stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mentorflow import EffectSpec, Problem, hookimpl
+from mentorflow.workflow.model import Workflow
+
+from . import models as models  # the tables join Base.metadata when the plugin loads
+from .checks import check_workflow
+from .effects import log_meeting, rate_meeting
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_effects() -> Iterable[EffectSpec]:
+    return [log_meeting, rate_meeting]
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.plugins.meetings:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    return check_workflow(workflow, document)

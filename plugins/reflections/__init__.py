@@ -1,0 +1,59 @@
+"""Regular reflection: periodic check-ins by each side, their cadence, pulse surveys and programme health.
+
+Effects (name them on a transition's ``effects``):
+
+``reflections.record``
+    stores the submitted reflection form (progress per goal, what went well,
+    what to change, trust and engagement 1-5, free text). Visible to the
+    pair; to its author only when the form is ``"private": true``;
+    coordinators see who reflected when, and the content only where
+    ``settings.privacy.coordinator_sees_content`` is true.
+``reflections.pulse``
+    stores a pulse-survey answer (``satisfaction`` 1-5, ``comment``) for the
+    period open now; a second answer by the same person in one period is
+    refused.
+
+Programme settings, ``programme.settings.reflections``::
+
+    {"pulse": {"first": "P30D", "every": "P60D", "who": ["mentor", "mentee"]}}
+
+(the default rhythm when absent: day 30, then every 60 days after the start).
+
+The cadence is the workflow's ``recurring`` timer satisfied by a transition
+that records reflections; see :mod:`.schedule` and the query functions in
+:mod:`.api`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mentorflow import EffectSpec, Problem, hookimpl
+from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.workflow.model import Workflow
+
+from . import models as models  # the tables join Base.metadata when the plugin loads
+from .checks import check_workflow, form_problems
+from .effects import answer_pulse, record
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_effects() -> Iterable[EffectSpec]:
+    return [record, answer_pulse]
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.plugins.reflections:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    return check_workflow(workflow, document)
+
+
+@hookimpl(trylast=True)
+def mentorflow_validate_form(workflow: Workflow, form: str, data: dict[str, Any],
+                             relationship: RelationshipSnapshot) -> Iterable[Problem]:
+    return form_problems(workflow, form, data)
