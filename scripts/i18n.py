@@ -361,8 +361,8 @@ def unextracted(extracted: Catalog, root: Path = ROOT) -> list[str]:
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                         and node.func.id in KEYWORDS and node.args and isinstance(node.args[0], ast.Constant)
                         and isinstance(node.args[0].value, str) and node.args[0].value not in known):
-                    found.append(f"{relative}:{node.lineno}: {node.args[0].value!r} is not extracted (is the "
-                                 "_() inside an f-string? translate it outside the f-string)")
+                    found.append(f"{relative}:{node.lineno}: babel did not extract {node.args[0].value!r} "
+                                 "(an _() inside an f-string is invisible to it; call _() outside the f-string)")
     return found
 
 

@@ -249,5 +249,5 @@ def test_check_reports_what_babel_cannot_translate(tmp_path: Path) -> None:
     assert [m.id for m in extraction.catalog if m.id] == ["Plain {name}"]
     assert extraction.skipped_fstrings == ["core/sample.py:3"]
     assert script.unextracted(extraction.catalog, tmp_path) == [
-        "core/sample.py:4: 'Open: {link}' is not extracted (is the _() inside an f-string? translate it outside "
-        "the f-string)"]
+        "core/sample.py:4: babel did not extract 'Open: {link}' (an _() inside an f-string is invisible to it; "
+        "call _() outside the f-string)"]
