@@ -168,6 +168,29 @@ def mentorflow_register_commands(cli: click.Group) -> None:
 
 
 @hookspec
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    """Return this plugin's personal data about ``person_id`` for a data-subject export (GDPR art. 15/20).
+
+    Return a JSON-serialisable mapping (it appears under the plugin's name in
+    the export) or ``None`` when the plugin holds nothing about the person.
+    Include what the person wrote and what is recorded about them; leave
+    out other people's private items. Results of all plugins are collected.
+    """
+
+
+@hookspec
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    """Remove or pseudonymise ``person_id``'s personal data in this plugin's tables (GDPR art. 17).
+
+    Called inside the erasure transaction after the core replaced the
+    person's name with ``pseudonym``. Keep rows that other people's records
+    or programme statistics need (counts, dates, numeric ratings), replacing
+    free text the person wrote and anything identifying. Raise to abort the
+    whole erasure. Return value ignored.
+    """
+
+
+@hookspec
 def mentorflow_startup(engine: Engine) -> None:
     """The engine has been built and its plugins loaded; prepare caches or connections.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,8 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Build from a clean copy: a stale build/ folder in the work tree would hide missing package data.
+    source = tmp_path_factory.mktemp("source") / "mentorflow"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", "dist", "*.egg-info", ".tox", ".venv", "venv", ".git", "__pycache__", "test-artifacts", "*.db"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True, text=True)
+                    str(source)], check=True, capture_output=True, text=True)
     return next(out.glob("mentorflow-*.whl"))
 
 
@@ -29,7 +34,11 @@ def test_wheel_has_one_namespace_and_ships_data(wheel: Path) -> None:
     for needed in ("mentorflow/schemas/workflow.schema.json", "mentorflow/schemas/programme.schema.json",
                    "mentorflow/schemas/form.schema.json", "mentorflow/schemas/programmes/default.json",
                    "mentorflow/db/migrations/env.py", "mentorflow/db/migrations/versions/0001_core.py",
-                   "mentorflow/plugins/guards.py", "mentorflow/integrations/__init__.py", "mentorflow/py.typed"):
+                   "mentorflow/plugins/guards.py", "mentorflow/integrations/__init__.py", "mentorflow/py.typed",
+                   "mentorflow/integrations/web/templates/base.html",
+                   "mentorflow/integrations/web/static/mentorflow.css",
+                   "mentorflow/locale/da/LC_MESSAGES/mentorflow.mo",
+                   "mentorflow/plugins/reminders/migrations/0001_reminders.py"):
         assert needed in names
     entry_points = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()

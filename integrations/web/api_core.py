@@ -295,3 +295,32 @@ def get_timeline(relationship_id: int) -> Any:
     else:
         entries = engine().timeline(snap, viewer=principal.actor)
     return {"items": [ser.audit_entry(e) for e in entries]}
+
+
+@api.route("/people/<int:person_id>/export", "GET",
+           summary="Everything stored about a person (the person, their coordinators, administrators)", tag="people")
+def export_person_data(person_id: int) -> Any:
+    from mentorflow.gdpr import export_person
+
+    principal = _principal()
+    engine().person(person_id)
+    theirs = {p["key"] for p in engine().programmes(person_id)}
+    scope = principal.token.programmes if principal.token is not None else None
+    allowed = principal.person_id == person_id or (principal.is_admin and (scope is None or bool(theirs & set(scope))))
+    if not allowed and principal.person_id is not None:
+        allowed = any("coordinator" in p["roles"] and p["key"] in theirs
+                      for p in engine().programmes(principal.person_id))
+    if not allowed:
+        raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+    return export_person(engine(), person_id)
+
+
+@api.route("/people/<int:person_id>/erase", "POST", summary="Pseudonymise a person everywhere (administrators)",
+           tag="people")
+def erase_person_data(person_id: int) -> Any:
+    from mentorflow.gdpr import erase_person
+
+    principal = _principal()
+    if not principal.is_admin or (principal.token is not None and principal.token.programmes is not None):
+        raise Forbidden(_("Only administrators with an unrestricted token may erase a person."))
+    return {"id": person_id, "pseudonym": erase_person(engine(), person_id)}

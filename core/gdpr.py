@@ -1,0 +1,100 @@
+"""Data-subject rights: export everything about a person, and erase (pseudonymise) it.
+
+Erasure keeps the shape of the records others rely on: the person row stays
+with a stable pseudonym instead of a name, relationships keep their ids,
+audit events keep who/when/what with the person's free text replaced,
+numbers (ratings, counts) kept for the programme statistics. Plugins do the
+same for their tables through ``mentorflow_erase_personal_data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, or_, select, update
+
+from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
+from mentorflow.errors import NotFound, UserError
+from mentorflow.i18n import _
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+
+ERASED_TEXT = "[erased]"
+
+
+def pseudonym_for(person_id: int) -> str:
+    """A stable pseudonym: the same person always gets the same one, and it reveals nothing."""
+    digest = hashlib.sha256(f"mentorflow-person-{person_id}".encode()).hexdigest()[:8]
+    return f"Participant {digest}"
+
+
+def scrub(value: Any) -> Any:
+    """Free text becomes ``[erased]``; numbers, booleans and the structure stay."""
+    if isinstance(value, str):
+        return ERASED_TEXT
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _rows(conn: Any, query: Any) -> list[dict[str, Any]]:
+    return [{k: _iso(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
+
+
+def export_person(engine: Engine, person_id: int) -> dict[str, Any]:
+    """Everything mentorflow and its plugins hold about a person, as JSON-ready data."""
+    P, X, T = Person.__table__, ExternalIdentity.__table__, ProgrammeRole.__table__
+    R, A, K = Relationship.__table__, AuditEvent.__table__, ApiToken.__table__
+    with engine.read() as conn:
+        person = conn.execute(select(P).where(P.c.id == person_id)).mappings().first()
+        if person is None:
+            raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+        doc: dict[str, Any] = {
+            "format": "mentorflow-personal-data/1",
+            "exported_at": engine.clock.now().isoformat(),
+            "person": {k: _iso(v) for k, v in person.items()},
+            "external_identities": _rows(conn, select(X.c.source, X.c.external_id).where(X.c.person_id == person_id)),
+            "programme_roles": _rows(conn, select(T.c.programme_id, T.c.role).where(T.c.person_id == person_id)),
+            "relationships": _rows(conn, select(R).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id))),
+            "actions": _rows(conn, select(A.c.relationship_id, A.c.seq, A.c.at, A.c.actor_role, A.c.transition,
+                                          A.c.from_state, A.c.to_state, A.c.data).where(A.c.actor_id == person_id)
+                             .order_by(A.c.relationship_id, A.c.seq)),
+            "api_tokens": _rows(conn, select(K.c.name, K.c.prefix, K.c.created_at, K.c.last_used_at, K.c.revoked_at)
+                                .where(K.c.person_id == person_id)),
+        }
+        plugins: dict[str, Any] = {}
+        for impl in engine.pm.hook.mentorflow_export_personal_data.get_hookimpls():
+            arguments = {"person_id": person_id, "connection": conn}
+            part = impl.function(*[arguments[name] for name in impl.argnames])
+            if part:
+                plugins[impl.plugin_name] = part
+        doc["plugins"] = plugins
+    return doc
+
+
+def erase_person(engine: Engine, person_id: int) -> str:
+    """Pseudonymise a person everywhere, in one transaction; returns the pseudonym."""
+    P, X, A, K = Person.__table__, ExternalIdentity.__table__, AuditEvent.__table__, ApiToken.__table__
+    pseudonym = pseudonym_for(person_id)
+    with engine.write() as conn:
+        person = conn.execute(select(P.c.id, P.c.display_name).where(P.c.id == person_id)).first()
+        if person is None:
+            raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+        if person.display_name == pseudonym:
+            raise UserError(_("Person {id} has already been erased.").format(id=person_id))
+        conn.execute(update(P).where(P.c.id == person_id).values(display_name=pseudonym, email=None))
+        conn.execute(delete(X).where(X.c.person_id == person_id))
+        conn.execute(delete(K).where(K.c.person_id == person_id))
+        for event_id, data in conn.execute(select(A.c.id, A.c.data).where(A.c.actor_id == person_id,
+                                                                         A.c.data.is_not(None))).all():
+            conn.execute(update(A).where(A.c.id == event_id).values(data=scrub(data)))
+        engine.pm.hook.mentorflow_erase_personal_data(person_id=person_id, pseudonym=pseudonym, connection=conn)
+    return pseudonym

@@ -1,0 +1,50 @@
+"""``mentorflow gdpr export|erase PERSON``: data-subject rights from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from mentorflow.i18n import _
+
+DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
+                        help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+
+
+@click.group("gdpr")
+def gdpr() -> None:
+    """Export or erase a person's personal data."""
+
+
+@gdpr.command("export")
+@click.argument("person_id", type=int)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help=_("Write to this file."))
+@DATABASE
+def export_command(person_id: int, output: Path | None, database_url: str | None) -> None:
+    """Print (or write) everything stored about PERSON_ID as JSON."""
+    from mentorflow.engine import Engine
+    from mentorflow.gdpr import export_person
+
+    text = json.dumps(export_person(Engine(database_url), person_id), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(_("Written to {path}").format(path=output))
+    else:
+        click.echo(text)
+
+
+@gdpr.command("erase")
+@click.argument("person_id", type=int)
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@DATABASE
+def erase_command(person_id: int, yes: bool, database_url: str | None) -> None:
+    """Pseudonymise PERSON_ID everywhere; the other party's records and statistics stay intact."""
+    from mentorflow.engine import Engine
+    from mentorflow.gdpr import erase_person
+
+    if not yes:
+        click.confirm(_("Erase person {id}? This cannot be undone.").format(id=person_id), abort=True)
+    pseudonym = erase_person(Engine(database_url), person_id)
+    click.echo(_("Person {id} is now '{pseudonym}'.").format(id=person_id, pseudonym=pseudonym))
