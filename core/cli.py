@@ -230,6 +230,11 @@ def demo(database: Path | None) -> None:
         run_demo(f"sqlite:///{Path(folder) / 'demo.db'}", click.echo)
 
 
+from mentorflow.gdpr_cli import gdpr  # noqa: E402 (commands are defined above)
+
+cli.add_command(gdpr)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
