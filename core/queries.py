@@ -74,6 +74,10 @@ def redact_entry(entry: AuditEntry, workflow: Workflow, viewer: Viewer, settings
     visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
     if entry.transition == "start":
         visibility = Visibility.PROGRAMME
-    if access(viewer, visibility, entry.actor_id, settings) is Access.FULL:
-        return entry
-    return replace(entry, data=None)
+    if access(viewer, visibility, entry.actor_id, settings) is not Access.FULL:
+        return replace(entry, data=None)
+    private_fields = {name for name, meta in (form.fields if form is not None else {}).items()
+                      if isinstance(meta, dict) and meta.get("private")}
+    if private_fields and not (viewer.is_system or viewer.actor.person_id == entry.actor_id):
+        return replace(entry, data={k: v for k, v in entry.data.items() if k not in private_fields})
+    return entry

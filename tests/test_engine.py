@@ -492,3 +492,27 @@ def test_timeline_respects_privacy(mentorflow_engine: Engine, mentorflow_factory
     other = mentorflow_factory.relationship("open")
     other = mentorflow_factory.drive(other, [("sign_agreement", other.mentor_id, {"accept": True})])
     assert mentorflow_engine.timeline(other, viewer=open_coordinator)[-1].data == {"accept": True}
+
+
+def test_private_fields_of_a_shared_form_stay_with_their_author(mentorflow_engine: Engine,
+                                                                 mentorflow_factory: Factory) -> None:
+    document = default_workflow()
+    document["forms"]["reflection"]["schema"]["properties"]["note_to_self"] = {"type": "string"}
+    document["forms"]["reflection"]["fields"]["note_to_self"] = {
+        "label": {"en": "Note to self", "da": "Note til mig selv"}, "private": True}
+    mentorflow_factory.programme("fields", document)
+    rel = mentorflow_factory.relationship("fields")
+    rel = mentorflow_factory.drive(rel, [
+        ("sign_agreement", rel.mentor_id, {"accept": True}), ("sign_agreement", rel.mentee_id, {"accept": True}),
+        ("agree", rel.mentee_id), ("add_goal", rel.mentee_id, {"title": "Learn SQL", "category": "skills"}),
+        ("start_reflecting", rel.mentor_id),
+        ("submit_reflection", rel.mentee_id, {"went_well": "Good talk", "health": 4, "note_to_self": "I was scared"})])
+    as_mentor = mentorflow_engine.timeline(rel, viewer=rel.mentor_id)[-1].data
+    as_mentee = mentorflow_engine.timeline(rel, viewer=rel.mentee_id)[-1].data
+    assert as_mentor == {"went_well": "Good talk", "health": 4}
+    assert as_mentee["note_to_self"] == "I was scared"
+
+
+def test_in_memory_sqlite_can_be_migrated() -> None:
+    engine = Engine("sqlite:///:memory:")
+    assert "mf0003_timer_indexes" in engine.upgrade_database()

@@ -19,7 +19,8 @@ def alembic_config(engine: Engine, extra_locations: Iterable[str] = ()) -> Confi
     config.set_main_option("script_location", "mentorflow.db:migrations")
     config.set_main_option("path_separator", "space")
     config.set_main_option("version_locations", " ".join([CORE_VERSIONS, *extra_locations]))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser interpolates '%'; URLs carry it (sqlite:///:memory: becomes %3A, passwords may too).
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 
