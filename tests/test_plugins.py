@@ -90,13 +90,13 @@ def test_third_party_plugin_installed_through_the_entry_point_group(tmp_path: Pa
         sys.path.insert(0, {str(site)!r})
         from mentorflow import Engine, Message
         engine = Engine("sqlite:///{tmp_path / 'p.db'}")
-        print(sorted(engine.channels))
+        print("shout" in engine.channels, "log" in engine.channels)
         engine.notify(Message(1, None, "en", "hello", "body"), channels=("shout",))
         import mf_shout
         print(mf_shout.Shout.sent)
     ''')
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert "['log', 'shout']" in out
+    assert "True True" in out
     assert "['HELLO']" in out
     listing = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(site)!r}); "
                               "from mentorflow.cli import main; sys.argv=['mentorflow', 'plugins']; main()"],
