@@ -1,0 +1,66 @@
+"""Goal-setting: SMART goals agreed by both sides, their progress over time, and the mentee's self-assessment.
+
+Effects (name them on a transition's ``effects``):
+
+``goals.add``
+    stores the goal form (title, description, category, the SMART fields
+    ``specific``, ``measure``, ``achievable``, ``relevant``, ``target_date``;
+    any other field of the form is kept as ``details``) as an active goal.
+``goals.agree``
+    the other side confirms a goal (form field ``goal_id``): a goal the
+    mentor proposed is agreed when the mentee confirms it, and vice versa.
+``goals.update_progress``
+    records progress 0-100 with a note on an open goal.
+``goals.set_status``
+    ``achieved`` or ``dropped`` closes a goal; ``revised`` replaces the text
+    fields given in the form, keeps the old text in the goal's history and
+    needs the other side's confirmation again.
+``goals.self_assess`` (``{"phase": "start" | "closure"}``)
+    the mentee's ratings of the programme's competences (``ratings``), once
+    per phase.
+
+A ``goal_id`` that is not one of the relationship's goals is a
+:class:`~mentorflow.FormInvalid` at ``/goal_id``; changing a closed goal is
+a :class:`~mentorflow.TransitionError`.
+
+Guard ``goals.min_agreed`` (``{"count": 1}``): at least ``count`` goals
+agreed by both sides (dropped goals do not count).
+
+Programme settings, ``programme.settings.goals``: ``competences``
+(``[{"id", "label": {"en", "da"}}]``) and ``scale`` (``{"min", "max"}``,
+default 1-5); see :mod:`.settings`. Query functions are in :mod:`.api`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mentorflow import EffectSpec, GuardSpec, Problem, hookimpl
+from mentorflow.workflow.model import Workflow
+
+from . import models as models  # the tables join Base.metadata when the plugin loads
+from .assessment import self_assess
+from .checks import check_workflow
+from .effects import add, agree, set_status, update_progress
+from .guards import min_agreed
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_effects() -> Iterable[EffectSpec]:
+    return [add, agree, update_progress, set_status, self_assess]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_guards() -> Iterable[GuardSpec]:
+    return [min_agreed]
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.plugins.goals:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    return check_workflow(workflow, document)
