@@ -1,0 +1,86 @@
+"""Matching: profiles, weighted criteria, hard constraints, optimal assignment and coordinator review.
+
+Programme settings, ``programme.settings.matching`` (see :mod:`.settings`)::
+
+    {"mode": "coordinator-assigned" | "mentee-requests" | "automatic",
+     "profile_schema": {...JSON Schema of a profile...},
+     "criteria": [{"name": "skills_overlap", "weight": 3}, ...],
+     "constraints": [{"name": "shared_language"}, ...],
+     "request_expiry": "P14D", "allow_multiple": false}
+
+Other plugins add criteria and constraints through the hooks in
+:mod:`.hookspecs` (``mentorflow_match_scorers``, ``mentorflow_match_constraints``),
+returning objects made with :func:`scorer` and :func:`constraint`. The
+functions to call are in :mod:`.api`; the command line has
+``mentorflow match PROGRAMME``. Relationships are only ever created through
+:meth:`Engine.start_relationship`, which audits them as ``start``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from mentorflow import hookimpl
+
+from . import models as models  # the tables join Base.metadata when the plugin loads
+from . import registry
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.engine import Connection
+
+    from mentorflow.engine import Engine
+    from mentorflow.snapshots import RelationshipSnapshot
+    from mentorflow.workflow.model import Workflow
+
+__all__ = ["ConstraintSpec", "ProfileTable", "ScorerSpec", "ScoringContext", "constraint", "scorer"]
+
+
+def __getattr__(name: str) -> object:
+    # The spec types need numpy (the optional ``matching`` extra): import them on first use only.
+    if name in __all__:
+        from . import specs
+
+        return getattr(specs, name)
+    raise AttributeError(name)
+
+
+@hookimpl(trylast=True)
+def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    registry.install(pluginmanager)
+
+
+@hookimpl(trylast=True)
+def mentorflow_startup(engine: Engine) -> None:
+    # Until the core replays mentorflow_addhooks for every plugin manager, add the hookspecs here as well.
+    registry.install(engine.pm)
+    if registry.AVAILABLE:
+        # Every plugin is registered by now: report two plugins claiming one scorer name at start-up.
+        registry.scorers(engine.pm)
+        registry.constraints(engine.pm)
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.plugins.matching:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_started(relationship: RelationshipSnapshot, workflow: Workflow,
+                                    connection: Connection) -> None:
+    if registry.AVAILABLE:
+        from .starting import relationship_started
+
+        relationship_started(relationship, workflow, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_commands(cli: click.Group) -> None:
+    from .cli import register
+
+    register(cli, available=registry.AVAILABLE)
+
+

@@ -1,0 +1,79 @@
+"""The matching plugin's public functions, in one place.
+
+Profiles::
+
+    set_profile(engine, programme, person, role, profile, actor) -> ProfileView
+    get_profile(engine, programme, person, role, viewer) -> ProfileView | None
+
+Runs and coordinator review (coordinators and the system)::
+
+    run_matching(engine, programme, actor, algorithm=None, store=True) -> RunResult
+    get_run(engine, run_id, viewer) / list_runs(engine, programme, viewer)
+    approve(engine, proposal_id, actor) / approve_all(engine, run_id, actor)
+    override(engine, proposal_id, mentor, actor) / exclude_pair(engine, programme, mentee, mentor, actor)
+    rerun(engine, run_id, actor) -> RunResult
+    rematch_candidates(engine, programme, viewer) -> list[RematchCandidate]
+
+Mentee-led matching::
+
+    suggestions(engine, programme, mentee, viewer) -> list[Suggestion]
+    set_preferences(engine, programme, mentee, mentors, actor)
+    send_request(engine, programme, mentee, mentor, actor) -> RequestView
+    answer_request(engine, request_id, actor, accept=..., reason=...) -> RequestView
+    withdraw_request / expire_requests / list_requests
+
+Who may do what is decided here, not by callers: strangers get
+:class:`mentorflow.Forbidden`.
+"""
+
+from __future__ import annotations
+
+from .export import write_csv
+from .mentee_requests import (
+    RequestView,
+    Suggestion,
+    answer_request,
+    expire_requests,
+    list_requests,
+    send_request,
+    set_preferences,
+    suggestions,
+    withdraw_request,
+)
+from .profiles import ProfileView, get_profile, set_profile
+from .rematch import RematchCandidate, rematch_candidates
+from .review import ApprovalFailure, approve, approve_all, exclude_pair, get_proposal, override
+from .runs import ProposalView, RunResult, RunSummary, get_run, list_runs, rerun, run_matching
+from .starting import MatchRefused
+
+__all__ = [
+    "ApprovalFailure",
+    "MatchRefused",
+    "ProfileView",
+    "ProposalView",
+    "RematchCandidate",
+    "RequestView",
+    "RunResult",
+    "RunSummary",
+    "Suggestion",
+    "answer_request",
+    "approve",
+    "approve_all",
+    "exclude_pair",
+    "expire_requests",
+    "get_profile",
+    "get_proposal",
+    "get_run",
+    "list_requests",
+    "list_runs",
+    "override",
+    "rematch_candidates",
+    "rerun",
+    "run_matching",
+    "send_request",
+    "set_preferences",
+    "set_profile",
+    "suggestions",
+    "withdraw_request",
+    "write_csv",
+]

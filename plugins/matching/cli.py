@@ -1,0 +1,112 @@
+"""``mentorflow match PROGRAMME``: run matching from the command line, with a progress bar and CSV export.
+
+Exit codes follow the core CLI: 0 done, 2 anything the user can fix (an
+unknown programme, a programme without matching settings, a database that
+is missing or not upgraded, an unwritable CSV file), always with a message
+and never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mentorflow.errors import UserError
+from mentorflow.i18n import _
+
+
+def register(cli: click.Group, available: bool = True) -> None:
+    """Add the ``match`` command to the ``mentorflow`` group (one that explains what is missing without numpy)."""
+    from mentorflow.cli import CONTEXT, DATABASE
+
+    if not available:
+        @cli.command("match", context_settings={**CONTEXT, "ignore_unknown_options": True})
+        @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+        def unavailable(args: tuple[str, ...]) -> None:
+            """Match mentees to mentors (needs the matching extra)."""
+            raise UserError(_("Matching needs numpy and scipy: pip install 'mentorflow[matching]'"))
+
+        return
+
+    @cli.command("match", context_settings=CONTEXT)
+    @click.argument("programme")
+    @click.option("--mode", "algorithm", type=click.Choice(["optimal", "greedy"]), default=None,
+                  help=_("Assignment algorithm (default: the programme's setting, else optimal)."))
+    @click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True,
+                                                                      path_type=Path),
+                  help=_("Write the result as CSV (mentee, mentor, score, one column per criterion); - for stdout."))
+    @click.option("--dry-run", is_flag=True, help=_("Compute and report, but store nothing."))
+    @DATABASE
+    def match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run: bool,
+              database_url: str | None) -> None:
+        """Match PROGRAMME's free mentees to mentors and store the proposals for coordinator review.
+
+        In a programme whose matching mode is "automatic" the proposals are
+        approved at once (the relationships start, audited as started by the
+        system).
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            _match(programme, algorithm, csv_path, dry_run, database_url)
+        except SQLAlchemyError as error:
+            detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise UserError(_("The database could not be used ({error}). Check --database-url and run "
+                              "'mentorflow db upgrade' first.").format(error=detail)) from None
+
+
+def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run: bool,
+           database_url: str | None) -> None:
+    from mentorflow.engine import Engine
+
+    from .export import write_csv
+    from .runs import run_matching
+
+    report = click.get_text_stream("stderr") if csv_path == Path("-") else click.get_text_stream("stdout")
+    engine = Engine(database_url)
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        bar: Any = None
+
+        def progress(stage: str, done: int, total: int) -> None:
+            nonlocal bar
+            if stage == "score":
+                if bar is None:
+                    bar = stack.enter_context(click.progressbar(length=max(total, 1), label=_("Scoring"),
+                                                                file=sys.stderr, show_pos=True))
+                bar.update(done - bar.pos)
+            elif stage == "assign" and done == 0 and bar is not None:
+                bar.render_finish()
+
+        result = run_matching(engine, programme, algorithm=algorithm, store=not dry_run, progress=progress)
+    elapsed = time.perf_counter() - started
+    stats = result.stats
+    run = _("run {id}").format(id=result.run_id) if result.run_id is not None else _("dry run (nothing stored)")
+    click.echo(_("{run}: {algorithm} ({method}); {matched} of {mentees} mentees matched to {mentors} mentors, "
+                 "total score {total:.4f}, {seconds:.1f} s").format(
+        run=run, algorithm=result.algorithm, method=result.method, matched=len(result.matched),
+        mentees=stats.get("mentees", 0), mentors=stats.get("mentors", 0), total=result.total_score,
+        seconds=elapsed), file=report)
+    approved = [p for p in result.proposals if p.status == "approved"]
+    if approved:
+        click.echo(_("{n} proposal(s) approved (automatic mode).").format(n=len(approved)), file=report)
+    for reason, count in sorted(stats.get("skipped", {}).items()):
+        click.echo(_("  left out ({reason}): {n}").format(reason=reason, n=count), file=report)
+    if csv_path is None:
+        return
+    names = engine.display_names({p.mentee_id for p in result.proposals}
+                                 | {p.mentor_id for p in result.proposals if p.mentor_id is not None})
+    if csv_path == Path("-"):
+        write_csv(result, click.get_text_stream("stdout"), names)
+        return
+    try:
+        with csv_path.open("w", encoding="utf-8", newline="") as out:
+            rows = write_csv(result, out, names)
+    except OSError as error:
+        raise UserError(_("Cannot write {path}: {error}").format(path=csv_path, error=error.strerror)) from None
+    click.echo(_("{n} row(s) written to {path}").format(n=rows, path=csv_path), file=report)

@@ -1,0 +1,102 @@
+"""Turning profile fields into arrays: sets as sparse indicator matrices, scalars as codes, text as tokens.
+
+Scorers work on whole blocks (mentees x mentors) at once; these helpers do
+the per-person Python work once per person, so the per-pair work is numpy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+# Only the commonest English and Danish filler words: free-text interests are short.
+STOP_WORDS = frozenset({
+    "and", "the", "for", "with", "that", "this", "from", "are", "was", "were", "have", "has", "had", "not", "but",
+    "you", "your", "our", "about", "into", "over", "more", "most", "some", "such", "than", "then", "them", "they",
+    "their", "there", "what", "when", "where", "which", "who", "why", "how", "all", "any", "can", "will", "would",
+    "also", "og", "det", "der", "til", "med", "som", "har", "ikke", "men", "jeg", "mig", "vil", "kan", "var", "fra",
+    "hvor", "hvad", "eller", "også", "meget",
+})
+
+
+def normalise(value: Any) -> str:
+    """A comparable key for one value: text is trimmed and case-folded, numbers and booleans as text."""
+    if isinstance(value, str):
+        return value.strip().casefold()
+    return str(value).casefold()
+
+
+def as_set(value: Any) -> frozenset[str]:
+    """A field's value as a set of keys: lists give their items, a scalar itself, missing nothing."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(normalise(v) for v in value if v is not None and not isinstance(v, dict | list))
+    if isinstance(value, dict):
+        return frozenset()
+    return frozenset({normalise(value)})
+
+
+def tokens(value: Any) -> frozenset[str]:
+    """The words of a free text (3+ letters, case-folded, common filler words dropped)."""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if isinstance(v, str))
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(w for w in _WORD.findall(value.casefold()) if w not in STOP_WORDS)
+
+
+def indicators(left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]
+               ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Binary CSR matrices (people x vocabulary) for two lists of sets over one shared vocabulary."""
+    vocabulary: dict[str, int] = {}
+    matrices = []
+    for sets in (left, right):
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, items in enumerate(sets):
+            for item in items:
+                rows.append(i)
+                cols.append(vocabulary.setdefault(item, len(vocabulary)))
+        matrices.append((rows, cols))
+    width = max(1, len(vocabulary))
+    out = []
+    for (rows, cols), sets in zip(matrices, (left, right), strict=True):
+        data = np.ones(len(rows), dtype=np.float32)
+        out.append(sparse.csr_matrix((data, (rows, cols)), shape=(len(sets), width), dtype=np.float32))
+    return out[0], out[1]
+
+
+def overlap_counts(left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(intersection sizes (m x n), left set sizes (m,), right set sizes (n,))``."""
+    a, b = indicators(left, right)
+    # A sparse product of indicators counts shared items for every pair at once.
+    inter = (a @ b.T).toarray() if a.nnz and b.nnz else np.zeros((len(left), len(right)), dtype=np.float32)
+    return (inter.astype(np.float64), np.asarray(a.sum(axis=1)).ravel().astype(np.float64),
+            np.asarray(b.sum(axis=1)).ravel().astype(np.float64))
+
+
+def codes(left: Iterable[Any], right: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes for scalar values over one shared dictionary; -1 where missing."""
+    dictionary: dict[str, int] = {}
+    out = []
+    for values in (left, right):
+        row = []
+        for v in values:
+            row.append(-1 if v is None or isinstance(v, list | dict) else dictionary.setdefault(normalise(v),
+                                                                                                len(dictionary)))
+        out.append(np.asarray(row, dtype=np.int64))
+    return out[0], out[1]
+
+
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` with 0 where the denominator is 0."""
+    out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape), dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=np.broadcast_to(denominator > 0, out.shape))
+    return out
