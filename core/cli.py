@@ -204,13 +204,15 @@ def plugins(output: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 def templates() -> None:
-    """List the built-in programme templates."""
-    from mentorflow.schemas import template_paths
+    """List the programme templates: the built-in ones and those plugins offer."""
+    from mentorflow.i18n import localized
+    from mentorflow.pluginmanager import build_plugin_manager
+    from mentorflow.registry import programme_templates
     from mentorflow.workflow.loader import parse_document
 
-    for name, path in template_paths().items():
+    for name, path in programme_templates(build_plugin_manager()).items():
         doc = parse_document(path.read_bytes(), name)
-        click.echo(f"{name:<24} {doc['programme']['name']['en']}")
+        click.echo(f"{name:<24} {localized(doc['programme']['name'])}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -26,7 +26,7 @@ class GuardSpec:
     params_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "additionalProperties": False})
     description: str = ""
     needs_data: bool = False
-    """True when the guard inspects form data; the query API then reports it as 'checked on submit'."""
+    """True when the guard inspects form data; the query API then skips it (it is checked when fired)."""
     plugin: str = ""
 
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 1
-"""Bumped whenever a hookspec is added (minor) or changed incompatibly (documented in docs/hooks.md)."""
+HOOKSPEC_VERSION = 2
+"""Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -37,9 +37,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec(historic=True)
 def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
-    """Let a plugin add hookspecs of its own (as the matching plugin does for scorers).
+    """Let a plugin add hookspecs of its own (for example scorers for matching).
 
-    Called once for every plugin as it is registered; call
+    Replayed for every plugin as it is registered (a historic hook); call
     ``pluginmanager.add_hookspecs(module)``. Return value ignored.
     """
 
@@ -48,7 +48,7 @@ def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
 def mentorflow_register_guards() -> Iterable[GuardSpec]:
     """Return the guards this plugin offers (built with :func:`mentorflow.guard`).
 
-    Called once when the plugin manager is built. Guard names are global;
+    Called whenever an engine or a workflow loader is built. Guard names are global;
     two plugins registering the same name is a configuration error naming both.
     Results of all plugins are collected.
     """

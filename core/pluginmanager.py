@@ -107,6 +107,9 @@ def build_plugin_manager(
     reported here with the plugin's name.
     """
     pm = PluginManager()
+    # Historic: every plugin registered from now on gets the call, so hookspecs a plugin adds
+    # exist before unknown hook names are checked below.
+    pm.hook.mentorflow_addhooks.call_historic(kwargs={"pluginmanager": pm})
     if load_entrypoints:
         disabled = _disabled()
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

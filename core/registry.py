@@ -51,3 +51,18 @@ def make_loader(pm: PluginManager, guards: dict[str, GuardSpec] | None = None,
 
     return WorkflowLoader(collect_guards(pm) if guards is None else guards, plugin_checks,
                           collect_effects(pm) if effects is None else effects)
+
+
+def programme_templates(pm: PluginManager) -> dict[str, Any]:
+    """Built-in templates plus those plugins offer (``mentorflow_programme_templates``), by name."""
+    from pathlib import Path
+
+    from mentorflow.schemas import template_paths
+
+    templates: dict[str, Any] = dict(template_paths())
+    for impl in pm.hook.mentorflow_programme_templates.get_hookimpls():
+        for path in impl.function() or ():
+            name = Path(str(getattr(path, "name", path))).name.removesuffix(".json")
+            key = name if name not in templates else f"{impl.plugin_name}:{name}"
+            templates[key] = Path(path) if isinstance(path, str) else path
+    return templates

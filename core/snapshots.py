@@ -73,6 +73,9 @@ class TransitionEvent:
 
     @property
     def to_state(self) -> str:
+        """The state entered; for ``"@history"`` known once the state is written (``after``)."""
+        if self.after is not None:
+            return self.after.state
         return self.transition.target or self.before.state
 
 

@@ -129,3 +129,46 @@ def test_failing_channel_is_reported_by_name_after_trying_the_others(tmp_path: P
     assert "Reflection due" in caplog.text
     with pytest.raises(ConfigurationError, match="No notification channel called 'pigeon'"):
         engine.notify(Message(1, None, "en", "s", "b"), channels=("pigeon",))
+
+
+def test_addhooks_lets_a_plugin_add_hooks_that_others_implement(tmp_path: Path) -> None:
+    import pluggy
+
+    marker = pluggy.HookspecMarker("mentorflow")
+
+    class Specs:
+        @marker
+        def mentorflow_greeting(self) -> str:  # type: ignore[empty-body]
+            """A hook added by a plugin."""
+
+    class Adder:
+        @hookimpl
+        def mentorflow_addhooks(self, pluginmanager: Any) -> None:
+            pluginmanager.add_hookspecs(Specs)
+
+    class Implementer:
+        @hookimpl
+        def mentorflow_greeting(self) -> str:
+            return "hej"
+
+    # The implementer is registered first: its hook is unknown until the adder runs.
+    pm = build_plugin_manager([("implementer", Implementer()), ("adder", Adder())], load_entrypoints=False)
+    assert pm.hook.mentorflow_greeting() == ["hej"]
+
+
+def test_plugins_offer_programme_templates(tmp_path: Path) -> None:
+    import json
+
+    from mentorflow.registry import programme_templates
+    from mentorflow.testing import default_workflow
+
+    path = tmp_path / "buddy.json"
+    path.write_text(json.dumps(default_workflow()))
+
+    class Offers:
+        @hookimpl
+        def mentorflow_programme_templates(self) -> list[str]:
+            return [str(path)]
+
+    templates = programme_templates(build_plugin_manager([("offers", Offers())], load_entrypoints=False))
+    assert "default" in templates and templates["buddy"] == path

@@ -7,7 +7,7 @@ import click
 from mentorflow import hookimpl
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
     from .serve import serve_command
     from .token_commands import token

@@ -1,0 +1,181 @@
+"""How long does the due-reflection scan take over many relationships?
+
+Run from the repository root::
+
+    python -m bench.scan                 # 10k and 100k relationships on SQLite (and PostgreSQL when available)
+    python -m bench.scan --quick         # 2k and 10k
+
+The scan (:func:`mentorflow.plugins.reminders.outbox.scan`) finds due and
+overdue duties with a few indexed queries and owes reminders in the
+outbox. Baseline, in the same run on the same data: the naive way — read
+every relationship in the timer's states and its last satisfying events,
+and decide in Python. Printed: seconds per scan, per 10k relationships,
+and the ratio scan/naive. PostgreSQL runs when ``MENTORFLOW_BENCH_POSTGRES_URL``
+or ``MENTORFLOW_TEST_POSTGRES_URL`` names a server (a scratch database is
+created and dropped). Aim: under 2 seconds for 100k relationships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import func, insert, select, text
+
+from mentorflow import Engine, ManualClock
+from mentorflow.clock import as_utc
+from mentorflow.db.models import AuditEvent, Person, Relationship
+from mentorflow.plugins.reminders.outbox import scan
+from mentorflow.testing import default_workflow
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+POSTGRES_ENVS = ("MENTORFLOW_BENCH_POSTGRES_URL", "MENTORFLOW_TEST_POSTGRES_URL")
+
+
+def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
+    """``n`` relationships in 'reflecting', each with a start event and 0-3 reflections; returns 'now'."""
+    rng = random.Random(seed)
+    engine.upgrade_database()
+    published = engine.publish_workflow("bench", default_workflow())
+    P, R, A = Person.__table__, Relationship.__table__, AuditEvent.__table__
+    now = START + timedelta(days=60)
+    with engine.write() as conn:
+        conn.execute(insert(P), [{"display_name": f"Person {i}", "email": None, "locale": "en", "created_at": START}
+                                 for i in range(n + 1000)])
+        first = conn.execute(select(func.min(P.c.id))).scalar_one()
+        rels, events = [], []
+        for i in range(n):
+            entered = START + timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23))
+            rels.append({"programme_id": published.programme_id, "workflow_version_id": published.workflow_version_id,
+                         "mentor_id": first + n + (i % 1000), "mentee_id": first + i, "state": "reflecting",
+                         "version": 1, "started_at": START, "state_entered_at": entered, "closed_at": None,
+                         "updated_at": entered})
+        conn.execute(insert(R), rels)
+        first_rel = conn.execute(select(func.min(R.c.id))).scalar_one()
+        for i, rel in enumerate(rels):
+            rid = first_rel + i
+            events.append({"relationship_id": rid, "seq": 1, "at": START, "actor_id": None, "actor_role": "system",
+                           "transition": "start", "from_state": None, "to_state": "reflecting", "data": None})
+            seq = 1
+            for _ in range(rng.randint(0, 3)):
+                seq += 1
+                role = rng.choice(("mentor", "mentee"))
+                at = rel["state_entered_at"] + timedelta(days=rng.randint(0, 20))
+                events.append({"relationship_id": rid, "seq": seq, "at": min(at, now), "actor_id": None,
+                               "actor_role": role, "transition": "submit_reflection", "from_state": "reflecting",
+                               "to_state": "reflecting", "data": None})
+        for chunk in range(0, len(events), 20_000):
+            conn.execute(insert(A), events[chunk:chunk + 20_000])
+    return now
+
+
+def naive_due(engine: Engine, now: datetime) -> int:
+    """The baseline: every relationship and its events into Python, decided one by one."""
+    R, A = Relationship.__table__, AuditEvent.__table__
+    every = timedelta(days=14)
+    with engine.read() as conn:
+        entered = {r.id: as_utc(r.state_entered_at) for r in conn.execute(
+            select(R.c.id, R.c.state_entered_at).where(R.c.state == "reflecting"))}
+        last: dict[tuple[int, str], datetime] = {}
+        for e in conn.execute(select(A.c.relationship_id, A.c.actor_role, A.c.at).where(
+                A.c.transition == "submit_reflection")):
+            key = (e.relationship_id, e.actor_role)
+            at = as_utc(e.at)
+            if key not in last or at > last[key]:
+                last[key] = at
+    due = 0
+    for rid, since in entered.items():
+        for role in ("mentor", "mentee"):
+            start = max(since, last.get((rid, role), since))
+            if start + every - timedelta(days=2) <= now:
+                due += 1
+    return due
+
+
+def measure(url: str, n: int, out: Any) -> dict[str, float]:
+    clock = ManualClock(START)
+    engine = Engine(url, clock=clock)
+    t0 = time.perf_counter()
+    now = populate(engine, n)
+    built = time.perf_counter() - t0
+    clock.set(now)
+    t0 = time.perf_counter()
+    naive = naive_due(engine, now)
+    naive_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    first = scan(engine, now)
+    first_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = scan(engine, now)
+    again_s = time.perf_counter() - t0
+    engine.db.dispose()
+    assert first.duties_due == naive, (first.duties_due, naive)
+    assert again.notifications_created == 0
+    print(f"  {n:>7,} relationships (built in {built:.1f} s): naive {naive_s:.3f} s | scan, first (owes "
+          f"{first.notifications_created:,}) {first_s:.3f} s | scan, repeat {again_s:.3f} s "
+          f"= {again_s / (n / 10_000):.3f} s per 10k | repeat/naive {again_s / naive_s:.2f}", file=out)
+    return {"n": n, "naive": naive_s, "first": first_s, "repeat": again_s}
+
+
+def _postgres(size_label: str) -> tuple[str, Any] | None:
+    server = next((os.environ[e] for e in POSTGRES_ENVS if os.environ.get(e)), None)
+    if not server:
+        return None
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server).set(drivername="postgresql+psycopg")
+    name = f"mentorflow_bench_scan_{os.getpid()}_{size_label}"
+    admin = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main(argv: list[str] | None = None, out: Any = sys.stdout) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2k and 10k relationships")
+    parser.add_argument("--sizes", help="comma-separated relationship counts (default 10000,100000)")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([2_000, 10_000] if args.quick
+                                                                          else [10_000, 100_000])
+    print(f"scan benchmark · {platform.platform()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
+          f"SQLAlchemy {sqlalchemy.__version__}", file=out)
+    results = []
+    print("SQLite (WAL):", file=out)
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            results.append({"db": "sqlite", **measure(f"sqlite:///{Path(folder) / 'scan.db'}", n, out)})
+    if not args.no_postgres:
+        print("PostgreSQL:", file=out)
+        for n in sizes:
+            scratch = _postgres(str(n))
+            if scratch is None:
+                print("  skipped: set MENTORFLOW_BENCH_POSTGRES_URL to a server URL", file=out)
+                break
+            url, drop = scratch
+            try:
+                results.append({"db": "postgresql", **measure(url, n, out)})
+            finally:
+                drop()
+    return results
+
+
+if __name__ == "__main__":
+    main()
