@@ -48,8 +48,13 @@ class MentorflowGroup(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        _load_plugin_commands(self)
-        return super().get_command(ctx, name)
+        # Built-in commands first: running one need not import every plugin (faster, and a
+        # plugin cannot replace a built-in command by registering the same name).
+        command = super().get_command(ctx, name)
+        if command is None:
+            _load_plugin_commands(self)
+            command = super().get_command(ctx, name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,10 +78,13 @@ def _load_plugin_commands(group: click.Group) -> None:
     _plugin_commands_loaded = True
     from mentorflow.pluginmanager import build_plugin_manager
 
+    built_in = dict(group.commands)
     try:
         build_plugin_manager().hook.mentorflow_register_commands(cli=group)
     except UserError as error:
         _fail(error.message)
+    # A plugin adds commands; it cannot replace a built-in one (get_command finds built-ins first too).
+    group.commands.update(built_in)
 
 
 @click.group(cls=MentorflowGroup, context_settings=CONTEXT)
@@ -127,7 +135,8 @@ def validate(files: tuple[Path, ...], output: str) -> None:
                 for p in error.problems]})
         except UserError as error:
             failed = True
-            results.append({"file": str(path), "valid": False, "problems": [{"pointer": "", "message": error.message}]})
+            results.append({"file": str(path), "valid": False, "problems": [
+                {"pointer": "", "message": error.message, "source": str(path), "found": None}]})
     if output == "json":
         click.echo(json.dumps({"valid": not failed, "files": results}, ensure_ascii=False, indent=2))
     else:
@@ -220,12 +229,21 @@ def templates() -> None:
               help=_("SQLite file to create (default: a new temporary file). Must not exist yet."))
 def demo(database: Path | None) -> None:
     """Run one relationship through the whole lifecycle on a fresh SQLite file and print its timeline."""
+    from sqlalchemy.exc import OperationalError
+
     from mentorflow.demo import run_demo
 
     if database is not None:
         if database.exists():
             raise UserError(_("{path} already exists; the demo needs a fresh file.").format(path=database))
-        run_demo(f"sqlite:///{database.resolve()}", click.echo)
+        if not database.resolve().parent.is_dir():
+            raise UserError(_("Cannot create {path}: the folder {folder} does not exist.").format(
+                path=database, folder=database.resolve().parent))
+        try:
+            run_demo(f"sqlite:///{database.resolve()}", click.echo)
+        except OperationalError as error:  # a read-only folder, a full disk: the user's environment
+            raise UserError(_("Could not create the demo database {path}: {error}").format(
+                path=database, error=error.orig or error)) from None
         click.echo(_("Database: {path}").format(path=database))
         return
     with tempfile.TemporaryDirectory(prefix="mentorflow-demo-") as folder:

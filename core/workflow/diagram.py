@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 from mentorflow.workflow.model import Workflow
+
+# Words Mermaid's state-diagram grammar reads as keywords, so they cannot be bare state ids.
+_MERMAID_KEYWORDS = frozenset({
+    "as", "class", "classdef", "choice", "click", "default", "direction", "end", "fork", "hide", "join", "left",
+    "note", "of", "over", "right", "scale", "state", "statediagram", "statediagram-v2", "style",
+})
 
 
 def _entries_into(workflow: Workflow, state: str) -> set[str]:
@@ -27,28 +34,56 @@ def _actions(workflow: Workflow, state: str, locale: str | None) -> list[str]:
     return [t.title(locale) for t in workflow.transitions.values() if t.is_action and state in t.sources]
 
 
+def mermaid_ids(workflow: Workflow) -> dict[str, str]:
+    """The id each state has in Mermaid text: its own id when Mermaid can read it, else a safe, unique variant.
+
+    Workflow ids may contain ``-``, which Mermaid reads as part of an arrow,
+    and may be Mermaid keywords (``state``, ``note``); the displayed label is
+    the state's title either way.
+    """
+    taken = set(workflow.states)
+    ids: dict[str, str] = {}
+    for sid in workflow.states:
+        if re.fullmatch(r"[a-z][a-z0-9_]*", sid) and sid not in _MERMAID_KEYWORDS:
+            ids[sid] = sid
+            continue
+        base = "state_" + re.sub(r"[^a-z0-9_]", "_", sid)
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        taken.add(candidate)
+        ids[sid] = candidate
+    return ids
+
+
 def to_mermaid(workflow: Workflow, locale: str | None = None) -> str:
     """A Mermaid state diagram; actions that keep the state are listed as notes."""
     def label(text: str) -> str:
         return text.replace(":", "﹕").replace("\n", " ").replace('"', "'")
 
+    ids = mermaid_ids(workflow)
     lines = ["stateDiagram-v2"]
     for state in workflow.states.values():
-        lines.append(f'    state "{label(state.title(locale))}" as {state.id}')
-    lines.append(f"    [*] --> {workflow.initial_state}")
+        lines.append(f'    state "{label(state.title(locale))}" as {ids[state.id]}')
+    lines.append(f"    [*] --> {ids[workflow.initial_state]}")
     for source, target, text in _edges(workflow, locale):
-        lines.append(f"    {source} --> {target}: {label(text)}")
+        lines.append(f"    {ids[source]} --> {ids[target]}: {label(text)}")
     for state in workflow.states.values():
         if state.is_terminal:
-            lines.append(f"    {state.id} --> [*]")
+            lines.append(f"    {ids[state.id]} --> [*]")
         actions = _actions(workflow, state.id, locale)
         if actions:
-            lines.append(f"    note right of {state.id}: {label(', '.join(actions))}")
+            lines.append(f"    note right of {ids[state.id]}: {label(', '.join(actions))}")
     return "\n".join(lines) + "\n"
 
 
 def to_dot(workflow: Workflow, locale: str | None = None) -> str:
-    """A Graphviz DOT digraph (render with ``dot -Tsvg``)."""
+    """A Graphviz DOT digraph (render with ``dot -Tsvg``).
+
+    Every id is quoted: workflow ids may contain ``-`` or be DOT keywords
+    (``node``, ``edge``, ``graph``), neither of which DOT accepts bare.
+    """
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)
 
@@ -59,9 +94,9 @@ def to_dot(workflow: Workflow, locale: str | None = None) -> str:
         actions = _actions(workflow, state.id, locale)
         text = state.title(locale) + ("\n" + "\n".join(f"• {a}" for a in actions) if actions else "")
         style = ', style="rounded,dashed"' if state.kind == "paused" else ""
-        lines.append(f"  {state.id} [shape={shapes[state.kind]}, label={q(text)}{style}];")
-    lines.append(f"  __start -> {workflow.initial_state};")
+        lines.append(f"  {q(state.id)} [shape={shapes[state.kind]}, label={q(text)}{style}];")
+    lines.append(f"  __start -> {q(workflow.initial_state)};")
     for source, target, text in _edges(workflow, locale):
-        lines.append(f"  {source} -> {target} [label={q(text)}];")
+        lines.append(f"  {q(source)} -> {q(target)} [label={q(text)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

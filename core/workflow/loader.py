@@ -6,6 +6,7 @@ pointer and a plain sentence, as :class:`~mentorflow.errors.WorkflowInvalid`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections import deque
@@ -13,10 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from mentorflow.durations import parse_duration
@@ -25,10 +27,20 @@ from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
-from mentorflow.validation import MAX_DOCUMENT_BYTES, pointer, schema_problems, size_problems
-from mentorflow.workflow.model import INITIAL, Form, GuardCall, State, Timer, Transition, Workflow
+from mentorflow.validation import MAX_DOCUMENT_BYTES, pointer, schema_problems, size_problems, split_pointer
+from mentorflow.workflow.model import INITIAL, TERMINAL, Form, GuardCall, State, Timer, Transition, Workflow
 
 HISTORY = "@history"
+FORM_BASE_URI = "urn:mentorflow:form"
+"""The base URI a form's schema is resolved against: it can only refer into itself."""
+# JSON Schema 2020-12 keywords whose values are schemas, lists of schemas, or maps of names to schemas.
+_SUBSCHEMA = frozenset({"additionalProperties", "contains", "contentSchema", "else", "if", "items", "not",
+                        "propertyNames", "then", "unevaluatedItems", "unevaluatedProperties"})
+_SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUBSCHEMA_MAPS = frozenset({"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"})
+# Keywords whose subschemas apply to the same data as the schema holding them (a cycle through these never ends).
+_IN_PLACE = frozenset({"not", "if", "then", "else"})
+_IN_PLACE_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 PluginChecks = Callable[[Workflow, dict[str, Any]], Iterable[Problem]]
 
 
@@ -41,6 +53,12 @@ def _registry() -> Registry:
 @cache
 def workflow_validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema("workflow"), registry=_registry())
+
+
+@cache
+def metaschema_validator() -> Draft202012Validator:
+    """Checks that a form's schema is a JSON Schema (2020-12), including that its regexes compile."""
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def form_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
@@ -56,15 +74,19 @@ def canonical_digest(document: Mapping[str, Any]) -> str:
 
 def parse_document(text: str | bytes, source: str = "") -> dict[str, Any]:
     """Parse JSON text into a document, with a located error for bad syntax or size."""
-    if len(text) > MAX_DOCUMENT_BYTES:
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
         raise WorkflowInvalid(_("The document is too large."), [
             Problem("", _("is larger than {n} bytes").format(n=MAX_DOCUMENT_BYTES), source)])
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         raise WorkflowInvalid(_("The document is not valid JSON."), [Problem(
             "", _("line {line}, column {col}: {msg}").format(line=error.lineno, col=error.colno, msg=error.msg),
             source)]) from None
+    except _NotJSON as error:
+        raise WorkflowInvalid(_("The document is not valid JSON."), [
+            Problem("", _("{name} is not allowed in JSON").format(name=error), source)]) from None
     except UnicodeDecodeError as error:
         raise WorkflowInvalid(_("The document is not valid JSON."), [
             Problem("", _("is not UTF-8 text: {error}").format(error=error), source)]) from None
@@ -72,6 +94,14 @@ def parse_document(text: str | bytes, source: str = "") -> dict[str, Any]:
         raise WorkflowInvalid(_("The document is not valid JSON."), [
             Problem("", _("is nested too deeply"), source)]) from None
     return document
+
+
+class _NotJSON(ValueError):
+    """NaN and Infinity: Python's json module reads them, but they are not JSON."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJSON(name)
 
 
 def load_workflow_file(path: str | Path, loader: WorkflowLoader) -> Workflow:
@@ -131,6 +161,8 @@ class WorkflowLoader:
         problems += self._semantic_problems(document, source)
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
+        # The compiled workflow must not change when the caller later edits its dict.
+        document = copy.deepcopy(document)
         workflow = self._compile(document)
         if self.plugin_checks is not None:
             extra = [p if p.source else Problem(p.pointer, p.message, source)
@@ -146,6 +178,10 @@ class WorkflowLoader:
         def problem(path: list[Any], message: str) -> None:
             out.append(Problem(pointer(path), message, source))
 
+        # When "states" (or "transitions") is missing or not a list the schema says so once;
+        # saying "state 'x' does not exist" at every reference as well would only bury that.
+        check_states = isinstance(doc.get("states"), list)
+        check_transitions = isinstance(doc.get("transitions"), list)
         states = _as_list(doc.get("states"))
         transitions = _as_list(doc.get("transitions"))
         forms = _as_dict(doc.get("forms"))
@@ -164,10 +200,10 @@ class WorkflowLoader:
         initial = [sid for sid, kind in kinds.items() if kind == INITIAL]
         if states and len(initial) != 1:
             problem(["states"], _("exactly one state must have kind 'initial'; found {n}").format(n=len(initial)))
-        if states and "terminal" not in kinds.values():
+        if states and TERMINAL not in kinds.values():
             problem(["states"], _("at least one state must have kind 'terminal'"))
 
-        non_terminal = [sid for sid, kind in kinds.items() if kind != "terminal"]
+        non_terminal = [sid for sid, kind in kinds.items() if kind != TERMINAL]
         edges: dict[str, set[str]] = {sid: set() for sid in state_ids}
         transition_ids: dict[str, int] = {}
         history_sources: list[list[str]] = []
@@ -183,17 +219,18 @@ class WorkflowLoader:
                 else:
                     transition_ids[tid] = i
             sources = self._sources(tr.get("from"), non_terminal)
-            if isinstance(tr.get("from"), list | str):
-                from_list = tr["from"] if isinstance(tr["from"], list) else [tr["from"]]
+            from_value = tr.get("from")
+            if check_states and isinstance(from_value, list | str):
+                from_list = from_value if isinstance(from_value, list) else [from_value]
                 for j, sid in enumerate(from_list):
                     if sid != "*" and isinstance(sid, str) and sid not in state_ids:
-                        path = ["transitions", i, "from", j] if isinstance(tr["from"], list) else [
+                        path = ["transitions", i, "from", j] if isinstance(from_value, list) else [
                             "transitions", i, "from"]
                         problem(path, _("state '{id}' does not exist").format(id=sid))
             target = tr.get("to")
             if target == HISTORY:
                 history_sources.append(sources)
-            elif isinstance(target, str) and target not in state_ids:
+            elif check_states and isinstance(target, str) and target not in state_ids:
                 problem(["transitions", i, "to"], _("state '{id}' does not exist").format(id=target))
             for sid in sources:
                 if sid in edges and isinstance(target, str) and target in state_ids:
@@ -203,9 +240,9 @@ class WorkflowLoader:
             if isinstance(form, str) and form not in forms:
                 problem(["transitions", i, "form"], _("form '{name}' is not defined under /forms").format(name=form))
             for g, call in enumerate(_as_list(tr.get("guards"))):
-                self._check_named("guard", self.guards, _as_dict(call), ["transitions", i, "guards", g], problem)
+                self._check_named("guard", self.guards, call, ["transitions", i, "guards", g], problem)
             for e, call in enumerate(_as_list(tr.get("effects"))):
-                self._check_named("effect", self.effects, _as_dict(call), ["transitions", i, "effects", e], problem)
+                self._check_named("effect", self.effects, call, ["transitions", i, "effects", e], problem)
 
         # "@history" can lead back to any state the source state is entered from.
         for sources in history_sources:
@@ -218,13 +255,21 @@ class WorkflowLoader:
             if isinstance(schema, dict):
                 self._check_form_schema(schema, ["forms", name, "schema"], problem)
 
-        for i, timer in enumerate(_as_list(doc.get("timers"))):
-            self._check_timer(_as_dict(timer), i, state_ids, transitions, transition_ids, problem)
-        timer_ids = [_as_dict(t).get("id") for t in _as_list(doc.get("timers"))]
-        for i, tid in enumerate(timer_ids):
-            if tid is not None and tid in timer_ids[:i]:
-                problem(["timers", i, "id"], _("timer '{id}' is defined twice").format(id=tid))
+        timers = _as_list(doc.get("timers"))
+        timer_ids: dict[str, int] = {}
+        for i, timer in enumerate(timers):
+            timer = _as_dict(timer)
+            self._check_timer(timer, i, state_ids if check_states else None,
+                              transitions if check_transitions else None, transition_ids, non_terminal, problem)
+            tid = timer.get("id")
+            if isinstance(tid, str):
+                if tid in timer_ids:
+                    problem(["timers", i, "id"], _("timer '{id}' is defined twice").format(id=tid))
+                else:
+                    timer_ids[tid] = i
 
+        if not check_transitions:
+            return out  # without transitions, every state would be reported unreachable and a trap
         if len(initial) == 1:
             reachable = self._reachable(initial[0], edges)
             for sid, index in state_ids.items():
@@ -232,7 +277,7 @@ class WorkflowLoader:
                     problem(["states", index, "id"],
                             _("state '{id}' cannot be reached from the initial state '{initial}'").format(
                                 id=sid, initial=initial[0]))
-        terminals = {sid for sid, kind in kinds.items() if kind == "terminal"}
+        terminals = {sid for sid, kind in kinds.items() if kind == TERMINAL}
         if terminals:
             for sid, index in state_ids.items():
                 if sid not in terminals and not (self._reachable(sid, edges) & terminals):
@@ -260,9 +305,11 @@ class WorkflowLoader:
                     queue.append(nxt)
         return seen
 
-    def _check_named(self, kind: str, registry: Mapping[str, Any], call: dict[str, Any], path: list[Any],
+    def _check_named(self, kind: str, registry: Mapping[str, Any], call: Any, path: list[Any],
                      problem: Callable[..., None]) -> None:
         """A guard or effect call: the name must be registered and the params fit its schema."""
+        if not isinstance(call, dict):
+            return  # the schema reports it
         name = call.get("name")
         if not isinstance(name, str):
             return
@@ -272,56 +319,117 @@ class WorkflowLoader:
                        else _("no loaded plugin registers an effect called '{name}' (known: {known})"))
             problem([*path, "name"], message.format(name=name, known=known))
             return
+        if "params" in call and not isinstance(call["params"], dict):
+            return  # the schema reports that params must be an object
         params = call.get("params", {})
         for p in schema_problems(self._validators[(kind, name)], params):
-            problem([*path, "params", *_split(p.pointer)], _("{kind} '{name}': {message}").format(
-                kind=kind, name=name, message=p.message))
+            # Without "params" at all, point at where it is missing rather than into it.
+            at = [*path, "params", *split_pointer(p.pointer)] if "params" in call else [*path, "params"]
+            problem(at, _("{kind} '{name}': {message}").format(kind=kind, name=name, message=p.message))
 
     @staticmethod
     def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as error:
-            problem([*path, *error.absolute_path], _("is not a valid JSON Schema: {error}").format(
-                error=error.message))
-        stack: list[tuple[Any, list[Any]]] = [(schema, path)]
+        """A form's schema must be a valid JSON Schema that refers only into itself, to something that exists,
+        and never back to itself without descending into the data (checking a form would never end)."""
+        invalid = schema_problems(metaschema_validator(), schema)
+        for p in invalid:
+            problem([*path, *split_pointer(p.pointer)], _("is not a valid JSON Schema: {error}").format(
+                error=p.message))
+        refs: list[tuple[str, str, list[Any]]] = []  # (ref, location of its schema, pointer path of the keyword)
+        anchors: dict[str, str] = {}
+        in_place: dict[str, list[str]] = {}  # subschemas applied to the same data as the schema at a location
+        has_id = False
+        stack: list[tuple[Any, list[Any]]] = [(schema, [])]
         while stack:
-            node, at = stack.pop()
-            if isinstance(node, dict):
-                ref = node.get("$ref")
+            node, rel = stack.pop()
+            at, loc = [*path, *rel], pointer(rel)
+            if isinstance(node, list):
+                stack.extend((v, [*rel, i]) for i, v in enumerate(node))
+                continue
+            if not isinstance(node, dict):
+                continue
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = node.get(keyword)
                 if isinstance(ref, str) and not ref.startswith("#"):
-                    problem([*at, "$ref"], _("only local references ('#/...') are allowed in forms, not {ref}").format(
+                    problem([*at, keyword], _("only local references ('#/...') are allowed in forms, not {ref}").format(
                         ref=ref))
-                stack.extend((v, [*at, k]) for k, v in node.items())
-            elif isinstance(node, list):
-                stack.extend((v, [*at, i]) for i, v in enumerate(node))
+                elif isinstance(ref, str):
+                    refs.append((ref, loc, [*at, keyword]))
+            for keyword in ("$anchor", "$dynamicAnchor"):
+                if isinstance(node.get(keyword), str):
+                    anchors.setdefault(node[keyword], loc)
+            if "$id" in node:
+                has_id = True
+                problem([*at, "$id"], _("'$id' is not allowed in a form: a form's schema is part of its workflow "
+                                        "and can only refer to itself"))
+            for key, value in node.items():
+                if key in _SUBSCHEMA or key in _SUBSCHEMA_LISTS:
+                    stack.append((value, [*rel, key]))
+                elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+                    stack.extend((sub, [*rel, key, name]) for name, sub in value.items())
+                if key in _IN_PLACE and isinstance(value, dict | bool):
+                    in_place.setdefault(loc, []).append(pointer([*rel, key]))
+                elif key in _IN_PLACE_LISTS and isinstance(value, list):
+                    in_place.setdefault(loc, []).extend(pointer([*rel, key, i]) for i in range(len(value)))
+                elif key == "dependentSchemas" and isinstance(value, dict):
+                    in_place.setdefault(loc, []).extend(pointer([*rel, key, name]) for name in value)
+        if invalid or has_id or not refs:
+            return
+        resolver = Registry().with_resource(FORM_BASE_URI, DRAFT202012.create_resource(schema)).crawl().resolver(
+            FORM_BASE_URI)
+        ref_edges: list[tuple[str, str, list[Any], str]] = []
+        for ref, loc, at in refs:
+            try:
+                target = resolver.lookup(ref).contents
+            except Unresolvable:
+                problem(at, _("{ref} does not lead to anything in this form's schema").format(ref=ref))
+                continue
+            if not isinstance(target, dict | bool):
+                problem(at, _("{ref} does not lead to a schema").format(ref=ref))
+                continue
+            fragment = unquote(ref[1:])
+            target_loc = fragment if fragment.startswith("/") or not fragment else anchors.get(fragment)
+            if target_loc is not None:
+                in_place.setdefault(loc, []).append(target_loc)
+                ref_edges.append((loc, target_loc, at, ref))
+        component = _strongly_connected(in_place)
+        for loc, target_loc, at, ref in ref_edges:
+            if loc == target_loc or component.get(loc) == component.get(target_loc, object()):
+                problem(at, _("{ref} leads back to where it is used without going deeper into the data, so "
+                              "checking the form would never end").format(ref=ref))
 
     @staticmethod
-    def _check_timer(timer: dict[str, Any], i: int, state_ids: Mapping[str, int], transitions: list[Any],
-                     transition_ids: Mapping[str, int], problem: Callable[..., None]) -> None:
-        for j, sid in enumerate(_as_list(timer.get("states"))):
-            if isinstance(sid, str) and sid not in state_ids:
-                problem(["timers", i, "states", j], _("state '{id}' does not exist").format(id=sid))
+    def _check_timer(timer: dict[str, Any], i: int, state_ids: Mapping[str, int] | None,
+                     transitions: list[Any] | None, transition_ids: Mapping[str, int], non_terminal: list[str],
+                     problem: Callable[..., None]) -> None:
+        """References of a timer; ``None`` for states or transitions when the document has no list of them."""
+        if state_ids is not None:
+            for j, sid in enumerate(_as_list(timer.get("states"))):
+                if isinstance(sid, str) and sid not in state_ids:
+                    problem(["timers", i, "states", j], _("state '{id}' does not exist").format(id=sid))
+        if transitions is None:
+            return
         for j, tid in enumerate(_as_list(timer.get("satisfied_by"))):
             if isinstance(tid, str) and tid not in transition_ids:
                 problem(["timers", i, "satisfied_by", j], _("transition '{id}' does not exist").format(id=tid))
         fire = timer.get("fire")
-        if isinstance(fire, str):
-            if fire not in transition_ids:
-                problem(["timers", i, "fire"], _("transition '{id}' does not exist").format(id=fire))
-            else:
-                tr = _as_dict(transitions[transition_ids[fire]])
-                if "system" not in _as_list(tr.get("roles")):
-                    problem(["timers", i, "fire"], _("transition '{id}' must list the role 'system' so the timer "
-                                                     "may fire it").format(id=fire))
-                sources = tr.get("from")
-                if sources != "*":
-                    sources = sources if isinstance(sources, list) else [sources]
-                    for sid in _as_list(timer.get("states")):
-                        if sid not in sources:
-                            problem(["timers", i, "fire"],
-                                    _("transition '{id}' cannot be fired from state '{state}' where the timer "
-                                      "runs").format(id=fire, state=sid))
+        if not isinstance(fire, str) or timer.get("kind") == "recurring":
+            return  # a recurring timer must not have "fire" at all; the schema says so
+        if fire not in transition_ids:
+            problem(["timers", i, "fire"], _("transition '{id}' does not exist").format(id=fire))
+            return
+        tr = _as_dict(transitions[transition_ids[fire]])
+        if "system" not in _as_list(tr.get("roles")):
+            problem(["timers", i, "fire"], _("transition '{id}' must list the role 'system' so the timer "
+                                             "may fire it").format(id=fire))
+        if not isinstance(tr.get("from"), str | list):
+            return
+        sources = WorkflowLoader._sources(tr.get("from"), non_terminal)
+        for sid in _as_list(timer.get("states")):
+            if isinstance(sid, str) and sid not in sources:
+                problem(["timers", i, "fire"],
+                        _("transition '{id}' cannot be fired from state '{state}' where the timer "
+                          "runs").format(id=fire, state=sid))
 
     # -- compilation ------------------------------------------------------
     def _compile(self, doc: dict[str, Any]) -> Workflow:
@@ -371,5 +479,39 @@ class WorkflowLoader:
         )
 
 
-def _split(json_pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in json_pointer.split("/")[1:]] if json_pointer else []
+def _strongly_connected(edges: Mapping[str, list[str]]) -> dict[str, int]:
+    """The strongly connected component of every node of a directed graph (Kosaraju, without recursion)."""
+    nodes = list(dict.fromkeys([*edges, *(t for targets in edges.values() for t in targets)]))
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in nodes:
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [(start, iter(edges.get(start, ())))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(edges.get(child, ()))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    reverse: dict[str, list[str]] = {}
+    for source, targets in edges.items():
+        for target in targets:
+            reverse.setdefault(target, []).append(source)
+    component: dict[str, int] = {}
+    for number, start in enumerate(reversed(order)):
+        if start in component:
+            continue
+        component[start] = number
+        todo = [start]
+        while todo:
+            for nxt in reverse.get(todo.pop(), ()):
+                if nxt not in component:
+                    component[nxt] = number
+                    todo.append(nxt)
+    return component
