@@ -42,7 +42,7 @@ POSTGRES_ENVS = ("MENTORFLOW_BENCH_POSTGRES_URL", "MENTORFLOW_TEST_POSTGRES_URL"
 
 
 def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
-    """``n`` relationships in 'reflecting', each with a start event and 0-3 reflections; returns 'now'."""
+    """``n`` relationships in 'reflecting' with a start event and their reflections; returns 'now'."""
     rng = random.Random(seed)
     engine.upgrade_database()
     published = engine.publish_workflow("bench", default_workflow())
@@ -66,13 +66,18 @@ def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
             events.append({"relationship_id": rid, "seq": 1, "at": START, "actor_id": None, "actor_role": "system",
                            "transition": "start", "from_state": None, "to_state": "reflecting", "data": None})
             seq = 1
-            for _ in range(rng.randint(0, 3)):
-                seq += 1
-                role = rng.choice(("mentor", "mentee"))
-                at = rel["state_entered_at"] + timedelta(days=rng.randint(0, 20))
-                events.append({"relationship_id": rid, "seq": seq, "at": min(at, now), "actor_id": None,
-                               "actor_role": role, "transition": "submit_reflection", "from_state": "reflecting",
-                               "to_state": "reflecting", "data": None})
+            # Most people reflect every 10-16 days; one in five has stopped (their duty stays overdue).
+            for role in ("mentor", "mentee"):
+                at = rel["state_entered_at"]
+                stops = at + timedelta(days=rng.randint(0, 30)) if rng.random() < 0.2 else now
+                while True:
+                    at += timedelta(days=rng.randint(10, 16), hours=rng.randint(0, 23))
+                    if at > min(stops, now):
+                        break
+                    seq += 1
+                    events.append({"relationship_id": rid, "seq": seq, "at": at, "actor_id": None,
+                                   "actor_role": role, "transition": "submit_reflection",
+                                   "from_state": "reflecting", "to_state": "reflecting", "data": None})
         for chunk in range(0, len(events), 20_000):
             conn.execute(insert(A), events[chunk:chunk + 20_000])
     return now

@@ -31,6 +31,8 @@ N = Notification.__table__
 R = Relationship.__table__
 ROLES = ProgrammeRole.__table__
 P = Person.__table__
+KEY_CHUNK = 500
+ANALYZE_AFTER = 1000
 
 
 def default_channel() -> str:
@@ -54,26 +56,42 @@ class ScanReport:
 
 
 def insert_once(conn: Connection, rows: list[dict[str, Any]]) -> int:
-    """Insert outbox rows, skipping keys that exist; returns how many were new."""
+    """Insert outbox rows whose key is new; returns how many were inserted.
+
+    Existing keys are looked up in chunks through the unique index first, so
+    a repeated scan writes nothing; the insert itself still says ON
+    CONFLICT DO NOTHING, for a concurrent scan that won the race.
+    """
     if not rows:
         return 0
+    by_key = {row["key"]: row for row in rows}
+    keys = list(by_key)
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start:start + KEY_CHUNK]
+        for existing in conn.execute(select(N.c.key).where(N.c.key.in_(chunk))).scalars():
+            by_key.pop(existing, None)
+    fresh = list(by_key.values())
+    if not fresh:
+        return 0
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
-    if dialect is None:  # other databases: one at a time, existence checked
-        created = 0
-        for row in rows:
-            if conn.execute(select(N.c.id).where(N.c.key == row["key"])).first() is None:
-                conn.execute(N.insert().values(**row))
-                created += 1
-        return created
-    # RETURNING tells which rows were really inserted (rowcount is unreliable for ON CONFLICT on SQLite).
+    if dialect is None:  # other databases: the lookup above, then a plain insert
+        conn.execute(N.insert(), fresh)
+        return len(fresh)
+    # RETURNING tells which rows were really inserted (rowcount is unreliable for ON CONFLICT on SQLite);
+    # SQLAlchemy batches the rows into few statements ("insertmanyvalues").
     statement = dialect.insert(N).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
-    return sum(len(conn.execute(statement.values(**row)).all()) for row in rows)
+    inserted = len(conn.execute(statement, fresh).all())
+    if conn.dialect.name == "postgresql" and inserted >= ANALYZE_AFTER:
+        # Fresh statistics keep the key look-ups above on a good plan after a burst of new rows
+        # (autovacuum would catch up later; the next scan should not wait for it).
+        conn.exec_driver_sql("ANALYZE mf_reminders_outbox")
+    return inserted
 
 
 def _row(key: str, kind: str, relationship_id: int | None, recipient: int, context: dict[str, Any],
-         now: datetime) -> dict[str, Any]:
+         now: datetime, channel: str | None = None) -> dict[str, Any]:
     return {"key": key, "kind": kind, "relationship_id": relationship_id, "recipient_id": recipient,
-            "channel": default_channel(), "context": context, "status": "pending", "attempts": 0,
+            "channel": channel or default_channel(), "context": context, "status": "pending", "attempts": 0,
             "next_attempt_at": now, "claimed_until": None, "last_error": None, "created_at": now, "sent_at": None}
 
 
@@ -85,27 +103,38 @@ def _coordinators(conn: Connection, programme_id: int, cache: dict[int, list[int
 
 
 def notifications_for(conn: Connection, duty: Duty, now: datetime, workflow: Any,
-                      coordinators: dict[int, list[int]]) -> list[dict[str, Any]]:
+                      coordinators: dict[int, list[int]], names: dict[int, str],
+                      channel: str | None = None) -> list[dict[str, Any]]:
     """The notifications a duty owes at ``now``: the latest reminder that has come, and an escalation."""
     rows = []
     period = duty.period_start.isoformat()
     base = {"relationship_id": duty.relationship_id, "timer": duty.timer.id, "timer_label": dict(duty.timer.label),
             "role": duty.role, "due_at": duty.due_at.isoformat(), "programme_id": duty.programme_id}
-    passed = [i for i, at in enumerate(duty.reminder_times()) if at <= now]
+    times = duty.reminder_times()
+    passed = [i for i, at in enumerate(times) if at <= now]
     if passed and duty.person_id is not None:
         index = passed[-1]  # after downtime, send only the most recent reminder, not a burst
-        at = duty.reminder_times()[index]
         rows.append(_row(f"remind:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{index}", "remind",
-                         duty.relationship_id, duty.person_id, {**base, "before_due": at < duty.due_at}, now))
+                         duty.relationship_id, duty.person_id, {**base, "before_due": times[index] < duty.due_at},
+                         now, channel))
     escalate_at = duty.escalate_at
     if escalate_at is not None and escalate_at <= now and duty.person_id is not None:
-        name = conn.execute(select(P.c.display_name).where(P.c.id == duty.person_id)).scalar() or ""
+        name = names.get(duty.person_id, "")
         for coordinator in _coordinators(conn, duty.programme_id, coordinators):
             rows.append(_row(f"escalate:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{coordinator}",
                              "escalate", duty.relationship_id, coordinator,
                              {**base, "person_name": name, "role_label": workflow.role_label(duty.role, "en"),
-                              "overdue_days": duty.overdue_by(now).days}, now))
+                              "overdue_days": duty.overdue_by(now).days}, now, channel))
     return rows
+
+
+def _names(conn: Connection, people: set[int | None]) -> dict[int, str]:
+    ids = sorted(p for p in people if p is not None)
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), KEY_CHUNK):
+        names.update(conn.execute(select(P.c.id, P.c.display_name).where(P.c.id.in_(ids[start:start + KEY_CHUNK])))
+                     .tuples().all())
+    return names
 
 
 def active_versions(conn: Connection) -> list[int]:
@@ -124,10 +153,13 @@ def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
             workflow = engine.workflow_by_version(version_id, conn)
             for timer in workflow.timers:
                 if timer.kind == "recurring":
-                    rows = []
-                    for duty in duties(conn, version_id, workflow, timer, now):
-                        report.duties_due += 1
-                        rows += notifications_for(conn, duty, now, workflow, coordinators)
+                    due = list(duties(conn, version_id, workflow, timer, now))
+                    report.duties_due += len(due)
+                    late = {d.person_id for d in due if d.escalate_at is not None and d.escalate_at <= now}
+                    names = _names(conn, late)
+                    channel = default_channel()
+                    rows = [row for duty in due for row in notifications_for(conn, duty, now, workflow,
+                                                                              coordinators, names, channel)]
                     report.notifications_created += insert_once(conn, rows)
                 elif timer.fire:
                     to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
