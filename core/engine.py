@@ -228,7 +228,7 @@ class Engine:
             return {}
         T = Person.__table__
         with self.read() as conn:
-            return dict(conn.execute(select(T.c.id, T.c.display_name).where(T.c.id.in_(ids))).tuples().all())
+            return dict(conn.execute(select(T.c.id, T.c.display_name).where(T.c.id.in_(ids))).all())
 
     def grant_role(self, programme: str | int, person_id: int, role: str) -> None:
         """Give a person a programme role (``coordinator``, ``mentor`` or ``mentee``); idempotent."""

@@ -133,7 +133,7 @@ def _names(conn: Connection, people: set[int | None]) -> dict[int, str]:
     names: dict[int, str] = {}
     for start in range(0, len(ids), KEY_CHUNK):
         names.update(conn.execute(select(P.c.id, P.c.display_name).where(P.c.id.in_(ids[start:start + KEY_CHUNK])))
-                     .tuples().all())
+                     .all())
     return names
 
 
