@@ -83,7 +83,8 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         query = query.where(R.c.state_entered_at <= bindparam("threshold", threshold),
                             or_(*(or_(column.is_(None), column <= threshold) for column in
                                   (_last_by(role, timer) for role in timer.who))))
-    for row in conn.execute(query):
+    # Streamed (a server-side cursor on PostgreSQL) so a scan holds one batch of rows at a time.
+    for row in conn.execute(query.execution_options(stream_results=True, yield_per=2000)):
         entered = as_utc(row.state_entered_at)
         for role in timer.who:
             done = getattr(row, f"last_{role}")

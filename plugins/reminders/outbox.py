@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,11 +28,25 @@ from mentorflow.timers import Duty, deadlines, duties
 from .models import Notification
 
 log = logging.getLogger("mentorflow.reminders")
+T = TypeVar("T")
 N = Notification.__table__
 R = Relationship.__table__
 ROLES = ProgrammeRole.__table__
 P = Person.__table__
 KEY_CHUNK = 500
+SCAN_BATCH = 2000
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most ``size`` items from ``items``, consumed lazily."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 ANALYZE_AFTER = 1000
 
 
@@ -153,14 +168,15 @@ def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
             workflow = engine.workflow_by_version(version_id, conn)
             for timer in workflow.timers:
                 if timer.kind == "recurring":
-                    due = list(duties(conn, version_id, workflow, timer, now))
-                    report.duties_due += len(due)
-                    late = {d.person_id for d in due if d.escalate_at is not None and d.escalate_at <= now}
-                    names = _names(conn, late)
                     channel = default_channel()
-                    rows = [row for duty in due for row in notifications_for(conn, duty, now, workflow,
-                                                                              coordinators, names, channel)]
-                    report.notifications_created += insert_once(conn, rows)
+                    # Bounded batches: memory stays flat however many relationships are due.
+                    for due in chunks(duties(conn, version_id, workflow, timer, now), SCAN_BATCH):
+                        report.duties_due += len(due)
+                        late = {d.person_id for d in due if d.escalate_at is not None and d.escalate_at <= now}
+                        names = _names(conn, late)
+                        rows = [row for duty in due for row in notifications_for(conn, duty, now, workflow,
+                                                                                  coordinators, names, channel)]
+                        report.notifications_created += insert_once(conn, rows)
                 elif timer.fire:
                     to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)

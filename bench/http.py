@@ -1,0 +1,155 @@
+"""Request latency and throughput of `mentorflow serve` under concurrent load.
+
+Run from the repository root::
+
+    python -m bench.http            # SQLite and PostgreSQL, 1 and 2 web processes, 50 clients, 8 s each
+    python -m bench.http --quick    # 3 s each, SQLite and PostgreSQL with 1 process
+
+The server runs as a real gunicorn (`mentorflow serve --no-worker`); the
+load comes from a separate process (bench/http_load.py, asyncio + httpx,
+50 concurrent clients with keep-alive) sharing the same 2 cores. Measured
+per request kind: GET /health (the baseline: the framework and server
+alone), the relationship page (HTML, session cookie), GET of a relationship
+through the API, and POST of a transition (an action that writes an audit
+row). Printed: p50/p95/p99 in ms, requests/s, and each p95 as a ratio to
+the /health p95 in the same run. Target: p95 < 50 ms for the page and the
+transition at 50 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mentorflow import Engine
+from mentorflow.testing import Factory, default_workflow
+from mentorflow.tokens import create_token
+
+SECRET = "bench-secret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed(url: str, relationships: int) -> list[dict[str, Any]]:
+    """Relationships in 'reflecting' with a token per mentee; returns the load plan."""
+    engine = Engine(url)
+    engine.upgrade_database()
+    factory = Factory(engine)
+    factory.programme("bench", default_workflow())
+    plan: list[dict[str, Any]] = []
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = Flask("bench")
+    app.secret_key = SECRET
+    signer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert signer is not None
+    for n in range(relationships):
+        mentor = factory.person(f"Mentor {n}")
+        mentee = factory.person(f"Mentee {n}")
+        rel = factory.relationship("bench", mentor=mentor, mentee=mentee)
+        factory.drive(rel, [("sign_agreement", mentor, {"accept": True}), ("sign_agreement", mentee, {"accept": True}),
+                            ("agree", mentee), ("add_goal", mentee, {"title": "Grow", "category": "skills"}),
+                            ("start_reflecting", mentor)])
+        token = create_token(engine, f"bench {mentee}", person_id=mentee)[0]
+        auth = {"Authorization": f"Bearer {token}"}
+        cookie = {"Cookie": f"session={signer.dumps({'person_id': mentee})}"}
+        plan += [
+            {"name": "health", "method": "GET", "path": "/health"},
+            {"name": "page", "method": "GET", "path": f"/relationships/{rel.id}", "headers": cookie},
+            {"name": "api_get", "method": "GET", "path": f"/api/v1/relationships/{rel.id}", "headers": auth},
+            {"name": "transition", "method": "POST", "path": f"/api/v1/relationships/{rel.id}/transitions/add_goal",
+             "headers": auth, "json": {"data": {"title": "Another goal", "category": "skills"}}},
+        ]
+    engine.db.dispose()
+    return plan
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def scenario(url: str, workers: int, plan: list[dict[str, Any]], seconds: float, concurrency: int,
+             folder: Path) -> dict[str, Any]:
+    from tests.web.conftest import start_server, stop_server
+
+    server = start_server(url, folder / f"server-{workers}.log", "--workers", str(workers),
+                          env={"MENTORFLOW_SECRET_KEY": SECRET, "MENTORFLOW_LOG_LEVEL": "warning"})
+    try:
+        plan_file = folder / "plan.json"
+        plan_file.write_text(json.dumps(plan))
+        out = subprocess.run([sys.executable, "-m", "bench.http_load", "--url", server.url, "--plan", str(plan_file),
+                              "--seconds", str(seconds), "--concurrency", str(concurrency)],
+                             capture_output=True, text=True, check=True, cwd=ROOT)
+    finally:
+        stop_server(server.process)
+    return json.loads(out.stdout)
+
+
+def summarise(result: dict[str, Any]) -> dict[str, dict[str, float]]:
+    summary = {}
+    for name, values in result["latencies"].items():
+        summary[name] = {"p50": statistics.median(values), "p95": percentile(values, 0.95),
+                         "p99": percentile(values, 0.99), "rps": len(values) / result["seconds"],
+                         "errors": result["errors"].get(name, 0), "count": len(values)}
+    return summary
+
+
+def report(label: str, summary: dict[str, dict[str, float]], out: Any) -> None:
+    base = summary["health"]["p95"] or 1
+    total = sum(s["rps"] for s in summary.values())
+    print(f"  {label}: {total:,.0f} requests/s in all", file=out)
+    for name in ("health", "page", "api_get", "transition"):
+        s = summary[name]
+        print(f"    {name:<11} p50 {s['p50']:7.1f} ms  p95 {s['p95']:7.1f} ms  p99 {s['p99']:7.1f} ms  "
+              f"{s['rps']:7.0f}/s  errors {s['errors']:<4} p95/health {s['p95'] / base:5.2f}", file=out)
+
+
+def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--relationships", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args(argv)
+    seconds = 3 if args.quick else 8
+    print(f"http benchmark · {platform.platform()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
+          f"{args.concurrency} concurrent clients, {seconds:g} s per scenario", file=out)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sqlite_url = f"sqlite:///{folder / 'http.db'}"
+        plan = seed(sqlite_url, args.relationships)
+        results["sqlite-1"] = summarise(scenario(sqlite_url, 1, plan, seconds, args.concurrency, folder))
+        report("SQLite, 1 web process", results["sqlite-1"], out)
+        from bench.scan import _postgres
+
+        scratch = _postgres("http")
+        if scratch is None:
+            print("  PostgreSQL skipped: set MENTORFLOW_BENCH_POSTGRES_URL", file=out)
+            return results
+        pg_url, drop = scratch
+        try:
+            plan = seed(pg_url, args.relationships)
+            for workers in (1,) if args.quick else (1, 2):
+                key = f"postgresql-{workers}"
+                results[key] = summarise(scenario(pg_url, workers, plan, seconds, args.concurrency, folder))
+                report(f"PostgreSQL, {workers} web process{'es' if workers > 1 else ''}", results[key], out)
+        finally:
+            drop()
+    if "postgresql-2" in results:
+        one = sum(s["rps"] for s in results["postgresql-1"].values())
+        two = sum(s["rps"] for s in results["postgresql-2"].values())
+        print(f"  throughput, 2 web processes / 1 on PostgreSQL: {two / one:.2f}", file=out)
+    return results
+
+
+if __name__ == "__main__":
+    main()

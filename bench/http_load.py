@@ -1,0 +1,60 @@
+"""A load generator in its own process: N concurrent clients for a fixed time, latencies as JSON.
+
+    python -m bench.http_load --url http://127.0.0.1:8000 --plan plan.json --seconds 8 --concurrency 50
+
+The plan lists requests as {"method", "path", "headers", "json"} and each
+client cycles through its share. Prints {"name": [latencies in ms], ...}
+and the number of errors (non-2xx) per name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import httpx
+
+
+async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency: int) -> dict[str, Any]:
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        async def worker(index: int) -> None:
+            step = index
+            while time.perf_counter() < deadline:
+                request = plan[step % len(plan)]
+                step += concurrency
+                started = time.perf_counter()
+                response = await client.request(request["method"], request["path"],
+                                                headers=request.get("headers"), json=request.get("json"))
+                elapsed = (time.perf_counter() - started) * 1000
+                name = request["name"]
+                latencies.setdefault(name, []).append(elapsed)
+                if response.status_code >= 300:
+                    errors[name] = errors.get(name, 0) + 1
+
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return {"latencies": latencies, "errors": errors, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--plan", required=True)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    with open(args.plan, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    json.dump(asyncio.run(run(args.url, plan, args.seconds, args.concurrency)), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
