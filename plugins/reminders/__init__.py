@@ -27,7 +27,8 @@ def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
 
 @hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
-    from .commands import reminders_command, worker_command
+    from .commands import beat_command, reminders_command, worker_command
 
     cli.add_command(worker_command)
+    cli.add_command(beat_command)
     cli.add_command(reminders_command)

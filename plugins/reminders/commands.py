@@ -25,6 +25,15 @@ def worker_command(concurrency: int, beat: bool, loglevel: str) -> None:
     app.worker_main(argv)
 
 
+@click.command("beat")
+@click.option("--loglevel", default="info", show_default=True)
+def beat_command(loglevel: str) -> None:
+    """Run only the scheduler (exactly one per installation when workers run with --no-beat)."""
+    from .celery_app import app
+
+    app.start(["beat", f"--loglevel={loglevel}"])
+
+
 @click.command("reminders")
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
               help=_("Only notifications with this status."))
