@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.extensions["mentorflow"] = WebState(engine=engine, settings=settings)
     problems.install(app)
 
+    from . import api_lifecycle  # noqa: F401 (registers its routes on the v1 blueprint)
     from .api_core import api, blueprint
 
     app.register_blueprint(blueprint)
