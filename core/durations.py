@@ -45,3 +45,20 @@ def format_duration(value: timedelta) -> str:
         out += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
         out += f"{seconds}S" if seconds else ""
     return out
+
+
+def humanize_duration(value: timedelta) -> str:
+    """A duration in words in the current language: "14 days", "2 weeks", "12 hours"."""
+    from mentorflow.i18n import ngettext
+
+    seconds = int(abs(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    if days and not rest:
+        if days % 7 == 0:
+            return ngettext("{n} week", "{n} weeks", days // 7).format(n=days // 7)
+        return ngettext("{n} day", "{n} days", days).format(n=days)
+    hours, rest = divmod(seconds, 3600)
+    if hours and not rest:
+        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+    minutes = max(1, seconds // 60)
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)

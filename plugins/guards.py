@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 
 from mentorflow import GuardContext, GuardSpec, guard, hookimpl
 from mentorflow.db.models import AuditEvent
-from mentorflow.durations import DURATION_REGEX, format_duration, parse_duration
+from mentorflow.durations import DURATION_REGEX, humanize_duration, parse_duration
 from mentorflow.i18n import _
 
 A = AuditEvent.__table__
@@ -47,7 +47,7 @@ def min_time_in_state(ctx: GuardContext, params: Mapping[str, Any]) -> str | Non
     needed = parse_duration(params["duration"])
     if ctx.now - ctx.relationship.state_entered_at < needed:
         return _("the relationship must stay in this state for at least {duration}").format(
-            duration=format_duration(needed))
+            duration=humanize_duration(needed))
     return None
 
 

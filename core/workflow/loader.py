@@ -325,7 +325,8 @@ class WorkflowLoader:
         for p in schema_problems(self._validators[(kind, name)], params):
             # Without "params" at all, point at where it is missing rather than into it.
             at = [*path, "params", *split_pointer(p.pointer)] if "params" in call else [*path, "params"]
-            problem(at, _("{kind} '{name}': {message}").format(kind=kind, name=name, message=p.message))
+            template = _("guard '{name}': {message}") if kind == "guard" else _("effect '{name}': {message}")
+            problem(at, template.format(name=name, message=p.message))
 
     @staticmethod
     def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:

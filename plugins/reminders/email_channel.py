@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from mentorflow.errors import ConfigurationError
+from mentorflow.i18n import _
 from mentorflow.notifications import Message
 
 TIMEOUT_SECONDS = 15
@@ -35,9 +36,9 @@ class EmailChannel:
     def send(self, message: Message) -> None:
         self._configure()
         if not self.host:
-            raise ConfigurationError("MENTORFLOW_SMTP_HOST is not set; the email channel cannot send")
+            raise ConfigurationError(_("MENTORFLOW_SMTP_HOST is not set; the email channel cannot send."))
         if not message.recipient_email:
-            raise ConfigurationError(f"person {message.recipient_id} has no e-mail address")
+            raise ConfigurationError(_("Person {id} has no e-mail address.").format(id=message.recipient_id))
         mail = EmailMessage()
         mail["From"] = self.sender
         mail["To"] = message.recipient_email

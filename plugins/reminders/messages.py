@@ -49,7 +49,8 @@ def _render(kind: str, context: dict[str, Any], name: str, locale: str) -> Rende
         else:
             subject = _("{duty} is due now").format(duty=duty)
             text = _("{duty} was due on {date}. Take a few minutes for it when you can.").format(duty=duty, date=due)
-        body = f"{greeting}\n\n{text}\n\n{_('Open your mentoring: {link}').format(link=link)}\n\n{sign_off}\n"
+        open_link = _("Open your mentoring: {link}").format(link=link)
+        body = f"{greeting}\n\n{text}\n\n{open_link}\n\n{sign_off}\n"
         return Rendered(subject, body)
     if kind == "escalate":
         subject = _("{person} is {days} days late with {duty}").format(
