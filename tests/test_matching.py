@@ -381,3 +381,25 @@ def test_nothing_happens_in_a_programme_without_matching(mentorflow_factory: Fac
     mentorflow_factory.relationship("plain", mentee=mentee)
     mentorflow_factory.relationship("plain", mentee=mentee)
     assert count(engine, Proposal) == 0 and count(engine, AuditEvent) == 2
+
+
+def test_personal_data_export_and_erasure(requests_cohort: Cohort) -> None:
+    from mentorflow.gdpr import erase_person, export_person
+
+    c = requests_cohort
+    ada = c.mentor("Ada", interests="jazz")
+    eva = c.mentee("Eva", interests="chess and jazz")
+    declined = api.send_request(c.engine, c.key, eva, ada, eva, message="Please, I love jazz")
+    api.answer_request(c.engine, declined.id, ada, accept=False, reason="No time, sorry Eva")
+    mine = export_person(c.engine, eva)["plugins"]["matching"]
+    assert mine["profiles"][0]["data"]["interests"] == "chess and jazz"
+    assert mine["requests_sent"][0]["message"] == "Please, I love jazz"
+    assert export_person(c.engine, ada)["plugins"]["matching"]["requests_received"][0]["reason"] == (
+        "No time, sorry Eva")
+    erase_person(c.engine, eva)
+    erase_person(c.engine, ada)
+    assert api.get_profile(c.engine, c.key, eva, "mentee", c.coordinator) is None
+    (request,) = api.list_requests(c.engine, c.key, c.coordinator)
+    assert (request.status, request.message, request.reason) == ("declined", "[erased]", "[erased]")
+    after = export_person(c.engine, eva)["plugins"]["matching"]
+    assert after["profiles"] == [] and after["requests_sent"][0]["message"] == "[erased]"

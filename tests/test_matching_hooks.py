@@ -40,19 +40,17 @@ def no_rivals(ctx: Any, params: Any) -> np.ndarray:
 
 
 class Acme:
-    # optionalhook: the core does not yet replay mentorflow_addhooks for every plugin manager, so the
-    # matching hookspecs arrive at engine start-up, after the plugin manager checked the hook names.
-    @hookimpl(optionalhook=True)
+    @hookimpl
     def mentorflow_match_scorers(self) -> list[Any]:
         return [same_city, flat_skills]
 
-    @hookimpl(optionalhook=True)
+    @hookimpl
     def mentorflow_match_constraints(self) -> list[Any]:
         return [no_rivals]
 
 
 class Copycat:
-    @hookimpl(optionalhook=True)
+    @hookimpl
     def mentorflow_match_scorers(self) -> list[Any]:
         return [same_city]
 
@@ -112,8 +110,16 @@ def test_hookspecs_are_documented_and_added_through_addhooks() -> None:
     assert {f.__name__ for f in specs} == {"mentorflow_match_scorers", "mentorflow_match_constraints"}
     for function in specs:
         assert function.__doc__ and len(function.__doc__.strip()) > 80, function.__name__
+    # The core replays mentorflow_addhooks as each plugin registers: a plugin manager alone (no engine, as in
+    # `mentorflow validate`) has the hookspecs and checks settings.matching.
     pm = build_plugin_manager()
-    # What the core's historic call does once it replays mentorflow_addhooks:
-    pm.hook.mentorflow_addhooks.call_historic(kwargs={"pluginmanager": pm})
     assert pm.hook.mentorflow_match_scorers.has_spec()
     assert pm.get_plugin(REGISTRY_PLUGIN) is not None
+
+
+def test_mentorflow_validate_checks_matching_settings(tmp_path: Any) -> None:
+    from mentorflow.registry import make_loader
+
+    bad = with_matching(default_workflow(), criteria=[{"name": "star_sign"}])
+    problems = make_loader(build_plugin_manager()).check(bad)
+    assert [p.pointer for p in problems] == ["/programme/settings/matching/criteria/0/name"]

@@ -19,7 +19,7 @@ functions to call are in :mod:`.api`; the command line has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -55,7 +55,7 @@ def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
 
 @hookimpl(trylast=True)
 def mentorflow_startup(engine: Engine) -> None:
-    # Until the core replays mentorflow_addhooks for every plugin manager, add the hookspecs here as well.
+    # Normally done by mentorflow_addhooks; idempotent, for a plugin manager built without that replay.
     registry.install(engine.pm)
     if registry.AVAILABLE:
         # Every plugin is registered by now: report two plugins claiming one scorer name at start-up.
@@ -75,6 +75,20 @@ def mentorflow_relationship_started(relationship: RelationshipSnapshot, workflow
         from .starting import relationship_started
 
         relationship_started(relationship, workflow, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    from .personal_data import export
+
+    return export(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    from .personal_data import erase
+
+    erase(person_id, connection)
 
 
 @hookimpl(trylast=True)

@@ -67,7 +67,7 @@ def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run
     from .export import write_csv
     from .runs import run_matching
 
-    report = click.get_text_stream("stderr") if csv_path == Path("-") else click.get_text_stream("stdout")
+    to_stderr = csv_path == Path("-")  # the CSV has standard output to itself then
     engine = Engine(database_url)
     started = time.perf_counter()
     with ExitStack() as stack:
@@ -91,22 +91,22 @@ def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run
                  "total score {total:.4f}, {seconds:.1f} s").format(
         run=run, algorithm=result.algorithm, method=result.method, matched=len(result.matched),
         mentees=stats.get("mentees", 0), mentors=stats.get("mentors", 0), total=result.total_score,
-        seconds=elapsed), file=report)
+        seconds=elapsed), err=to_stderr)
     approved = [p for p in result.proposals if p.status == "approved"]
     if approved:
-        click.echo(_("{n} proposal(s) approved (automatic mode).").format(n=len(approved)), file=report)
+        click.echo(_("{n} proposal(s) approved (automatic mode).").format(n=len(approved)), err=to_stderr)
     for reason, count in sorted(stats.get("skipped", {}).items()):
-        click.echo(_("  left out ({reason}): {n}").format(reason=reason, n=count), file=report)
+        click.echo(_("  left out ({reason}): {n}").format(reason=reason, n=count), err=to_stderr)
     if csv_path is None:
         return
     names = engine.display_names({p.mentee_id for p in result.proposals}
                                  | {p.mentor_id for p in result.proposals if p.mentor_id is not None})
     if csv_path == Path("-"):
-        write_csv(result, click.get_text_stream("stdout"), names)
+        write_csv(result, sys.stdout, names)
         return
     try:
         with csv_path.open("w", encoding="utf-8", newline="") as out:
             rows = write_csv(result, out, names)
     except OSError as error:
         raise UserError(_("Cannot write {path}: {error}").format(path=csv_path, error=error.strerror)) from None
-    click.echo(_("{n} row(s) written to {path}").format(n=rows, path=csv_path), file=report)
+    click.echo(_("{n} row(s) written to {path}").format(n=rows, path=csv_path), err=to_stderr)

@@ -1,8 +1,9 @@
 """Which scorers and constraints a plugin manager offers: the built-ins plus every plugin's.
 
-The hookspecs are added through ``mentorflow_addhooks`` when the core calls
-that historic hook; :func:`ensure_hookspecs` adds them otherwise (on engine
-start-up), so the plugin works either way.
+The hookspecs are added through the core's historic ``mentorflow_addhooks``
+as the plugin registers, together with :class:`MatchingRegistry`, a small
+per-plugin-manager plugin that checks ``settings.matching`` against that
+manager's scorers (``mentorflow_check_workflow`` gets no plugin manager).
 """
 
 from __future__ import annotations

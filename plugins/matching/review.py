@@ -22,6 +22,7 @@ from .pool import (
     EXCLUSIONS,
     PROPOSALS,
     RUNS,
+    ProgrammeMatching,
     holds_role,
     load_pool,
     programme_matching,
@@ -61,7 +62,8 @@ def _close_finished_run(engine: Engine, run_id: int) -> None:
             conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="completed"))
 
 
-def approve(engine: Engine, proposal_id: int, actor: Actor | int) -> ProposalView:
+def approve(engine: Engine, proposal_id: int, actor: Actor | int, *, matching: ProgrammeMatching | None = None
+            ) -> ProposalView:
     """Accept a proposal: the relationship starts, audited as ``start`` by the coordinator."""
     with engine.read() as conn:
         row = _proposal(conn, proposal_id)
@@ -69,7 +71,7 @@ def approve(engine: Engine, proposal_id: int, actor: Actor | int) -> ProposalVie
     if row.status != "proposed" or row.mentor_id is None:
         raise TransitionError(_("Proposal {id} is {status}; only an open proposal can be approved.").format(
             id=proposal_id, status=row.status))
-    pm = programme_matching(engine, row.programme_id)
+    pm = matching or programme_matching(engine, row.programme_id)
     start_from_match(StartIntent(pm, row.mentee_id, row.mentor_id, actor, engine.clock.now(),
                                  proposal_id=proposal_id))
     _close_finished_run(engine, row.run_id)
@@ -99,9 +101,10 @@ def approve_all(engine: Engine, run_id: int, actor: Actor | int) -> tuple[list[P
             PROPOSALS.c.run_id == run_id, PROPOSALS.c.status == "proposed", PROPOSALS.c.mentor_id.is_not(None))
             .order_by(PROPOSALS.c.id)).scalars())
     approved, failed = [], []
+    pm = programme_matching(engine, run.programme_id)  # once, not per proposal
     for pid in ids:
         try:
-            approved.append(approve(engine, pid, actor))
+            approved.append(approve(engine, pid, actor, matching=pm))
         except UserError as error:
             row = get_proposal(engine, pid, actor)
             failed.append(ApprovalFailure(pid, row.mentee_id, error.message))

@@ -1,0 +1,368 @@
+"""How fast and how good is matching at programme scale, against greedy and open-source matchers?
+
+Run from the repository root::
+
+    python -m bench.matching            # 5,000 mentees x 1,000 mentors, growth 1k..10k, all comparisons
+    python -m bench.matching --quick    # a quick look (smaller sizes)
+
+Seeded random profiles (languages, skills offered and sought, industry,
+career stage, time zone, availability, free-text interests, reporting
+lines, mentor capacity 1-5) are scored with the matching plugin's built-in
+criteria and constraints (vectorised, in blocks), then assigned:
+
+- ``optimal``: :func:`mentorflow.plugins.matching.assignment.optimal`
+  (mentors expanded by capacity; exact);
+- ``greedy``: best remaining pair first, the baseline;
+- scipy's ``linear_sum_assignment`` called directly on the dense expanded
+  matrix (what ``optimal`` improves on by pruning and choosing a solver);
+- the ``matching`` package's ``HospitalResident`` (a stable matching from
+  preference lists: each mentee's 30 best allowed mentors, mentors ranking
+  those who listed them by score), when installed;
+- networkx's ``max_weight_matching`` on a smaller instance (pure Python
+  blossom algorithm), when installed, next to ``optimal`` on the same one.
+
+Every result is checked (constraints, capacities, one mentor per mentee)
+before it is reported. Totals are in score points (sum of the chosen pairs'
+scores); ratios compare within this run, since machines are noisy.
+Finally ``run_matching`` is timed end to end on SQLite (read the pool,
+score, assign, store every proposal with its breakdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy
+from scipy.optimize import linear_sum_assignment
+
+from mentorflow.plugins.matching import assignment
+from mentorflow.plugins.matching.constraints import BUILT_IN as CONSTRAINTS
+from mentorflow.plugins.matching.scorers import BUILT_IN as SCORERS
+from mentorflow.plugins.matching.scoring import ScoreMatrix, score_pool
+from mentorflow.plugins.matching.settings import MatchingSettings
+from mentorflow.plugins.matching.specs import ProfileTable
+
+STAGES = ["student", "junior", "mid", "senior", "executive"]
+SETTINGS: dict[str, Any] = {
+    "criteria": [
+        {"name": "skills_overlap", "weight": 3},
+        {"name": "same_value", "key": "same_industry", "weight": 1, "params": {"field": "industry"}},
+        {"name": "shared_language", "weight": 0.5},
+        {"name": "timezone_distance", "weight": 1, "params": {"max_hours": 8}},
+        {"name": "seniority_gap", "weight": 1, "params": {"field": "career_stage", "levels": STAGES, "ideal": 2,
+                                                          "tolerance": 2}},
+        {"name": "text_similarity", "key": "interests", "weight": 1},
+        {"name": "overlap", "key": "availability", "weight": 1, "params": {"field": "availability"}},
+    ],
+    "constraints": [{"name": "shared_language"}, {"name": "not_same_reporting_line"}],
+}
+SKILLS = [f"skill-{i:02d}" for i in range(40)]
+INDUSTRIES = ["it", "health", "finance", "education", "energy", "media", "law", "retail", "public", "research",
+              "logistics", "design"]
+WORDS = [
+    "jazz", "chess", "hiking", "climbing", "cooking", "data", "ethics", "startups", "teaching", "robotics",
+    "football", "poetry", "design", "gardening", "music", "travel", "running", "photography", "history",
+    "philosophy", "economics", "sailing", "painting", "writing", "languages", "cycling", "film", "theatre",
+    "volunteering", "podcasts", "gaming", "astronomy", "biology", "chemistry", "medicine", "architecture", "fashion",
+    "marketing", "sustainability",
+]
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ZONES = [-8, -5, 0, 1, 2, 3, 5.5, 8, 9]
+
+
+def generate(mentees: int, mentors: int, seed: int) -> tuple[ProfileTable, ProfileTable, np.ndarray]:
+    """Seeded random profiles; some mentors manage some mentees (the reporting-line constraint has work)."""
+    rng = np.random.default_rng(seed)
+    managers = [f"mgr-{i}" for i in range(max(10, mentors // 4))]
+
+    def person(kind: str, i: int) -> dict[str, Any]:
+        languages = ["en"] if rng.random() < 0.7 else []
+        languages += [lang for lang, p in (("da", 0.4), ("de", 0.15), ("sv", 0.1)) if rng.random() < p]
+        profile: dict[str, Any] = {
+            "languages": languages or ["da"],
+            "industry": INDUSTRIES[min(int(rng.zipf(1.6)) - 1, len(INDUSTRIES) - 1)],
+            "utc_offset": float(rng.choice(ZONES)),
+            "availability": sorted(set(rng.choice(DAYS, size=int(rng.integers(1, 5))).tolist())),
+            "interests": " ".join(rng.choice(WORDS, size=int(rng.integers(4, 12))).tolist()),
+        }
+        boss = managers[int(rng.integers(len(managers)))]
+        if kind == "mentor":
+            profile["skills_offered"] = sorted(set(rng.choice(SKILLS, size=int(rng.integers(3, 9))).tolist()))
+            profile["career_stage"] = STAGES[int(rng.choice([2, 3, 4], p=[0.3, 0.5, 0.2]))]
+            # A quarter of the mentors are managers that mentees may report to.
+            own = managers[i] if i < len(managers) else f"mentor-{i}"
+            profile["reporting_line"] = [own, boss]
+        else:
+            profile["skills_sought"] = sorted(set(rng.choice(SKILLS, size=int(rng.integers(2, 6))).tolist()))
+            profile["career_stage"] = STAGES[int(rng.choice([0, 1, 2], p=[0.4, 0.4, 0.2]))]
+            profile["reporting_line"] = [f"mentee-{i}", boss, "ceo"]
+        return profile
+
+    mentor_table = ProfileTable.of([(100_000 + j, person("mentor", j)) for j in range(mentors)])
+    mentee_table = ProfileTable.of([(i + 1, person("mentee", i)) for i in range(mentees)])
+    capacity = rng.integers(1, 6, size=mentors)
+    return mentee_table, mentor_table, capacity
+
+
+def score(mentees: ProfileTable, mentors: ProfileTable) -> ScoreMatrix:
+    return score_pool(MatchingSettings.parse(SETTINGS), {s.name: s for s in SCORERS},
+                      {c.name: c for c in CONSTRAINTS}, mentees, mentors)
+
+
+def check(pairs: list[tuple[int, int]], allowed: np.ndarray, capacity: np.ndarray) -> None:
+    """Raise if a result breaks a constraint, a capacity or gives a mentee two mentors."""
+    mentees = [i for i, _j in pairs]
+    if len(set(mentees)) != len(mentees):
+        raise AssertionError("a mentee has two mentors")
+    if pairs and not all(allowed[i, j] for i, j in pairs):
+        raise AssertionError("a pair breaks a constraint")
+    load = np.bincount([j for _i, j in pairs], minlength=len(capacity))
+    if (load > capacity).any():
+        raise AssertionError("a mentor is over capacity")
+
+
+def total(matrix: np.ndarray, pairs: list[tuple[int, int]]) -> float:
+    return math.fsum(float(matrix[i, j]) for i, j in pairs)
+
+
+def timed(fn: Callable[[], Any], reps: int = 1) -> tuple[float, Any]:
+    """Median seconds of ``reps`` calls, and the last result."""
+    samples, result = [], None
+    for _ in range(reps):
+        start = time.perf_counter()
+        result = fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples), result
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: float
+    score: float
+    matched: int
+    note: str = ""
+
+
+def table(rows: list[Row], reference: Row, out: Any) -> None:
+    print(f"  {'':<44}{'time':>10}{'total score':>15}{'matched':>9}{'score/optimal':>15}{'time/optimal':>14}",
+          file=out)
+    for row in rows:
+        print(f"  {row.name:<44}{row.seconds:>9.2f}s{row.score:>15,.2f}{row.matched:>9,}"
+              f"{row.score / reference.score if reference.score else 1:>15.4f}"
+              f"{row.seconds / reference.seconds if reference.seconds else 0:>13.2f}×  {row.note}", file=out)
+
+
+def lsa_dense(matrix: ScoreMatrix, capacity: np.ndarray) -> list[tuple[int, int]]:
+    """scipy's Hungarian-type solver on the full expanded matrix, forbidden pairs worth 0 and dropped."""
+    slot_mentor = np.repeat(np.arange(len(capacity)), capacity)
+    value = np.where(matrix.allowed, np.maximum(matrix.total, 0.0), 0.0)[:, slot_mentor]
+    rows, cols = linear_sum_assignment(value, maximize=True)
+    return [(int(i), int(slot_mentor[s])) for i, s in zip(rows, cols, strict=True) if matrix.allowed[i, slot_mentor[s]]]
+
+
+def hospital_resident(matrix: ScoreMatrix, capacity: np.ndarray, k: int = 30) -> list[tuple[int, int]] | None:
+    """The ``matching`` package's resident-optimal stable matching on top-k preference lists."""
+    try:
+        from matching.games import HospitalResident
+    except ImportError:
+        return None
+    masked = np.where(matrix.allowed, matrix.total, -np.inf)
+    k = min(k, masked.shape[1])
+    top = np.argsort(-masked, axis=1, kind="stable")[:, :k]
+    resident_prefs: dict[str, list[str]] = {}
+    listed: dict[int, list[int]] = {j: [] for j in range(masked.shape[1])}
+    for i in range(masked.shape[0]):
+        chosen = [int(j) for j in top[i] if np.isfinite(masked[i, j])]
+        if chosen:
+            resident_prefs[f"r{i}"] = [f"h{j}" for j in chosen]
+            for j in chosen:
+                listed[j].append(i)
+    hospital_prefs = {f"h{j}": [f"r{i}" for i in sorted(who, key=lambda i: -matrix.total[i, j])]
+                      for j, who in listed.items() if who}
+    capacities = {f"h{j}": int(capacity[j]) for j in range(len(capacity)) if f"h{j}" in hospital_prefs}
+    result: list[Any] = []
+
+    def solve() -> None:
+        # The package deep-copies its object graph recursively: give it a deep stack.
+        game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
+        result.append(game.solve(optimal="resident"))
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 29)
+    worker = threading.Thread(target=solve)
+    worker.start()
+    worker.join()
+    threading.stack_size(0)
+    sys.setrecursionlimit(limit)
+    if not result:
+        raise RuntimeError("HospitalResident failed")
+    return [(int(r.name[1:]), int(h.name[1:])) for h, residents in result[0].items() for r in residents]
+
+
+def networkx_matching(matrix: ScoreMatrix, capacity: np.ndarray) -> list[tuple[int, int]] | None:
+    """networkx's max_weight_matching on the bipartite graph of mentees and capacity units."""
+    try:
+        import networkx as nx
+    except ImportError:
+        return None
+    graph = nx.Graph()
+    slot_mentor = np.repeat(np.arange(len(capacity)), capacity)
+    for s, j in enumerate(slot_mentor):
+        for i in np.flatnonzero(matrix.allowed[:, j]):
+            if matrix.total[i, j] > 0:
+                graph.add_edge(("e", int(i)), ("s", s), weight=float(matrix.total[i, j]))
+    pairs = []
+    for a, b in nx.max_weight_matching(graph):
+        mentee, slot = (a, b) if a[0] == "e" else (b, a)
+        pairs.append((mentee[1], int(slot_mentor[slot[1]])))
+    return pairs
+
+
+def compare_all(matrix: ScoreMatrix, capacity: np.ndarray, out: Any, stable: bool, reps: int) -> None:
+    rows = []
+    # A first call pays for fresh memory pages (about a second at this size): warm up, then take medians.
+    assignment.optimal(matrix.total, matrix.allowed, capacity)
+    for name, fn in (("optimal (mentorflow)", lambda: assignment.optimal(matrix.total, matrix.allowed, capacity)),
+                     ("greedy (mentorflow)", lambda: assignment.greedy(matrix.total, matrix.allowed, capacity))):
+        seconds, result = timed(fn, reps)
+        check(result.pairs, matrix.allowed, capacity)
+        rows.append(Row(name, seconds, total(matrix.total, result.pairs), len(result.pairs), result.method))
+    seconds, pairs = timed(lambda: lsa_dense(matrix, capacity), reps)
+    check(pairs, matrix.allowed, capacity)
+    rows.append(Row("scipy linear_sum_assignment, dense expanded", seconds, total(matrix.total, pairs), len(pairs),
+                    f"{matrix.total.shape[0]:,} x {int(capacity.sum()):,}"))
+    if stable:
+        seconds, pairs = timed(lambda: hospital_resident(matrix, capacity))
+        if pairs is None:
+            print("  (matching.HospitalResident skipped: pip install matching)", file=out)
+        else:
+            check(pairs, matrix.allowed, capacity)
+            rows.append(Row("matching.HospitalResident (stable, top 30)", seconds, total(matrix.total, pairs),
+                            len(pairs), "resident-optimal"))
+    table(rows, rows[0], out)
+
+
+def growth(sizes: list[int], mentors: int, seed: int, out: Any) -> None:
+    print(f"\nGrowth with the number of mentees ({mentors:,} mentors, capacity 1-5; one cold run each, as a "
+          "command-line run would be):", file=out)
+    print(f"  {'mentees':>8}{'places':>8}{'score':>9}{'optimal':>10}{'method':>12}{'greedy':>9}{'opt/greedy score':>18}"
+          f"{'opt/greedy time':>17}", file=out)
+    for size in sizes:
+        mentees, mentor_table, capacity = generate(size, mentors, seed)
+        score_s, matrix = timed(lambda m=mentees, t=mentor_table: score(m, t))
+        opt_s, opt = timed(lambda mx=matrix, c=capacity: assignment.optimal(mx.total, mx.allowed, c))
+        greedy_s, greedy = timed(lambda mx=matrix, c=capacity: assignment.greedy(mx.total, mx.allowed, c))
+        check(opt.pairs, matrix.allowed, capacity)
+        check(greedy.pairs, matrix.allowed, capacity)
+        ratio = total(matrix.total, opt.pairs) / max(total(matrix.total, greedy.pairs), 1e-12)
+        print(f"  {size:>8,}{int(capacity.sum()):>8,}{score_s:>8.2f}s{opt_s:>9.2f}s{opt.method:>12}{greedy_s:>8.2f}s"
+              f"{ratio:>18.4f}{opt_s / greedy_s:>16.2f}×", file=out)
+
+
+def networkx_section(size: tuple[int, int], seed: int, out: Any) -> None:
+    mentees, mentors, capacity = generate(*size, seed)
+    matrix = score(mentees, mentors)
+    print(f"\nSmall instance for networkx ({size[0]} mentees x {size[1]} mentors, {int(capacity.sum())} places; its "
+          "blossom algorithm is pure Python and cubic):", file=out)
+    seconds, pairs = timed(lambda: networkx_matching(matrix, capacity))
+    rows = []
+    opt_s, opt = timed(lambda: assignment.optimal(matrix.total, matrix.allowed, capacity))
+    rows.append(Row("optimal (mentorflow)", opt_s, total(matrix.total, opt.pairs), len(opt.pairs), opt.method))
+    greedy_s, greedy = timed(lambda: assignment.greedy(matrix.total, matrix.allowed, capacity))
+    rows.append(Row("greedy (mentorflow)", greedy_s, total(matrix.total, greedy.pairs), len(greedy.pairs)))
+    if pairs is None:
+        print("  (networkx skipped: pip install networkx)", file=out)
+    else:
+        check(pairs, matrix.allowed, capacity)
+        rows.append(Row("networkx max_weight_matching", seconds, total(matrix.total, pairs), len(pairs), "blossom"))
+    table(rows, rows[0], out)
+
+
+def end_to_end(mentee_count: int, mentor_count: int, seed: int, out: Any) -> None:
+    """``run_matching`` on SQLite: people, roles and profiles bulk-loaded, then one timed run."""
+    from sqlalchemy import insert
+
+    from mentorflow import Engine, ManualClock
+    from mentorflow.db.models import Person, ProgrammeRole
+    from mentorflow.plugins.matching.models import Profile
+    from mentorflow.plugins.matching.runs import run_matching
+    from mentorflow.schemas import template_paths
+    from mentorflow.workflow.loader import parse_document
+
+    mentees, mentors, capacity = generate(mentee_count, mentor_count, seed)
+    with tempfile.TemporaryDirectory(prefix="mentorflow-bench-") as folder:
+        engine = Engine(f"sqlite:///{folder}/bench.db", clock=ManualClock())
+        engine.upgrade_database()
+        document = parse_document(template_paths()["default"].read_bytes())
+        document["programme"].setdefault("settings", {})["matching"] = {
+            **SETTINGS, "profile_schema": {"type": "object"}}
+        engine.publish_workflow("bench", document)
+        pid = engine.programme_id("bench")
+        now = engine.clock.now()
+        rows = [(int(i), p, "mentee") for i, p in zip(mentees.ids, mentees.profiles, strict=True)]
+        rows += [(int(i), {**p, "capacity": int(c)}, "mentor")
+                 for i, p, c in zip(mentors.ids, mentors.profiles, capacity, strict=True)]
+        with engine.write() as conn:
+            conn.execute(insert(Person.__table__), [{"id": i, "display_name": f"P{i}", "email": None, "locale": "en",
+                                                     "created_at": now} for i, _p, _r in rows])
+            conn.execute(insert(ProgrammeRole.__table__), [{"programme_id": pid, "person_id": i, "role": r}
+                                                           for i, _p, r in rows])
+            conn.execute(insert(Profile.__table__), [{"programme_id": pid, "person_id": i, "role": r, "data": p,
+                                                      "updated_at": now, "updated_by": None} for i, p, r in rows])
+        seconds, result = timed(lambda: run_matching(engine, "bench"))
+        engine.db.dispose()
+    s = result.stats["seconds"]
+    print(f"\nEnd to end on SQLite, run_matching with {mentee_count:,} mentees x {mentor_count:,} mentors: "
+          f"{seconds:.2f} s (score {s['score']:.2f} s, assign {s['assign']:.2f} s, the rest reading the pool and "
+          f"storing {len(result.proposals):,} proposals with breakdowns); {len(result.matched):,} matched, "
+          f"total {result.total_score:,.2f}", file=out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes for a quick look")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reps", type=int, default=None, help="repetitions per timing (default 3, quick 1)")
+    opts = parser.parse_args(argv)
+    opts.reps = opts.reps or (1 if opts.quick else 3)
+    out = sys.stdout
+    mentee_count, mentor_count = (1_000, 200) if opts.quick else (5_000, 1_000)
+    sizes = [500, 1_000, 2_000] if opts.quick else [1_000, 2_000, 5_000, 10_000]
+    print(f"mentorflow matching benchmark: {mentee_count:,} mentees x {mentor_count:,} mentors, seed {opts.seed}",
+          file=out)
+    print(f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+          f"{_cpus()} CPU(s){' (quick)' if opts.quick else ''}", file=out)
+    generate_s, (mentees, mentors, capacity) = timed(lambda: generate(mentee_count, mentor_count, opts.seed))
+    score_s, matrix = timed(lambda: score(mentees, mentors))
+    print(f"\nprofiles generated in {generate_s:.2f} s; scored {matrix.total.size:,} pairs on "
+          f"{len(SETTINGS['criteria'])} criteria and {len(SETTINGS['constraints'])} constraints in {score_s:.2f} s "
+          f"({matrix.allowed.mean():.1%} of pairs allowed, {int(capacity.sum()):,} places)", file=out)
+    print(f"\nAssignment on the same scores (median of {opts.reps}):", file=out)
+    compare_all(matrix, capacity, out, stable=True, reps=opts.reps)
+    del matrix
+    growth(sizes, mentor_count, opts.seed, out)
+    networkx_section((100, 20) if opts.quick else (200, 40), opts.seed, out)
+    end_to_end(mentee_count, mentor_count, opts.seed, out)
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
