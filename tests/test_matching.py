@@ -403,3 +403,29 @@ def test_personal_data_export_and_erasure(requests_cohort: Cohort) -> None:
     assert (request.status, request.message, request.reason) == ("declined", "[erased]", "[erased]")
     after = export_person(c.engine, eva)["plugins"]["matching"]
     assert after["profiles"] == [] and after["requests_sent"][0]["message"] == "[erased]"
+
+
+def test_racing_starts_for_one_mentee_leave_one_relationship(cohort: Cohort) -> None:
+    import threading
+
+    mentors = [cohort.mentor(f"Mentor {i}") for i in range(4)]
+    eva = cohort.mentee("Eva")
+    barrier = threading.Barrier(len(mentors))
+    outcomes: list[Any] = []
+
+    def start(mentor: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(cohort.engine.start_relationship(cohort.key, mentee=eva, mentor=mentor,
+                                                             actor=cohort.coordinator))
+        except Exception as error:  # collected and asserted below
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=start, args=(m,)) for m in mentors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1, outcomes
+    assert all(isinstance(o, Vetoed) for o in outcomes if isinstance(o, Exception)), outcomes
+    assert len(cohort.engine.relationships_of(eva)) == 1
