@@ -3,7 +3,9 @@
     python -m bench.http_load --url http://127.0.0.1:8000 --plan plan.json --seconds 8 --concurrency 50
 
 The plan lists requests as {"method", "path", "headers", "json"} and each
-client cycles through its share. Prints {"name": [latencies in ms], ...}
+client cycles through its share. With ``--think`` each client is a person
+who waits (exponentially distributed, that mean) between requests; without
+it, clients send back to back (a saturation test). Prints {"name": [latencies in ms], ...}
 and the number of errors (non-2xx) per name.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 from typing import Any
@@ -19,7 +22,8 @@ from typing import Any
 import httpx
 
 
-async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency: int) -> dict[str, Any]:
+async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency: int,
+              think: float = 0.0) -> dict[str, Any]:
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
@@ -28,6 +32,8 @@ async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency:
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
         async def worker(index: int) -> None:
             step = index
+            rng = random.Random(index)
+            await asyncio.sleep(rng.uniform(0, think))  # users do not all start at the same instant
             while time.perf_counter() < deadline:
                 request = plan[step % len(plan)]
                 step += concurrency
@@ -39,6 +45,8 @@ async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency:
                 latencies.setdefault(name, []).append(elapsed)
                 if response.status_code >= 300:
                     errors[name] = errors.get(name, 0) + 1
+                if think:
+                    await asyncio.sleep(rng.expovariate(1 / think))  # a person reading before the next click
 
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return {"latencies": latencies, "errors": errors, "seconds": seconds}
@@ -50,10 +58,11 @@ def main() -> None:
     parser.add_argument("--plan", required=True)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between requests")
     args = parser.parse_args()
     with open(args.plan, encoding="utf-8") as handle:
         plan = json.load(handle)
-    json.dump(asyncio.run(run(args.url, plan, args.seconds, args.concurrency)), sys.stdout)
+    json.dump(asyncio.run(run(args.url, plan, args.seconds, args.concurrency, args.think)), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import click
 
 from mentorflow import NotificationChannel, hookimpl
 
+from . import models  # noqa: F401 (the outbox table belongs on the shared metadata as soon as the plugin loads)
+
 
 @hookimpl(trylast=True)
 def mentorflow_migration_locations() -> Iterable[str]:
