@@ -53,7 +53,7 @@ def fire(page: Any, action: str, fields: dict[str, str] | None = None, checks: t
 
 def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromium: Any, artifacts: Path) -> None:
     mentee = enter_as(chromium, demo_server, "Mia Larsen")
-    assert mentee.get_by_role("heading", name="My mentoring").is_visible()
+    mentee.get_by_role("heading", name="My mentoring").wait_for()  # waits for the redirect to land
     mentee.get_by_role("link", name="With Morten Holm").click()
     shot(mentee, artifacts, "01-mentee-contracting")
     fire(mentee, "Sign the agreement", checks=("I accept the agreement",))
@@ -71,7 +71,7 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     # A bad submission keeps the panel open with the error next to the field, and writes nothing.
     mentee.locator("summary", has_text="Add a goal").first.click()
     mentee.locator("details[open]").get_by_role("button", name="Add a goal").click()
-    assert mentee.get_by_role("alert").first.is_visible()
+    mentee.get_by_role("alert").first.wait_for()
     shot(mentee, artifacts, "02-mentee-goal-error")
     mentee.goto(mentee.url.split("/fire/")[0] if "/fire/" in mentee.url else mentee.url)
     fire(mentee, "Goals are set: start the regular check-ins")
@@ -94,7 +94,7 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
 
 def test_coordinator_dashboard(demo_server: Server, chromium: Any, artifacts: Path) -> None:
     page = enter_as(chromium, demo_server, "Carla Jensen")
-    assert page.get_by_role("heading", name="Relationships per stage").is_visible()
+    page.get_by_role("heading", name="Relationships per stage").wait_for()
     assert page.locator("svg.chart").count() >= 1
     rows = page.locator("#relationships tbody tr")
     assert rows.count() == 4
