@@ -17,6 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from flask import Blueprint
     from sqlalchemy.engine import Connection
 
     from mentorflow.effects import EffectSpec
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 2
+HOOKSPEC_VERSION = 3
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -187,6 +188,20 @@ def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: C
     or programme statistics need (counts, dates, numeric ratings), replacing
     free text the person wrote and anything identifying. Raise to abort the
     whole erasure. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
+    """Return Flask blueprints to mount on the web service (``mentorflow serve``).
+
+    Called once per application, when ``create_app`` builds it, with the
+    application's ``engine`` (views close over it; a plugin never imports
+    the web integration). Blueprints are registered after the built-in
+    routes, which therefore win a clash; two blueprints with one name are
+    a configuration error. The service's error pages, security headers and
+    request logging apply to their routes too. Results of all plugins are
+    collected.
     """
 
 

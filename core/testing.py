@@ -14,6 +14,9 @@ makes them available in any test suite:
 ``mentorflow_factory``
     a :class:`Factory` making programmes, people and relationships, and
     driving a relationship through a path of transitions.
+
+:class:`RecordingChannel` is a notification channel (and a plugin) that
+keeps what it is sent, for asserting on notifications.
 """
 
 from __future__ import annotations
@@ -25,13 +28,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from mentorflow.actors import SYSTEM, Actor
 from mentorflow.clock import ManualClock
+from mentorflow.db.models import Programme
 from mentorflow.engine import Engine
+from mentorflow.hookspecs import hookimpl
+from mentorflow.notifications import Message
 from mentorflow.schemas import template_paths
 from mentorflow.snapshots import RelationshipSnapshot
 
-Step = tuple[str, int] | tuple[str, int, Mapping[str, Any]]
+ActorRef = Actor | int | str
+"""A person id, an :class:`~mentorflow.Actor`, or a role name: ``mentor``, ``mentee``, ``coordinator``, ``system``."""
+Step = tuple[str, ActorRef] | tuple[str, ActorRef, Mapping[str, Any] | None]
 
 
 def default_workflow() -> dict[str, Any]:
@@ -45,6 +55,7 @@ class Factory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._people = 0
+        self._coordinators: dict[int, int] = {}
 
     def programme(self, key: str = "programme", document: Mapping[str, Any] | None = None) -> str:
         """Publish ``document`` (default: the built-in lifecycle) as programme ``key``."""
@@ -71,18 +82,78 @@ class Factory:
         mentee = mentee if mentee is not None else self.person("Mentee", role="mentee", programme=programme)
         return self.engine.start_relationship(programme, mentee=mentee, mentor=mentor)
 
+    def coordinator(self, programme: str = "programme") -> int:
+        """A coordinator of ``programme``: made on the first call, the same person afterwards."""
+        programme_id = self.engine.programme_id(programme)
+        if programme_id not in self._coordinators:
+            self._coordinators[programme_id] = self.person("Coordinator", role="coordinator", programme=programme)
+        return self._coordinators[programme_id]
+
+    def actor(self, relationship: RelationshipSnapshot, who: ActorRef) -> Actor | int:
+        """``who`` as the engine takes it: role names are resolved against the relationship."""
+        if not isinstance(who, str):
+            return who
+        if who == "system":
+            return SYSTEM
+        if who in ("mentor", "mentee"):
+            person = relationship.mentor_id if who == "mentor" else relationship.mentee_id
+            if person is None:
+                raise ValueError(f"relationship {relationship.id} has no {who}")
+            return person
+        if who == "coordinator":
+            P = Programme.__table__
+            with self.engine.read() as conn:
+                key = conn.execute(select(P.c.key).where(P.c.id == relationship.programme_id)).scalar_one()
+            return self.coordinator(key)
+        raise ValueError(f"{who!r} is not a person id or one of mentor, mentee, coordinator, system")
+
     def drive(self, relationship: RelationshipSnapshot, path: Iterable[Step]) -> RelationshipSnapshot:
-        """Fire each ``(transition, actor[, data])`` in turn; returns the final snapshot."""
+        """Fire each ``(transition, actor[, data])`` in turn; returns the final snapshot.
+
+        ``actor`` is a person id or a role name (``"mentor"``, ``"mentee"``,
+        ``"coordinator"``, ``"system"``). Each step passes the snapshot the
+        previous one returned, so a step that fails raises right there.
+        """
         for step in path:
-            transition, actor = step[0], step[1]
+            transition, who = step[0], step[1]
             data = step[2] if len(step) > 2 else None  # type: ignore[misc]
+            actor = self.actor(relationship, who)
             relationship = self.engine.fire(relationship, transition, actor, data).relationship
         return relationship
 
 
+class RecordingChannel:
+    """A notification channel that keeps every message it is sent (``messages``), for tests.
+
+    It is also a plugin: return it from ``mentorflow_plugins`` (as
+    ``("recorder", channel)``) and the test engine offers it under ``name``.
+    """
+
+    def __init__(self, name: str = "test") -> None:
+        self.name = name
+        self.messages: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.messages.append(message)
+
+    @hookimpl
+    def mentorflow_notification_channels(self) -> list[RecordingChannel]:
+        return [self]
+
+
+def plugin_key(plugins: Sequence[Any]) -> tuple[str, ...]:
+    """Names for a plugin set that stay the same across tests (objects are new in every test)."""
+    def one(plugin: Any) -> str:
+        if isinstance(plugin, tuple):
+            return f"{plugin[0]}={one(plugin[1])}"
+        return plugin if isinstance(plugin, str) else getattr(plugin, "__name__", None) or type(plugin).__qualname__
+
+    return tuple(one(p) for p in plugins)
+
+
 def _template(tmp_path_factory: pytest.TempPathFactory, plugins: Sequence[Any], cache: dict[Any, Path]) -> Path:
     """A migrated SQLite file per plugin set, copied for each test (migrating every time is slow)."""
-    key = tuple(getattr(p, "__name__", repr(p)) for p in plugins)
+    key = plugin_key(plugins)
     if key not in cache:
         path = tmp_path_factory.mktemp("mentorflow-template") / "template.db"
         engine = Engine(f"sqlite:///{path}", plugins=list(plugins))

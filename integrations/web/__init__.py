@@ -18,7 +18,8 @@ from sqlalchemy import text
 
 from mentorflow import __version__
 from mentorflow.engine import Engine
-from mentorflow.i18n import SUPPORTED_LOCALES, set_locale
+from mentorflow.errors import ConfigurationError
+from mentorflow.i18n import SUPPORTED_LOCALES, _, set_locale
 
 from . import problems
 from .settings import Settings, load_settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from .pages import install_pages
 
     install_pages(app)
+    register_plugin_blueprints(app, engine)
 
     @app.before_request
     def start() -> None:
@@ -95,6 +97,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return api.openapi("mentorflow", __version__)
 
     return app
+
+
+def register_plugin_blueprints(app: Flask, engine: Engine) -> None:
+    """Mount the blueprints plugins return from ``mentorflow_web_blueprints`` (after the built-in routes)."""
+    seen: dict[str, str] = {}
+    arguments = {"engine": engine}
+    # Called one implementation at a time (in pluggy's order) so a clash can name the plugin.
+    for impl in reversed(engine.pm.hook.mentorflow_web_blueprints.get_hookimpls()):
+        if impl.wrapper or impl.hookwrapper:
+            continue
+        for blueprint in impl.function(*(arguments[name] for name in impl.argnames)) or ():
+            if blueprint.name in seen or blueprint.name in app.blueprints:
+                raise ConfigurationError(_("Plugin '{plugin}' registers a web blueprint called '{name}', which "
+                                           "{other} already registers.").format(
+                    plugin=impl.plugin_name, name=blueprint.name, other=seen.get(blueprint.name, "mentorflow")))
+            seen[blueprint.name] = impl.plugin_name
+            app.register_blueprint(blueprint)
 
 
 def _request_locale() -> str:
