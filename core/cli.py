@@ -8,6 +8,7 @@ never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -26,18 +27,95 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+QUOTE_LIMIT = 100
+
+
+def _pointer_parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _compact(node: Any, depth: int) -> str:
+    """JSON text of ``node`` with containers deeper than ``depth`` written as ``{…}`` or ``[…]``."""
+    if isinstance(node, dict):
+        if depth <= 0:
+            return "{…}" if node else "{}"
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_compact(v, depth - 1)}"
+                               for k, v in node.items()) + "}"
+    if isinstance(node, list):
+        if depth <= 0:
+            return "[…]" if node else "[]"
+        return "[" + ", ".join(_compact(v, depth - 1) for v in node) + "]"
+    return json.dumps(node, ensure_ascii=False)
+
+
 def _quote(document: Any, pointer: str) -> str | None:
-    """The JSON found at ``pointer`` in ``document``, shortened, for showing beside a problem."""
+    """The JSON found at ``pointer`` in ``document``, for showing beside a problem.
+
+    A long object or list keeps its outline (its keys, and short values)
+    with deeper levels elided, so ``found:`` still says which item it is.
+    """
     node = document
-    for part in [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]:
+    for part in _pointer_parts(pointer):
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
             return None
-    text = json.dumps(node, ensure_ascii=False)
-    return text if len(text) <= 100 else text[:99] + "…"
+    for depth in (3, 2):
+        text = _compact(node, depth)
+        if len(text) <= QUOTE_LIMIT:
+            return text
+    # An object keeps its keys (its outline); a list keeps its first items.
+    text = _compact(node, 1 if isinstance(node, dict) else 2)
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT - 1] + "…"
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _locate(text: str, pointer: str) -> tuple[int, int] | None:
+    """Line and column (1-based, in characters) where the value at ``pointer`` starts in JSON ``text``.
+
+    Walks the text itself (the parsed document has no positions), skipping
+    values it does not descend into with the JSON decoder; with duplicate
+    keys the last one counts, as when parsing. None when there is no value.
+    """
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        return _SPACE.match(text, i).end()  # type: ignore[union-attr]
+
+    try:
+        i = skip(0)
+        for part in _pointer_parts(pointer):
+            if text[i] == "{":
+                found, i = None, skip(i + 1)
+                while text[i] != "}":
+                    key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                    i = skip(skip(i) + 1)  # the ':'
+                    if key == part:
+                        found = i
+                    i = skip(decoder.raw_decode(text, i)[1])
+                    if text[i] == ",":
+                        i = skip(i + 1)
+                if found is None:
+                    return None
+                i = found
+            elif text[i] == "[" and part.isdigit():
+                i, index = skip(i + 1), 0
+                while text[i] != "]" and index < int(part):
+                    i = skip(decoder.raw_decode(text, i)[1])
+                    if text[i] == ",":
+                        i = skip(i + 1)
+                    index += 1
+                if text[i] == "]":
+                    return None
+            else:
+                return None
+    except (ValueError, IndexError):
+        return None
+    return text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
 
 
 class MentorflowGroup(click.Group):
@@ -118,6 +196,7 @@ def validate(files: tuple[Path, ...], output: str) -> None:
 
     loader = make_loader(build_plugin_manager())
     results, failed = [], False
+    locations: dict[str, dict[str, tuple[int, int] | None]] = {}
     for path in files:
         document: Any = None
         try:
@@ -133,6 +212,9 @@ def validate(files: tuple[Path, ...], output: str) -> None:
             results.append({"file": str(path), "valid": False, "problems": [
                 {**p.as_dict(), "found": _quote(document, p.pointer) if document is not None else None}
                 for p in error.problems]})
+            if document is not None:
+                source = raw.decode(json.detect_encoding(raw), "surrogatepass")
+                locations[str(path)] = {p.pointer: _locate(source, p.pointer) for p in error.problems}
         except UserError as error:
             failed = True
             results.append({"file": str(path), "valid": False, "problems": [
@@ -149,6 +231,10 @@ def validate(files: tuple[Path, ...], output: str) -> None:
                 click.echo(f"  {problem['pointer'] or '/'}: {problem['message']}", err=True)
                 if problem.get("found"):
                     click.echo("      " + _("found: {value}").format(value=problem["found"]), err=True)
+                    where = locations.get(result["file"], {}).get(problem["pointer"])
+                    if where is not None:
+                        click.echo("      " + _("at {file}:{line}:{column}").format(
+                            file=result["file"], line=where[0], column=where[1]), err=True)
     if failed:
         sys.exit(2)
 
@@ -166,14 +252,31 @@ def _load_one(path: Path) -> Any:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--format", "output", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid",
+              show_default=True, help=_("svg and png are drawn by Graphviz (the 'dot' program)."))
+@click.option("--output", "-o", "target", type=click.Path(dir_okay=False, path_type=Path),
+              help=_("Write the diagram to this file instead of standard output."))
 @click.option("--locale", "label_locale", metavar="LOCALE", help=_("Language of the labels (en or da)."))
-def diagram(file: Path, output: str, label_locale: str | None) -> None:
-    """Print the workflow's state diagram as Mermaid text or Graphviz DOT."""
-    from mentorflow.workflow.diagram import to_dot, to_mermaid
+def diagram(file: Path, output: str, target: Path | None, label_locale: str | None) -> None:
+    """Print the workflow's state diagram as Mermaid text or Graphviz DOT, or draw it as an SVG or PNG image."""
+    from mentorflow.workflow.diagram import render_image, to_dot, to_mermaid
 
     workflow = _load_one(file)
-    click.echo((to_dot if output == "dot" else to_mermaid)(workflow, label_locale), nl=False)
+    if output in ("svg", "png"):
+        if target is None and output == "png" and sys.stdout.isatty():
+            raise UserError(_("A PNG image is not for a terminal: give --output FILE."))
+        body = render_image(workflow, output, label_locale)
+    else:
+        body = (to_dot if output == "dot" else to_mermaid)(workflow, label_locale).encode("utf-8")
+    if target is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        target.write_bytes(body)
+    except OSError as error:
+        raise UserError(_("Cannot write {path}: {error}").format(path=target, error=error.strerror)) from None
+    click.echo(_("Wrote {path}").format(path=target), err=True)
 
 
 @cli.group(context_settings=CONTEXT)

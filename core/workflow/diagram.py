@@ -1,11 +1,17 @@
-"""State diagrams of a workflow: Mermaid (``stateDiagram-v2``) and Graphviz DOT."""
+"""State diagrams of a workflow: Mermaid (``stateDiagram-v2``), Graphviz DOT, and SVG or PNG images."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
+from mentorflow.errors import UserError
+from mentorflow.i18n import _
 from mentorflow.workflow.model import Workflow
+
+IMAGE_FORMATS = ("svg", "png")
 
 # Words Mermaid's state-diagram grammar reads as keywords, so they cannot be bare state ids.
 _MERMAID_KEYWORDS = frozenset({
@@ -100,3 +106,26 @@ def to_dot(workflow: Workflow, locale: str | None = None) -> str:
         lines.append(f"  {q(source)} -> {q(target)} [label={q(text)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def render_image(workflow: Workflow, image_format: str, locale: str | None = None) -> bytes:
+    """The diagram as an SVG or PNG image, drawn by Graphviz's ``dot`` program from :func:`to_dot`.
+
+    Raises :class:`UserError` when Graphviz is not installed or cannot draw it.
+    """
+    if image_format not in IMAGE_FORMATS:
+        raise ValueError(f"image format must be one of {IMAGE_FORMATS}, not {image_format!r}")
+    dot = shutil.which("dot")
+    if dot is None:
+        raise UserError(_("Drawing an image needs Graphviz, and its 'dot' program is not on the PATH. Install "
+                          "Graphviz (Debian and Ubuntu: apt-get install graphviz; macOS: brew install graphviz), "
+                          "or print the diagram as text with --format mermaid or --format dot."))
+    try:
+        done = subprocess.run([dot, f"-T{image_format}"], input=to_dot(workflow, locale).encode("utf-8"),
+                              capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UserError(_("Graphviz could not draw the diagram: {error}").format(error=error)) from None
+    if done.returncode != 0 or not done.stdout:
+        raise UserError(_("Graphviz could not draw the diagram: {error}").format(
+            error=done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"))
+    return done.stdout
