@@ -178,6 +178,38 @@ def install_pages(app: Flask) -> None:
         _require_coordinator(key, pid)
         return render_template("dashboard.html", **_dashboard(key))
 
+    @app.post("/coordinator/<key>/matching/run")
+    def dashboard_run_matching(key: str) -> Any:
+        pid = require_person()
+        check_csrf()
+        _require_coordinator(key, pid)
+        from mentorflow.plugins.matching.api import run_matching
+
+        try:
+            result = run_matching(engine(), key, pid)
+        except UserError as error:
+            flash(error.message, "error")
+            return redirect(url_for("dashboard", key=key) + "#matching-heading")
+        flash(ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.",
+                       sum(1 for p in result.proposals if p.mentor_id is not None)).format(
+            n=sum(1 for p in result.proposals if p.mentor_id is not None)), "success")
+        return redirect(url_for("dashboard", key=key) + "#matching-heading")
+
+    @app.post("/coordinator/<key>/matching/approve/<int:proposal_id>")
+    def dashboard_approve(key: str, proposal_id: int) -> Any:
+        pid = require_person()
+        check_csrf()
+        _require_coordinator(key, pid)
+        from mentorflow.plugins.matching.api import approve
+
+        try:
+            approve(engine(), proposal_id, pid)
+        except UserError as error:
+            flash(error.message, "error")
+            return redirect(url_for("dashboard", key=key) + "#matching-heading")
+        flash(_("Approved: the relationship has started."), "success")
+        return redirect(url_for("dashboard", key=key) + "#matching-heading")
+
     @app.get("/coordinator/<key>/export.csv")
     def export_csv(key: str) -> Any:
         pid = require_person()
@@ -271,13 +303,42 @@ def _dashboard(key: str) -> dict[str, Any]:
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
     activity = _weekly_activity(eng, key, workflow)
     overdue = _overdue(eng, key, workflow)
+    health, goals, matching = _plugin_panels(eng, key, require_person())
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
             "rows": rows, "matches": len(snaps), "page": page, "pages": max(1, (len(snaps) + per_page - 1) // per_page),
             "state_filter": state_filter, "search": search, "overdue": overdue,
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
+            "health": health, "goals": goals, "matching": matching,
+            "plugins": {name for name, _plugin in eng.pm.list_name_plugin()},
+            "goal_chart": charts.bar_chart(_("Goal attainment"), [
+                (_("Achieved"), goals.achieved), (_("Active"), goals.active), (_("Dropped"), goals.dropped)])
+            if goals is not None and goals.total else "",
             "states": list(workflow.states.values())}
+
+
+def _plugin_panels(eng: Engine, key: str, pid: int) -> tuple[Any, Any, Any]:
+    """Figures from the lifecycle and matching plugins when they are loaded (coordinators only)."""
+    health = goals = matching = None
+    if eng.pm.get_plugin("reflections") is not None:
+        from mentorflow.plugins.reflections.api import programme_health
+
+        health = programme_health(eng, key, pid)
+    if eng.pm.get_plugin("goals") is not None:
+        from mentorflow.plugins.goals.api import programme_goal_attainment
+
+        goals = programme_goal_attainment(eng, key, pid)
+    if eng.pm.get_plugin("matching") is not None:
+        from mentorflow.plugins.matching.api import get_run, list_runs
+
+        runs = list_runs(eng, key, pid)
+        if runs:
+            run = get_run(eng, max(runs, key=lambda r: (r.created_at, r.id)).id, pid)
+            names = eng.display_names({p for proposal in run.proposals
+                                       for p in (proposal.mentee_id, proposal.mentor_id) if p is not None})
+            matching = {"run": run, "names": names}
+    return health, goals, matching
 
 
 def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> list[tuple[str, float]]:
