@@ -114,7 +114,7 @@ def test_cli_text_and_json_on_the_default_template(tmp_path: Path) -> None:
     assert "day  13 09:00  reminder    reminder to the mentee: Reflection due (due day 15 09:00)" in lines
     assert ("day  22 09:00  escalation  escalation to the coordinator: the mentor is 7 days late with Reflection "
             "due (due day 15 09:00)") in lines
-    assert lines[-1] == "5 transitions, 0 refused, 2 due, 4 reminders, 2 escalations, 0 deadlines fired"
+    assert lines[-1] == "transitions: 5, refused: 0, due: 2, reminders: 4, escalations: 2, deadlines fired: 0"
 
     (tmp_path / "mine.json").write_text(json.dumps(default_workflow()), "utf-8")
     out = cli("mine.json", "--days", "30", "--format", "json", "--path", TO_REFLECTING, "--reflect", "mentee:14",

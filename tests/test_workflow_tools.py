@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -147,3 +148,54 @@ def test_found_keeps_the_outline_of_long_nested_values() -> None:
     assert outline.endswith("…")
     assert _quote(document, "/programme/name/da") == '"Buddy"'
     assert _quote(document, "/missing") is None
+
+
+# -- the examples in docs/workflows.md are what the commands print ---------------------------------------------
+
+WORKFLOWS_MD = Path(__file__).resolve().parent.parent / "docs" / "workflows.md"
+BREAKS = [  # the five mistakes docs/workflows.md describes, made in its complete example
+    ('"id": "log_meeting", "from": "meeting", "roles": ["mentor", "mentee"]',
+     '"id": "log_meeting", "from": "meeting", "roles": ["buddy", "mentee"]'),
+    ('{"name": "min_time_in_state", "params": {"duration": "P30D"}}',
+     '{"name": "min_time_in_state", "params": {"duration": "a month"}}'),
+    ('"id": "time_up", "from": ["meeting", "on_hold"], "to": "done"',
+     '"id": "time_up", "from": ["meeting", "on_hold"], "to": "finished"'),
+    ('"anchor": "relationship_started", "fire": "time_up"', '"anchor": "relationship_started", "fire": "finish"'),
+    ('"items": {"$ref": "#/$defs/topic"}', '"items": {"$ref": "https://example.com/topic.json"}'),
+]
+
+
+def shown_session(command: str) -> tuple[list[str], str]:
+    """The ```text block of docs/workflows.md that starts with ``$ command``: its arguments and output."""
+    text = WORKFLOWS_MD.read_text("utf-8")
+    match = re.search(r"```text\n\$ (" + re.escape(command) + r"[^\n]*)\n(.*?)```", text, re.DOTALL)
+    assert match, f"docs/workflows.md shows no `$ {command}` session"
+    return match.group(1).split()[1:], match.group(2)
+
+
+@pytest.fixture
+def buddy(tmp_path: Path) -> Path:
+    text = WORKFLOWS_MD.read_text("utf-8")
+    example = re.search(r"```json\n(\{\n  \"\$schema\".*?\n\})\n```", text, re.DOTALL)
+    assert example, "docs/workflows.md has no complete example"
+    (tmp_path / "buddy.json").write_text(example.group(1) + "\n", "utf-8")
+    broken = example.group(1) + "\n"
+    for old, new in BREAKS:
+        assert broken.count(old) == 1, old
+        broken = broken.replace(old, new)
+    (tmp_path / "broken.json").write_text(broken, "utf-8")
+    return tmp_path
+
+
+def test_the_validate_example_is_what_validate_prints(buddy: Path) -> None:
+    args, shown = shown_session("mentorflow validate buddy.json")
+    result = run(*args, cwd=buddy)
+    transcript = result.stdout.decode() + result.stderr.decode() + f"$ echo $?\n{result.returncode}\n"
+    assert shown == transcript, "the `mentorflow validate` session in docs/workflows.md is out of date"
+
+
+def test_the_simulate_example_is_what_simulate_prints(buddy: Path) -> None:
+    args, shown = shown_session("mentorflow simulate")
+    result = run(*args, cwd=buddy)
+    assert result.returncode == 0, result.stderr
+    assert shown == result.stdout.decode(), "the `mentorflow simulate` session in docs/workflows.md is out of date"

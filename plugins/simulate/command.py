@@ -140,8 +140,8 @@ def print_text(simulation: Simulation) -> None:
     for event in simulation.events:
         click.echo(f"{_when(event.at, simulation.start)}  {event.kind:<10}  {describe(event, simulation)}")
     counts = simulation.counts()
-    click.echo(_("{transition} transitions, {refused} refused, {due} due, {reminder} reminders, {escalation} "
-                 "escalations, {deadline} deadlines fired").format(**counts))
+    click.echo(_("transitions: {transition}, refused: {refused}, due: {due}, reminders: {reminder}, "
+                 "escalations: {escalation}, deadlines fired: {deadline}").format(**counts))
 
 
 @click.command("simulate")
