@@ -1,0 +1,213 @@
+"""The adjustments effects and guard: propose, accept (applied atomically), reject; and the other-side rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+
+from mentorflow import GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
+from mentorflow.errors import FormInvalid, ProblemsError, TransitionError
+from mentorflow.i18n import _
+from mentorflow.plugins.adjustments import hookspecs, settings, store
+from mentorflow.plugins.adjustments.checks import ACCEPT, PARTICIPANTS, PROPOSE, REJECT, answerable_states
+from mentorflow.plugins.adjustments.items import SETTING_KINDS, change_data, consistency_problems, shape_problems
+from mentorflow.workflow.model import PAUSED, Workflow
+
+if TYPE_CHECKING:
+    from mentorflow import Engine
+
+
+class ProposalInvalid(ProblemsError, TransitionError):
+    """A pending proposal no longer passes its checks when it is accepted; nothing was applied.
+
+    Each problem points into the proposal (``/items/2/goal_id``).
+    """
+
+    status = 409
+    kind = "invalid-adjustment"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(_("The adjustment can no longer be applied as proposed; nothing was changed:"), problems)
+
+    def title(self) -> str:
+        return _("Adjustment cannot be applied")
+
+
+class Hooks:
+    """The plugin's own hooks on one engine's plugin manager (no-ops until bound by :func:`bind`)."""
+
+    def __init__(self, relay: Any = None) -> None:
+        self.relay = relay
+
+    def check_items(self, relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]],
+                    connection: Connection) -> list[Problem]:
+        if self.relay is None:
+            return []
+        results = self.relay.mentorflow_adjustments_check_items(
+            relationship=relationship, items=[dict(i) for i in items], connection=connection)
+        return [p for result in results for p in (result or ())]
+
+    def applied(self, event: TransitionEvent, connection: Connection, proposal_id: int,
+                changes: Sequence[store.AppliedChangeRow]) -> None:
+        if self.relay is not None:
+            self.relay.mentorflow_adjustments_applied(event=event, connection=connection, proposal_id=proposal_id,
+                                                      changes=tuple(changes))
+
+
+UNBOUND = Hooks()
+
+
+def _other(role: str) -> str:
+    return "mentee" if role == "mentor" else "mentor"
+
+
+def _is_proposer_side(proposal: store.ProposalRow, person_id: int | None, role: str) -> bool:
+    # Sides are roles: after a reassignment the new mentor answers for the mentor side too.
+    return role == proposal.proposer_role or person_id == proposal.proposer_id
+
+
+def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, items: Any, hooks: Hooks
+              ) -> list[Problem]:
+    problems = shape_problems(items)
+    if problems:
+        return problems
+    current = settings.effective(workflow.programme, workflow.document, store.overrides(conn, snap.id))
+    dropped = {c.goal_id for c in store.changes(conn, snap.id, frozenset({"drop_goal"})) if c.goal_id is not None}
+    cadence_range = settings.adjustment_settings(workflow.programme).get("cadence_range") or {}
+    problems = consistency_problems(items, effective=current, dropped_goals=dropped, cadence_range=cadence_range)
+    return problems or sorted(hooks.check_items(snap, items, conn))
+
+
+def _pending_or_fail(conn: Connection, relationship_id: int) -> store.ProposalRow:
+    proposal = store.pending_proposal(conn, relationship_id)
+    if proposal is None:
+        raise TransitionError(_("There is no adjustment proposal waiting for an answer."))
+    return proposal
+
+
+def _answer_check(proposal: store.ProposalRow, event: TransitionEvent) -> None:
+    if _is_proposer_side(proposal, event.actor.person_id, event.role):
+        raise TransitionError(_("You cannot answer your own adjustment proposal: only the {other} can accept or "
+                                "decline it.").format(other=event.workflow.role_label(_other(proposal.proposer_role))))
+
+
+def _propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any], hooks: Hooks = UNBOUND) -> None:
+    """Store the form's ``items`` as a pending proposal of the actor (one pending proposal per relationship)."""
+    snap = event.after
+    assert snap is not None and event.audit_id is not None
+    if event.role not in PARTICIPANTS:
+        raise TransitionError(_("Only the mentor or the mentee can propose an adjustment."))
+    pending = store.pending_proposal(conn, snap.id)
+    if pending is not None:
+        raise TransitionError(_("An adjustment proposed on {date} is still waiting for an answer; it must be "
+                                "accepted or declined before another is proposed.").format(
+            date=pending.proposed_at.date().isoformat()))
+    items = event.data.get("items")
+    problems = _validate(conn, snap, event.workflow, items, hooks)
+    if problems:
+        raise FormInvalid(event.transition.form or event.transition.id, problems)
+    store.insert_proposal(conn, relationship_id=snap.id, proposer_id=event.actor.person_id,  # type: ignore[arg-type]
+                          proposer_role=event.role, items=[dict(i) for i in items],
+                          rationale=event.data.get("rationale"), at=event.at, audit_id=event.audit_id)
+
+
+def _accept(event: TransitionEvent, conn: Connection, params: Mapping[str, Any], hooks: Hooks = UNBOUND) -> None:
+    """Apply every item of the pending proposal in this transaction, or none of them."""
+    snap = event.after
+    assert snap is not None and event.audit_id is not None
+    proposal = _pending_or_fail(conn, snap.id)
+    _answer_check(proposal, event)
+    problems = _validate(conn, snap, event.workflow, list(proposal.items), hooks)
+    if problems:
+        raise ProposalInvalid(problems)
+    changes = []
+    for position, item in enumerate(proposal.items):
+        goal_id, data = change_data(item)
+        changes.append(store.insert_change(conn, proposal_id=proposal.id, relationship_id=snap.id, position=position,
+                                           kind=item["kind"], goal_id=goal_id, data=data, at=event.at,
+                                           audit_id=event.audit_id))
+        if item["kind"] in SETTING_KINDS:
+            key, field = SETTING_KINDS[item["kind"]]
+            store.set_override(conn, relationship_id=snap.id, key=key, value=item[field], proposal_id=proposal.id,
+                               at=event.at, audit_id=event.audit_id)
+    store.close_proposal(conn, proposal.id, store.ACCEPTED, event.at, event.actor.person_id, event.role,
+                         event.audit_id)
+    event.extra["adjustments.applied"] = tuple(changes)
+    hooks.applied(event, conn, proposal.id, changes)
+
+
+def _reject(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+    """Decline the pending proposal with the form's ``reason``; nothing is applied."""
+    snap = event.after
+    assert snap is not None and event.audit_id is not None
+    proposal = _pending_or_fail(conn, snap.id)
+    _answer_check(proposal, event)
+    reason = event.data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise FormInvalid(event.transition.form or event.transition.id,
+                          [Problem("/reason", _("say why the proposal is declined"))])
+    store.close_proposal(conn, proposal.id, store.REJECTED, event.at, event.actor.person_id, event.role,
+                         event.audit_id, reason.strip())
+
+
+propose = effect(PROPOSE, description="Store the proposed adjustment items as a pending proposal.")(_propose)
+accept = effect(ACCEPT, description="Apply the pending proposal atomically and mark it accepted.")(_accept)
+reject = effect(REJECT, description="Decline the pending proposal with a reason.")(_reject)
+_BINDABLE = {PROPOSE: _propose, ACCEPT: _accept}
+
+
+@guard("adjustments.other_side")
+def other_side(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
+    """A proposal waits for an answer and the actor is on the other side of it."""
+    proposal = store.pending_proposal(ctx.connection, ctx.relationship.id)
+    if proposal is None:
+        return _("there is no adjustment proposal waiting for an answer")
+    if _is_proposer_side(proposal, ctx.actor.person_id, ctx.role):
+        return _("only the {other} can answer this proposal (the {proposer} made it)").format(
+            other=ctx.workflow.role_label(_other(proposal.proposer_role)),
+            proposer=ctx.workflow.role_label(proposal.proposer_role))
+    return None
+
+
+def bind(engine: Engine) -> None:
+    """Give this engine's copies of the effects its hook relay, adding the hookspecs if core has not yet.
+
+    Effects receive no engine; binding at startup keeps two engines in one
+    process (tests, a web app and a worker) from calling each other's plugins.
+    """
+    pm = engine.pm
+    caller = getattr(pm.hook, "mentorflow_adjustments_applied", None)
+    if caller is None or caller.spec is None:
+        pm.add_hookspecs(hookspecs)
+    hooks = Hooks(pm.hook)
+    for name, function in _BINDABLE.items():
+        current = engine.effects.get(name)
+        if current is not None and current.apply is function:
+            engine.effects[name] = replace(current, apply=partial(function, hooks=hooks))
+
+
+_ANSWERABLE: dict[str, frozenset[str]] = {}
+
+
+def lapse_unanswerable(event: TransitionEvent, conn: Connection) -> None:
+    """A pending proposal lapses when the relationship moves where nobody can answer it (closing, closed).
+
+    Pausing keeps it: resuming returns to where it can be answered.
+    """
+    after, workflow = event.after, event.workflow
+    if after is None or after.state == event.before.state or workflow.states[after.state].kind == PAUSED:
+        return
+    answerable = _ANSWERABLE.get(workflow.digest)
+    if answerable is None:
+        answerable = _ANSWERABLE[workflow.digest] = answerable_states(workflow)
+    if after.state in answerable:
+        return
+    pending = store.pending_proposal(conn, after.id)
+    if pending is not None:
+        assert event.audit_id is not None
+        store.close_proposal(conn, pending.id, store.LAPSED, event.at, event.actor.person_id, event.role,
+                             event.audit_id)

@@ -1,0 +1,187 @@
+"""Read-side questions about closure, answered as the privacy policy allows.
+
+- Planned end, extensions, early-closure reasons, which closure forms are in,
+  and counts are programme information: the pair and coordinators see them.
+- Closure forms are pair content (author only when their form is private);
+  closure-conversation notes and an early closure's note are pair content.
+  Coordinators see that they exist and when, unless the programme sets
+  ``settings.privacy.coordinator_sees_content``.
+- The rematch queue is for coordinators only.
+- Strangers get :class:`mentorflow.Forbidden`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from mentorflow import SYSTEM, Actor, Engine, Forbidden, RelationshipSnapshot, policy
+from mentorflow.actors import as_actor
+from mentorflow.clock import as_utc
+from mentorflow.db.models import AuditEvent
+from mentorflow.i18n import _
+from mentorflow.plugins.closure import endings, extensions, forms, reassign, rematch, settings
+from mentorflow.plugins.closure.reopen import reopen_until
+from mentorflow.plugins.closure.views import (
+    ClosingSummary,
+    ClosureFormView,
+    ClosureInfo,
+    ConversationView,
+    EarlyEndingView,
+    ExtensionView,
+    GoalOutcome,
+    ReasonView,
+    ReflectionRhythm,
+)
+from mentorflow.policy import Access, Viewer, Visibility
+from mentorflow.transitions import TransitionRunner, read_relationship
+from mentorflow.workflow.model import Workflow
+
+__all__ = ["closing_summary", "closure_forms", "closure_info", "planned_end", "rematch_queue"]
+
+A = AuditEvent.__table__
+AGREEMENT_TRANSITIONS = ("sign_agreement", "amend_agreement")
+REFLECTION_TRANSITION = "submit_reflection"
+
+
+@contextmanager
+def _reading(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int | None
+             ) -> Iterator[tuple[Connection, RelationshipSnapshot, Viewer, Workflow]]:
+    rid = relationship if isinstance(relationship, int) else relationship.id
+    with engine.read() as conn:
+        snap = read_relationship(conn, rid)
+        who = policy.viewer_for(conn, snap, as_actor(SYSTEM if viewer is None else viewer))
+        if not who.may_see_relationship:
+            raise Forbidden(_("You are not part of relationship {id}.").format(id=rid))
+        yield conn, snap, who, engine.workflow_by_version(snap.workflow_version_id, conn)
+
+
+def _extension(row: extensions.ExtensionRow) -> ExtensionView:
+    return ExtensionView(row.id, row.status, row.requested_by, row.requested_role, row.requested_at, row.reason,
+                         row.period, row.end_date, row.previous_end, row.new_end, row.decided_by, row.decided_role,
+                         row.decided_at, row.decision_note)
+
+
+def _early(row: endings.EarlyEndingRow | None, who: Viewer, workflow: Workflow) -> EarlyEndingView | None:
+    if row is None:
+        return None
+    label = settings.reasons(workflow.programme).get(row.reason_id) or {"en": row.reason_id, "da": row.reason_id}
+    full = policy.access(who, Visibility.PAIR, row.actor_id, workflow.programme.get("settings")) is Access.FULL
+    return EarlyEndingView(ReasonView(row.reason_id, label), row.actor_role, row.at, row.note if full else None)
+
+
+def _form(row: forms.FormRow, who: Viewer, programme_settings: Any) -> ClosureFormView:
+    level = policy.access(who, Visibility.PRIVATE if row.private else Visibility.PAIR, row.author_id,
+                          programme_settings)
+    full = level is Access.FULL
+    return ClosureFormView(row.role, row.author_id, row.submitted_at, level, row.goals if full else None,
+                           row.learned if full else None, row.satisfaction if full else None)
+
+
+def planned_end(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int | None = None
+                ) -> datetime | None:
+    """When the relationship is planned to end: start plus programme duration, moved by approved extensions.
+
+    None when the programme sets no duration and no extension gave a date.
+    Without ``viewer`` the caller is other code acting as the system (a timer).
+    """
+    with _reading(engine, relationship, viewer) as (conn, snap, _who, workflow):
+        return extensions.planned_end_on(conn, snap, workflow)
+
+
+def closure_forms(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int
+                  ) -> list[ClosureFormView]:
+    """Each side's latest closure form the viewer may know about (a private form is its author's only)."""
+    with _reading(engine, relationship, viewer) as (conn, snap, who, workflow):
+        rows = forms.latest_forms(conn, snap.id)
+    views = [_form(rows[r], who, workflow.programme.get("settings")) for r in ("mentor", "mentee") if r in rows]
+    return [v for v in views if v.access is not Access.NONE]
+
+
+def closure_info(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int) -> ClosureInfo:
+    """Planned end, extensions, early-closure reason, the closure conversation and the post-closure contact rule."""
+    with _reading(engine, relationship, viewer) as (conn, snap, who, workflow):
+        end = extensions.planned_end_on(conn, snap, workflow)
+        requests = extensions.extensions(conn, snap.id)
+        early = endings.early_ending(conn, snap.id)
+        talks = endings.conversations(conn, snap.id)
+        submitted = forms.latest_forms(conn, snap.id)
+    programme_settings = workflow.programme.get("settings")
+    conversation_views = []
+    for talk in talks:
+        level = policy.access(who, Visibility.PAIR, talk.author_id, programme_settings)
+        conversation_views.append(ConversationView(talk.id, talk.held_on, talk.author_id, talk.author_role, talk.at,
+                                                   level, talk.notes if level is Access.FULL else None))
+    return ClosureInfo(
+        relationship_id=snap.id, state=snap.state, planned_end=end,
+        extensions=tuple(_extension(r) for r in requests), early_ending=_early(early, who, workflow),
+        conversations=tuple(conversation_views),
+        forms_submitted={role: row.submitted_at for role, row in submitted.items()},
+        post_closure_contact=settings.post_closure_contact(workflow.programme),
+        reopen_until=reopen_until(snap, workflow))
+
+
+def _rhythm(times: list[datetime]) -> ReflectionRhythm:
+    if len(times) < 2:
+        return ReflectionRhythm(len(times), None)
+    span = (times[-1] - times[0]).total_seconds() / 86400
+    return ReflectionRhythm(len(times), round(span / (len(times) - 1), 2))
+
+
+def closing_summary(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int
+                    ) -> ClosingSummary:
+    """A summary of the whole relationship: duration, agreement signatures, goals and outcomes, reflection
+    rhythm per role, extensions, early-closure reason, reassignments and reopenings."""
+    with _reading(engine, relationship, viewer) as (conn, snap, who, workflow):
+        log = conn.execute(select(A.c.transition, A.c.actor_role, A.c.at, A.c.from_state, A.c.to_state)
+                           .where(A.c.relationship_id == snap.id).order_by(A.c.seq)).all()
+        end = extensions.planned_end_on(conn, snap, workflow)
+        requests = extensions.extensions(conn, snap.id)
+        early = endings.early_ending(conn, snap.id)
+        submitted = forms.latest_forms(conn, snap.id)
+        reassignments = reassign.reassignment_count(conn, snap.id)
+        now = engine.clock.now()
+    terminal = workflow.terminal_states
+    reflections: dict[str, list[datetime]] = {"mentor": [], "mentee": []}
+    for entry in log:
+        if entry.transition == REFLECTION_TRANSITION and entry.actor_role in reflections:
+            reflections[entry.actor_role].append(as_utc(entry.at))
+    ended_at = snap.closed_at
+    duration = (ended_at or now) - snap.started_at
+    programme_settings = workflow.programme.get("settings")
+    views = {role: _form(row, who, programme_settings) for role, row in submitted.items()}
+    visible = {role: v for role, v in views.items() if v.access is Access.FULL}
+    goal_ids = sorted({g["goal_id"] for v in visible.values() for g in v.goals or ()})
+    attained = {role: {g["goal_id"]: g["attained"] for g in v.goals or ()} for role, v in visible.items()}
+    return ClosingSummary(
+        relationship_id=snap.id, state=snap.state, started_at=snap.started_at, ended_at=ended_at,
+        duration=duration, duration_days=duration.days, planned_end=end,
+        agreement_signatures=sum(1 for e in log if e.transition in AGREEMENT_TRANSITIONS),
+        reflections={role: _rhythm(times) for role, times in reflections.items()},
+        extensions=tuple(_extension(r) for r in requests), early_ending=_early(early, who, workflow),
+        reassignments=reassignments,
+        reopened=sum(1 for e in log if e.from_state in terminal and e.to_state not in terminal),
+        forms_submitted=frozenset(submitted), hidden_forms=frozenset(set(submitted) - set(visible)),
+        goal_outcomes=tuple(GoalOutcome(g, attained.get("mentor", {}).get(g), attained.get("mentee", {}).get(g))
+                            for g in goal_ids),
+        learned={role: v.learned for role, v in visible.items() if v.learned is not None},
+        satisfaction={role: v.satisfaction for role, v in visible.items() if v.satisfaction is not None})
+
+
+def rematch_queue(engine: Engine, programme: str | int, viewer: Actor | int, *, include_all: bool = False
+                  ) -> list[rematch.RematchEntry]:
+    """Mentees waiting for a new match in ``programme``, oldest request first (coordinators only).
+
+    ``include_all`` adds withdrawn and matched entries.
+    """
+    actor = as_actor(viewer)
+    with engine.read() as conn:
+        programme_id = engine.programme_id(programme, conn)
+        if not actor.is_system and not TransitionRunner.is_coordinator(conn, programme_id, actor.person_id):
+            raise Forbidden(_("Only the programme's coordinators may see the rematch queue."))
+        return rematch.entries(conn, programme_id, None if include_all else (rematch.WAITING,))

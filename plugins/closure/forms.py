@@ -1,0 +1,112 @@
+"""Closure forms: each side's goal attainment, learning and satisfaction, and the guard requiring both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from mentorflow import GuardContext, Problem, TransitionEvent, effect, guard
+from mentorflow.clock import as_utc
+from mentorflow.errors import TransitionError
+from mentorflow.i18n import _
+from mentorflow.plugins.closure.common import PARTICIPANTS, entered_audit_id, form_invalid, text_or_none
+from mentorflow.plugins.closure.models import ClosureForm
+
+F = ClosureForm.__table__
+ATTAINMENT = ("fully", "partly", "not")
+RECORD = "closure.record_form"
+
+
+@dataclass(frozen=True, slots=True)
+class FormRow:
+    id: int
+    relationship_id: int
+    author_id: int
+    role: str
+    goals: tuple[dict[str, Any], ...]
+    learned: str | None
+    satisfaction: int
+    private: bool
+    submitted_at: datetime
+    audit_id: int
+
+
+def latest_forms(conn: Connection, relationship_id: int) -> dict[str, FormRow]:
+    """Each side's most recent closure form (a later submission replaces an earlier one)."""
+    rows = conn.execute(select(F).where(F.c.relationship_id == relationship_id).order_by(F.c.id))
+    return {r.role: FormRow(r.id, r.relationship_id, r.author_id, r.role, tuple(r.goals or ()), r.learned,
+                            r.satisfaction, r.private, as_utc(r.submitted_at), r.audit_id) for r in rows}
+
+
+def _problems(data: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    goals = data.get("goals", [])
+    if not isinstance(goals, list):
+        return [Problem("/goals", _("must be a list of goals with their attainment"))]
+    seen: set[int] = set()
+    for i, goal in enumerate(goals):
+        goal_id = goal.get("goal_id") if isinstance(goal, dict) else None
+        if not isinstance(goal_id, int) or isinstance(goal_id, bool) or goal_id < 1:
+            problems.append(Problem(f"/goals/{i}/goal_id", _("must be the id of a goal (a whole number from 1)")))
+        elif goal_id in seen:
+            problems.append(Problem(f"/goals/{i}/goal_id", _("goal {id} is listed twice").format(id=goal_id)))
+        else:
+            seen.add(goal_id)
+        if not isinstance(goal, dict) or goal.get("attained") not in ATTAINMENT:
+            problems.append(Problem(f"/goals/{i}/attained", _("must be one of {choices}").format(
+                choices=", ".join(ATTAINMENT))))
+    # What was learned is optional (a programme's form may not ask), but not blank when given.
+    if "learned" in data and text_or_none(data.get("learned")) is None:
+        problems.append(Problem("/learned", _("must not be empty")))
+    satisfaction = data.get("satisfaction")
+    if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
+        problems.append(Problem("/satisfaction", _("must be a whole number from 1 to 5")))
+    return problems
+
+
+def _record(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+    """Store the actor's closure form (visible as its form's privacy says: pair, or the author only)."""
+    snap = event.after
+    assert snap is not None and event.audit_id is not None
+    if event.role not in PARTICIPANTS:
+        raise TransitionError(_("Only the mentor and the mentee fill in closure forms."))
+    problems = _problems(event.data)
+    if problems:
+        raise form_invalid(event, problems)
+    form = event.workflow.forms.get(event.transition.form or "")
+    conn.execute(insert(F).values(
+        relationship_id=snap.id, author_id=event.actor.person_id, role=event.role,
+        goals=[{"goal_id": g["goal_id"], "attained": g["attained"]} for g in event.data.get("goals", [])],
+        learned=text_or_none(event.data.get("learned")), satisfaction=event.data["satisfaction"],
+        private=bool(form and form.private), submitted_at=event.at, audit_id=event.audit_id))
+
+
+record_form = effect(RECORD)(_record)
+
+
+@guard("closure.forms_complete", params={
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "roles": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(PARTICIPANTS)},
+                  "default": list(PARTICIPANTS)},
+        "bypass_roles": {"type": "array", "uniqueItems": True, "items": {"enum": ["coordinator", "system"]},
+                         "default": [], "description": "Roles that may close without the forms (none by default)."},
+    },
+})
+def forms_complete(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
+    """Each listed side has submitted its closure form since the relationship entered its current state."""
+    if ctx.role in params.get("bypass_roles", ()):
+        return None
+    since = entered_audit_id(ctx.connection, ctx.relationship.id, ctx.relationship.state)
+    done = set(ctx.connection.execute(select(F.c.role).where(
+        F.c.relationship_id == ctx.relationship.id, F.c.audit_id > since)).scalars())
+    missing = [r for r in params.get("roles", PARTICIPANTS) if r not in done]
+    if missing:
+        return _("waiting for the closure form of the {who}").format(
+            who=_(" and the ").join(ctx.workflow.role_label(r) for r in missing))
+    return None
