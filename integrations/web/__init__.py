@@ -62,7 +62,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from .pages import install_pages
 
     install_pages(app)
-    register_plugin_blueprints(app, engine)
 
     @app.before_request
     def start() -> None:
@@ -96,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def openapi() -> Any:
         return api.openapi("mentorflow", __version__)
 
+    register_plugin_blueprints(app, engine)  # last: a built-in route wins a clash
     return app
 
 
