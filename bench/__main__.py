@@ -136,6 +136,11 @@ def run_all(quick: bool) -> str:
     sections.append(("Memory", "memory.png", mem_text))
 
     ht, ht_text = _capture(http.main, flag)
+    profiles = {k: ht.pop(k) for k in list(ht) if k.startswith("profile-")}
+    for label, shares in profiles.items():
+        t = shares["transition"]
+        summary.append((f"one transition request in-process, {label.removeprefix('profile-')}", f"{t['ms']:.1f} ms",
+                        f"{t['database']:.0%} in the database, {t['templates']:.0%} in templates"))
     names = ["health", "page", "api_get", "transition"]
     plot_bars(PLOTS / "http.png", "HTTP p95 latency, 50 people clicking about once a second (ms)", names,
               {scenario: [ht[scenario][n]["p95"] for n in names] for scenario in ht

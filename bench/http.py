@@ -28,11 +28,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from mentorflow import Engine
-from mentorflow.testing import Factory, default_workflow
+from mentorflow.testing import Factory
 from mentorflow.tokens import create_token
 
 SECRET = "bench-secret"
@@ -46,7 +47,8 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
     engine = Engine(url)
     engine.upgrade_database()
     factory = Factory(engine)
-    factory.programme("bench", default_workflow())
+    # The plain lifecycle (the shipped default adds the lifecycle plugins' forms and guards to these steps).
+    factory.programme("bench", json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8")))
     plan: list[dict[str, Any]] = []
     from flask import Flask
     from flask.sessions import SecureCookieSessionInterface
@@ -74,6 +76,50 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
         ]
     engine.db.dispose()
     return plan
+
+
+def _cumulative(stats: dict[Any, Any], fragment: str, function: str) -> float:
+    """Cumulative seconds of ``function`` in a file whose path contains ``fragment``."""
+    return max((v[3] for (path, _line, func), v in stats.items() if fragment in path and func == function),
+               default=0.0)
+
+
+def profile_requests(url: str, plan: list[dict[str, Any]], out: Any, repeat: int = 100) -> dict[str, Any]:
+    """Where one request's time goes, in-process (cProfile): database, templates, the rest."""
+    import cProfile
+    import pstats
+    import time
+
+    from mentorflow.integrations.web import create_app
+    from mentorflow.integrations.web.settings import load_settings
+
+    app = create_app(load_settings(database_url=url, secret_key=SECRET, worker=False))
+    client = app.test_client()
+    shares: dict[str, Any] = {}
+    print("  where the time goes (in-process, cProfile; per request):", file=out)
+    for name in ("health", "page", "api_get", "transition"):
+        requests = [p for p in plan if p["name"] == name][:repeat]
+        cookie = next((p["headers"]["Cookie"] for p in requests if "Cookie" in (p.get("headers") or {})), None)
+        if cookie:
+            client.set_cookie("session", cookie.split("=", 1)[1])
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for request in requests:
+            headers = {k: v for k, v in (request.get("headers") or {}).items() if k != "Cookie"}
+            client.open(request["path"], method=request["method"], headers=headers, json=request.get("json"))
+        profiler.disable()
+        total = (time.perf_counter() - started) / len(requests)
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+
+        database = _cumulative(stats, "sqlalchemy/engine/base.py", "_execute_context") / len(requests)
+        templates = _cumulative(stats, "jinja2/environment.py", "render") / len(requests)
+        rest = 1 - (database + templates) / total
+        shares[name] = {"ms": total * 1000, "database": database / total, "templates": templates / total}
+        print(f"    {name:<11} {total * 1000:6.2f} ms: database {database / total:5.1%}, templates "
+              f"{templates / total:5.1%}, Flask, auth, JSON and the engine's Python {rest:5.1%}", file=out)
+    app.extensions["mentorflow"].engine.db.dispose()
+    return shares
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -131,6 +177,7 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]
         folder = Path(tmp)
         sqlite_url = f"sqlite:///{folder / 'http.db'}"
         plan = seed(sqlite_url, args.relationships)
+        results["profile-sqlite"] = profile_requests(sqlite_url, plan, out)
         results["sqlite-1"] = summarise(scenario(sqlite_url, 1, plan, seconds, args.concurrency, folder))
         report(f"SQLite, 1 web process, {args.concurrency} people clicking every ~{THINK:g} s",
                results["sqlite-1"], out)
@@ -143,6 +190,7 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]
         pg_url, drop = scratch
         try:
             plan = seed(pg_url, args.relationships)
+            results["profile-postgresql"] = profile_requests(pg_url, plan, out)
             key = "postgresql-1"
             results[key] = summarise(scenario(pg_url, 1, plan, seconds, args.concurrency, folder))
             report(f"PostgreSQL, 1 web process, {args.concurrency} people clicking every ~{THINK:g} s",
