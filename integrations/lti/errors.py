@@ -1,0 +1,35 @@
+"""What goes wrong with LTI: a rejected launch (with a stable code for logs and tests), a failing service call."""
+
+from __future__ import annotations
+
+from mentorflow.errors import UserError
+from mentorflow.i18n import _
+
+
+class LaunchError(UserError):
+    """A launch, login or deep-linking request that must be refused; nothing has been created.
+
+    ``code`` is stable (``bad-signature``, ``wrong-audience``, ``replayed-nonce`` ...) and is logged
+    and shown on the error page beside the translated explanation.
+    """
+
+    status = 400
+    kind = "lti-launch-rejected"
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+    def title(self) -> str:
+        return _("The launch from your learning platform was refused")
+
+
+class ServiceError(UserError):
+    """An LTI Advantage service (token endpoint, NRPS, AGS) answered with an error or not at all."""
+
+    status = 502
+    kind = "lti-service-error"
+
+    def title(self) -> str:
+        return _("The learning platform's service failed")

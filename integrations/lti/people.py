@@ -1,0 +1,62 @@
+"""People from a platform: find by (issuer, sub), create, keep name, e-mail and locale in step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from mentorflow.db.models import Person
+from mentorflow.errors import UserError
+from mentorflow.i18n import _, normalise_locale
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+
+T = Person.__table__
+
+
+def identity_source(issuer: str) -> str:
+    """The external-id source of a platform's users: ``lti:<issuer>``."""
+    return f"lti:{issuer}"
+
+
+def display_name(member: dict[str, Any], sub: str) -> str | None:
+    name = str(member.get("name") or "").strip()
+    if not name:
+        name = " ".join(str(member.get(k) or "").strip() for k in ("given_name", "family_name")).strip()
+    return name[:200] or None
+
+
+def upsert_person(engine: Engine, issuer: str, sub: str, member: dict[str, Any], locale: str | None = None,
+                  extra_ids: dict[str, str] | None = None) -> tuple[int, bool]:
+    """The person with this platform user id, created or updated; returns ``(person_id, created)``.
+
+    ``member`` holds what the platform sent (``name``, ``given_name``, ``family_name``, ``email``);
+    a field it did not send (a privacy setting) leaves the stored one alone.
+    """
+    source = identity_source(issuer)
+    name = display_name(member, sub)
+    email = str(member.get("email") or "").strip()[:320] or None
+    person_id = engine.find_person(source, sub)
+    if person_id is None:
+        fallback = _("Participant {id}").format(id=sub[:40])
+        try:
+            ids = {**(extra_ids or {}), source: sub}
+            return engine.add_person(name or fallback, email=email, locale=normalise_locale(locale),
+                                     external_ids=ids), True
+        except UserError:  # a concurrent launch of the same person created them first
+            person_id = engine.find_person(source, sub)
+            if person_id is None:
+                raise
+    changes: dict[str, Any] = {}
+    if name:
+        changes["display_name"] = name
+    if email:
+        changes["email"] = email
+    if locale:
+        changes["locale"] = normalise_locale(locale)
+    if changes:
+        with engine.write() as conn:
+            conn.execute(update(T).where(T.c.id == person_id).values(**changes))
+    return person_id, False

@@ -1,0 +1,102 @@
+"""The LTI tool as a mentorflow plugin: its tables, web endpoints, ``lti`` commands, settings check and grades.
+
+Registered in the ``mentorflow`` entry-point group as ``lti``. The web
+endpoints mount through ``mentorflow_web_blueprints`` (no edit of the web
+service needed); they need the ``moodle`` extra (joserfc, httpx).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from mentorflow import hookimpl
+
+from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
+from .models import Context, Member, Score
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from mentorflow.engine import Engine
+    from mentorflow.errors import Problem
+    from mentorflow.snapshots import TransitionEvent
+    from mentorflow.workflow.model import Workflow
+
+log = logging.getLogger("mentorflow.lti")
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.integrations.lti:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
+    try:
+        import joserfc  # noqa: F401
+    except ImportError:
+        log.warning("LTI endpoints are off: install mentorflow[moodle] (joserfc) to serve them")
+        return []
+    from .api import api_blueprint
+    from .web import tool_blueprint
+
+    return [tool_blueprint(engine), api_blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_commands(cli: click.Group) -> None:
+    from .cli import lti
+
+    cli.add_command(lti)
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    from .settings import check
+
+    return check(document)
+
+
+@hookimpl(trylast=True)
+def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
+    """Publish the relationship's grade when its state changed and the programme publishes grades."""
+    after = event.after
+    if after is None or after.state == event.before.state:
+        return
+    from .settings import lti_settings
+
+    if lti_settings(event.workflow)["grade"] == "none":
+        return
+    from .ags import publish_relationship
+
+    publish_relationship(engine, after)
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    M, X, S = Member.__table__, Context.__table__, Score.__table__
+    courses = connection.execute(select(X.c.context_id, X.c.title, M.c.roles, M.c.status, M.c.last_seen_at)
+                                 .join(X, X.c.id == M.c.lti_context_id).where(M.c.person_id == person_id)
+                                 .order_by(M.c.id)).all()
+    grades = connection.execute(select(S.c.relationship_id, S.c.score_given, S.c.score_maximum, S.c.status,
+                                       S.c.updated_at).where(S.c.person_id == person_id).order_by(S.c.id)).all()
+    if not courses and not grades:
+        return None
+    return {"courses": [{"context_id": c.context_id, "title": c.title, "roles": list(c.roles), "status": c.status,
+                         "last_seen_at": c.last_seen_at.isoformat()} for c in courses],
+            "grades": [{"relationship_id": g.relationship_id, "score_given": g.score_given,
+                        "score_maximum": g.score_maximum, "status": g.status,
+                        "updated_at": g.updated_at.isoformat()} for g in grades]}
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    # Course memberships and published grades identify the person in an LMS; the LMS keeps its own copy.
+    connection.execute(delete(Member.__table__).where(Member.__table__.c.person_id == person_id))
+    connection.execute(delete(Score.__table__).where(Score.__table__.c.person_id == person_id))

@@ -1,0 +1,53 @@
+"""A programme's LTI settings (``programme.settings.lti`` in its workflow), with defaults and a JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator
+
+from mentorflow.errors import Problem
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+    from mentorflow.workflow.model import Workflow
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "learner_role": {"enum": ["mentee", "mentor", "choose"],
+                         "description": "What an LTI Learner becomes when the programme has not enrolled them yet: "
+                                        "a mentee, a mentor, or their own choice on a sign-up page."},
+        "grade": {"enum": ["none", "completion", "progress"],
+                  "description": "What goes to the course gradebook: nothing, completion when a relationship "
+                                 "closes, or progress through the stages after every change."},
+        "grade_roles": {"type": "array", "items": {"enum": ["mentee", "mentor"]}, "uniqueItems": True,
+                        "description": "Whose grades are published (default: the mentee's)."},
+        "score_maximum": {"type": "number", "exclusiveMinimum": 0, "maximum": 10000},
+        "line_item_label": {"type": "object", "required": ["en"], "additionalProperties": {"type": "string"},
+                            "description": "The gradebook column's name ({\"en\": ..., \"da\": ...})."},
+    },
+}
+DEFAULTS: dict[str, Any] = {"learner_role": "mentee", "grade": "none", "grade_roles": ["mentee"],
+                            "score_maximum": 100, "line_item_label": None}
+
+
+def lti_settings(workflow: Workflow) -> dict[str, Any]:
+    """``settings.lti`` of a workflow over the defaults."""
+    raw = (workflow.programme.get("settings") or {}).get("lti") or {}
+    return {**DEFAULTS, **raw}
+
+
+def programme_lti_settings(engine: Engine, key: str) -> dict[str, Any]:
+    return lti_settings(engine.current_workflow(key)[1])
+
+
+def check(document: dict[str, Any]) -> Iterable[Problem]:
+    """Problems with ``/programme/settings/lti`` (for ``mentorflow_check_workflow``)."""
+    value = ((document.get("programme") or {}).get("settings") or {}).get("lti")
+    if value is None:
+        return []
+    return [Problem("/programme/settings/lti" + "".join(f"/{p}" for p in error.absolute_path), error.message)
+            for error in Draft202012Validator(SCHEMA).iter_errors(value)]

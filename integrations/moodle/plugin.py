@@ -1,0 +1,85 @@
+"""Moodle's Web Services as a mentorflow plugin: sites table, ``moodle`` channel and commands, Mentor roles.
+
+Registered in the ``mentorflow`` entry-point group as ``moodle``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import click
+from sqlalchemy import delete, or_
+from sqlalchemy.engine import Connection
+
+from mentorflow import NotificationChannel, hookimpl
+
+from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
+from .models import RoleSync
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
+    from mentorflow.errors import Problem
+    from mentorflow.snapshots import RelationshipSnapshot, TransitionEvent
+    from mentorflow.workflow.model import Workflow
+
+log = logging.getLogger("mentorflow.moodle")
+
+
+@hookimpl(trylast=True)
+def mentorflow_migration_locations() -> Iterable[str]:
+    return ["mentorflow.integrations.moodle:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
+    from .channel import MoodleChannel
+
+    return [MoodleChannel()]
+
+
+@hookimpl(trylast=True)
+def mentorflow_startup(engine: Engine) -> None:
+    # Each engine collected a channel of its own just before; give it the engine to look people up with.
+    from .channel import MoodleChannel
+
+    channel = engine.channels.get("moodle")
+    if isinstance(channel, MoodleChannel):
+        channel.engine = engine
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_commands(cli: click.Group) -> None:
+    from .cli import moodle
+
+    cli.add_command(moodle)
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    from .settings import check
+
+    return check(document)
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_started(relationship: RelationshipSnapshot, workflow: Workflow,
+                                    connection: Connection) -> None:
+    from .mentor_roles import on_start
+
+    on_start(relationship, workflow, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
+    from .mentor_roles import on_transition
+
+    on_transition(engine, event)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    Q = RoleSync.__table__
+    connection.execute(delete(Q).where(or_(Q.c.mentor_id == person_id, Q.c.mentee_id == person_id)))
+
