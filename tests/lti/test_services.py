@@ -1,0 +1,139 @@
+"""LTI Advantage services against the test platform: roster import (NRPS, paged) and grades (AGS)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mentorflow.integrations.lti.ags import scores
+from mentorflow.integrations.lti.contexts import contexts_of
+from mentorflow.integrations.lti.errors import ServiceError
+from mentorflow.integrations.lti.nrps import sync_roster
+from mentorflow.integrations.lti.services import forget_tokens
+
+from .conftest import Browser, Tool, course, person
+from .platform import Course, Person
+
+
+def link_course(tool: Tool, room: Course, key: str, teacher: Person) -> int:
+    """The teacher's launch links the course to the programme and announces the service endpoints."""
+    tool.platform.expect(f"link-{room.id}", teacher, room, custom={"programme": key})
+    b = Browser(tool)
+    assert b.launch(f"link-{room.id}").status_code == 303
+    b.close()
+    engine = tool.engine()
+    [linked] = [c for c in contexts_of(engine, programme_id=engine.programme_id(key)) if c.context_id == room.id]
+    engine.db.dispose()
+    return linked.id
+
+
+def test_roster_sync_pages_through_the_members_and_grants_roles(sqlite_tool: Tool) -> None:
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(learner_role="mentee")
+    room = course(platform, "Physics")
+    teacher = person("Instructor", "Tea Cher")
+    learners = [person("Learner", f"Lea Learner{i}") for i in range(4)]
+    learners[3].status = "Inactive"
+    room.members = [teacher, *learners]
+    context_row = link_course(tool, room, key, teacher)
+    forget_tokens()
+    engine = tool.engine()
+    report = sync_roster(engine, context_row)
+    assert (report.members, report.pages, report.created, report.inactive) == (5, 3, 4, 1)  # 2 per page
+    assert report.roles == {"coordinator": 1, "participant": 3}
+    source = f"lti:{platform.url}"
+    for learner in learners[:3]:
+        pid = engine.find_person(source, learner.sub)
+        assert engine.programme_roles(key, pid) == {"mentee"}  # type: ignore[arg-type]
+        assert engine.person(pid)["email"] == learner.email  # type: ignore[arg-type]
+    inactive = engine.find_person(source, learners[3].sub)
+    assert inactive is not None and engine.programme_roles(key, inactive) == set()
+    assert platform.token_requests[-1]["scopes"] == {
+        "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"}
+    # Syncing again creates nobody and picks up a changed name.
+    learners[0].name = "Lea Renamed"
+    again = sync_roster(engine, context_row)
+    assert (again.created, again.updated) == (0, 5)
+    assert engine.person(engine.find_person(source, learners[0].sub))["display_name"] == "Lea Renamed"  # type: ignore[arg-type]
+    engine.db.dispose()
+    # The command line does the same with a progress bar.
+    env = {**os.environ, "MENTORFLOW_DATABASE_URL": tool.server.database_url, "MENTORFLOW_LOCALE": "en"}
+    run = subprocess.run([sys.executable, "-m", "mentorflow", "lti", "sync-roster", "--programme", key],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "5 members (0 new, 1 inactive) from 3 page(s)" in run.stdout and "Course Physics" in run.stderr
+
+
+def test_completion_is_published_to_the_gradebook_when_the_relationship_closes(sqlite_tool: Tool) -> None:
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion", line_item_label={"en": "Mentoring done", "da": "Mentorforløb"})
+    room = course(platform, "Law")
+    mentor, mentee = person("Learner", "Max Mentor"), person("Learner", "Mie Mentee")
+    room.members = [mentor, mentee]
+    link_course(tool, room, key, person("Instructor"))
+    engine = tool.engine()
+    from mentorflow.integrations.lti.contexts import get_context
+    from mentorflow.integrations.lti.nrps import sync_roster as sync
+
+    sync(engine, contexts_of(engine, programme_id=engine.programme_id(key))[0].id)
+    source = f"lti:{platform.url}"
+    mentor_id, mentee_id = engine.find_person(source, mentor.sub), engine.find_person(source, mentee.sub)
+    engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
+    relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
+    assert room.scores == []  # completion: nothing until the end
+    engine.fire(relationship, "finish", mentor_id)  # type: ignore[arg-type]
+    [score] = room.scores
+    assert score["userId"] == mentee.sub and score["scoreGiven"] == score["scoreMaximum"] == 100
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
+    assert score["timestamp"].endswith("+00:00")
+    [item] = room.lineitems
+    assert item["label"] == "Mentoring done" and item["resourceId"] == f"mentorflow:{key}"
+    linked = get_context(engine, contexts_of(engine, programme_id=engine.programme_id(key))[0].id)
+    assert linked.lineitem_url == item["id"]
+    assert [s["status"] for s in scores(engine) if s["relationship_id"] == relationship.id] == ["sent"]
+    engine.db.dispose()
+
+
+def test_progress_grades_follow_each_stage_and_reuse_the_line_item(sqlite_tool: Tool) -> None:
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="progress", grade_roles=["mentee", "mentor"], score_maximum=10)
+    room = course(platform, "History")
+    mentor, mentee = person("Learner"), person("Learner")
+    room.members = [mentor, mentee]
+    room.lineitems.append({"id": f"{platform.url}/mod/lti/services.php/{room.id}/lineitems/7/lineitem?type_id=1",
+                           "resourceId": f"mentorflow:{key}", "label": "existing", "scoreMaximum": 10})
+    link_course(tool, room, key, person("Instructor"))
+    engine = tool.engine()
+    sync_roster(engine, contexts_of(engine, programme_id=engine.programme_id(key))[0].id)
+    source = f"lti:{platform.url}"
+    mentor_id, mentee_id = engine.find_person(source, mentor.sub), engine.find_person(source, mentee.sub)
+    engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
+    relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
+    assert sorted((s["userId"], s["scoreGiven"], s["activityProgress"]) for s in room.scores) == sorted(
+        [(mentee.sub, 5.0, "InProgress"), (mentor.sub, 5.0, "InProgress")])
+    engine.fire(relationship, "finish", mentee_id)  # type: ignore[arg-type]
+    assert [s["scoreGiven"] for s in room.scores[2:]] == [10, 10]
+    assert len(room.lineitems) == 1 and {s["lineitem"] for s in room.scores} == {7}  # found, not created
+    engine.db.dispose()
+
+
+def test_a_course_without_a_roster_service_says_so(sqlite_tool: Tool) -> None:
+    tool = sqlite_tool
+    key = tool.programme()
+    room = course(tool.platform, "Quiet")
+    row = link_course(tool, room, key, person("Instructor"))
+    engine = tool.engine()
+    from sqlalchemy import update
+
+    from mentorflow.integrations.lti.models import Context
+
+    with engine.write() as conn:
+        conn.execute(update(Context.__table__).where(Context.__table__.c.id == row).values(memberships_url=None))
+    with pytest.raises(ServiceError, match="roster service"):
+        sync_roster(engine, row)
+    engine.db.dispose()
