@@ -354,8 +354,10 @@ def demo(database: Path | None) -> None:
 
 
 from mentorflow.gdpr_cli import gdpr  # noqa: E402 (commands are defined above)
+from mentorflow.retention_cli import retention  # noqa: E402
 
 cli.add_command(gdpr)
+cli.add_command(retention)
 
 
 def main() -> None:

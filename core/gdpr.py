@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, or_, select, update
 
+from mentorflow import policy
+from mentorflow.actors import SYSTEM, Actor
 from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
 from mentorflow.errors import NotFound, UserError
 from mentorflow.i18n import _
@@ -30,14 +32,19 @@ def pseudonym_for(person_id: int) -> str:
     return f"Participant {digest}"
 
 
-def scrub(value: Any) -> Any:
-    """Free text becomes ``[erased]``; numbers, booleans and the structure stay."""
+def scrub(value: Any, keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> Any:
+    """Free text becomes ``[erased]``; numbers, booleans and the structure stay.
+
+    ``keep`` names object keys whose values are not free text (choices from a
+    list, ids, periods such as ``P6M``) and stay as they are at any depth, so
+    figures computed from them (goal status counts, attainment) survive.
+    """
     if isinstance(value, str):
         return ERASED_TEXT
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
+        return {k: v if k in keep else scrub(v, keep) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v) for v in value]
+        return [scrub(v, keep) for v in value]
     return value
 
 
@@ -49,8 +56,16 @@ def _rows(conn: Any, query: Any) -> list[dict[str, Any]]:
     return [{k: _iso(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
 
 
-def export_person(engine: Engine, person_id: int) -> dict[str, Any]:
-    """Everything mentorflow and its plugins hold about a person, as JSON-ready data."""
+def export_person(engine: Engine, person_id: int, requester: Actor | None = SYSTEM, *,
+                  administrator: bool = False) -> dict[str, Any]:
+    """Everything mentorflow and its plugins hold about a person, as JSON-ready data.
+
+    ``requester`` (default: the system) must be allowed the export by
+    :func:`mentorflow.policy.export_access`, else :class:`NotFound` (the
+    person's existence is not revealed either).
+    """
+    if policy.export_access(requester, person_id, administrator=administrator) is not policy.Access.FULL:
+        raise NotFound(_("Person {id} does not exist.").format(id=person_id))
     P, X, T = Person.__table__, ExternalIdentity.__table__, ProgrammeRole.__table__
     R, A, K = Relationship.__table__, AuditEvent.__table__, ApiToken.__table__
     with engine.read() as conn:

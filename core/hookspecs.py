@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 3
+HOOKSPEC_VERSION = 4
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -188,6 +188,24 @@ def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: C
     or programme statistics need (counts, dates, numeric ratings), replacing
     free text the person wrote and anything identifying. Raise to abort the
     whole erasure. Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    """Remove the content of a relationship whose retention period has passed (GDPR art. 5(1)(e)).
+
+    Called by :func:`mentorflow.retention.run_retention` (the ``mentorflow
+    retention run`` command and the worker's daily ``mentorflow.retention``
+    task) inside one write transaction per relationship, once the relationship
+    has been closed longer than the programme's
+    ``settings.retention.closed_content`` period, after the core scrubbed the
+    free text of its audit events. Replace the free text in this plugin's rows
+    of ``relationship_id`` with ``[erased]`` (:func:`mentorflow.gdpr.scrub`),
+    keeping the rows and what figures need: ids, dates, statuses, choices from
+    a list and numbers. Must be idempotent: a purge can be repeated after a
+    crash. Raise to roll back the purge of this relationship (it is retried
+    on the next run). Return value ignored.
     """
 
 

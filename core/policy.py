@@ -11,7 +11,9 @@ query functions) asks this module. The rules, from mentoring practice:
   ``settings.privacy.coordinator_sees_content`` to true;
 - ``programme`` items (state, dates, counts) are seen by the pair and the
   programme's coordinators;
-- the system (timers, exports run by the engine itself) sees everything.
+- the system (timers, exports run by the engine itself) sees everything;
+- a person's data-subject export goes to that person, the system and
+  unrestricted administrators only (:func:`export_access`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
+from mentorflow.errors import Problem
+from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
 
 
@@ -67,8 +71,25 @@ class Viewer:
 
 
 def coordinator_sees_content(programme_settings: Mapping[str, Any] | None) -> bool:
+    """True only for an explicit JSON ``true``: a string such as ``"false"`` must never open content."""
     privacy = (programme_settings or {}).get("privacy") or {}
-    return bool(privacy.get("coordinator_sees_content", False))
+    return isinstance(privacy, Mapping) and privacy.get("coordinator_sees_content") is True
+
+
+def settings_problems(document: Mapping[str, Any]) -> list[Problem]:
+    """Problems with ``programme.settings.privacy`` (checked whenever a workflow is loaded)."""
+    settings = (document.get("programme") or {}).get("settings") if isinstance(document, Mapping) else None
+    if not isinstance(settings, Mapping) or "privacy" not in settings:
+        return []
+    at = "/programme/settings/privacy"
+    privacy = settings["privacy"]
+    if not isinstance(privacy, Mapping):
+        return [Problem(at, _("must be an object such as {\"coordinator_sees_content\": false}"))]
+    problems = [Problem(f"{at}/{key}", _("'{name}' is not allowed here (misspelt?)").format(name=key))
+                for key in sorted(set(privacy) - {"coordinator_sees_content"})]
+    if "coordinator_sees_content" in privacy and not isinstance(privacy["coordinator_sees_content"], bool):
+        problems.append(Problem(f"{at}/coordinator_sees_content", _("must be true or false")))
+    return problems
 
 
 def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
@@ -102,6 +123,22 @@ def access(viewer: Viewer, visibility: Visibility | str, author_id: int | None,
         if visibility is Visibility.PROGRAMME or coordinator_sees_content(programme_settings):
             return Access.FULL
         return Access.METADATA
+    return Access.NONE
+
+
+def export_access(requester: Actor | None, subject_id: int, *, administrator: bool = False) -> Access:
+    """How much of a person's data-subject export (:func:`mentorflow.gdpr.export_person`) a requester gets.
+
+    The export holds everything about the person, their private notes
+    included, so it goes to the person themselves, to the system (the
+    command line) and to administrators acting for the organisation that
+    answers the request (an unrestricted administrator token); to nobody
+    else. Coordinators read participants' content through the views above,
+    where the programme's privacy setting applies. ``requester`` is None for
+    a caller that is neither a person nor the system (a restricted token).
+    """
+    if administrator or (requester is not None and (requester.is_system or requester.person_id == subject_id)):
+        return Access.FULL
     return Access.NONE
 
 

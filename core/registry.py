@@ -44,7 +44,10 @@ def make_loader(pm: PluginManager, guards: dict[str, GuardSpec] | None = None,
     """A workflow loader that knows the plugins' guards, effects and semantic checks."""
 
     def plugin_checks(workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
-        problems: list[Problem] = []
+        from mentorflow import policy, retention
+
+        # The core's own programme settings: who sees content, and how long closed content is kept.
+        problems: list[Problem] = [*policy.settings_problems(document), *retention.settings_problems(document)]
         for result in pm.hook.mentorflow_check_workflow(workflow=workflow, document=document):
             problems.extend(result or ())
         return problems

@@ -61,12 +61,20 @@ def _programme_key(programme_id: int) -> str:
     raise NotFound(_("Programme {id} does not exist.").format(id=programme_id))
 
 
+def in_token_scope(principal: Principal, programme_id: int) -> bool:
+    """False when the principal's token is limited to programmes that do not include this one."""
+    if principal.token is None or principal.token.programmes is None:
+        return True
+    return principal.allows_programme(_programme_key(programme_id))
+
+
 def _visible_relationship(principal: Principal, relationship_id: int) -> tuple[RelationshipSnapshot, Viewer]:
     """The relationship when the principal may see it; 404 otherwise (so ids do not leak)."""
     snap = engine().get(relationship_id)
+    # A token limited to some programmes sees nothing of the others, whoever it acts for.
+    if not in_token_scope(principal, snap.programme_id):
+        raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
     if principal.is_admin:
-        if not principal.allows_programme(_programme_key(snap.programme_id)):
-            raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
         return snap, Viewer(Actor.person(0), frozenset({"coordinator"}))
     viewer = engine().viewer(snap, principal.actor)
     if not viewer.may_see_relationship:
@@ -87,7 +95,8 @@ def me() -> Any:
     person = engine().person(principal.person_id)
     return {"person": {"id": person["id"], "display_name": person["display_name"], "email": person["email"],
                        "locale": person["locale"]}, "is_admin": principal.is_admin,
-            "programmes": [{"key": p["key"], "roles": p["roles"]} for p in engine().programmes(principal.person_id)]}
+            "programmes": [{"key": p["key"], "roles": p["roles"]} for p in engine().programmes(principal.person_id)
+                           if principal.allows_programme(p["key"])]}
 
 
 @api.route("/programmes", "GET", summary="Programmes I take part in (all, for administrators)", tag="programmes")
@@ -209,9 +218,9 @@ def list_relationships() -> Any:
     programme = request.args.get("programme")
     if programme is not None:
         _programme_roles(principal, programme)
+    if programme is None and principal.token is not None and principal.token.programmes is not None:
+        raise UserError(_("This token is limited to some programmes; name one with ?programme=."))
     if principal.is_admin:
-        if programme is None and principal.token is not None and principal.token.programmes is not None:
-            raise UserError(_("This token is limited to some programmes; name one with ?programme=."))
         snaps, total = engine().list_relationships(programme=programme, state=request.args.get("state"),
                                                    limit=per_page, offset=(page - 1) * per_page)
     else:
@@ -304,15 +313,12 @@ def export_person_data(person_id: int) -> Any:
 
     principal = _principal()
     engine().person(person_id)
-    theirs = {p["key"] for p in engine().programmes(person_id)}
-    scope = principal.token.programmes if principal.token is not None else None
-    allowed = principal.person_id == person_id or (principal.is_admin and (scope is None or bool(theirs & set(scope))))
-    if not allowed and principal.person_id is not None:
-        allowed = any("coordinator" in p["roles"] and p["key"] in theirs
-                      for p in engine().programmes(principal.person_id))
-    if not allowed:
-        raise NotFound(_("Person {id} does not exist.").format(id=person_id))
-    return export_person(engine(), person_id)
+    # The export holds the person's private notes too: mentorflow.policy.export_access decides who gets it
+    # (the person, or an administrator whose token is not limited to some programmes, since the export
+    # spans every programme). A token limited to some programmes never exports.
+    scoped = principal.token is not None and principal.token.programmes is not None
+    requester = Actor.person(principal.person_id) if principal.person_id is not None and not scoped else None
+    return export_person(engine(), person_id, requester, administrator=principal.is_admin and not scoped)
 
 
 @api.route("/people/<int:person_id>/erase", "POST", summary="Pseudonymise a person everywhere (administrators)",

@@ -18,7 +18,7 @@ from typing import Any
 from mentorflow.errors import Forbidden, NotFound, UserError
 from mentorflow.i18n import _
 
-from .api_core import _principal, _programme_roles, _visible_relationship, api, engine
+from .api_core import _principal, _programme_roles, _visible_relationship, api, engine, in_token_scope
 from .requests import int_field, json_body
 
 
@@ -49,6 +49,23 @@ def _person_actor() -> Any:
     if principal.person_id is None:
         raise Forbidden(_("This is read as a person; administrator tokens act for one with X-Mentorflow-Act-As."))
     return principal.actor
+
+
+def _matching_scope(run_id: int | None = None, proposal_id: int | None = None) -> None:
+    """A token limited to some programmes reaches only their matching runs and proposals (404 otherwise)."""
+    principal = _principal()
+    if principal.token is None or principal.token.programmes is None:
+        return
+    from sqlalchemy import select
+
+    models = importlib.import_module("mentorflow.plugins.matching.models")
+    runs, proposals = models.Run.__table__, models.Proposal.__table__
+    query = select(runs.c.programme_id).where(runs.c.id == run_id) if run_id is not None else select(
+        runs.c.programme_id).join(proposals, proposals.c.run_id == runs.c.id).where(proposals.c.id == proposal_id)
+    with engine().read() as conn:
+        programme_id = conn.execute(query).scalar()
+    if programme_id is None or not in_token_scope(principal, programme_id):
+        raise NotFound(_("Not found in the programmes this token may use."))
 
 
 def _relationship_read(relationship_id: int) -> tuple[Any, Any]:
@@ -158,6 +175,8 @@ def post_matching_run(key: str) -> Any:
            tag="matching")
 def get_matching_run(run_id: int) -> Any:
     principal = _principal()
+    plugin_api("matching")
+    _matching_scope(run_id=run_id)
     return plain(plugin_api("matching").get_run(engine(), run_id, principal.actor))
 
 
@@ -165,6 +184,8 @@ def get_matching_run(run_id: int) -> Any:
            summary="Approve a proposal: the relationship starts in its initial state (coordinators)", tag="matching")
 def approve_proposal(proposal_id: int) -> Any:
     principal = _principal()
+    plugin_api("matching")
+    _matching_scope(proposal_id=proposal_id)
     return plain(plugin_api("matching").approve(engine(), proposal_id, principal.actor))
 
 
@@ -173,5 +194,7 @@ def approve_proposal(proposal_id: int) -> Any:
            body={"type": "object", "required": ["mentor_id"], "properties": {"mentor_id": {"type": "integer"}}})
 def override_proposal(proposal_id: int) -> Any:
     principal = _principal()
+    plugin_api("matching")
+    _matching_scope(proposal_id=proposal_id)
     mentor = int_field(json_body(("mentor_id",)), "mentor_id")
     return plain(plugin_api("matching").override(engine(), proposal_id, mentor, principal.actor))

@@ -8,6 +8,7 @@ from flask import request
 
 from mentorflow.errors import FormInvalid, Problem, UserError
 from mentorflow.i18n import _
+from mentorflow.validation import MAX_DEPTH, depth
 
 MAX_PER_PAGE = 200
 
@@ -19,11 +20,18 @@ def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
     else:
         if not request.is_json:
             raise UserError(_("Send the request body as application/json."))
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # thousands of nested brackets: the parser gives up before any limit of ours
+            raise FormInvalid("request", [Problem("", _("is nested more than {n} levels deep").format(
+                n=MAX_DEPTH))]) from None
         if body is None:
             raise UserError(_("The request body is not valid JSON."))
     if not isinstance(body, dict):
         raise FormInvalid("request", [Problem("", _("must be a JSON object"))])
+    if depth(body, MAX_DEPTH) > MAX_DEPTH:
+        # Form data and workflow documents are never this deep; refuse before validators recurse into it.
+        raise FormInvalid("request", [Problem("", _("is nested more than {n} levels deep").format(n=MAX_DEPTH))])
     missing = [Problem(f"/{name}", _("'{name}' is required here but missing").format(name=name))
                for name in required if name not in body]
     if missing:

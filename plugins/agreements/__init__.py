@@ -32,10 +32,13 @@ current. Query functions are in :mod:`.api`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentorflow import EffectSpec, GuardSpec, Problem, hookimpl
 from mentorflow.workflow.model import Workflow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from .checks import check_workflow
@@ -61,3 +64,24 @@ def mentorflow_migration_locations() -> Iterable[str]:
 @hookimpl(trylast=True)
 def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
     return check_workflow(workflow, document)
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    from . import gdpr
+
+    return gdpr.export(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.erase(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.purge(relationship_id, connection)

@@ -54,3 +54,24 @@ def mentorflow_apply_transition(event: TransitionEvent, connection: Connection) 
 @hookimpl(trylast=True)
 def mentorflow_migration_locations() -> Iterable[str]:
     return ["mentorflow.plugins.closure:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    from . import gdpr
+
+    return gdpr.export(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.erase(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.purge(relationship_id, connection)

@@ -98,3 +98,10 @@ def mentorflow_register_commands(cli: click.Group) -> None:
     register(cli, available=registry.AVAILABLE)
 
 
+
+
+@hookimpl(trylast=True)
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    from .retention import purge
+
+    purge(relationship_id, connection)

@@ -27,11 +27,14 @@ that records reflections; see :mod:`.schedule` and the query functions in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentorflow import EffectSpec, Problem, hookimpl
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.workflow.model import Workflow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from .checks import check_workflow, form_problems
@@ -57,3 +60,24 @@ def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> I
 def mentorflow_validate_form(workflow: Workflow, form: str, data: dict[str, Any],
                              relationship: RelationshipSnapshot) -> Iterable[Problem]:
     return form_problems(workflow, form, data)
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    from . import gdpr
+
+    return gdpr.export(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.erase(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.purge(relationship_id, connection)

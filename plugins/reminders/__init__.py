@@ -7,10 +7,14 @@ and the ``worker`` and ``reminders`` commands.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mentorflow import NotificationChannel, hookimpl
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 from . import models  # noqa: F401 (the outbox table belongs on the shared metadata as soon as the plugin loads)
 
@@ -34,3 +38,24 @@ def mentorflow_register_commands(cli: click.Group) -> None:
     cli.add_command(worker_command)
     cli.add_command(beat_command)
     cli.add_command(reminders_command)
+
+
+@hookimpl(trylast=True)
+def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+    from . import gdpr
+
+    return gdpr.export(person_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.erase(person_id, pseudonym, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+    from . import gdpr
+
+    gdpr.purge(relationship_id, connection)

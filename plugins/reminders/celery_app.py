@@ -8,7 +8,8 @@ no data, so a lost or repeated message only delays or repeats a scan.
 
 Schedule: ``MENTORFLOW_SCAN_INTERVAL`` seconds between scans (60),
 ``MENTORFLOW_DELIVER_INTERVAL`` between delivery rounds (30),
-``MENTORFLOW_DIGEST_HOUR`` (UTC) for the daily coordinator digest (7).
+``MENTORFLOW_DIGEST_HOUR`` (UTC) for the daily coordinator digest (7),
+``MENTORFLOW_RETENTION_INTERVAL`` seconds between retention runs (86400).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def make_app() -> Celery:
             "digest": {"task": "mentorflow.digest",
                        "schedule": crontab(minute=0, hour=int(os.environ.get("MENTORFLOW_DIGEST_HOUR", "7")))},
             "housekeeping": {"task": "mentorflow.housekeeping", "schedule": 3600.0},
+            "retention": {"task": "mentorflow.retention",
+                          "schedule": float(os.environ.get("MENTORFLOW_RETENTION_INTERVAL", "86400"))},
         },
     )
     return app

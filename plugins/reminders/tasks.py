@@ -34,6 +34,14 @@ def digest_task() -> int:
     return created
 
 
+@app.task(name="mentorflow.retention", **RETRYABLE)
+def retention_task() -> dict[str, Any]:
+    """Remove the content of relationships closed longer than their programme's retention period."""
+    from mentorflow.retention import run_retention
+
+    return run_retention(engine()).as_dict()
+
+
 @app.task(name="mentorflow.housekeeping", **RETRYABLE)
 def housekeeping_task() -> int:
     """Delete delivered messages the embedded broker keeps (kombu leaves them with visible = 0)."""
