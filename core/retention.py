@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, exists, insert, select, update
 
 from mentorflow.actors import SYSTEM
+from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent, Programme, Relationship
 from mentorflow.durations import parse_duration
 from mentorflow.errors import Problem, UserError
@@ -172,6 +173,7 @@ def run_retention(engine: Engine, now: datetime | None = None, *, dry_run: bool 
 def purged(engine: Engine, relationship_id: int) -> datetime | None:
     """When the relationship's content was last purged (None if never)."""
     with engine.read() as conn:
-        return conn.execute(select(A.c.at).where(and_(A.c.relationship_id == relationship_id,
-                                                      A.c.transition == PURGE_TRANSITION))
-                            .order_by(A.c.seq.desc()).limit(1)).scalar()
+        at = conn.execute(select(A.c.at).where(and_(A.c.relationship_id == relationship_id,
+                                                    A.c.transition == PURGE_TRANSITION))
+                          .order_by(A.c.seq.desc()).limit(1)).scalar()
+    return as_utc(at) if at is not None else None
