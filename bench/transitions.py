@@ -118,9 +118,12 @@ class BenchObserver:
         self.seen += 1
 
 
-BUILTIN_PLUGINS = ("mentorflow.plugins.guards",)
+BUILTIN_PLUGINS = ("mentorflow.plugins.guards", "mentorflow.plugins.agreements", "mentorflow.plugins.goals",
+                   "mentorflow.plugins.reflections", "mentorflow.plugins.meetings", "mentorflow.plugins.adjustments",
+                   "mentorflow.plugins.closure")
 """Loaded explicitly instead of the entry-point group, so other installed plugins do not change the workload
-(the built-in guards are needed by the default template; they add no hook on the fire path)."""
+(the built-in guards and lifecycle plugins are needed by the default template; of them only adjustments and
+closure add a hook on the fire path, which returns at once when the state does not change)."""
 FIRE_PATH_HOOKS = ("mentorflow_before_transition", "mentorflow_apply_transition", "mentorflow_after_transition")
 
 

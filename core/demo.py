@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from mentorflow.actors import SYSTEM
 from mentorflow.clock import ManualClock
 from mentorflow.engine import Engine
 from mentorflow.i18n import _
@@ -23,27 +24,60 @@ class Cast:
     mentee: int
 
 
-def story(cast: Cast) -> list[tuple[int, str, int, dict[str, Any]]]:
-    """The demo's steps: (days later, transition, actor, form data)."""
+AGREEMENT = {
+    "mentor_expectations": "Honest feedback and an hour every other week",
+    "mentee_expectations": "Come prepared and say what I need",
+    "meeting_frequency": "fortnightly", "meeting_format": "in_person", "meeting_length_minutes": 60,
+    "confidentiality": "What we discuss stays between us", "duration": "P6M",
+    "ending": "Either of us can end it after a conversation, no blame",
+}
+SKILLS = ("communication", "confidence", "network")  # the default programme's competences
+
+
+def story(cast: Cast) -> list[tuple[int, str, Any, dict[str, Any]]]:
+    """The demo's steps: (days later, transition, actor, form data).
+
+    The full default lifecycle: the agreement proposed and signed by both (then amended), goals agreed by
+    both, reflections and a pulse survey, an adjustment, a pause, and the planned closure the system begins
+    when the programme ends, with both closure forms. The demo database is fresh, so the goals are 1 and 2.
+    """
     mentor, mentee, coordinator = cast.mentor, cast.mentee, cast.coordinator
     return [
-        (1, "sign_agreement", mentor, {"accept": True}),
-        (1, "sign_agreement", mentee, {"accept": True, "comment": "Looking forward to it"}),
+        (1, "propose_agreement", mentor, AGREEMENT),
+        (1, "sign_agreement", mentor, {"accept": True, "version": 1}),
+        (1, "sign_agreement", mentee, {"accept": True, "version": 1, "comment": "Looking forward to it"}),
+        (0, "self_assess_start", mentee, {"ratings": dict(zip(SKILLS, (2, 2, 1), strict=True))}),
         (0, "agree", mentee, {}),
         (3, "add_goal", mentee, {"title": "Choose a thesis topic", "category": "academic",
                                  "measure": "Topic approved by supervisor", "target_date": "2026-03-01"}),
         (0, "add_goal", mentee, {"title": "Speak up in seminars", "category": "personal_growth"}),
-        (1, "start_reflecting", mentor, {}),
-        (14, "submit_reflection", mentee, {"went_well": "Shortlisted three topics", "health": 4}),
+        (1, "agree_goal", mentor, {"goal_id": 1}),
+        (0, "agree_goal", mentor, {"goal_id": 2, "comment": "A good one to practise"}),
+        (0, "start_reflecting", mentor, {}),
+        (14, "submit_reflection", mentee, {"went_well": "Shortlisted three topics", "health": 4,
+                                           "progress": [{"goal_id": 1, "percent": 40}]}),
         (0, "submit_reflection", mentor, {"went_well": "Good preparation", "to_change": "Meet weekly",
                                           "health": 4}),
-        (1, "propose_adjustment", mentor, {"proposal": "Meet weekly until the topic is approved"}),
+        (10, "answer_pulse", mentee, {"satisfaction": 4}),
+        (1, "propose_adjustment", mentor, {"items": [{"kind": "change_cadence", "period": "P7D"}],
+                                           "rationale": "Meet weekly until the topic is approved"}),
         (1, "accept_adjustment", mentee, {}),
+        (2, "amend_agreement", mentee, {**AGREEMENT, "meeting_frequency": "weekly"}),
+        (0, "sign_agreement", mentee, {"accept": True, "version": 2}),
+        (1, "sign_agreement", mentor, {"accept": True, "version": 2}),
         (20, "pause", mentee, {"note": "Exam period"}),
         (14, "resume", coordinator, {}),
-        (14, "submit_reflection", mentee, {"went_well": "Topic approved", "health": 5}),
-        (30, "begin_closure", mentor, {}),
-        (2, "close", mentee, {"learned": "How to plan a large piece of work", "satisfaction": 5}),
+        (14, "set_goal_status", mentee, {"goal_id": 1, "status": "achieved", "note": "Topic approved"}),
+        (0, "submit_reflection", mentee, {"went_well": "Topic approved", "health": 5}),
+        (96, "begin_closure", SYSTEM, {}),  # the programme_end timer, six months after the start
+        (1, "self_assess_closure", mentee, {"ratings": dict(zip(SKILLS, (4, 4, 3), strict=True))}),
+        (0, "submit_closure_form", mentor, {"goals": [{"goal_id": 1, "attained": "fully"},
+                                                      {"goal_id": 2, "attained": "partly"}],
+                                            "learned": "To ask before advising", "satisfaction": 5}),
+        (1, "submit_closure_form", mentee, {"goals": [{"goal_id": 1, "attained": "fully"},
+                                                      {"goal_id": 2, "attained": "partly"}],
+                                            "learned": "How to plan a large piece of work", "satisfaction": 5}),
+        (0, "close", mentee, {}),
     ]
 
 

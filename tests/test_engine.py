@@ -1,4 +1,8 @@
-"""The engine's write path and query API, on SQLite and PostgreSQL."""
+"""The engine's write path and query API, on SQLite and PostgreSQL.
+
+The programmes here run the plain lifecycle (``schemas/lifecycle.json``): these tests are about the engine,
+and the shipped default adds every lifecycle plugin's guards and effects (tests/test_templates.py runs it).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,8 @@ from mentorflow import (
     hookimpl,
 )
 from mentorflow.db.models import AuditEvent, Relationship
-from mentorflow.testing import Factory, default_workflow
+from mentorflow.testing import Factory
+from tests.lifecycle import base_workflow
 
 SIGNED = [("sign_agreement", "mentor", {"accept": True}), ("sign_agreement", "mentee", {"accept": True})]
 
@@ -38,7 +43,7 @@ class Pair:
     def __init__(self, factory: Factory) -> None:
         self.factory = factory
         self.engine = factory.engine
-        self.programme = factory.programme()
+        self.programme = factory.programme(document=base_workflow())
         self.coordinator = factory.person("Carla", role="coordinator", programme=self.programme)
         self.mentor = factory.person("Morten", role="mentor", programme=self.programme)
         self.mentee = factory.person("Mia", role="mentee", programme=self.programme)
@@ -56,6 +61,13 @@ class Pair:
 @pytest.fixture
 def pair(mentorflow_factory: Factory) -> Pair:
     return Pair(mentorflow_factory)
+
+
+def plain_relationship(engine: Engine) -> Any:
+    """A relationship in a programme running the plain lifecycle."""
+    factory = Factory(engine)
+    factory.programme(document=base_workflow())
+    return factory.relationship()
 
 
 def rows(engine: Engine, table: Any) -> int:
@@ -276,8 +288,7 @@ class Recorder:
 def test_hooks_see_every_stage_in_order(mentorflow_database_url: str, mentorflow_clock: Any) -> None:
     recorder = Recorder()
     engine = Engine(mentorflow_database_url, clock=mentorflow_clock, plugins=[recorder])
-    factory = Factory(engine)
-    rel = factory.relationship()
+    rel = plain_relationship(engine)
     engine.fire(rel, "sign_agreement", rel.mentor_id, {"accept": True})
     assert recorder.calls == [("started", "contracting"), ("before", "sign_agreement"),
                               ("apply", "sign_agreement"), ("after", "contracting")]
@@ -311,7 +322,7 @@ def _engine_with(url: str, clock: Any, plugin: Any, name: str) -> Engine:
 
 def test_veto_names_the_plugin_and_writes_nothing(mentorflow_database_url: str, mentorflow_clock: Any) -> None:
     engine = _engine_with(mentorflow_database_url, mentorflow_clock, Vetoer(), "exam-rules")
-    rel = Factory(engine).relationship()
+    rel = plain_relationship(engine)
     with pytest.raises(Vetoed) as caught:
         engine.fire(rel, "pause", rel.mentee_id, {})
     assert caught.value.plugin == "exam-rules"
@@ -322,7 +333,7 @@ def test_veto_names_the_plugin_and_writes_nothing(mentorflow_database_url: str, 
 def test_plugin_exception_rolls_back_and_names_the_plugin(mentorflow_database_url: str,
                                                            mentorflow_clock: Any) -> None:
     engine = _engine_with(mentorflow_database_url, mentorflow_clock, Exploder("apply"), "fragile")
-    rel = Factory(engine).relationship()
+    rel = plain_relationship(engine)
     with pytest.raises(PluginError) as caught:
         engine.fire(rel, "sign_agreement", rel.mentor_id, {"accept": True})
     assert caught.value.plugin == "fragile"
@@ -336,7 +347,7 @@ def test_plugin_exception_rolls_back_and_names_the_plugin(mentorflow_database_ur
 def test_after_commit_failure_is_logged_and_state_stays(mentorflow_database_url: str, mentorflow_clock: Any,
                                                         caplog: Any) -> None:
     engine = _engine_with(mentorflow_database_url, mentorflow_clock, Exploder("after"), "mailer")
-    rel = Factory(engine).relationship()
+    rel = plain_relationship(engine)
     result = engine.fire(rel, "sign_agreement", rel.mentor_id, {"accept": True})
     assert engine.get(rel.id).version == result.relationship.version == 2
     assert "Plugin 'mailer' failed in mentorflow_after_transition" in caplog.text
@@ -372,7 +383,7 @@ def mentorflow_plugins() -> list[Any]:
 
 
 def test_effects_run_in_the_transaction(mentorflow_engine: Engine, mentorflow_factory: Factory) -> None:
-    document = default_workflow()
+    document = base_workflow()
     add_goal = next(t for t in document["transitions"] if t["id"] == "add_goal")
     add_goal["effects"] = [{"name": "test.count_goals", "params": {"limit": 2}}]
     start = next(t for t in document["transitions"] if t["id"] == "start_reflecting")
@@ -408,7 +419,7 @@ def test_batch_is_all_or_nothing(pair: Pair) -> None:
 
 
 def test_relationships_pin_their_workflow_version(pair: Pair) -> None:
-    document = default_workflow()
+    document = base_workflow()
     document["transitions"] = [t for t in document["transitions"] if t["id"] != "pause"]
     document["transitions"] = [
         {**t, "from": [s for s in t["from"] if s != "paused"]} if t["id"] == "end_early" else t
@@ -462,7 +473,7 @@ def test_relationship_queries(pair: Pair) -> None:
 
 
 def test_timeline_respects_privacy(mentorflow_engine: Engine, mentorflow_factory: Factory) -> None:
-    document = default_workflow()
+    document = base_workflow()
     document["forms"]["reflection"]["private"] = True
     mentorflow_factory.programme("private", document)
     coordinator = mentorflow_factory.person("Carla", role="coordinator", programme="private")
@@ -496,7 +507,7 @@ def test_timeline_respects_privacy(mentorflow_engine: Engine, mentorflow_factory
 
 def test_private_fields_of_a_shared_form_stay_with_their_author(mentorflow_engine: Engine,
                                                                  mentorflow_factory: Factory) -> None:
-    document = default_workflow()
+    document = base_workflow()
     document["forms"]["reflection"]["schema"]["properties"]["note_to_self"] = {"type": "string"}
     document["forms"]["reflection"]["fields"]["note_to_self"] = {
         "label": {"en": "Note to self", "da": "Note til mig selv"}, "private": True}

@@ -13,10 +13,11 @@ from mentorflow import Engine, NotFound, UserError
 from mentorflow.gdpr import ERASED_TEXT, erase_person, export_person, pseudonym_for
 from mentorflow.testing import Factory
 from mentorflow.tokens import authenticate, create_token
+from tests.lifecycle import base_workflow
 
 
 def story(factory: Factory) -> tuple[Any, int, int]:
-    factory.programme()
+    factory.programme(document=base_workflow())  # the plain lifecycle: these tests are about the core's records
     mentor = factory.person("Morten Holm", role="mentor", programme="programme", email="morten@example.org",
                             external_ids={"moodle:https://lms.example.edu": "41"})
     mentee = factory.person("Mia Larsen", role="mentee", programme="programme", email="mia@example.org")

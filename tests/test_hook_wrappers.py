@@ -11,6 +11,7 @@ from mentorflow import Problem, WorkflowInvalid, hookimpl
 from mentorflow.pluginmanager import build_plugin_manager
 from mentorflow.registry import make_loader
 from mentorflow.testing import Factory, default_workflow
+from tests.lifecycle import base_workflow
 
 
 class ExtraCheck:
@@ -51,6 +52,7 @@ def mentorflow_plugins() -> list[Any]:
 
 def test_a_wrapper_on_an_event_hook_runs_around_it(mentorflow_factory: Factory) -> None:
     Around.calls.clear()
+    mentorflow_factory.programme(document=base_workflow())  # signing needs no proposal in the plain lifecycle
     rel = mentorflow_factory.relationship()
     mentorflow_factory.drive(rel, [("sign_agreement", "mentor", {"accept": True})])
     assert Around.calls == ["before", "after", "apply"]

@@ -13,6 +13,7 @@ from mentorflow.plugins.reminders.delivery import MAX_ATTEMPTS, deliver
 from mentorflow.plugins.reminders.models import Notification
 from mentorflow.plugins.reminders.outbox import owe_digests, scan
 from mentorflow.testing import Factory
+from tests.lifecycle import base_workflow
 from tests.smtp_server import smtp_server
 
 N = Notification.__table__
@@ -31,7 +32,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def reflecting(factory: Factory, mentee_locale: str = "en") -> tuple[Any, dict[str, int]]:
-    factory.programme()
+    factory.programme(document=base_workflow())  # the plain lifecycle: these tests are about the timers
     people = {"coordinator": factory.person("Carla", role="coordinator", programme="programme",
                                             email="carla@example.edu"),
               "mentor": factory.person("Morten", role="mentor", programme="programme", email="morten@example.edu",

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from mentorflow import Engine
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.plugins.reminders.models import Notification
-from mentorflow.testing import Factory, default_workflow
+from mentorflow.testing import Factory
 from mentorflow.tokens import create_token
 from tests.conftest import _postgres_database, _truncate
+from tests.lifecycle import base_workflow
 from tests.smtp_server import smtp_server
 from tests.test_worker import Workers, redis_url, wait_for  # noqa: F401 (redis_url is a fixture)
 from tests.web.conftest import start_server, stop_server
@@ -37,7 +38,7 @@ REQUESTS_PER_CLIENT = 25
 def seed(engine: Engine) -> tuple[list[int], dict[int, str]]:
     """Relationships in 'reflecting' and a token per participant."""
     factory = Factory(engine)
-    factory.programme("scale", default_workflow())
+    factory.programme("scale", base_workflow())  # the plain lifecycle: the load is the engine's, not the plugins'
     rels, tokens = [], {}
     for n in range(RELATIONSHIPS):
         mentor = factory.person(f"Mentor {n}", role="mentor", programme="scale", email=f"mentor{n}@example.edu")

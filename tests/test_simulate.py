@@ -14,7 +14,7 @@ from mentorflow import WorkflowInvalid
 from mentorflow.plugins.simulate.command import parse_path, parse_reflect
 from mentorflow.plugins.simulate.sample import sample
 from mentorflow.plugins.simulate.simulation import DEFAULT_START, Reflect, Simulation, Step, simulate
-from mentorflow.testing import default_workflow
+from tests.lifecycle import base_workflow
 
 EXECUTABLE = Path(sys.executable).with_name("mentorflow")
 TO_REFLECTING = ("0:mentor:sign_agreement,0:mentee:sign_agreement,0:mentee:agree,"
@@ -22,7 +22,7 @@ TO_REFLECTING = ("0:mentor:sign_agreement,0:mentee:sign_agreement,0:mentee:agree
 
 
 def run(days: int, reflect: tuple[str, ...] = ()) -> Simulation:
-    return simulate(default_workflow(), days=days, steps=parse_path((TO_REFLECTING,)),
+    return simulate(base_workflow(), days=days, steps=parse_path((TO_REFLECTING,)),
                     reflect=parse_reflect(reflect, days))
 
 
@@ -73,7 +73,7 @@ def test_the_programme_end_deadline_fires_after_six_months() -> None:
 
 
 def test_a_step_that_is_not_allowed_is_shown_as_refused_and_the_run_goes_on() -> None:
-    result = simulate(default_workflow(), days=3, steps=[
+    result = simulate(base_workflow(), days=3, steps=[
         Step(timedelta(0), "mentee", "agree"), Step(timedelta(0), "mentor", "close"),
         Step(timedelta(days=1), "mentor", "sign_agreement")], reflect=[Reflect(timedelta(days=2), "mentee")])
     refused = [e for e in result.events if e.kind == "refused"]
@@ -83,7 +83,7 @@ def test_a_step_that_is_not_allowed_is_shown_as_refused_and_the_run_goes_on() ->
 
 
 def test_a_bad_workflow_is_rejected_with_its_problems() -> None:
-    document = default_workflow()
+    document = base_workflow()
     document["transitions"][0]["to"] = "nowhere"
     with pytest.raises(WorkflowInvalid):
         simulate(document, days=1)
@@ -107,7 +107,9 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_text_and_json_on_the_default_template(tmp_path: Path) -> None:
-    text = cli("default", "--days", "60", "--path", TO_REFLECTING, cwd=tmp_path)
+    # The plain lifecycle the default template is built on: the default adds the lifecycle plugins' steps.
+    (tmp_path / "lifecycle.json").write_text(json.dumps(base_workflow()), "utf-8")
+    text = cli("lifecycle.json", "--days", "60", "--path", TO_REFLECTING, cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
     assert lines[0].startswith("Simulating 'default-lifecycle'")
@@ -116,7 +118,7 @@ def test_cli_text_and_json_on_the_default_template(tmp_path: Path) -> None:
             "due (due day 15 09:00)") in lines
     assert lines[-1] == "transitions: 5, refused: 0, due: 2, reminders: 4, escalations: 2, deadlines fired: 0"
 
-    (tmp_path / "mine.json").write_text(json.dumps(default_workflow()), "utf-8")
+    (tmp_path / "mine.json").write_text(json.dumps(base_workflow()), "utf-8")
     out = cli("mine.json", "--days", "30", "--format", "json", "--path", TO_REFLECTING, "--reflect", "mentee:14",
               "--data", 'submit_reflection={"went_well": "We met", "health": 5}', cwd=tmp_path)
     assert out.returncode == 0, out.stderr

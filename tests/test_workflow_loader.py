@@ -23,10 +23,10 @@ from mentorflow.i18n import set_locale
 from mentorflow.pluginmanager import build_plugin_manager
 from mentorflow.registry import make_loader
 from mentorflow.schemas import template_paths
-from mentorflow.testing import default_workflow
 from mentorflow.validation import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from mentorflow.workflow import WorkflowLoader, load_workflow_file, parse_document
 from mentorflow.workflow.loader import canonical_digest
+from tests.lifecycle import base_workflow
 
 DATA = Path(__file__).parent / "data" / "workflows"
 Doc = dict[str, Any]
@@ -132,8 +132,8 @@ def test_every_template_loads(loader: WorkflowLoader, name: str) -> None:
     assert workflow.digest == canonical_digest(document)
 
 
-def test_default_template_compiles_to_the_documented_lifecycle(loader: WorkflowLoader) -> None:
-    workflow = loader.load(default_workflow())
+def test_the_lifecycle_compiles_to_the_documented_lifecycle(loader: WorkflowLoader) -> None:
+    workflow = loader.load(base_workflow())
     assert workflow.initial_state == "contracting"
     assert workflow.terminal_states == {"closed"}
     assert set(workflow.states) == {"contracting", "goal_setting", "reflecting", "adjusting", "paused", "closing",
@@ -163,7 +163,7 @@ def test_load_workflow_file_reads_parses_and_validates(loader: WorkflowLoader, t
 
 
 def test_history_target_compiles_to_a_return_to_the_previous_state(loader: WorkflowLoader) -> None:
-    resume = loader.load(default_workflow()).transitions["resume"]
+    resume = loader.load(base_workflow()).transitions["resume"]
     assert resume.history and resume.target is None and not resume.is_action
     assert resume.sources == {"paused"}
 
@@ -199,7 +199,7 @@ def test_canonical_digest_ignores_key_order_and_spacing(loader: WorkflowLoader) 
             return [reorder(v) for v in value]
         return value
 
-    doc = default_workflow()
+    doc = base_workflow()
     shuffled = reorder(doc)
     assert list(shuffled) != list(doc)
     assert canonical_digest(shuffled) == canonical_digest(doc)
@@ -215,7 +215,7 @@ def test_canonical_digest_ignores_key_order_and_spacing(loader: WorkflowLoader) 
 
 
 def test_compiled_workflow_does_not_change_when_the_document_does(loader: WorkflowLoader) -> None:
-    doc = default_workflow()
+    doc = base_workflow()
     workflow = loader.load(doc)
     doc["states"][0]["label"]["en"] = "Changed"
     doc["transitions"][1]["guards"][0]["params"]["transition"] = "changed"
@@ -225,8 +225,8 @@ def test_compiled_workflow_does_not_change_when_the_document_does(loader: Workfl
 
 
 def test_check_returns_problems_instead_of_raising(loader: WorkflowLoader) -> None:
-    assert loader.check(default_workflow()) == []
-    doc = default_workflow()
+    assert loader.check(base_workflow()) == []
+    doc = base_workflow()
     doc["id"] = "Nope"
     assert [p.pointer for p in loader.check(doc, "x.json")] == ["/id"]
     assert loader.check(doc, "x.json")[0].source == "x.json"
@@ -234,7 +234,7 @@ def test_check_returns_problems_instead_of_raising(loader: WorkflowLoader) -> No
 
 # -- what is rejected, and where ------------------------------------------------------------------------
 
-def mutate(change: Callable[[Doc], Any], base: Callable[[], Doc] = default_workflow) -> Doc:
+def mutate(change: Callable[[Doc], Any], base: Callable[[], Doc] = base_workflow) -> Doc:
     doc = base()
     change(doc)
     return doc
@@ -448,7 +448,7 @@ def test_broken_workflow_is_rejected_with_pointer_and_sentence(loader: WorkflowL
 
 
 def test_several_problems_are_all_reported_at_once(loader: WorkflowLoader) -> None:
-    doc = default_workflow()
+    doc = base_workflow()
     doc["id"] = "Default"                                              # bad slug
     doc["colour"] = "green"                                            # unknown key
     del doc["programme"]["context"]                                    # missing required key
@@ -481,10 +481,10 @@ def test_several_problems_file_reports_each_with_the_file_as_source(loader: Work
 
 
 def test_a_missing_states_list_is_reported_once_not_at_every_reference(loader: WorkflowLoader) -> None:
-    doc = default_workflow()
+    doc = base_workflow()
     del doc["states"]
     assert [p.pointer for p in problems(loader, doc)] == ["/states"]
-    doc = default_workflow()
+    doc = base_workflow()
     doc["transitions"] = {"not": "a list"}
     assert [p.pointer for p in problems(loader, doc)] == ["/transitions"]
 
@@ -545,14 +545,14 @@ class OrganisationRules:
 def test_plugin_workflow_checks_are_reported() -> None:
     plugin_loader = make_loader(build_plugin_manager([("organisation-rules", OrganisationRules())]))
     with pytest.raises(WorkflowInvalid) as info:
-        plugin_loader.load(default_workflow(), "default.json")
+        plugin_loader.load(base_workflow(), "default.json")
     assert [(p.pointer, p.message, p.source) for p in info.value.problems] == [
         ("/states/4/kind", "this organisation does not pause relationships", "default.json")]
     assert plugin_loader.check(tiny()) == []
 
 
 def test_built_in_guards_plugin_checks_the_transitions_its_guards_name(loader: WorkflowLoader) -> None:
-    doc = default_workflow()
+    doc = base_workflow()
     doc["transitions"][1]["guards"][0]["params"]["transition"] = "sign"
     doc["transitions"][3]["guards"][0]["params"]["transition"] = "add_goals"
     found = by_pointer(problems(loader, doc))
@@ -562,7 +562,7 @@ def test_built_in_guards_plugin_checks_the_transitions_its_guards_name(loader: W
 
 def test_a_loader_without_plugins_knows_no_guards() -> None:
     bare = WorkflowLoader()
-    found = by_pointer(problems(bare, default_workflow()))
+    found = by_pointer(problems(bare, base_workflow()))
     assert set(found) == {"/transitions/1/guards/0/name", "/transitions/3/guards/0/name"}
     assert "(known: none)" in found["/transitions/1/guards/0/name"][0]
     assert bare.check(tiny()) == []
@@ -593,7 +593,7 @@ def _paths(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(v, (*at, i))
 
 
-DEFAULT = default_workflow()
+DEFAULT = base_workflow()
 DEFAULT_PATHS = [p for p in _paths(DEFAULT) if p]
 
 
@@ -665,7 +665,7 @@ def test_random_form_schemas_are_rejected_or_validate_data_without_crashing(load
                                                                              data: Any) -> None:
     from mentorflow.validation import schema_problems
 
-    doc = default_workflow()
+    doc = base_workflow()
     doc["forms"]["goal"]["schema"] = {**schema, "type": "object"}
     try:
         workflow = loader.load(doc)

@@ -1,91 +1,19 @@
-"""The adjustments plugin's additions to the default lifecycle (to be merged into the shipped templates).
+"""The adjustments plugin's workflow additions for its tests, re-exported from the plugin.
 
-- form ``adjustment``: replaced by a list of ``items`` (revise, drop or add a goal, change the cadence or
-  the meeting format, amend the agreement) and an optional ``rationale``;
-- form ``adjustment_rejection``: the ``reason`` a proposal is declined;
-- ``propose_adjustment`` gets effect ``adjustments.propose``;
-- ``accept_adjustment`` gets guard ``adjustments.other_side`` and effect ``adjustments.accept``;
-- ``reject_adjustment`` gets form ``adjustment_rejection``, guard ``adjustments.other_side`` and effect
-  ``adjustments.reject``;
-- ``programme.settings.adjustments``: default meeting format and the cadence range.
+:mod:`mentorflow.plugins.adjustments.workflow` is the fragment itself.
+
+``extend(default_workflow())`` adds them to the plain lifecycle (see :func:`tests.lifecycle.plain`), the
+document the plugin's tests were written against; any other document is extended as it is.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-DURATION = "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$"
-MEETING_FORMATS = ["in_person", "video", "phone", "chat"]
-
-
-def _kind(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-            "then": {"required": list(properties), "additionalProperties": False,
-                     "properties": {"kind": {}, **properties}}}
-
-
-def adjustment_form(categories: list[str]) -> dict[str, Any]:
-    """The proposal form: one item per change, each of a known kind with exactly its fields."""
-    goal_id = {"type": "integer", "minimum": 1}
-    item = {
-        "type": "object", "required": ["kind"],
-        "properties": {"kind": {"enum": ["revise_goal", "drop_goal", "add_goal", "change_cadence",
-                                         "change_meeting_format", "amend_agreement"]}},
-        "allOf": [
-            _kind("revise_goal", {"goal_id": goal_id, "text": {"type": "string", "minLength": 3, "maxLength": 200}}),
-            _kind("drop_goal", {"goal_id": goal_id, "reason": {"type": "string", "minLength": 1, "maxLength": 1000}}),
-            _kind("add_goal", {"title": {"type": "string", "minLength": 3, "maxLength": 200},
-                               "category": {"enum": categories}}),
-            _kind("change_cadence", {"period": {"type": "string", "pattern": DURATION,
-                                                "description": "an ISO 8601 period such as P7D"}}),
-            _kind("change_meeting_format", {"format": {"enum": MEETING_FORMATS}}),
-            _kind("amend_agreement", {"text": {"type": "string", "minLength": 1, "maxLength": 5000}}),
-        ],
-    }
-    return {
-        "title": {"en": "Adjustment", "da": "Justering"},
-        "schema": {"type": "object", "required": ["items"], "additionalProperties": False,
-                   "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 20, "items": item},
-                                  "rationale": {"type": "string", "maxLength": 5000}}},
-        "fields": {
-            "items": {"label": {"en": "What do you propose to change?", "da": "Hvad foreslår du at ændre?"},
-                      "widget": "list"},
-            "rationale": {"label": {"en": "Why?", "da": "Hvorfor?"}, "widget": "textarea"},
-        },
-    }
-
-
-REJECTION_FORM = {
-    "title": {"en": "Decline the adjustment", "da": "Afvis justeringen"},
-    "schema": {"type": "object", "required": ["reason"], "additionalProperties": False,
-               "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
-    "fields": {"reason": {"label": {"en": "Why not?", "da": "Hvorfor ikke?"}, "widget": "textarea"}},
-}
-
-
-def _transition(document: dict[str, Any], tid: str) -> dict[str, Any]:
-    return next(t for t in document["transitions"] if t["id"] == tid)
+from mentorflow.plugins.adjustments import workflow
+from tests.lifecycle import plain
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``document`` (the default lifecycle) with the adjustments plugin's additions."""
-    doc = copy.deepcopy(document)
-    goal_schema = doc.get("forms", {}).get("goal", {}).get("schema", {})
-    categories = goal_schema.get("properties", {}).get("category", {}).get("enum") or [
-        "career", "skills", "personal_growth", "academic", "business"]
-    doc["forms"]["adjustment"] = adjustment_form(list(categories))
-    doc["forms"]["adjustment_rejection"] = copy.deepcopy(REJECTION_FORM)
-    _transition(doc, "propose_adjustment").setdefault("effects", []).append({"name": "adjustments.propose"})
-    accept = _transition(doc, "accept_adjustment")
-    accept.setdefault("guards", []).append({"name": "adjustments.other_side"})
-    accept.setdefault("effects", []).append({"name": "adjustments.accept"})
-    reject = _transition(doc, "reject_adjustment")
-    reject["form"] = "adjustment_rejection"
-    reject.setdefault("guards", []).append({"name": "adjustments.other_side"})
-    reject.setdefault("effects", []).append({"name": "adjustments.reject"})
-    doc["programme"].setdefault("settings", {})["adjustments"] = {
-        "defaults": {"meeting_format": "video"},
-        "cadence_range": {"min": "P7D", "max": "P30D"},
-    }
-    return doc
+    """:func:`mentorflow.plugins.adjustments.workflow.extend` on ``document`` (the plain lifecycle for the default)."""
+    return workflow.extend(plain(document))

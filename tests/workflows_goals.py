@@ -1,138 +1,19 @@
-"""The goals plugin's additions to the default lifecycle, for tests and for the shipped templates later.
+"""The goals plugin's workflow additions for its tests, re-exported from the plugin.
 
-``extend(document)`` returns a copy of ``document`` (the default workflow or
-one built on it) with:
+:mod:`mentorflow.plugins.goals.workflow` is the fragment itself.
 
-- form ``goal`` (kept): gains ``description`` and the SMART fields ``specific``, ``achievable``,
-  ``relevant`` (``measure`` and ``target_date`` were there);
-- forms ``goal_confirmation``, ``goal_progress``, ``goal_status`` and ``self_assessment``;
-- transition ``add_goal`` (kept): effect ``goals.add``;
-- transitions ``agree_goal`` (``goals.agree``), ``update_goal_progress`` (``goals.update_progress``) and
-  ``set_goal_status`` (``goals.set_status``) for mentor and mentee;
-- transition ``start_reflecting`` (kept): guard ``goals.min_agreed`` ``{"count": 1}`` instead of ``min_count``;
-- transitions ``self_assess_start`` (contracting, goal_setting) and ``self_assess_closure`` (closing), mentee
-  only: ``goals.self_assess`` with phase ``start`` / ``closure``;
-- ``programme.settings.goals``: three competences on a 1-5 scale.
+``extend(default_workflow())`` adds them to the plain lifecycle (see :func:`tests.lifecycle.plain`), the
+document the plugin's tests were written against; any other document is extended as it is.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-GOAL_STATES = ["goal_setting", "reflecting", "adjusting"]
-WORK_STATES = [*GOAL_STATES, "closing"]
-COMPETENCES = [
-    {"id": "communication", "label": {"en": "Communication", "da": "Kommunikation"}},
-    {"id": "confidence", "label": {"en": "Self-confidence", "da": "Selvtillid"}},
-    {"id": "network", "label": {"en": "Professional network", "da": "Fagligt netværk"}},
-]
-
-
-def _labels(en: str, da: str) -> dict[str, str]:
-    return {"en": en, "da": da}
-
-
-def _text(max_length: int = 1000) -> dict[str, Any]:
-    return {"type": "string", "maxLength": max_length}
-
-
-SMART_PROPERTIES: dict[str, Any] = {
-    "description": _text(5000),
-    "specific": _text(),
-    "achievable": _text(),
-    "relevant": _text(),
-}
-SMART_FIELDS: dict[str, Any] = {
-    "description": {"label": _labels("Description", "Beskrivelse"), "widget": "textarea"},
-    "specific": {"label": _labels("What exactly do you want to reach?", "Hvad vil I helt præcist nå?")},
-    "achievable": {"label": _labels("Why is it achievable?", "Hvorfor er det realistisk?")},
-    "relevant": {"label": _labels("Why does it matter to you?", "Hvorfor er det vigtigt for dig?")},
-}
-GOAL_ID = {"type": "integer", "minimum": 1}
-GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
-
-
-def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
-    revisable = copy.deepcopy(goal_form["schema"]["properties"])
-    return {
-        "goal_confirmation": {
-            "title": _labels("Confirm a goal", "Bekræft et mål"),
-            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id"],
-                       "properties": {"goal_id": GOAL_ID, "comment": _text(2000)}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
-                       "comment": {"label": _labels("Comment", "Kommentar"), "widget": "textarea"}},
-        },
-        "goal_progress": {
-            "title": _labels("Progress on a goal", "Fremskridt med et mål"),
-            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "progress"],
-                       "properties": {"goal_id": GOAL_ID, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-                                      "note": _text(2000)}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
-                       "progress": {"label": _labels("How far along (%)", "Hvor langt (%)"), "widget": "number"},
-                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
-        },
-        "goal_status": {
-            "title": _labels("Goal status", "Målets status"),
-            "description": _labels("Mark the goal achieved or dropped, or revise it (the old text is kept).",
-                                   "Markér målet som nået eller droppet, eller revidér det (den gamle tekst gemmes)."),
-            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "status", "note"],
-                       "properties": {"goal_id": GOAL_ID, "status": {"enum": ["achieved", "dropped", "revised"]},
-                                      "note": {"type": "string", "minLength": 1, "maxLength": 2000},
-                                      **revisable}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
-                       "status": {"label": _labels("Status", "Status"), "widget": "select"},
-                       "note": {"label": _labels("Why?", "Hvorfor?"), "widget": "textarea"},
-                       **copy.deepcopy(goal_form.get("fields", {}))},
-        },
-        "self_assessment": {
-            "title": _labels("Self-assessment", "Selvvurdering"),
-            "description": _labels("Rate yourself on each competence; you do it again at the end.",
-                                   "Vurdér dig selv på hver kompetence; du gør det igen til sidst."),
-            "schema": {"type": "object", "additionalProperties": False, "required": ["ratings"],
-                       "properties": {"ratings": {"type": "object", "additionalProperties": {"type": "integer"}},
-                                      "note": _text(2000)}},
-            "fields": {"ratings": {"label": _labels("Ratings", "Vurderinger"), "widget": "scale"},
-                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
-        },
-    }
-
-
-def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
-    return next(t for t in document["transitions"] if t["id"] == transition_id)
+from mentorflow.plugins.goals import workflow
+from tests.lifecycle import plain
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``document`` with the goals plugin's forms, transitions, effects, guard and settings."""
-    doc = copy.deepcopy(document)
-    goal = doc["forms"]["goal"]
-    goal["schema"]["properties"].update(copy.deepcopy(SMART_PROPERTIES))
-    goal.setdefault("fields", {}).update(copy.deepcopy(SMART_FIELDS))
-    doc["forms"].update(_forms(goal))
-    doc["programme"].setdefault("settings", {})["goals"] = {"competences": copy.deepcopy(COMPETENCES),
-                                                           "scale": {"min": 1, "max": 5}}
-
-    _transition(doc, "add_goal").setdefault("effects", []).append({"name": "goals.add"})
-    start = _transition(doc, "start_reflecting")
-    start["guards"] = [g for g in start.get("guards", []) if g["name"] != "min_count"]
-    start["guards"].append({"name": "goals.min_agreed", "params": {"count": 1}})
-
-    pair = ["mentor", "mentee"]
-    doc["transitions"] += [
-        {"id": "agree_goal", "from": list(GOAL_STATES), "roles": pair, "form": "goal_confirmation",
-         "effects": [{"name": "goals.agree"}], "label": _labels("Confirm a goal", "Bekræft et mål")},
-        {"id": "update_goal_progress", "from": list(WORK_STATES), "roles": pair, "form": "goal_progress",
-         "effects": [{"name": "goals.update_progress"}],
-         "label": _labels("Record progress on a goal", "Registrér fremskridt med et mål")},
-        {"id": "set_goal_status", "from": list(WORK_STATES), "roles": pair, "form": "goal_status",
-         "effects": [{"name": "goals.set_status"}],
-         "label": _labels("Mark a goal achieved, dropped or revised",
-                          "Markér et mål som nået, droppet eller revideret")},
-        {"id": "self_assess_start", "from": ["contracting", "goal_setting"], "roles": ["mentee"],
-         "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "start"}}],
-         "label": _labels("Assess yourself (start)", "Vurdér dig selv (start)")},
-        {"id": "self_assess_closure", "from": "closing", "roles": ["mentee"],
-         "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "closure"}}],
-         "label": _labels("Assess yourself again (end)", "Vurdér dig selv igen (afslutning)")},
-    ]
-    return doc
+    """:func:`mentorflow.plugins.goals.workflow.extend` on ``document`` (the plain lifecycle for the default)."""
+    return workflow.extend(plain(document))

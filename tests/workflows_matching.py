@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from tests.lifecycle import plain
+
 PROFILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -59,8 +61,12 @@ MATCHING: dict[str, Any] = {
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``document`` with the matching settings above (coordinator-assigned mode)."""
-    out = copy.deepcopy(document)
+    """A copy of ``document`` with the matching settings above (coordinator-assigned mode).
+
+    Given the shipped default, it starts from the plain lifecycle the matching tests were written against
+    (see :func:`tests.lifecycle.plain`).
+    """
+    out = copy.deepcopy(plain(document))
     out["programme"].setdefault("settings", {})["matching"] = copy.deepcopy(MATCHING)
     return out
 

@@ -1,90 +1,19 @@
-"""The meetings plugin's additions to a workflow (to be merged into the shipped templates).
+"""The meetings plugin's workflow additions for its tests, re-exported from the plugin.
 
-- form ``meeting`` (private, so the audit timeline shows its data to the
-  author only; the pair reads the shared fields through the meetings API):
-  date, duration_minutes, format, agenda, shared_notes, private_notes,
-  rating 1-4;
-- form ``meeting_rating`` (private): meeting_id, rating 1-4, private_notes;
-- transitions ``log_meeting`` (effect ``meetings.log``) and ``rate_meeting``
-  (effect ``meetings.rate``): actions of the mentor or the mentee in every
-  state but paused and closed.
+:mod:`mentorflow.plugins.meetings.workflow` is the fragment itself.
+
+``extend(default_workflow())`` adds them to the plain lifecycle (see :func:`tests.lifecycle.plain`), the
+document the plugin's tests were written against; any other document is extended as it is.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-STATES = ["contracting", "goal_setting", "reflecting", "adjusting", "closing"]
-RATING = {"type": "integer", "minimum": 1, "maximum": 4}
-PRIVATE_NOTES = {"type": "string", "maxLength": 5000}
-RATING_FIELD = {"label": {"en": "How was the meeting (1-4)? Only you see this.",
-                          "da": "Hvordan var mødet (1-4)? Kun du ser dette."}, "widget": "scale"}
-NOTES_FIELD = {"label": {"en": "Private notes (only you see these)", "da": "Private noter (kun du ser dem)"},
-               "widget": "textarea"}
-
-MEETING_FORM: dict[str, Any] = {
-    "title": {"en": "Meeting", "da": "Møde"},
-    "private": True,
-    "schema": {
-        "type": "object",
-        "required": ["date", "duration_minutes", "format"],
-        "additionalProperties": False,
-        "properties": {
-            "date": {"type": "string", "format": "date"},
-            "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
-            "format": {"enum": ["in_person", "video", "phone", "chat"]},
-            "agenda": {"type": "string", "maxLength": 5000},
-            "shared_notes": {"type": "string", "maxLength": 10000},
-            "private_notes": PRIVATE_NOTES,
-            "rating": RATING,
-        },
-    },
-    "fields": {
-        "date": {"label": {"en": "Date", "da": "Dato"}, "widget": "date"},
-        "duration_minutes": {"label": {"en": "Length (minutes)", "da": "Varighed (minutter)"}, "widget": "number"},
-        "format": {"label": {"en": "How did you meet?", "da": "Hvordan mødtes I?"}, "widget": "select"},
-        "agenda": {"label": {"en": "Agenda", "da": "Dagsorden"}, "widget": "textarea"},
-        "shared_notes": {"label": {"en": "Notes for both of you", "da": "Noter til jer begge"}, "widget": "textarea"},
-        "private_notes": NOTES_FIELD,
-        "rating": RATING_FIELD,
-    },
-}
-
-RATING_FORM: dict[str, Any] = {
-    "title": {"en": "Your view of the meeting", "da": "Dit syn på mødet"},
-    "private": True,
-    "schema": {
-        "type": "object",
-        "required": ["meeting_id"],
-        "additionalProperties": False,
-        "properties": {
-            "meeting_id": {"type": "integer", "minimum": 1},
-            "rating": RATING,
-            "private_notes": PRIVATE_NOTES,
-        },
-    },
-    "fields": {
-        "meeting_id": {"label": {"en": "Meeting", "da": "Møde"}, "widget": "select"},
-        "rating": RATING_FIELD,
-        "private_notes": NOTES_FIELD,
-    },
-}
-
-TRANSITIONS: list[dict[str, Any]] = [
-    {"id": "log_meeting", "from": STATES, "roles": ["mentor", "mentee"], "form": "meeting",
-     "effects": [{"name": "meetings.log"}], "label": {"en": "Log a meeting", "da": "Registrér et møde"}},
-    {"id": "rate_meeting", "from": STATES, "roles": ["mentor", "mentee"], "form": "meeting_rating",
-     "effects": [{"name": "meetings.rate"}],
-     "label": {"en": "Rate a meeting", "da": "Bedøm et møde"}},
-]
+from mentorflow.plugins.meetings import workflow
+from tests.lifecycle import plain
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``document`` with the meetings plugin's forms, transitions and effects."""
-    doc = copy.deepcopy(document)
-    doc.setdefault("forms", {})["meeting"] = copy.deepcopy(MEETING_FORM)
-    doc["forms"]["meeting_rating"] = copy.deepcopy(RATING_FORM)
-    existing = {t["id"] for t in doc["transitions"]}
-    doc["transitions"].extend(copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in existing)
-    return doc
+    """:func:`mentorflow.plugins.meetings.workflow.extend` on ``document`` (the plain lifecycle for the default)."""
+    return workflow.extend(plain(document))

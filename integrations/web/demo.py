@@ -7,13 +7,32 @@ anyone act as anyone.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from mentorflow.engine import Engine
 from mentorflow.schemas import template_paths
+from mentorflow.snapshots import RelationshipSnapshot
 
 PROGRAMME = "demo"
 SIGN = {"accept": True}
+AGREEMENT = {
+    "mentor_expectations": "Honest feedback and an hour every other week",
+    "mentee_expectations": "Come prepared and say what I need",
+    "meeting_frequency": "fortnightly", "meeting_format": "in_person", "meeting_length_minutes": 60,
+    "confidentiality": "What we discuss stays between us", "duration": "P6M",
+    "ending": "Either of us can end it after a conversation, no blame",
+}
+Data = dict[str, Any] | Callable[[Engine, RelationshipSnapshot], dict[str, Any]]
+"""Form data, or a function making it from the relationship as it is by then."""
+Step = tuple[str, int, Data]
+
+
+def _newest_goal(engine: Engine, rel: RelationshipSnapshot) -> dict[str, Any]:
+    """Form data naming the relationship's newest goal (for the other side to confirm it)."""
+    from mentorflow.plugins.goals import api as goals
+
+    return {"goal_id": goals.list_goals(engine, rel, rel.mentee_id).goals[-1].id}
 
 
 def seed_demo(engine: Engine) -> dict[str, Any]:
@@ -34,20 +53,25 @@ def seed_demo(engine: Engine) -> dict[str, Any]:
     for person in mentees:
         engine.grant_role(PROGRAMME, person, "mentee")
     goal = {"title": "Choose a thesis topic", "category": "academic"}
-    stages: list[list[tuple[str, int, dict[str, Any]]]] = [
-        [],  # Mia with Morten: just matched, the agreement waits
-        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("agree", 1, {})],
-        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("agree", 1, {}), ("add_goal", 1, goal),
+    # Who fires: 0 the mentor, 1 the mentee, 2 the coordinator.
+    signed: list[Step] = [("propose_agreement", 2, AGREEMENT), ("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN)]
+    stages: list[list[Step]] = [
+        [("propose_agreement", 2, AGREEMENT)],  # Mia with Morten: just matched, the agreement waits for signatures
+        [*signed, ("agree", 1, {})],
+        [*signed, ("agree", 1, {}), ("add_goal", 1, goal), ("agree_goal", 0, _newest_goal),
          ("start_reflecting", 0, {}),
          ("submit_reflection", 1, {"went_well": "We met twice and I feel more confident", "health": 4})],
-        [("sign_agreement", 0, SIGN), ("sign_agreement", 1, SIGN), ("end_early", 1, {"reason": "changed_needs"}),
-         ("close", 0, {"learned": "To set clearer goals early", "satisfaction": 4})],
+        [*signed, ("end_early", 1, {"reason": "changed_needs"}),
+         ("submit_closure_form", 0, {"goals": [], "learned": "To set clearer goals early", "satisfaction": 4}),
+         ("submit_closure_form", 1, {"goals": [], "learned": "To ask for help sooner", "satisfaction": 4}),
+         ("close", 0, {})],
     ]
     for index, (mentee, steps) in enumerate(zip(mentees, stages, strict=True)):
         mentor = mentors[index % 2]
         rel = engine.start_relationship(PROGRAMME, mentee=mentee, mentor=mentor, actor=coordinator)
         for transition, who, data in steps:
-            rel = engine.fire(rel, transition, (mentor, mentee)[who], data).relationship
+            payload = data(engine, rel) if callable(data) else data
+            rel = engine.fire(rel, transition, (mentor, mentee, coordinator)[who], payload).relationship
     return demo_people(engine)
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from mentorflow.engine import Engine
-from mentorflow.testing import default_workflow
 from mentorflow.tokens import create_token, revoke_token
+from tests.lifecycle import base_workflow
 
 from .conftest import Server
 
@@ -31,13 +31,13 @@ class World:
 def make_world(server: Server) -> World:
     engine = server.engine()
     key = f"prog{next(_keys)}"
-    engine.publish_workflow(key, default_workflow())
+    engine.publish_workflow(key, base_workflow())
     people = {role: engine.add_person(name) for role, name in (
         ("coordinator", "Carla"), ("mentor", "Morten"), ("mentee", "Mia"), ("outsider", "Olga"),
         ("other_coordinator", "Otto"))}
     engine.grant_role(key, people["coordinator"], "coordinator")
     other = f"{key}x"
-    engine.publish_workflow(other, default_workflow())
+    engine.publish_workflow(other, base_workflow())
     engine.grant_role(other, people["other_coordinator"], "coordinator")
     rel = engine.start_relationship(key, mentee=people["mentee"], mentor=people["mentor"])
     tokens = {role: create_token(engine, role, person_id=pid)[0] for role, pid in people.items()}
@@ -157,7 +157,7 @@ def test_pagination(server: Server, world: World) -> None:
 
 
 def test_admin_publishes_workflows_with_located_errors(server: Server, world: World) -> None:
-    document = default_workflow()
+    document = base_workflow()
     with server.client(world.tokens["admin"]) as admin:
         created = admin.put(f"/api/v1/programmes/{world.key}new/workflow", json=document)
         assert created.status_code == 201 and created.json()["version"] == 1
@@ -167,7 +167,7 @@ def test_admin_publishes_workflows_with_located_errors(server: Server, world: Wo
         problem = is_problem(admin.put(f"/api/v1/programmes/{world.key}new/workflow", json=document), 422)
         assert "/states/0/kind" in [e["pointer"] for e in problem["errors"]]
     with server.client(world.tokens["coordinator"]) as coordinator:
-        is_problem(coordinator.put(f"/api/v1/programmes/{world.key}brandnew/workflow", json=default_workflow()),
+        is_problem(coordinator.put(f"/api/v1/programmes/{world.key}brandnew/workflow", json=base_workflow()),
                    403)
         diagram = coordinator.get(f"/api/v1/programmes/{world.key}/diagram", params={"format": "dot"}).json()
         assert diagram["diagram"].startswith("digraph")
@@ -239,7 +239,7 @@ def test_authorisation_matrix(server: Server, world: World, method: str, path: s
         # Writes that change what the next role would see get a fresh world; the others are repeatable.
         local = make_world(server) if ("/transitions/" in path or path.endswith("/erase")) else world
         url = path.format(key=local.key, rel=local.relationship, **local.people)
-        payload = {"workflow": default_workflow(),
+        payload = {"workflow": base_workflow(),
                    "role": {"person_id": local.people["outsider"], "role": "mentor"},
                    "start": {"programme": local.key, "mentee_id": local.people["outsider"],
                              "mentor_id": local.people["mentor"]}}.get(body, body) if isinstance(body, str) else body

@@ -1,18 +1,19 @@
 import json
 from datetime import UTC, datetime
+from importlib.resources import files
 
 import pytest
 
 from mentorflow import GuardFailed, Message, WorkflowInvalid
-from mentorflow.testing import default_workflow
 
 SATURDAY = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 SIGNED = [("sign_agreement", "mentor", {"accept": True}), ("sign_agreement", "mentee", {"accept": True})]
 
 
 def with_guard(params):
-    """The built-in lifecycle, with our guard on the step from agreeing to setting goals."""
-    document = default_workflow()
+    """The plain built-in lifecycle (no other plugin's steps), with our guard on the step from agreeing to setting
+    goals."""
+    document = json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8"))
     agree = next(t for t in document["transitions"] if t["id"] == "agree")
     agree["guards"].append({"name": "weekdays.only", "params": params})
     return document

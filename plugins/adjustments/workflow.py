@@ -1,0 +1,114 @@
+"""The adjustments plugin's part of a programme template: ``extend(document)`` adds it to a lifecycle workflow.
+
+``document`` is a workflow built on mentorflow's lifecycle (transitions ``propose_adjustment``,
+``accept_adjustment``, ``reject_adjustment``; form ``goal`` whose ``category`` choices a proposed new goal
+may use), such as the shipped templates. ``extend`` returns a copy with:
+
+- form ``adjustment``: replaced by a list of ``items`` (revise, drop or add a goal, change the cadence or
+  the meeting format, amend the agreement) and an optional ``rationale``;
+- form ``adjustment_rejection``: the ``reason`` a proposal is declined;
+- ``propose_adjustment`` gets effect ``adjustments.propose``;
+- ``accept_adjustment`` gets guard ``adjustments.other_side`` and effect ``adjustments.accept``;
+- ``reject_adjustment`` gets form ``adjustment_rejection``, guard ``adjustments.other_side`` and effect
+  ``adjustments.reject``;
+- ``programme.settings.adjustments`` (unless the programme has its own): default meeting format and the
+  cadence range.
+
+The adjustment form is replaced only while ``propose_adjustment`` does not propose adjustments yet, so
+extending twice gives the same document as extending once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+DURATION = "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$"
+MEETING_FORMATS = ["in_person", "video", "phone", "chat"]
+DEFAULT_CATEGORIES = ["career", "skills", "personal_growth", "academic", "business"]
+SETTINGS: dict[str, Any] = {
+    "defaults": {"meeting_format": "video"},
+    "cadence_range": {"min": "P7D", "max": "P30D"},
+}
+
+
+def _kind(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"required": list(properties), "additionalProperties": False,
+                     "properties": {"kind": {}, **properties}}}
+
+
+def adjustment_form(categories: list[str]) -> dict[str, Any]:
+    """The proposal form: one item per change, each of a known kind with exactly its fields."""
+    goal_id = {"type": "integer", "minimum": 1}
+    item = {
+        "type": "object", "required": ["kind"],
+        "properties": {"kind": {"enum": ["revise_goal", "drop_goal", "add_goal", "change_cadence",
+                                         "change_meeting_format", "amend_agreement"]}},
+        "allOf": [
+            _kind("revise_goal", {"goal_id": goal_id, "text": {"type": "string", "minLength": 3, "maxLength": 200}}),
+            _kind("drop_goal", {"goal_id": goal_id, "reason": {"type": "string", "minLength": 1, "maxLength": 1000}}),
+            _kind("add_goal", {"title": {"type": "string", "minLength": 3, "maxLength": 200},
+                               "category": {"enum": categories}}),
+            _kind("change_cadence", {"period": {"type": "string", "pattern": DURATION,
+                                                "description": "an ISO 8601 period such as P7D"}}),
+            _kind("change_meeting_format", {"format": {"enum": MEETING_FORMATS}}),
+            _kind("amend_agreement", {"text": {"type": "string", "minLength": 1, "maxLength": 5000}}),
+        ],
+    }
+    return {
+        "title": {"en": "Adjustment", "da": "Justering"},
+        "schema": {"type": "object", "required": ["items"], "additionalProperties": False,
+                   "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 20, "items": item},
+                                  "rationale": {"type": "string", "maxLength": 5000}}},
+        "fields": {
+            "items": {"label": {"en": "What do you propose to change?", "da": "Hvad foreslår du at ændre?"},
+                      "widget": "list"},
+            "rationale": {"label": {"en": "Why?", "da": "Hvorfor?"}, "widget": "textarea"},
+        },
+    }
+
+
+REJECTION_FORM = {
+    "title": {"en": "Decline the adjustment", "da": "Afvis justeringen"},
+    "schema": {"type": "object", "required": ["reason"], "additionalProperties": False,
+               "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+    "fields": {"reason": {"label": {"en": "Why not?", "da": "Hvorfor ikke?"}, "widget": "textarea"}},
+}
+
+
+def _transition(document: dict[str, Any], tid: str) -> dict[str, Any]:
+    for transition in document["transitions"]:
+        if transition["id"] == tid:
+            return transition
+    raise ValueError(f"the adjustments plugin extends the lifecycle's transition {tid!r}, which this workflow "
+                     "does not have")
+
+
+def _add_call(transition: dict[str, Any], key: str, call: dict[str, Any]) -> None:
+    """Append a guard or effect call unless the transition already calls one of that name (maybe customised)."""
+    calls = transition.setdefault(key, [])
+    if not any(c.get("name") == call["name"] for c in calls):
+        calls.append(call)
+
+
+def extend(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` (built on the lifecycle) with the adjustments plugin's additions."""
+    doc = copy.deepcopy(document)
+    propose = _transition(doc, "propose_adjustment")
+    if not any(e.get("name") == "adjustments.propose" for e in propose.get("effects", ())):
+        goal_schema = doc.get("forms", {}).get("goal", {}).get("schema", {})
+        categories = goal_schema.get("properties", {}).get("category", {}).get("enum") or DEFAULT_CATEGORIES
+        doc.setdefault("forms", {})[propose.get("form") or "adjustment"] = adjustment_form(list(categories))
+        propose.setdefault("form", "adjustment")
+        propose.setdefault("effects", []).append({"name": "adjustments.propose"})
+    doc["forms"].setdefault("adjustment_rejection", copy.deepcopy(REJECTION_FORM))
+    accept = _transition(doc, "accept_adjustment")
+    _add_call(accept, "guards", {"name": "adjustments.other_side"})
+    _add_call(accept, "effects", {"name": "adjustments.accept"})
+    reject = _transition(doc, "reject_adjustment")
+    reject.setdefault("form", "adjustment_rejection")
+    _add_call(reject, "guards", {"name": "adjustments.other_side"})
+    _add_call(reject, "effects", {"name": "adjustments.reject"})
+    doc["programme"].setdefault("settings", {}).setdefault("adjustments", copy.deepcopy(SETTINGS))
+    return doc

@@ -1,0 +1,132 @@
+"""The agreements plugin's part of a programme template: ``extend(document)`` adds it to a lifecycle workflow.
+
+``document`` is a workflow built on mentorflow's lifecycle (states ``contracting``, ``goal_setting``,
+``reflecting``, ``adjusting``; transitions ``sign_agreement`` and ``agree``), such as the shipped templates.
+``extend`` returns a copy with:
+
+- form ``agreement``: the programme's agreement terms (kept when the document already has one, so a
+  programme's own agreement form survives);
+- form ``agreement_signature``: gains an optional ``version`` (the version the signer read);
+- transition ``propose_agreement`` (contracting; mentor, mentee, coordinator): ``agreements.propose``;
+- transition ``sign_agreement``: also leaves from the active states so amendments can be signed,
+  with guard ``agreements.awaiting_signature`` and effect ``agreements.sign``;
+- transition ``agree``: guard ``agreements.signed`` for mentor and mentee instead of ``fired_by_roles``;
+- transition ``amend_agreement`` (goal_setting, reflecting, adjusting; mentor, mentee): ``agreements.amend``.
+
+Extending twice gives the same document as extending once, so templates that already contain these
+additions can be extended safely.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ACTIVE_STATES = ["goal_setting", "reflecting", "adjusting"]
+
+
+def _labels(en: str, da: str) -> dict[str, str]:
+    return {"en": en, "da": da}
+
+
+def _text(max_length: int = 5000) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+AGREEMENT_FORM: dict[str, Any] = {
+    "title": _labels("Mentoring agreement", "Mentoraftale"),
+    "description": _labels("What you agree on for the mentoring relationship. Both of you sign it.",
+                           "Det, I aftaler om mentorforløbet. I underskriver det begge."),
+    "schema": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["mentor_expectations", "mentee_expectations", "meeting_frequency", "meeting_format",
+                     "confidentiality", "duration", "ending"],
+        "properties": {
+            "mentor_expectations": _text(),
+            "mentee_expectations": _text(),
+            "meeting_frequency": {"enum": ["weekly", "fortnightly", "monthly", "as_needed"]},
+            "meeting_format": {"enum": ["in_person", "video", "phone", "mixed"]},
+            "meeting_length_minutes": {"type": "integer", "minimum": 15, "maximum": 480},
+            "confidentiality": _text(),
+            "duration": {"type": "string", "pattern": "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?$",
+                         "description": "an ISO 8601 duration such as P6M"},
+            "ending": _text(),
+            "other": {"type": "string", "maxLength": 5000},
+        },
+    },
+    "fields": {
+        "mentor_expectations": {"label": _labels("What the mentee can expect of the mentor",
+                                                 "Hvad mentee kan forvente af mentor"), "widget": "textarea"},
+        "mentee_expectations": {"label": _labels("What the mentor can expect of the mentee",
+                                                 "Hvad mentor kan forvente af mentee"), "widget": "textarea"},
+        "meeting_frequency": {"label": _labels("How often you meet", "Hvor ofte I mødes"), "widget": "select"},
+        "meeting_format": {"label": _labels("How you meet", "Hvordan I mødes"), "widget": "select"},
+        "meeting_length_minutes": {"label": _labels("Length of a meeting (minutes)", "Mødernes længde (minutter)"),
+                                   "widget": "number"},
+        "confidentiality": {"label": _labels("Confidentiality", "Fortrolighed"), "widget": "textarea"},
+        "duration": {"label": _labels("Duration", "Varighed"),
+                     "help": _labels("For example P6M for six months.", "For eksempel P6M for seks måneder.")},
+        "ending": {"label": _labels("How either of you can end the relationship",
+                                    "Hvordan hver af jer kan afslutte forløbet"), "widget": "textarea"},
+        "other": {"label": _labels("Anything else", "Andet"), "widget": "textarea"},
+    },
+}
+
+PROPOSE_AGREEMENT: dict[str, Any] = {
+    "id": "propose_agreement", "from": "contracting", "roles": ["mentor", "mentee", "coordinator"],
+    "form": "agreement", "effects": [{"name": "agreements.propose"}],
+    "label": _labels("Propose the agreement", "Foreslå aftalen"),
+}
+AMEND_AGREEMENT: dict[str, Any] = {
+    "id": "amend_agreement", "from": list(ACTIVE_STATES), "roles": ["mentor", "mentee"],
+    "form": "agreement", "effects": [{"name": "agreements.amend"}],
+    "label": _labels("Change the agreement", "Ændr aftalen"),
+    "description": _labels("Both of you sign the changed agreement again.",
+                           "I underskriver begge den ændrede aftale igen."),
+}
+
+
+def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
+    for transition in document["transitions"]:
+        if transition["id"] == transition_id:
+            return transition
+    raise ValueError(f"the agreements plugin extends the lifecycle's transition {transition_id!r}, which this "
+                     "workflow does not have")
+
+
+def _add_call(transition: dict[str, Any], key: str, call: dict[str, Any]) -> None:
+    """Append a guard or effect call unless the transition already calls one of that name (maybe customised)."""
+    calls = transition.setdefault(key, [])
+    if not any(c.get("name") == call["name"] for c in calls):
+        calls.append(call)
+
+
+def extend(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` with the agreements plugin's forms, transitions, effects and guards."""
+    doc = copy.deepcopy(document)
+    doc.setdefault("forms", {}).setdefault("agreement", copy.deepcopy(AGREEMENT_FORM))
+    signature = doc["forms"]["agreement_signature"]
+    signature["schema"]["properties"].setdefault("version", {"type": "integer", "minimum": 1})
+    signature.setdefault("fields", {}).setdefault("version", {
+        "label": _labels("Version you read", "Version, du har læst"), "widget": "number"})
+
+    sign = _transition(doc, "sign_agreement")
+    sources = sign["from"] if isinstance(sign["from"], list) else [sign["from"]]
+    sign["from"] = sources + [s for s in ACTIVE_STATES if s not in sources]
+    _add_call(sign, "guards", {"name": "agreements.awaiting_signature"})
+    _add_call(sign, "effects", {"name": "agreements.sign"})
+
+    agree = _transition(doc, "agree")
+    if not any(g["name"] == "agreements.signed" for g in agree.get("guards", ())):
+        # The signatures replace the lifecycle's stand-in (both sides fired sign_agreement).
+        agree["guards"] = [g for g in agree.get("guards", []) if g["name"] != "fired_by_roles"]
+        agree["guards"].append({"name": "agreements.signed", "params": {"roles": ["mentor", "mentee"]}})
+
+    ids = {t["id"] for t in doc["transitions"]}
+    if "propose_agreement" not in ids:
+        at = doc["transitions"].index(sign)
+        doc["transitions"][at:at] = [copy.deepcopy(PROPOSE_AGREEMENT)]
+    if "amend_agreement" not in ids:
+        doc["transitions"].append(copy.deepcopy(AMEND_AGREEMENT))
+    return doc

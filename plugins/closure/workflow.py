@@ -1,0 +1,176 @@
+"""The closure plugin's part of a programme template: ``extend(document)`` adds it to a lifecycle workflow.
+
+``document`` is a workflow built on mentorflow's lifecycle (states ``contracting``, ``goal_setting``,
+``reflecting``, ``adjusting``, ``paused``, ``closing``, ``closed``; transitions ``begin_closure``,
+``end_early`` and ``close``), such as the shipped templates. ``extend`` returns a copy with:
+
+Settings ``programme.settings.closure`` (unless the programme has its own): neutral early-closure
+``reasons``, the ``post_closure_contact`` rule and the ``reopen_window`` (P30D).
+
+Existing transitions:
+- ``begin_closure``: guard ``closure.planned_end_reached`` (roles: system) so the ``programme_end`` timer
+  waits for an extended end;
+- ``end_early``: form ``early_closure``'s ``reason`` becomes an id checked against the programme's list;
+  effect ``closure.end_early``;
+- ``close``: no form any more (each side submits its own); guard ``closure.forms_complete``.
+
+New transitions:
+- ``request_extension`` (mentor, mentee; goal_setting, reflecting, adjusting, paused; form
+  ``extension_request``; effect ``closure.request_extension``);
+- ``approve_extension`` / ``decline_extension`` (coordinator; same states; form ``extension_decision``;
+  effect ``closure.decide_extension`` with ``decision`` approve / decline);
+- ``record_closure_conversation`` (mentor, mentee, coordinator; closing; form ``closure_conversation``;
+  effect ``closure.record_conversation``);
+- ``submit_closure_form`` (mentor, mentee; closing; form ``closure_form``; effect ``closure.record_form``);
+- ``reopen`` (coordinator; closed -> reflecting; guard ``closure.within_reopen_window``; effect
+  ``closure.reopen``);
+- ``request_rematch`` (mentee, coordinator; closed; effect ``closure.enqueue_rematch``);
+- ``reassign_mentor`` (coordinator; contracting, goal_setting, reflecting, adjusting, paused; form
+  ``reassignment``; effect ``closure.reassign_mentor``).
+
+Forms ``extension_request``, ``extension_decision``, ``closure_conversation``, ``closure_form`` and
+``reassignment`` are added (kept when the document has its own); the lifecycle's ``closure`` form (used
+only by ``close``) is removed. The existing transitions are changed only while they lack the closure
+effects and guards, so extending twice gives the same document as extending once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+DURATION = "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$"
+RUNNING = ["goal_setting", "reflecting", "adjusting", "paused"]
+
+REASONS = [
+    {"id": "schedule_conflict", "label": {"en": "Our schedules no longer fit together",
+                                          "da": "Vores kalendere passer ikke længere sammen"}},
+    {"id": "changed_needs", "label": {"en": "Needs have changed", "da": "Behovene har ændret sig"}},
+    {"id": "moved_on", "label": {"en": "A new job, study or place", "da": "Nyt job, studie eller sted"}},
+    {"id": "not_a_good_fit", "label": {"en": "The match did not fit", "da": "Matchet passede ikke"}},
+    {"id": "goals_reached_early", "label": {"en": "Goals reached early", "da": "Målene er nået før tid"}},
+    {"id": "other", "label": {"en": "Another reason", "da": "En anden årsag"}},
+]
+POST_CLOSURE_CONTACT = {
+    "en": "You are welcome to stay in touch privately; the programme no longer follows the relationship.",
+    "da": "I er velkomne til at holde kontakten privat; programmet følger ikke længere forløbet.",
+}
+
+
+def _labels(en: str, da: str) -> dict[str, str]:
+    return {"en": en, "da": da}
+
+
+def _form(en: str, da: str, schema: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    return {"title": _labels(en, da), "schema": {"type": "object", "additionalProperties": False, **schema},
+            "fields": fields}
+
+
+FORMS: dict[str, Any] = {
+    "extension_request": _form("Ask for more time", "Bed om mere tid", {
+        "required": ["reason"],
+        "properties": {"new_end_date": {"type": "string", "format": "date"},
+                       "period": {"type": "string", "pattern": DURATION,
+                                  "description": "an ISO 8601 period such as P1M"},
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}, {
+        "new_end_date": {"label": _labels("New end date", "Ny slutdato"), "widget": "date"},
+        "period": {"label": _labels("Or extend by (e.g. P1M)", "Eller forlæng med (f.eks. P1M)")},
+        "reason": {"label": _labels("Why do you need more time?", "Hvorfor har I brug for mere tid?"),
+                   "widget": "textarea"}}),
+    "extension_decision": _form("Decision", "Afgørelse", {
+        "properties": {"note": {"type": "string", "maxLength": 2000}}}, {
+        "note": {"label": _labels("Note to the pair", "Note til parret"), "widget": "textarea"}}),
+    "closure_conversation": _form("Closure conversation", "Afslutningssamtale", {
+        "required": ["held_on", "notes"],
+        "properties": {"held_on": {"type": "string", "format": "date"},
+                       "notes": {"type": "string", "minLength": 1, "maxLength": 5000}}}, {
+        "held_on": {"label": _labels("Held on", "Afholdt den"), "widget": "date"},
+        "notes": {"label": _labels("Notes (shared with both of you)", "Noter (deles med jer begge)"),
+                  "widget": "textarea"}}),
+    "closure_form": _form("Closing", "Afslutning", {
+        "required": ["goals", "learned", "satisfaction"],
+        "properties": {
+            "goals": {"type": "array", "maxItems": 100, "items": {
+                "type": "object", "required": ["goal_id", "attained"], "additionalProperties": False,
+                "properties": {"goal_id": {"type": "integer", "minimum": 1},
+                               "attained": {"enum": ["fully", "partly", "not"]}}}},
+            "learned": {"type": "string", "minLength": 1, "maxLength": 5000},
+            "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5}}}, {
+        "goals": {"label": _labels("How far did you reach each goal?", "Hvor langt nåede I hvert mål?"),
+                  "widget": "list"},
+        "learned": {"label": _labels("What did you learn?", "Hvad har du lært?"), "widget": "textarea"},
+        "satisfaction": {"label": _labels("Satisfaction (1-5)", "Tilfredshed (1-5)"), "widget": "scale"}}),
+    "reassignment": _form("New mentor", "Ny mentor", {
+        "required": ["mentor_id"],
+        "properties": {"mentor_id": {"type": "integer", "minimum": 1},
+                       "reason": {"type": "string", "maxLength": 2000}}}, {
+        "mentor_id": {"label": _labels("New mentor", "Ny mentor"), "widget": "select"},
+        "reason": {"label": _labels("Reason", "Årsag"), "widget": "textarea"}}),
+}
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"id": "request_extension", "from": RUNNING, "roles": ["mentor", "mentee"], "form": "extension_request",
+     "effects": [{"name": "closure.request_extension"}],
+     "label": _labels("Ask for more time", "Bed om mere tid")},
+    {"id": "approve_extension", "from": RUNNING, "roles": ["coordinator"], "form": "extension_decision",
+     "effects": [{"name": "closure.decide_extension", "params": {"decision": "approve"}}],
+     "label": _labels("Approve the extension", "Godkend forlængelsen")},
+    {"id": "decline_extension", "from": RUNNING, "roles": ["coordinator"], "form": "extension_decision",
+     "effects": [{"name": "closure.decide_extension", "params": {"decision": "decline"}}],
+     "label": _labels("Decline the extension", "Afvis forlængelsen")},
+    {"id": "record_closure_conversation", "from": "closing", "roles": ["mentor", "mentee", "coordinator"],
+     "form": "closure_conversation", "effects": [{"name": "closure.record_conversation"}],
+     "label": _labels("Record the closure conversation", "Registrér afslutningssamtalen")},
+    {"id": "submit_closure_form", "from": "closing", "roles": ["mentor", "mentee"], "form": "closure_form",
+     "effects": [{"name": "closure.record_form"}],
+     "label": _labels("Fill in your closure form", "Udfyld din afslutningsformular")},
+    {"id": "reopen", "from": "closed", "to": "reflecting", "roles": ["coordinator"],
+     "guards": [{"name": "closure.within_reopen_window"}], "effects": [{"name": "closure.reopen"}],
+     "label": _labels("Reopen", "Genåbn")},
+    {"id": "request_rematch", "from": "closed", "roles": ["mentee", "coordinator"],
+     "effects": [{"name": "closure.enqueue_rematch"}],
+     "label": _labels("Ask for a new match", "Bed om et nyt match")},
+    {"id": "reassign_mentor", "from": ["contracting", *RUNNING], "roles": ["coordinator"], "form": "reassignment",
+     "effects": [{"name": "closure.reassign_mentor"}],
+     "label": _labels("Give the mentee a new mentor", "Giv mentee en ny mentor")},
+]
+
+
+def _transition(document: dict[str, Any], tid: str) -> dict[str, Any]:
+    for transition in document["transitions"]:
+        if transition["id"] == tid:
+            return transition
+    raise ValueError(f"the closure plugin extends the lifecycle's transition {tid!r}, which this workflow does "
+                     "not have")
+
+
+def _has(transition: dict[str, Any], key: str, name: str) -> bool:
+    return any(call.get("name") == name for call in transition.get(key, ()))
+
+
+def extend(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` (built on the lifecycle) with the closure plugin's additions."""
+    doc = copy.deepcopy(document)
+    doc["programme"].setdefault("settings", {}).setdefault("closure", {
+        "reasons": copy.deepcopy(REASONS), "post_closure_contact": dict(POST_CLOSURE_CONTACT),
+        "reopen_window": "P30D"})
+    begin = _transition(doc, "begin_closure")
+    if not _has(begin, "guards", "closure.planned_end_reached"):
+        begin.setdefault("guards", []).append({"name": "closure.planned_end_reached", "params": {"roles": ["system"]}})
+    end_early = _transition(doc, "end_early")
+    if not _has(end_early, "effects", "closure.end_early"):
+        end_early.setdefault("effects", []).append({"name": "closure.end_early"})
+        # The reason is an id from settings.closure.reasons, checked by the plugin (one list, no free text).
+        doc["forms"][end_early["form"]]["schema"]["properties"]["reason"] = {"type": "string", "minLength": 1,
+                                                                             "maxLength": 64}
+    close = _transition(doc, "close")
+    if not _has(close, "guards", "closure.forms_complete"):
+        # Each side submits its own closure form; closing itself carries no data.
+        if close.pop("form", None) == "closure":
+            doc["forms"].pop("closure", None)
+        close.setdefault("guards", []).append({"name": "closure.forms_complete"})
+    for name, form in FORMS.items():
+        doc["forms"].setdefault(name, copy.deepcopy(form))
+    ids = {t["id"] for t in doc["transitions"]}
+    doc["transitions"].extend(copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids)
+    return doc

@@ -1,0 +1,164 @@
+"""The goals plugin's part of a programme template: ``extend(document)`` adds it to a lifecycle workflow.
+
+``document`` is a workflow built on mentorflow's lifecycle (states ``contracting``, ``goal_setting``,
+``reflecting``, ``adjusting``, ``closing``; transitions ``add_goal`` and ``start_reflecting``; form ``goal``),
+such as the shipped templates. ``extend`` returns a copy with:
+
+- form ``goal``: gains ``description`` and the SMART fields ``specific``, ``achievable``, ``relevant``
+  (``measure`` and ``target_date`` are the lifecycle's); fields the form already has are kept;
+- forms ``goal_confirmation``, ``goal_progress``, ``goal_status`` (its revisable fields are the goal form's)
+  and ``self_assessment``;
+- transition ``add_goal``: effect ``goals.add``;
+- transitions ``agree_goal`` (``goals.agree``), ``update_goal_progress`` (``goals.update_progress``) and
+  ``set_goal_status`` (``goals.set_status``) for mentor and mentee;
+- transition ``start_reflecting``: guard ``goals.min_agreed`` ``{"count": 1}`` instead of ``min_count``;
+- transitions ``self_assess_start`` (contracting, goal_setting) and ``self_assess_closure`` (closing), mentee
+  only: ``goals.self_assess`` with phase ``start`` / ``closure``;
+- ``programme.settings.goals`` (unless the programme has its own): three competences on a 1-5 scale.
+
+A programme customises the goal form *before* extending (the derived forms copy it) and the rest after.
+Extending twice gives the same document as extending once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+GOAL_STATES = ["goal_setting", "reflecting", "adjusting"]
+WORK_STATES = [*GOAL_STATES, "closing"]
+COMPETENCES = [
+    {"id": "communication", "label": {"en": "Communication", "da": "Kommunikation"}},
+    {"id": "confidence", "label": {"en": "Self-confidence", "da": "Selvtillid"}},
+    {"id": "network", "label": {"en": "Professional network", "da": "Fagligt netværk"}},
+]
+SETTINGS: dict[str, Any] = {"competences": COMPETENCES, "scale": {"min": 1, "max": 5}}
+ADD_EFFECT = {"name": "goals.add"}
+MIN_AGREED = {"name": "goals.min_agreed", "params": {"count": 1}}
+
+
+def _labels(en: str, da: str) -> dict[str, str]:
+    return {"en": en, "da": da}
+
+
+def _text(max_length: int = 1000) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length}
+
+
+SMART_PROPERTIES: dict[str, Any] = {
+    "description": _text(5000),
+    "specific": _text(),
+    "achievable": _text(),
+    "relevant": _text(),
+}
+SMART_FIELDS: dict[str, Any] = {
+    "description": {"label": _labels("Description", "Beskrivelse"), "widget": "textarea"},
+    "specific": {"label": _labels("What exactly do you want to reach?", "Hvad vil I helt præcist nå?")},
+    "achievable": {"label": _labels("Why is it achievable?", "Hvorfor er det realistisk?")},
+    "relevant": {"label": _labels("Why does it matter to you?", "Hvorfor er det vigtigt for dig?")},
+}
+GOAL_ID = {"type": "integer", "minimum": 1}
+GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
+
+
+def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
+    revisable = copy.deepcopy(goal_form["schema"]["properties"])
+    return {
+        "goal_confirmation": {
+            "title": _labels("Confirm a goal", "Bekræft et mål"),
+            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id"],
+                       "properties": {"goal_id": GOAL_ID, "comment": _text(2000)}},
+            "fields": {"goal_id": GOAL_ID_FIELD,
+                       "comment": {"label": _labels("Comment", "Kommentar"), "widget": "textarea"}},
+        },
+        "goal_progress": {
+            "title": _labels("Progress on a goal", "Fremskridt med et mål"),
+            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "progress"],
+                       "properties": {"goal_id": GOAL_ID, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                                      "note": _text(2000)}},
+            "fields": {"goal_id": GOAL_ID_FIELD,
+                       "progress": {"label": _labels("How far along (%)", "Hvor langt (%)"), "widget": "number"},
+                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
+        },
+        "goal_status": {
+            "title": _labels("Goal status", "Målets status"),
+            "description": _labels("Mark the goal achieved or dropped, or revise it (the old text is kept).",
+                                   "Markér målet som nået eller droppet, eller revidér det (den gamle tekst gemmes)."),
+            "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "status", "note"],
+                       "properties": {"goal_id": GOAL_ID, "status": {"enum": ["achieved", "dropped", "revised"]},
+                                      "note": {"type": "string", "minLength": 1, "maxLength": 2000},
+                                      **revisable}},
+            "fields": {"goal_id": GOAL_ID_FIELD,
+                       "status": {"label": _labels("Status", "Status"), "widget": "select"},
+                       "note": {"label": _labels("Why?", "Hvorfor?"), "widget": "textarea"},
+                       **copy.deepcopy(goal_form.get("fields", {}))},
+        },
+        "self_assessment": {
+            "title": _labels("Self-assessment", "Selvvurdering"),
+            "description": _labels("Rate yourself on each competence; you do it again at the end.",
+                                   "Vurdér dig selv på hver kompetence; du gør det igen til sidst."),
+            "schema": {"type": "object", "additionalProperties": False, "required": ["ratings"],
+                       "properties": {"ratings": {"type": "object", "additionalProperties": {"type": "integer"}},
+                                      "note": _text(2000)}},
+            "fields": {"ratings": {"label": _labels("Ratings", "Vurderinger"), "widget": "scale"},
+                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
+        },
+    }
+
+
+PAIR = ["mentor", "mentee"]
+TRANSITIONS: list[dict[str, Any]] = [
+    {"id": "agree_goal", "from": list(GOAL_STATES), "roles": PAIR, "form": "goal_confirmation",
+     "effects": [{"name": "goals.agree"}], "label": _labels("Confirm a goal", "Bekræft et mål")},
+    {"id": "update_goal_progress", "from": list(WORK_STATES), "roles": PAIR, "form": "goal_progress",
+     "effects": [{"name": "goals.update_progress"}],
+     "label": _labels("Record progress on a goal", "Registrér fremskridt med et mål")},
+    {"id": "set_goal_status", "from": list(WORK_STATES), "roles": PAIR, "form": "goal_status",
+     "effects": [{"name": "goals.set_status"}],
+     "label": _labels("Mark a goal achieved, dropped or revised",
+                      "Markér et mål som nået, droppet eller revideret")},
+    {"id": "self_assess_start", "from": ["contracting", "goal_setting"], "roles": ["mentee"],
+     "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "start"}}],
+     "label": _labels("Assess yourself (start)", "Vurdér dig selv (start)")},
+    {"id": "self_assess_closure", "from": "closing", "roles": ["mentee"],
+     "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "closure"}}],
+     "label": _labels("Assess yourself again (end)", "Vurdér dig selv igen (afslutning)")},
+]
+
+
+def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
+    for transition in document["transitions"]:
+        if transition["id"] == transition_id:
+            return transition
+    raise ValueError(f"the goals plugin extends the lifecycle's transition {transition_id!r}, which this workflow "
+                     "does not have")
+
+
+def _has_call(transition: dict[str, Any], key: str, name: str) -> bool:
+    return any(call.get("name") == name for call in transition.get(key, ()))
+
+
+def extend(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` with the goals plugin's forms, transitions, effects, guard and settings."""
+    doc = copy.deepcopy(document)
+    goal = doc["forms"]["goal"]
+    for name, spec in SMART_PROPERTIES.items():
+        goal["schema"]["properties"].setdefault(name, copy.deepcopy(spec))
+    for name, spec in SMART_FIELDS.items():
+        goal.setdefault("fields", {}).setdefault(name, copy.deepcopy(spec))
+    for name, form in _forms(goal).items():
+        doc["forms"].setdefault(name, form)
+    doc["programme"].setdefault("settings", {}).setdefault("goals", copy.deepcopy(SETTINGS))
+
+    add = _transition(doc, "add_goal")
+    if not _has_call(add, "effects", ADD_EFFECT["name"]):
+        add.setdefault("effects", []).append(dict(ADD_EFFECT))
+    start = _transition(doc, "start_reflecting")
+    if not _has_call(start, "guards", MIN_AGREED["name"]):
+        # Counting added goals is the lifecycle's stand-in for goals agreed by both sides.
+        start["guards"] = [g for g in start.get("guards", []) if g["name"] != "min_count"]
+        start["guards"].append(copy.deepcopy(MIN_AGREED))
+
+    ids = {t["id"] for t in doc["transitions"]}
+    doc["transitions"] += [copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids]
+    return doc
