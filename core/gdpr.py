@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, or_, select, update
 
 from mentorflow import policy
-from mentorflow.actors import SYSTEM, Actor
+from mentorflow.actors import SYSTEM, Actor, as_actor
 from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
 from mentorflow.errors import NotFound, UserError
 from mentorflow.i18n import _
@@ -56,7 +56,7 @@ def _rows(conn: Any, query: Any) -> list[dict[str, Any]]:
     return [{k: _iso(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
 
 
-def export_person(engine: Engine, person_id: int, requester: Actor | None = SYSTEM, *,
+def export_person(engine: Engine, person_id: int, requester: Actor | int | None = SYSTEM, *,
                   administrator: bool = False) -> dict[str, Any]:
     """Everything mentorflow and its plugins hold about a person, as JSON-ready data.
 
@@ -64,7 +64,8 @@ def export_person(engine: Engine, person_id: int, requester: Actor | None = SYST
     :func:`mentorflow.policy.export_access`, else :class:`NotFound` (the
     person's existence is not revealed either).
     """
-    if policy.export_access(requester, person_id, administrator=administrator) is not policy.Access.FULL:
+    asking = as_actor(requester) if requester is not None else None
+    if policy.export_access(asking, person_id, administrator=administrator) is not policy.Access.FULL:
         raise NotFound(_("Person {id} does not exist.").format(id=person_id))
     P, X, T = Person.__table__, ExternalIdentity.__table__, ProgrammeRole.__table__
     R, A, K = Relationship.__table__, AuditEvent.__table__, ApiToken.__table__

@@ -92,8 +92,9 @@ def test_export_holds_every_plugins_data_and_nothing_private_of_others(mentorflo
     assert set(document["plugins"]) >= PLUGINS_WITH_DATA, sorted(document["plugins"])
     for plugin in ("agreements", "goals", "reflections", "meetings", "adjustments", "closure"):
         assert "MENTEE-" in json.dumps(document["plugins"][plugin]), f"{plugin} exports nothing the mentee wrote"
-    written = {"comment", "note", "title", "measure", "went_well", "private_notes", "rationale", "reason", "learned",
-               "mentee_expectations", "item_title", "progress_note"}
+    written = {"sign_comment", "agree_comment", "pulse_comment", "assess_note", "progress_update", "pause_note",
+               "title", "measure", "went_well", "private_went_well", "private_notes", "rationale", "extension_reason",
+               "learned", "early_note", "mentee_expectations", "item_title", "progress_note"}
     missing = sorted(f for f in written if marker("mentee", f) not in text)
     assert not missing, f"the export lacks what the mentee wrote in {missing}"
     assert document["person"]["email"] == NAMES["mentee"][1]
@@ -135,9 +136,10 @@ def test_erasure_leaves_no_trace_and_keeps_the_other_party_and_the_figures(mento
     # The other people's records are exactly as they were, and so is every figure.
     assert without_time(export_person(engine, cast.mentor)) == mentor_before
     assert without_time(export_person(engine, cast.other_mentor)) == other_before
-    for field in ("shared_notes", "private_notes", "went_well", "learned", "comment", "mentor_expectations"):
+    for field in ("shared_notes", "private_notes", "went_well", "learned", "sign_comment", "mentor_expectations"):
         assert find_in_database(engine, [marker("mentor", field)]), f"the mentor's {field} was removed"
-    assert find_in_database(engine, [marker("coordinator", "note"), NAMES["mentor"][0]])
+    assert find_in_database(engine, [marker("coordinator", "decision_note")])
+    assert find_in_database(engine, [NAMES["mentor"][0]])
     assert figures(engine, cast) == before
     export = export_person(engine, cast.mentee)
     assert "MENTEE-" not in json.dumps(export) and set(export["plugins"]) <= {"goals", "reflections", "meetings",

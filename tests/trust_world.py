@@ -118,18 +118,19 @@ def drive_everything(engine: Engine, clock: ManualClock, programme: str, cast: C
                 "achievable": text(who, "achievable"), "relevant": text(who, "relevant"),
                 "target_date": (clock.now() + timedelta(days=90)).date().isoformat()}
 
-    def reflection(who: str, goal_id: int) -> dict[str, Any]:
-        return {"went_well": text(who, "went_well"), "to_change": text(who, "to_change"), "notes": text(who, "notes"),
-                "trust": 4, "engagement": 5, "health": 4 if who == "mentee" else 3,
-                "progress": [{"goal_id": goal_id, "percent": 30, "note": text(who, "progress_note")}]}
+    def reflection(who: str, goal_id: int, prefix: str = "") -> dict[str, Any]:
+        return {"went_well": text(who, f"{prefix}went_well"), "to_change": text(who, f"{prefix}to_change"),
+                "notes": text(who, f"{prefix}notes"), "trust": 4, "engagement": 5,
+                "health": 4 if who == "mentee" else 3,
+                "progress": [{"goal_id": goal_id, "percent": 30, "note": text(who, f"{prefix}progress_note")}]}
 
     ratings = {"communication": 2, "confidence": 3, "network": 1}
     today = lambda: clock.now().date().isoformat()  # noqa: E731 (read at each call: the clock moves)
     rel = engine.start_relationship(programme, mentee=cast.mentee, mentor=cast.mentor, actor=cast.coordinator)
     rel = fire(rel, "propose_agreement", "mentor", agreement("mentor"))
-    rel = fire(rel, "sign_agreement", "mentor", {"accept": True, "comment": text("mentor", "comment")})
-    rel = fire(rel, "sign_agreement", "mentee", {"accept": True, "comment": text("mentee", "comment")})
-    rel = fire(rel, "self_assess_start", "mentee", {"ratings": ratings, "note": text("mentee", "note")})
+    rel = fire(rel, "sign_agreement", "mentor", {"accept": True, "comment": text("mentor", "sign_comment")})
+    rel = fire(rel, "sign_agreement", "mentee", {"accept": True, "comment": text("mentee", "sign_comment")})
+    rel = fire(rel, "self_assess_start", "mentee", {"ratings": ratings, "note": text("mentee", "assess_note")})
     rel = fire(rel, "log_meeting", "mentor", {
         "date": today(), "duration_minutes": 60, "format": "video", "agenda": text("mentor", "agenda"),
         "shared_notes": text("mentor", "shared_notes"), "private_notes": text("mentor", "private_notes"),
@@ -142,25 +143,25 @@ def drive_everything(engine: Engine, clock: ManualClock, programme: str, cast: C
     rel = fire(rel, "add_goal", "mentor", goal("mentor", "skills"))
     mentee_goal, mentor_goal = _goal_ids(engine, rel, cast.mentee)[-2:]
     cast.goals = {"mentee": mentee_goal, "mentor": mentor_goal}
-    rel = fire(rel, "agree_goal", "mentor", {"goal_id": mentee_goal, "comment": text("mentor", "comment")})
-    rel = fire(rel, "agree_goal", "mentee", {"goal_id": mentor_goal, "comment": text("mentee", "comment")})
+    rel = fire(rel, "agree_goal", "mentor", {"goal_id": mentee_goal, "comment": text("mentor", "agree_comment")})
+    rel = fire(rel, "agree_goal", "mentee", {"goal_id": mentor_goal, "comment": text("mentee", "agree_comment")})
     rel = fire(rel, "start_reflecting", "mentor")
     clock.advance(days=3)
     rel = fire(rel, "submit_reflection", "mentee", reflection("mentee", mentee_goal))
     rel = fire(rel, "submit_reflection", "mentor", reflection("mentor", mentor_goal))
-    rel = fire(rel, "submit_private_reflection", "mentee", reflection("mentee", mentee_goal))
+    rel = fire(rel, "submit_private_reflection", "mentee", reflection("mentee", mentee_goal, "private_"))
     rel = fire(rel, "update_goal_progress", "mentee", {"goal_id": mentee_goal, "progress": 50,
-                                                       "note": text("mentee", "note")})
+                                                       "note": text("mentee", "progress_update")})
     rel = fire(rel, "set_goal_status", "mentor", {"goal_id": mentor_goal, "status": "revised", "note": text(
-        "mentor", "note"), "title": text("mentor", "revised_title")})
+        "mentor", "status_note"), "title": text("mentor", "revised_title")})
     clock.advance(days=30)  # the first pulse survey opens on day 30
-    rel = fire(rel, "answer_pulse", "mentee", {"satisfaction": 4, "comment": text("mentee", "comment")})
-    rel = fire(rel, "answer_pulse", "mentor", {"satisfaction": 5, "comment": text("mentor", "comment")})
+    rel = fire(rel, "answer_pulse", "mentee", {"satisfaction": 4, "comment": text("mentee", "pulse_comment")})
+    rel = fire(rel, "answer_pulse", "mentor", {"satisfaction": 5, "comment": text("mentor", "pulse_comment")})
     rel = fire(rel, "propose_adjustment", "mentee", {
         "items": [{"kind": "change_cadence", "period": "P7D"},
                   {"kind": "add_goal", "title": text("mentee", "item_title")[:200], "category": "skills"}],
         "rationale": text("mentee", "rationale")})
-    rel = fire(rel, "reject_adjustment", "mentor", {"reason": text("mentor", "reason")})
+    rel = fire(rel, "reject_adjustment", "mentor", {"reason": text("mentor", "reject_reason")})
     rel = fire(rel, "propose_adjustment", "mentor", {
         "items": [{"kind": "change_cadence", "period": "P7D"},
                   {"kind": "revise_goal", "goal_id": mentor_goal, "text": text("mentor", "item_text")[:200]}],
@@ -169,18 +170,19 @@ def drive_everything(engine: Engine, clock: ManualClock, programme: str, cast: C
     rel = fire(rel, "amend_agreement", "mentee", agreement("mentee"))
     rel = fire(rel, "sign_agreement", "mentee", {"accept": True, "version": 2})
     rel = fire(rel, "sign_agreement", "mentor", {"accept": True, "version": 2})
-    rel = fire(rel, "pause", "mentee", {"note": text("mentee", "note")})
+    rel = fire(rel, "pause", "mentee", {"note": text("mentee", "pause_note")})
     clock.advance(days=7)
     rel = fire(rel, "resume", "coordinator")
-    rel = fire(rel, "request_extension", "mentee", {"period": "P1M", "reason": text("mentee", "reason")})
-    rel = fire(rel, "approve_extension", "coordinator", {"note": text("coordinator", "note")})
-    rel = fire(rel, "request_extension", "mentor", {"period": "P1M", "reason": text("mentor", "reason")})
-    rel = fire(rel, "decline_extension", "coordinator", {"note": text("coordinator", "note")})
+    rel = fire(rel, "request_extension", "mentee", {"period": "P1M", "reason": text("mentee", "extension_reason")})
+    rel = fire(rel, "approve_extension", "coordinator", {"note": text("coordinator", "decision_note")})
+    rel = fire(rel, "request_extension", "mentor", {"period": "P1M", "reason": text("mentor", "extension_reason")})
+    rel = fire(rel, "decline_extension", "coordinator", {"note": text("coordinator", "decision_note")})
     clock.advance(days=20)
     rel = fire(rel, "begin_closure", "mentor")
-    rel = fire(rel, "record_closure_conversation", "mentor", {"held_on": today(), "notes": text("mentor", "notes")})
+    rel = fire(rel, "record_closure_conversation", "mentor", {"held_on": today(),
+                                                              "notes": text("mentor", "conversation_notes")})
     rel = fire(rel, "self_assess_closure", "mentee", {"ratings": {"communication": 4, "confidence": 4, "network": 3},
-                                                      "note": text("mentee", "note")})
+                                                      "note": text("mentee", "closure_assess_note")})
     attained = [{"goal_id": mentee_goal, "attained": "fully"}, {"goal_id": mentor_goal, "attained": "partly"}]
     rel = fire(rel, "submit_closure_form", "mentor", {"goals": attained, "learned": text("mentor", "learned"),
                                                       "satisfaction": 5})
@@ -192,8 +194,8 @@ def drive_everything(engine: Engine, clock: ManualClock, programme: str, cast: C
     # A second relationship of the same mentee: a new mentor, then early closure.
     early = engine.start_relationship(programme, mentee=cast.mentee, mentor=cast.other_mentor, actor=cast.coordinator)
     early = fire(early, "reassign_mentor", "coordinator", {"mentor_id": cast.mentor,
-                                                           "reason": text("coordinator", "reason")})
-    early = fire(early, "end_early", "mentee", {"reason": "changed_needs", "note": text("mentee", "note")})
+                                                           "reason": text("coordinator", "reassign_reason")})
+    early = fire(early, "end_early", "mentee", {"reason": "changed_needs", "note": text("mentee", "early_note")})
     early = fire(early, "submit_closure_form", "mentee", {"goals": [], "learned": text("mentee", "learned"),
                                                           "satisfaction": 3})
     early = fire(early, "submit_closure_form", "mentor", {"goals": [], "learned": text("mentor", "learned"),
@@ -231,3 +233,27 @@ def find_in_database(engine: Engine, needles: list[str]) -> list[tuple[str, str,
                         if low in haystack:
                             found.add((table.name, column, needle))
     return sorted(found)
+
+
+def fresh_postgres_database(label: str) -> str:
+    """A new, migrated PostgreSQL database for one test module (dropped when the session ends)."""
+    import os
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _PG_DATABASES, postgres_server_url
+
+    server = make_url(postgres_server_url()).set(drivername="postgresql+psycopg")
+    name = f"mentorflow_trust_{label}_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = Engine(url)
+    engine.upgrade_database()
+    engine.db.dispose()
+    _PG_DATABASES[("trust", label)] = url  # tests/conftest.py drops it at the end of the session
+    return url

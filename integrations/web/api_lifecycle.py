@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from mentorflow.durations import format_duration
 from mentorflow.errors import Forbidden, NotFound, UserError
 from mentorflow.i18n import _
 
@@ -32,6 +33,8 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, timedelta):  # a closed relationship's duration: ISO 8601, like the workflow's periods
+        return format_duration(value)
     if isinstance(value, Enum):
         return value.value
     return value
