@@ -17,17 +17,20 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from jinja2 import ChoiceLoader
 from sqlalchemy import func, select
 
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
-from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserError
+from mentorflow.errors import Forbidden, FormInvalid, UserError
 from mentorflow.i18n import _, get_locale, localized, ngettext
+from mentorflow.integrations.shared import views
+from mentorflow.integrations.shared.forms import FormDecodeError
+from mentorflow.integrations.shared.rendering import shared_loader
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
 from . import charts
 from .auth import sign_in, sign_out
-from .forms import FormDecodeError, decode, fields
 
 
 def engine() -> Engine:
@@ -63,24 +66,12 @@ def check_csrf() -> None:
 
 
 def _relationship_view(snap: Any, viewer: int) -> dict[str, Any]:
-    eng = engine()
-    workflow = eng.workflow_by_version(snap.workflow_version_id)
-    names = eng.display_names([p for p in (snap.mentor_id, snap.mentee_id) if p is not None])
-    role = "mentor" if viewer == snap.mentor_id else "mentee" if viewer == snap.mentee_id else "coordinator"
-    other = snap.mentee_id if role == "mentor" else snap.mentor_id
-    stages = [s for s in workflow.states.values() if s.kind in ("initial", "active")]
-    stage_ids = [s.id for s in stages]
-    return {
-        "snap": snap, "workflow": workflow, "state": workflow.states[snap.state], "role": role,
-        "role_label": workflow.role_label(role), "other_name": names.get(other) if other else None,
-        "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
-        "programme_name": workflow.name(), "stages": stages,
-        "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
-        "names": names,
-    }
+    return views.relationship_view(engine(), snap, viewer)
 
 
 def install_pages(app: Flask) -> None:
+    # The relationship panel (and its stages and fields) comes from the templates the XBlock shares.
+    app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, shared_loader()])  # type: ignore[list-item]
     app.jinja_env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, get_locale=get_locale,
                                  localized=localized)
 
@@ -146,26 +137,15 @@ def install_pages(app: Flask) -> None:
     def fire(rid: int, transition: str) -> Any:
         pid = require_person()
         check_csrf()
-        snap = engine().get(rid)
-        if not engine().viewer(snap, pid).may_see_relationship:
-            raise NotFound(_("Relationship {id} does not exist.").format(id=rid))
-        workflow = engine().workflow_by_version(snap.workflow_version_id)
-        chosen = workflow.transitions.get(transition)
-        if chosen is None:
-            raise NotFound(_("The workflow has no transition '{id}'.").format(id=transition))
+        snap = views.visible_relationship(engine(), rid, pid)
+        chosen = views.find_transition(engine(), snap, transition)
         posted = {k: v for k, v in request.form.items() if k not in ("csrf", "version")}
-        data: dict[str, Any] | None = None
         try:
-            if chosen.form:
-                data = decode(workflow.forms[chosen.form], posted)
-            version = int(request.form.get("version", snap.version))
-            from dataclasses import replace
-
-            engine().fire(replace(snap, version=version), transition, pid, data)
+            views.submit(engine(), snap, chosen, pid, posted, int(request.form.get("version", snap.version)))
         except FormDecodeError as error:
             return _render_relationship(rid, transition, posted, {error.field: error.message}), 422
         except FormInvalid as error:
-            return _render_relationship(rid, transition, posted, _field_errors(error.problems)), 422
+            return _render_relationship(rid, transition, posted, views.field_errors(error.problems)), 422
         except UserError as error:
             flash(error.message, "error")
             return redirect(url_for("relationship_page", rid=rid))
@@ -241,41 +221,14 @@ def install_pages(app: Flask) -> None:
         return Response(svg, mimetype="image/svg+xml")
 
 
-def _field_errors(problems: list[Problem]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for problem in problems:
-        field = problem.pointer.split("/")[1] if problem.pointer.count("/") >= 1 and problem.pointer else ""
-        errors.setdefault(field or "_form", problem.message)
-    return errors
-
-
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
                          errors: dict[str, str] | None = None) -> str:
     pid = require_person()
-    snap = engine().get(rid)
-    viewer = engine().viewer(snap, pid)
-    if not viewer.may_see_relationship:
-        raise NotFound(_("Relationship {id} does not exist.").format(id=rid))
-    view = _relationship_view(snap, pid)
-    workflow = view["workflow"]
-    actions = []
-    for option in engine().available_transitions(snap, pid):
-        form = workflow.forms.get(option.form) if option.form else None
-        mine = option.transition.id == open_transition
-        actions.append({"option": option, "form": form,
-                        "fields": fields(form, values if mine else None) if form else [],
-                        "errors": errors if mine else {}, "open": mine})
-    timeline = engine().timeline(snap, viewer=pid)
-    names = engine().display_names({e.actor_id for e in timeline if e.actor_id is not None})
-    entries = [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
-                "label": workflow.transitions[e.transition].title() if e.transition in workflow.transitions
-                else _("Relationship started"),
-                "to": workflow.states[e.to_state].title(),
-                "form": workflow.forms.get(workflow.transitions[e.transition].form or "")
-                if e.transition in workflow.transitions else None}
-               for e in reversed(timeline)]
-    return render_template("relationship.html", view=view, actions=actions, timeline=entries,
-                           is_participant=viewer.is_participant)
+    snap = views.visible_relationship(engine(), rid, pid)
+    panel = views.relationship_panel(engine(), snap, pid, open_transition, values, errors)
+    return render_template("relationship.html", **panel, h=2, id_prefix="",
+                           form_url=lambda transition: url_for("fire", rid=snap.id, transition=transition),
+                           hidden_fields=[("csrf", csrf_token())])
 
 
 def _require_coordinator(key: str, pid: int) -> None:

@@ -1,0 +1,34 @@
+"""The language a person sees the block in: their LMS preference, else the i18n service's, else English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorflow.i18n import SUPPORTED_LOCALES, normalise_locale
+
+
+def _service_language(i18n_service: Any) -> str | None:
+    # edx-platform's and the workbench's services pass unknown names on to django.utils.translation.
+    getter = getattr(i18n_service, "get_language", None) if i18n_service is not None else None
+    if callable(getter):
+        try:
+            return getter()
+        except Exception:  # a service without an active translation: fall through
+            return None
+    try:
+        from django.conf import settings
+        from django.utils import translation
+
+        return translation.get_language() if settings.configured else None
+    except ImportError:
+        return None
+
+
+def resolve_locale(preference: str | None, i18n_service: Any) -> str:
+    """``en`` or ``da``: the ``pref-lang`` preference when mentorflow speaks it, else the request's language."""
+    for candidate in (preference, _service_language(i18n_service)):
+        if candidate:
+            locale = normalise_locale(str(candidate))
+            if locale in SUPPORTED_LOCALES and (locale != "en" or str(candidate).lower().startswith("en")):
+                return locale
+    return "en"

@@ -1,0 +1,120 @@
+"""The block's programme: which workflow document it runs, validated, and published to the engine.
+
+A block names a programme key, a template (built-in or from the server's
+``EXTRA_TEMPLATES``) or an uploaded workflow document, and a cadence. The
+document is published lazily on first use in the LMS (and again whenever it
+changes; running relationships keep the version they started on).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from mentorflow.engine import Engine
+from mentorflow.errors import Problem, WorkflowInvalid
+from mentorflow.i18n import _
+from mentorflow.workflow.loader import canonical_digest, parse_document
+from mentorflow.workflow.model import Workflow
+
+from .config import Config
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
+CADENCES = ("P7D", "P14D", "P21D", "P30D")
+UPLOADED = "uploaded"
+"""The ``source`` name problems in an uploaded document are reported against."""
+
+
+@dataclass(frozen=True)
+class ProgrammeChoice:
+    """What a block's settings say about its programme (none of it personal)."""
+
+    key: str
+    template: str = ""
+    """A template name; empty for the server's default template."""
+    workflow_json: str = ""
+    """An uploaded workflow document (JSON text); when set it is used instead of the template."""
+    cadence: str = ""
+    """An ISO 8601 duration for the recurring check-ins (reflections); empty keeps the template's."""
+
+
+def cadence_choices() -> list[tuple[str, str]]:
+    """The cadences authors may choose, labelled in the current language."""
+    return [("", _("As in the programme template")), ("P7D", _("Every week")), ("P14D", _("Every two weeks")),
+            ("P21D", _("Every three weeks")), ("P30D", _("Every month"))]
+
+
+def default_key(course: str | None) -> str:
+    """A programme key for a course: its course key, lowercased, in the characters keys allow."""
+    if not course:
+        return "openedx-workbench"
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", f"openedx-{course}".lower()).strip("-")
+    if len(slug) > 64:  # keys are at most 64 characters: keep them unique with a digest of the course key
+        slug = f"{slug[:55]}-{hashlib.sha256(course.encode()).hexdigest()[:8]}"
+    return slug
+
+
+def key_problems(key: str) -> list[Problem]:
+    if KEY_PATTERN.match(key):
+        return []
+    return [Problem("/programme_key", _("must be 1 to 64 lowercase letters, digits or _ . : - "
+                                         "(starting with a letter or digit)"))]
+
+
+def apply_cadence(document: dict[str, Any], cadence: str) -> dict[str, Any]:
+    """A copy of ``document`` whose recurring timers (the regular check-ins) come every ``cadence``."""
+    if not cadence:
+        return document
+    result = copy.deepcopy(document)
+    for timer in result.get("timers") or ():
+        if isinstance(timer, dict) and timer.get("kind") == "recurring":
+            timer["every"] = cadence
+    defaults = (((result.get("programme") or {}).get("settings") or {}).get("adjustments") or {}).get("defaults")
+    if isinstance(defaults, dict) and "cadence" in defaults:
+        defaults["cadence"] = cadence
+    return result
+
+
+def build_document(choice: ProgrammeChoice, config: Config) -> dict[str, Any]:
+    """The workflow document the block runs (not yet validated); WorkflowInvalid for JSON that does not parse."""
+    if choice.workflow_json.strip():
+        document = parse_document(choice.workflow_json, UPLOADED)
+    else:
+        document = config.template_document(choice.template or config.default_template)
+    if choice.cadence and choice.cadence not in CADENCES:
+        raise WorkflowInvalid(_("The settings are not valid."), [
+            Problem("/cadence", _("must be one of {choices}").format(choices=", ".join(CADENCES)))])
+    return apply_cadence(document, choice.cadence)
+
+
+def validate(engine: Engine, choice: ProgrammeChoice, config: Config) -> Workflow:
+    """The compiled workflow, or WorkflowInvalid listing every problem with its JSON pointer."""
+    problems = key_problems(choice.key)
+    if problems:
+        raise WorkflowInvalid(_("The settings are not valid."), problems)
+    return engine.load_workflow(build_document(choice, config), UPLOADED if choice.workflow_json.strip() else "")
+
+
+_PUBLISHED: dict[tuple[int, str], str] = {}
+_LOCK = threading.Lock()
+
+
+def ensure_published(engine: Engine, choice: ProgrammeChoice, config: Config) -> int:
+    """Publish the block's document as its programme's newest version when it changed; the programme id.
+
+    The digest of what this process last published is remembered, so a
+    page view costs no validation unless the block's settings changed.
+    """
+    document = build_document(choice, config)
+    digest = canonical_digest(document)
+    with _LOCK:
+        if _PUBLISHED.get((id(engine), choice.key)) == digest:
+            return engine.programme_id(choice.key)
+    published = engine.publish_workflow(choice.key, document, UPLOADED if choice.workflow_json.strip() else "")
+    with _LOCK:
+        _PUBLISHED[(id(engine), choice.key)] = digest
+    return published.programme_id

@@ -1,0 +1,46 @@
+"""Jinja2 rendering of the shared templates, outside Flask (the XBlock) and inside it (the web pages).
+
+Templates are translated with mentorflow's own catalogue: ``_`` and
+``ngettext`` read the locale in force (:func:`mentorflow.i18n.set_locale`),
+so a caller sets the person's language before rendering.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+from mentorflow.i18n import _, get_locale, localized, ngettext
+
+PANEL = "_relationship_panel.html"
+
+
+def shared_loader() -> BaseLoader:
+    """Finds the shared templates (``_relationship_panel.html``, ``_stages.html``, ``_field.html``)."""
+    return PackageLoader("mentorflow.integrations.shared", "templates")
+
+
+def template_globals() -> dict[str, Any]:
+    """The names every shared template uses."""
+    return {"_": _, "ngettext": ngettext, "get_locale": get_locale, "localized": localized}
+
+
+@cache
+def environment(*packages: str) -> Environment:
+    """An autoescaping environment over the shared templates and each package's own ``templates/``.
+
+    A package listed first wins a name clash, so an integration may
+    override a shared template.
+    """
+    loaders = [PackageLoader(package, "templates") for package in packages] + [shared_loader()]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=False, lstrip_blocks=False)
+    env.globals.update(template_globals())
+    return env
+
+
+def render(template: str, context: dict[str, Any], *packages: str) -> str:
+    """Render ``template`` (found in ``packages``' templates or the shared ones) with ``context``."""
+    return environment(*packages).get_template(template).render(**context)

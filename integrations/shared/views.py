@@ -1,0 +1,123 @@
+"""A relationship as a participant sees it: framework-free views the web pages and the XBlock both render.
+
+Every function asks the engine (and through it :mod:`mentorflow.policy`)
+what ``viewer`` may see and do; none trusts the caller beyond the person id
+it passes, which the caller must have established itself (a session, the
+LMS's user service).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from mentorflow.engine import Engine
+from mentorflow.errors import NotFound, Problem
+from mentorflow.i18n import _
+from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.transitions import TransitionResult
+from mentorflow.workflow.model import Transition
+
+from .forms import decode, fields
+
+
+def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> dict[str, Any]:
+    """The relationship's header: programme, stage, the stages in order, who the other party is."""
+    workflow = engine.workflow_by_version(snap.workflow_version_id)
+    names = engine.display_names([p for p in (snap.mentor_id, snap.mentee_id) if p is not None])
+    role = "mentor" if viewer == snap.mentor_id else "mentee" if viewer == snap.mentee_id else "coordinator"
+    other = snap.mentee_id if role == "mentor" else snap.mentor_id
+    stages = [s for s in workflow.states.values() if s.kind in ("initial", "active")]
+    stage_ids = [s.id for s in stages]
+    return {
+        "snap": snap, "workflow": workflow, "state": workflow.states[snap.state], "role": role,
+        "role_label": workflow.role_label(role), "other_name": names.get(other) if other else None,
+        "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
+        "programme_name": workflow.name(), "stages": stages,
+        "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
+        "names": names,
+    }
+
+
+def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
+                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each transition out of the current state for ``viewer``: allowed or why not, with its form's fields.
+
+    ``open_transition`` is the one just submitted with problems: its panel
+    stays open with the posted ``values`` and the ``errors`` by field.
+    """
+    workflow = engine.workflow_by_version(snap.workflow_version_id)
+    actions = []
+    for option in engine.available_transitions(snap, viewer):
+        form = workflow.forms.get(option.form) if option.form else None
+        mine = option.transition.id == open_transition
+        actions.append({"option": option, "form": form,
+                        "fields": fields(form, values if mine else None) if form else [],
+                        "errors": errors if mine else {}, "open": mine})
+    return actions
+
+
+def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> list[dict[str, Any]]:
+    """What happened, newest first, with form data only where the privacy policy shows it to ``viewer``."""
+    workflow = engine.workflow_by_version(snap.workflow_version_id)
+    timeline = engine.timeline(snap, viewer=viewer)
+    names = engine.display_names({e.actor_id for e in timeline if e.actor_id is not None})
+    return [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
+             "label": workflow.transitions[e.transition].title() if e.transition in workflow.transitions
+             else _("Relationship started"),
+             "to": workflow.states[e.to_state].title(),
+             "form": workflow.forms.get(workflow.transitions[e.transition].form or "")
+             if e.transition in workflow.transitions else None}
+            for e in reversed(timeline)]
+
+
+def visible_relationship(engine: Engine, relationship_id: int, viewer: int) -> RelationshipSnapshot:
+    """The relationship if ``viewer`` is part of it (or coordinates it); NotFound otherwise, hiding that it exists."""
+    snap = engine.get(relationship_id)  # NotFound says the same as for one the viewer may not see
+    if not engine.viewer(snap, viewer).may_see_relationship:
+        raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
+    return snap
+
+
+def relationship_panel(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
+                       values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+                       ) -> dict[str, Any]:
+    """Everything ``_relationship_panel.html`` renders: the view, the actions and the timeline."""
+    who = engine.viewer(snap, viewer)
+    if not who.may_see_relationship:
+        raise NotFound(_("Relationship {id} does not exist.").format(id=snap.id))
+    return {"view": relationship_view(engine, snap, viewer),
+            "actions": action_views(engine, snap, viewer, open_transition, values, errors),
+            "timeline": timeline_entries(engine, snap, viewer), "is_participant": who.is_participant}
+
+
+def find_transition(engine: Engine, snap: RelationshipSnapshot, transition: str) -> Transition:
+    """The relationship's workflow transition called ``transition`` (NotFound when there is none)."""
+    chosen = engine.workflow_by_version(snap.workflow_version_id).transitions.get(transition)
+    if chosen is None:
+        raise NotFound(_("The workflow has no transition '{id}'.").format(id=transition))
+    return chosen
+
+
+def submit(engine: Engine, snap: RelationshipSnapshot, transition: Transition, actor: int, posted: dict[str, str],
+           version: int | None = None) -> TransitionResult:
+    """Fire ``transition`` with a form post: posted strings become the form's typed data first.
+
+    ``version`` is the relationship version the person saw (a concurrent
+    change then raises Conflict). Raises FormDecodeError for text that is
+    not of the field's type, FormInvalid for data the form rejects, and
+    other UserErrors as the engine raises them; nothing is written then.
+    """
+    workflow = engine.workflow_by_version(snap.workflow_version_id)
+    data = decode(workflow.forms[transition.form], posted) if transition.form else None
+    seen = replace(snap, version=version) if version is not None else snap
+    return engine.fire(seen, transition.id, actor, data)
+
+
+def field_errors(problems: list[Problem]) -> dict[str, str]:
+    """One message per top-level field (``_form`` for problems with the whole form), from JSON pointers."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        field = problem.pointer.split("/")[1] if problem.pointer.count("/") >= 1 and problem.pointer else ""
+        errors.setdefault(field or "_form", problem.message)
+    return errors
