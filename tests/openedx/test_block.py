@@ -244,3 +244,18 @@ def test_every_built_in_template_can_be_chosen(course: Course, template: str) ->
     course.as_user(CARLA)
     answer = ok(course, block, "studio_submit", {"template": template, "cadence": "P14D"})
     assert answer["result"] == "success" and answer["programme"]
+
+
+def test_names_and_texts_from_people_are_shown_as_text(course: Course) -> None:
+    block = course.block()
+    payload = '<img src=x onerror="alert(1)">'
+    course.as_user(lms_user(7, "x", full_name=payload))
+    ok(course, block, "enrol", {"role": "mentee", "profile": {"study_line": payload}})
+    course.as_user(MORTEN)
+    ok(course, block, "enrol", {"role": "mentor", "profile": {"study_line": "Physics"}})
+    course.as_user(CARLA)
+    html = course.view(block)  # the coordinator's list of people waiting names them
+    assert payload not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    course.as_user(EVE)
+    status, answer = course.call(block, "enrol", {"role": payload, "profile": {}})
+    assert status == 422 and payload not in answer["html"]
