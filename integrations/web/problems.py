@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from mentorflow.errors import MentorflowError, UserError
@@ -59,6 +59,16 @@ def install(app: Flask) -> None:
                                     "database-unavailable")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_out_of_range(error: Exception) -> Any:
+        # An id beyond the database's integer range, a text too long for its column or holding a NUL byte:
+        # the request's fault, found by the database (or the SQLite driver) rather than by a check of ours.
+        log.info("value refused by the database: %s", str(error).splitlines()[0][:300])
+        return problem_response(400, _("Bad request"), _("A value in the request is out of range or not allowed "
+                                                         "(too large, too long, or holding a NUL character)."),
+                                "value-out-of-range")
 
     @app.errorhandler(MentorflowError)
     def internal_error(error: MentorflowError) -> Any:
