@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -216,7 +217,7 @@ def sync_roster_command(context_rows: tuple[int, ...], programme: str | None, ou
         label = _("Course {title}").format(title=context.title or context.context_id)
 
         def progress(members: Any, total: int, label: str = label) -> Any:
-            with click.progressbar(members, length=total, label=label, file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(members, length=total, label=label, file=sys.stderr) as bar:
                 yield from bar
 
         report = sync_roster(engine, context.id, progress=progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -92,8 +93,6 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             raise LaunchError("unknown-deployment", _("Deployment '{id}' of {issuer} is not registered with "
                                                       "mentorflow; ask the administrator to add it.").format(
                 id=deployment_hint, issuer=issuer), 403)
-        import secrets
-
         nonce = secrets.token_urlsafe(32)
         state = states.create(engine, "login", states.LOGIN_LIFETIME, platform_id=platform.id, nonce=nonce,
                               data={"target_link_uri": target})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -88,7 +89,7 @@ def import_cohort_command(programme: str, cohort: str, role: str, site: str | No
 
     def progress(members: Any, total: int) -> Any:
         with click.progressbar(members, length=total, label=_("Cohort members"),
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             yield from bar
 
     report = import_cohort(engine, get_site(engine, site), programme, cohort, role, progress=progress)

@@ -163,3 +163,12 @@ def person(role: str, name: str = "") -> Person:
 
 def course(platform: TestPlatform, title: str = "Course") -> Course:
     return platform.course(unique("c"), title)
+
+
+def run_cli(*args: str, env: dict[str, str]) -> Any:
+    """``mentorflow ARGS`` in this process (click's runner: the same command objects, without a Python start-up)."""
+    from click.testing import CliRunner
+
+    from mentorflow.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env={"MENTORFLOW_LOCALE": "en", **env}, catch_exceptions=False)

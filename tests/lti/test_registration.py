@@ -4,16 +4,14 @@ and the tool's key rotation."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from typing import Any
 
 import httpx
 
 from mentorflow.integrations.lti.platforms import find_platform
 from mentorflow.tokens import create_token
 
-from .conftest import Tool
+from .conftest import Tool, run_cli
 from .platform import form_fields
 
 
@@ -24,10 +22,8 @@ def admin_token(tool: Tool, **kwargs: object) -> str:
     return secret
 
 
-def cli(tool: Tool, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MENTORFLOW_DATABASE_URL": tool.server.database_url, "MENTORFLOW_LOCALE": "en"}
-    return subprocess.run([sys.executable, "-m", "mentorflow", "lti", *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+def cli(tool: Tool, *args: str) -> Any:
+    return run_cli("lti", *args, env={"MENTORFLOW_DATABASE_URL": tool.server.database_url})
 
 
 def test_dynamic_registration_by_invitation(sqlite_tool: Tool) -> None:
@@ -110,17 +106,17 @@ def test_cli_registers_lists_and_rotates_keys(sqlite_tool: Tool) -> None:
                      "--deployment-id", "3", "--deployment-id", "4", "--auth-login-url",
                      "https://lms.example.edu/mod/lti/auth.php", "--token-url", "https://lms.example.edu/mod/lti/token.php",
                      "--jwks-url", "https://lms.example.edu/mod/lti/certs.php", "--role-map", "Learner=mentor")
-    assert registered.returncode == 0, registered.stderr
+    assert registered.exit_code == 0, registered.stderr
     listed = cli(tool, "platforms", "--format", "json")
     mine = next(p for p in json.loads(listed.stdout) if p["issuer"] == "https://lms.example.edu")
     assert [d["deployment_id"] for d in mine["deployments"]] == ["3", "4"]
     assert mine["deployments"][0]["role_map"]["Learner"] == "mentor"
     bad = cli(tool, "register", "--issuer", "x", "--client-id", "y", "--auth-login-url", "ftp://x",
               "--token-url", "https://x", "--jwks-url", "https://x")
-    assert bad.returncode == 2 and "auth_login_url" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.exit_code == 2 and "auth_login_url" in bad.stderr and "Traceback" not in bad.stderr
     before = httpx.get(tool.url + "/lti/jwks").json()["keys"]
     rotated = cli(tool, "keys", "rotate", "--grace-days", "3")
-    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.exit_code == 0, rotated.stderr
     after = httpx.get(tool.url + "/lti/jwks").json()["keys"]
     assert len(after) == len(before) + 1 and after[1]["kid"] == before[0]["kid"]  # the old key stays published
     assert all("d" not in k and "p" not in k for k in after)  # never the private parts
@@ -129,4 +125,4 @@ def test_cli_registers_lists_and_rotates_keys(sqlite_tool: Tool) -> None:
     link = cli(tool, "registration-link", "--base-url", "https://mentoring.example.edu")
     assert link.stdout.startswith("https://mentoring.example.edu/lti/register/")
     missing = cli(tool, "registration-link")
-    assert missing.returncode == 2 and "--base-url" in missing.stderr
+    assert missing.exit_code == 2 and "--base-url" in missing.stderr

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from mentorflow.integrations.lti.ags import scores
@@ -14,7 +10,7 @@ from mentorflow.integrations.lti.errors import ServiceError
 from mentorflow.integrations.lti.nrps import sync_roster
 from mentorflow.integrations.lti.services import forget_tokens
 
-from .conftest import Browser, Tool, course, person
+from .conftest import Browser, Tool, course, person, run_cli
 from .platform import Course, Person
 
 
@@ -60,10 +56,8 @@ def test_roster_sync_pages_through_the_members_and_grants_roles(sqlite_tool: Too
     assert engine.person(engine.find_person(source, learners[0].sub))["display_name"] == "Lea Renamed"  # type: ignore[arg-type]
     engine.db.dispose()
     # The command line does the same with a progress bar.
-    env = {**os.environ, "MENTORFLOW_DATABASE_URL": tool.server.database_url, "MENTORFLOW_LOCALE": "en"}
-    run = subprocess.run([sys.executable, "-m", "mentorflow", "lti", "sync-roster", "--programme", key],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert run.returncode == 0, run.stderr
+    run = run_cli("lti", "sync-roster", "--programme", key, env={"MENTORFLOW_DATABASE_URL": tool.server.database_url})
+    assert run.exit_code == 0, run.stderr
     assert "5 members (0 new, 1 inactive) from 3 page(s)" in run.stdout and "Course Physics" in run.stderr
 
 

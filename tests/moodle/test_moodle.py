@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -18,7 +15,7 @@ from mentorflow.integrations.moodle.mentor_roles import process_pending, queued
 from mentorflow.integrations.moodle.sites import add_site, get_site
 from mentorflow.notifications import Message
 from mentorflow.testing import Factory
-from tests.lti.conftest import TINY
+from tests.lti.conftest import TINY, run_cli
 
 from .fake_moodle import FakeMoodle
 
@@ -140,19 +137,17 @@ def test_cli_imports_a_cohort_with_a_progress_bar(tmp_path: Any, moodle: FakeMoo
     engine.db.dispose()
     moodle.user(41, "Liv", "Mentor")
     cohort(moodle, 8, "Mentors", [41])
-    env = {**os.environ, "MENTORFLOW_DATABASE_URL": database, "MENTORFLOW_LOCALE": "en",
-           "MENTORFLOW_MOODLE_TOKEN": FakeMoodle.TOKEN}
+    env = {"MENTORFLOW_DATABASE_URL": database, "MENTORFLOW_MOODLE_TOKEN": FakeMoodle.TOKEN}
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mentorflow", "moodle", *args], capture_output=True, text=True,
-                              env=env, timeout=60)
+    def run(*args: str) -> Any:
+        return run_cli("moodle", *args, env=env)
 
-    assert run("add-site", moodle.url, "--mentor-role-id", "9").returncode == 0
+    assert run("add-site", moodle.url, "--mentor-role-id", "9").exit_code == 0
     imported = run("import-cohort", "--programme", "club", "--cohort", "Mentors", "--role", "mentor")
-    assert imported.returncode == 0, imported.stderr
+    assert imported.exit_code == 0, imported.stderr
     assert "1 members, 1 new people, 1 given the role mentor" in imported.stdout
     assert "Cohort members" in imported.stderr
     checked = run("check")
     assert "Connected to Test Moodle as mentorflow-bot" in checked.stdout
     missing = run("import-cohort", "--programme", "club", "--cohort", "nope", "--role", "mentor")
-    assert missing.returncode == 2 and "no cohort" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.exit_code == 2 and "no cohort" in missing.stderr and "Traceback" not in missing.stderr
