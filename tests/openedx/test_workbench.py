@@ -122,9 +122,7 @@ def test_handlers_check_csrf_and_who_is_asking(workbench: Workbench) -> None:
         bad = client.post(handler_url(workbench, page.text, "enrol", "eve"), json={"role": "mentee", "profile": {}},
                           headers=headers)
         assert bad.status_code == 422
-        assert bad.json()["problems"] == [{"pointer": "/study_line", "message": "'study_line' is required here but "
-                                                                              "missing", "source": ""}] or \
-            [p["pointer"] for p in bad.json()["problems"]] == ["/study_line"]
+        assert [p["pointer"] for p in bad.json()["problems"]] == ["/study_line"]
 
 
 def sign_up(chromium: Any, bench: Workbench, student: str, role: str, study_line: str) -> Any:
