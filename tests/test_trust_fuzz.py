@@ -20,7 +20,7 @@ from mentorflow import SYSTEM, Engine, ManualClock, UserError
 from tests.trust_world import drive_everything, full_workflow, make_cast
 
 DOCUMENT = full_workflow()
-TRANSITIONS = sorted(t["id"] for t in DOCUMENT["transitions"]) + ["no_such_transition"]
+TRANSITIONS = [*sorted(t["id"] for t in DOCUMENT["transitions"]), "no_such_transition"]
 FIELDS = sorted({name for form in DOCUMENT["forms"].values() for name in form["schema"].get("properties", {})})
 TALLY = {"fired": 0, "refused": 0}
 

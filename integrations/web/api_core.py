@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, request
 
 from mentorflow.actors import Actor
 from mentorflow.engine import Engine
-from mentorflow.errors import Forbidden, NotFound, UserError
+from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserError
 from mentorflow.i18n import _
 from mentorflow.policy import Viewer
 from mentorflow.queries import redact_entry
@@ -184,13 +184,16 @@ def post_person() -> Any:
     body = json_body(("display_name",))
     if not isinstance(body["display_name"], str):
         raise UserError(_("display_name must be a text."))
+    email = body.get("email")
+    if email is not None and not isinstance(email, str):
+        raise FormInvalid("request", [Problem("/email", _("must be a text (an e-mail address)"))])
     locale = body.get("locale", "en")
     if locale not in ("en", "da"):
         raise UserError(_("locale must be en or da."))
     external = body.get("external_ids") or {}
     if not isinstance(external, dict):
         raise UserError(_("external_ids must be an object."))
-    person_id = engine().add_person(body["display_name"], email=body.get("email"), locale=locale,
+    person_id = engine().add_person(body["display_name"], email=email, locale=locale,
                                     external_ids={str(k): str(v) for k, v in external.items()})
     return {"id": person_id, "display_name": body["display_name"].strip()}, 201
 
