@@ -397,3 +397,23 @@ def test_schedule_functions_without_a_database() -> None:
     assert schedule.duty(timer, "mentee", t0, None, t0 + timedelta(days=10)).escalated
     assert schedule.duties(RelationshipSnapshot(1, 1, 1, 4, 5, "paused", 3, t0, t0), timer, {}, later) == {}
     assert schedule.due_cutoff(timer, later, timedelta(days=1)) == later - timedelta(days=6)
+
+
+def test_private_fields_of_a_shared_reflection_stay_with_their_author(mentorflow_engine: Any,
+                                                                       mentorflow_factory: Any) -> None:
+    from mentorflow.plugins.reflections.api import reflections as list_reflections
+    from tests import lifecycle, workflows_reflections
+
+    document = workflows_reflections.extend(lifecycle.base_workflow())
+    document["forms"]["reflection"]["fields"]["notes"] = {"label": {"en": "Notes", "da": "Noter"}, "private": True}
+    mentorflow_factory.programme("fieldprivacy", document)
+    rel = mentorflow_factory.relationship("fieldprivacy")
+    rel = mentorflow_factory.drive(rel, [
+        ("sign_agreement", rel.mentor_id, {"accept": True}), ("sign_agreement", rel.mentee_id, {"accept": True}),
+        ("agree", rel.mentee_id), ("add_goal", rel.mentee_id, {"title": "Learn SQL", "category": "skills"}),
+        ("start_reflecting", rel.mentor_id),
+        ("submit_reflection", rel.mentee_id, {"went_well": "Good", "notes": "only for me"})])
+    mine = list_reflections(mentorflow_engine, rel, rel.mentee_id)[0]
+    theirs = list_reflections(mentorflow_engine, rel, rel.mentor_id)[0]
+    assert mine.content["notes"] == "only for me"
+    assert "notes" not in theirs.content and theirs.content["went_well"] == "Good"

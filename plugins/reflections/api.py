@@ -153,7 +153,10 @@ def reflections(engine: Engine, relationship: RelationshipSnapshot | int, viewer
     content (scores included) only where the programme lets them.
     """
     with engine.read() as conn:
-        snap, _workflow, who, settings = _open(engine, conn, relationship, viewer)
+        snap, workflow, who, settings = _open(engine, conn, relationship, viewer)
+        # Fields a form marks private stay with their author even inside a shared reflection.
+        private_fields = {name for form in workflow.forms.values() for name, meta in form.fields.items()
+                          if isinstance(meta, dict) and meta.get("private")}
         rows = conn.execute(select(E).where(E.c.relationship_id == snap.id).order_by(E.c.submitted_at, E.c.id))
         out = []
         for row in rows:
@@ -161,12 +164,18 @@ def reflections(engine: Engine, relationship: RelationshipSnapshot | int, viewer
             if level is Access.NONE:
                 continue
             full = level is Access.FULL
+            own = who.is_system or who.actor.person_id == row.author_id
+            content = dict(row.content) if full else None
+            if content is not None and not own:
+                content = {k: v for k, v in content.items() if k not in private_fields}
+            hidden = set() if own else private_fields
             out.append(ReflectionView(
                 id=row.id, relationship_id=row.relationship_id, author_id=row.author_id, role=row.role,
                 submitted_at=as_utc(row.submitted_at), period_index=row.period_index,
                 due_at=as_utc(row.due_at) if row.due_at is not None else None, visibility=row.visibility,
-                access=level, content=dict(row.content) if full else None, trust=row.trust if full else None,
-                engagement=row.engagement if full else None, health=row.health if full else None))
+                access=level, content=content, trust=row.trust if full and "trust" not in hidden else None,
+                engagement=row.engagement if full and "engagement" not in hidden else None,
+                health=row.health if full and "health" not in hidden else None))
         return out
 
 
