@@ -19,6 +19,7 @@ from mentorflow.actors import SYSTEM, Actor, as_actor
 from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
 from mentorflow.errors import NotFound, UserError
 from mentorflow.i18n import _
+from mentorflow.pluginmanager import call_one, implementations
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -87,9 +88,8 @@ def export_person(engine: Engine, person_id: int, requester: Actor | int | None 
                                 .where(K.c.person_id == person_id)),
         }
         plugins: dict[str, Any] = {}
-        for impl in engine.pm.hook.mentorflow_export_personal_data.get_hookimpls():
-            arguments = {"person_id": person_id, "connection": conn}
-            part = impl.function(*[arguments[name] for name in impl.argnames])
+        for impl in implementations(engine.pm.hook.mentorflow_export_personal_data):
+            part = call_one(impl, person_id=person_id, connection=conn)
             if part:
                 plugins[impl.plugin_name] = part
         doc["plugins"] = plugins

@@ -90,6 +90,20 @@ class PluginManager(pluggy.PluginManager):
         return rows
 
 
+def implementations(caller: pluggy.HookCaller) -> list[Any]:
+    """A hook's plain implementations in pluggy's call order (wrappers left out).
+
+    For hooks mentorflow calls one implementation at a time, so that a result
+    or a failure can be attributed to its plugin.
+    """
+    return [impl for impl in reversed(caller.get_hookimpls()) if not (impl.wrapper or impl.hookwrapper)]
+
+
+def call_one(impl: Any, **arguments: Any) -> Any:
+    """Call one hook implementation with the arguments it names (pluggy passes them by position)."""
+    return impl.function(*[arguments[name] for name in impl.argnames])
+
+
 def _disabled() -> set[str]:
     return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
 

@@ -35,6 +35,7 @@ from mentorflow.errors import (
     WrongState,
 )
 from mentorflow.i18n import _
+from mentorflow.pluginmanager import call_one, implementations
 from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
 from mentorflow.validation import schema_problems
 from mentorflow.workflow.model import Transition, Workflow
@@ -310,10 +311,9 @@ class TransitionRunner:
 
     def after_commit(self, event: TransitionEvent) -> None:
         """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised."""
-        for impl in reversed(self._after.get_hookimpls()):
-            arguments = {"event": event, "engine": self.engine}
+        for impl in implementations(self._after):
             try:
-                impl.function(*[arguments[name] for name in impl.argnames])
+                call_one(impl, event=event, engine=self.engine)
             except (PluginError, Vetoed) as error:
                 log.error("after-transition hook failed (state is committed): %s", error)
                 self.engine.after_hook_errors.append(error)

@@ -20,6 +20,7 @@ from mentorflow import __version__
 from mentorflow.engine import Engine
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import SUPPORTED_LOCALES, _, set_locale
+from mentorflow.pluginmanager import call_one, implementations
 
 from . import problems
 from .settings import Settings, load_settings
@@ -102,12 +103,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 def register_plugin_blueprints(app: Flask, engine: Engine) -> None:
     """Mount the blueprints plugins return from ``mentorflow_web_blueprints`` (after the built-in routes)."""
     seen: dict[str, str] = {}
-    arguments = {"engine": engine}
     # Called one implementation at a time (in pluggy's order) so a clash can name the plugin.
-    for impl in reversed(engine.pm.hook.mentorflow_web_blueprints.get_hookimpls()):
-        if impl.wrapper or impl.hookwrapper:
-            continue
-        for blueprint in impl.function(*(arguments[name] for name in impl.argnames)) or ():
+    for impl in implementations(engine.pm.hook.mentorflow_web_blueprints):
+        for blueprint in call_one(impl, engine=engine) or ():
             if blueprint.name in seen or blueprint.name in app.blueprints:
                 raise ConfigurationError(_("Plugin '{plugin}' registers a web blueprint called '{name}', which "
                                            "{other} already registers.").format(
