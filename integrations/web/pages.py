@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from jinja2 import ChoiceLoader
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
@@ -314,35 +314,28 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
 
 
 def _overdue(eng: Engine, key: str, workflow: Any) -> list[dict[str, Any]]:
-    """Relationships whose recurring duty (e.g. a reflection) is past due, with how many days."""
+    """Relationships whose recurring duty (e.g. a reflection) is past due, with how many days.
+
+    The same indexed due-duty query the reminder scan uses (:func:`mentorflow.timers.duties`),
+    for each workflow version the programme's open relationships run on.
+    """
+    from mentorflow.timers import duties
+
     now = eng.clock.now()
-    R, A = Relationship.__table__, AuditEvent.__table__
+    R = Relationship.__table__
     pid = eng.programme_id(key)
     out = []
-    from mentorflow.clock import as_utc
-
     with eng.read() as conn:
-        for timer in (t for t in workflow.timers if t.kind == "recurring" and t.every):
-            last = (select(A.c.relationship_id, A.c.actor_role, func.max(A.c.at).label("last"))
-                    .where(A.c.transition.in_(timer.satisfied_by)).group_by(A.c.relationship_id, A.c.actor_role)
-                    .subquery())
-            rows = conn.execute(select(R.c.id, R.c.mentor_id, R.c.mentee_id, R.c.state_entered_at, last.c.actor_role,
-                                       last.c.last).outerjoin(last, last.c.relationship_id == R.c.id)
-                                .where(R.c.programme_id == pid, R.c.state.in_(timer.states))).all()
-            latest: dict[int, dict[str, Any]] = {}
-            for row in rows:
-                info = latest.setdefault(row.id, {"entered": as_utc(row.state_entered_at), "roles": {},
-                                                  "mentee": row.mentee_id, "mentor": row.mentor_id})
-                if row.actor_role:
-                    info["roles"][row.actor_role] = as_utc(row.last)
-            for rid, info in latest.items():
-                for role in timer.who:
-                    base = max(info["roles"].get(role, info["entered"]), info["entered"])
-                    due = base + timer.every
-                    if due < now:
-                        out.append({"relationship": rid, "role": workflow.role_label(role),
-                                    "days": (now - due).days, "timer": localized(timer.label) or timer.id,
-                                    "person": info["mentee"] if role == "mentee" else info["mentor"]})
+        versions = conn.execute(select(R.c.workflow_version_id).where(
+            R.c.programme_id == pid, R.c.closed_at.is_(None)).distinct()).scalars().all()
+        for version_id in versions:
+            pinned = eng.workflow_by_version(version_id, conn)
+            for timer in (t for t in pinned.timers if t.kind == "recurring" and t.every):
+                for duty in duties(conn, version_id, pinned, timer, now):
+                    if duty.due_at < now:
+                        out.append({"relationship": duty.relationship_id, "role": pinned.role_label(duty.role),
+                                    "days": duty.overdue_by(now).days,
+                                    "timer": localized(timer.label) or timer.id, "person": duty.person_id})
     names = eng.display_names({o["person"] for o in out if o["person"] is not None})
     for o in out:
         o["name"] = names.get(o["person"], "—")
