@@ -44,11 +44,11 @@ class Hooks:
         self.relay = relay
 
     def check_items(self, relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]],
-                    connection: Connection) -> list[Problem]:
+                    connection: Connection, workflow: Workflow) -> list[Problem]:
         if self.relay is None:
             return []
         results = self.relay.mentorflow_adjustments_check_items(
-            relationship=relationship, items=[dict(i) for i in items], connection=connection)
+            relationship=relationship, items=[dict(i) for i in items], connection=connection, workflow=workflow)
         return [p for result in results for p in (result or ())]
 
     def applied(self, event: TransitionEvent, connection: Connection, proposal_id: int,
@@ -79,7 +79,7 @@ def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, 
     dropped = {c.goal_id for c in store.changes(conn, snap.id, frozenset({"drop_goal"})) if c.goal_id is not None}
     cadence_range = settings.adjustment_settings(workflow.programme).get("cadence_range") or {}
     problems = consistency_problems(items, effective=current, dropped_goals=dropped, cadence_range=cadence_range)
-    return problems or sorted(hooks.check_items(snap, items, conn))
+    return problems or sorted(hooks.check_items(snap, items, conn, workflow))
 
 
 def _pending_or_fail(conn: Connection, relationship_id: int) -> store.ProposalRow:

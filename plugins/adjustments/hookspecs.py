@@ -17,19 +17,21 @@ from mentorflow.hookspecs import hookspec
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from mentorflow import Problem, RelationshipSnapshot, TransitionEvent
+    from mentorflow import Problem, RelationshipSnapshot, TransitionEvent, Workflow
     from mentorflow.plugins.adjustments.store import AppliedChangeRow
 
 
 @hookspec
 def mentorflow_adjustments_check_items(
-    relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]], connection: Connection
+    relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]], connection: Connection, workflow: Workflow
 ) -> Iterable[Problem]:
     """Check proposed adjustment items beyond their form (does goal 7 exist on this relationship?).
 
     Called when a proposal is made and again when it is accepted (the
     world may have changed meanwhile), inside the transition's transaction.
-    ``items`` are the proposal's items in order; return problems whose
+    ``workflow`` is the relationship's workflow (a plugin may answer only for
+    workflows that use its effects). ``items`` are the proposal's items in
+    order; return problems whose
     pointers are ``/items/<index>/<field>``. Any problem rejects the
     transition (:class:`~mentorflow.FormInvalid` on proposal,
     ``ProposalInvalid`` on acceptance) and nothing is written.

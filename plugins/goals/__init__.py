@@ -23,6 +23,10 @@ A ``goal_id`` that is not one of the relationship's goals is a
 :class:`~mentorflow.FormInvalid` at ``/goal_id``; changing a closed goal is
 a :class:`~mentorflow.TransitionError`.
 
+Adjustments: with the adjustments plugin, an accepted adjustment's ``revise_goal``, ``drop_goal`` and
+``add_goal`` items are checked and applied here, in the acceptance's transaction (see
+:mod:`.adjustments`; the hooks are optional).
+
 Guard ``goals.min_agreed`` (``{"count": 1}``): at least ``count`` goals
 agreed by both sides (dropped goals do not count).
 
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
+from .adjustments import mentorflow_adjustments_applied as mentorflow_adjustments_applied
+from .adjustments import mentorflow_adjustments_check_items as mentorflow_adjustments_check_items
 from .assessment import self_assess
 from .checks import check_workflow
 from .effects import add, agree, set_status, update_progress
