@@ -18,6 +18,7 @@ from mentorflow import (
     WorkflowInvalid,
     WrongState,
 )
+from mentorflow.demo import AGREEMENT
 from mentorflow.plugins.closure import api
 from mentorflow.policy import Access
 from mentorflow.testing import Factory, default_workflow
@@ -218,7 +219,7 @@ def test_closing_summary_of_a_driven_relationship(pair: Pair, mentorflow_clock: 
     summary = api.closing_summary(pair.engine, pair.rel, pair.mentee)
     assert (summary.state, summary.started_at, summary.ended_at) == ("closed", START, START + timedelta(days=212))
     assert summary.duration_days == 212 and summary.planned_end == START + timedelta(days=210)
-    assert summary.agreement_signatures == 2
+    assert (summary.agreement_versions, summary.agreement_signatures) == (0, 2)  # the plain lifecycle only signs
     assert {r: (v.count, v.mean_days_between) for r, v in summary.reflections.items()} == {
         "mentor": (3, 14.0), "mentee": (2, 21.0)}
     assert [(e.status, e.requested_role) for e in summary.extensions] == [("approved", "mentee"),
@@ -427,3 +428,17 @@ def test_workflow_checks_keep_closed_relationships_read_only(mentorflow_engine: 
                                         "neutral reasons under settings.closure.reasons"),
         ("/programme/settings/closure", "transition 'reopen' checks the reopen window: set "
                                         "settings.closure.reopen_window")]
+
+
+def test_summary_counts_an_amended_agreement_as_a_new_version_signed_again(mentorflow_factory: Factory) -> None:
+    pair = Pair(mentorflow_factory, default_workflow(), key="full")  # the full lifecycle, agreements plugin included
+    pair.drive([("propose_agreement", "mentor", AGREEMENT),
+                ("sign_agreement", "mentor", {"accept": True, "version": 1}),
+                ("sign_agreement", "mentee", {"accept": True, "version": 1}), ("agree", "mentee", {}),
+                ("amend_agreement", "mentee", {**AGREEMENT, "meeting_frequency": "weekly"}),
+                ("sign_agreement", "mentee", {"accept": True, "version": 2})])
+    summary = api.closing_summary(pair.engine, pair.rel, pair.mentor)
+    assert (summary.agreement_versions, summary.agreement_signatures) == (2, 3)  # the amendment is no signature
+    pair.fire("sign_agreement", "mentor", {"accept": True, "version": 2})
+    summary = api.closing_summary(pair.engine, pair.rel, pair.coordinator)
+    assert (summary.agreement_versions, summary.agreement_signatures) == (2, 4)

@@ -45,7 +45,12 @@ from mentorflow.workflow.model import Workflow
 __all__ = ["closing_summary", "closure_forms", "closure_info", "planned_end", "rematch_queue"]
 
 A = AuditEvent.__table__
-AGREEMENT_TRANSITIONS = ("sign_agreement", "amend_agreement")
+SIGNING = (frozenset({"sign_agreement"}), frozenset({"agreements.sign"}))
+VERSIONING = (frozenset({"propose_agreement", "amend_agreement"}),
+              frozenset({"agreements.propose", "agreements.amend"}))
+"""How the summary recognises agreement events in the audit log: ``(transition ids, effect names)``. The
+lifecycle's transition ids, or a transition calling the agreements plugin's effect (a programme may name its
+transitions differently)."""
 REFLECTION_TRANSITION = "submit_reflection"
 
 
@@ -133,10 +138,27 @@ def _rhythm(times: list[datetime]) -> ReflectionRhythm:
     return ReflectionRhythm(len(times), round(span / (len(times) - 1), 2))
 
 
+def _agreement_events(workflow: Workflow, transition_ids: list[str]) -> tuple[int, int]:
+    """``(versions, signatures)``: audit events that made an agreement version, and that signed one.
+
+    An amendment makes a new version that both sides sign again; it is not itself a signature.
+    """
+    def counts(kind: tuple[frozenset[str], frozenset[str]]) -> int:
+        ids, effects = kind
+        found = 0
+        for tid in transition_ids:
+            transition = workflow.transitions.get(tid)
+            if tid in ids or (transition is not None and any(call.name in effects for call in transition.effects)):
+                found += 1
+        return found
+
+    return counts(VERSIONING), counts(SIGNING)
+
+
 def closing_summary(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int
                     ) -> ClosingSummary:
-    """A summary of the whole relationship: duration, agreement signatures, goals and outcomes, reflection
-    rhythm per role, extensions, early-closure reason, reassignments and reopenings."""
+    """A summary of the whole relationship: duration, agreement versions and signatures, goals and outcomes,
+    reflection rhythm per role, extensions, early-closure reason, reassignments and reopenings."""
     with _reading(engine, relationship, viewer) as (conn, snap, who, workflow):
         log = conn.execute(select(A.c.transition, A.c.actor_role, A.c.at, A.c.from_state, A.c.to_state)
                            .where(A.c.relationship_id == snap.id).order_by(A.c.seq)).all()
@@ -147,6 +169,7 @@ def closing_summary(engine: Engine, relationship: RelationshipSnapshot | int, vi
         reassignments = reassign.reassignment_count(conn, snap.id)
         now = engine.clock.now()
     terminal = workflow.terminal_states
+    versions, signatures = _agreement_events(workflow, [entry.transition for entry in log])
     reflections: dict[str, list[datetime]] = {"mentor": [], "mentee": []}
     for entry in log:
         if entry.transition == REFLECTION_TRANSITION and entry.actor_role in reflections:
@@ -161,7 +184,7 @@ def closing_summary(engine: Engine, relationship: RelationshipSnapshot | int, vi
     return ClosingSummary(
         relationship_id=snap.id, state=snap.state, started_at=snap.started_at, ended_at=ended_at,
         duration=duration, duration_days=duration.days, planned_end=end,
-        agreement_signatures=sum(1 for e in log if e.transition in AGREEMENT_TRANSITIONS),
+        agreement_versions=versions, agreement_signatures=signatures,
         reflections={role: _rhythm(times) for role, times in reflections.items()},
         extensions=tuple(_extension(r) for r in requests), early_ending=_early(early, who, workflow),
         reassignments=reassignments,

@@ -121,8 +121,12 @@ class ClosingSummary:
     """From the start to the closure (or to now while still open)."""
     duration_days: int
     planned_end: datetime | None
+    agreement_versions: int
+    """Agreement versions made: ``propose_agreement`` and each ``amend_agreement`` (or transitions calling
+    ``agreements.propose`` / ``agreements.amend``). 0 where the workflow signs without proposing terms."""
     agreement_signatures: int
-    """Audit events ``sign_agreement`` and ``amend_agreement``: each signature of an agreement version."""
+    """Signatures given, over all versions: ``sign_agreement`` events (or transitions calling
+    ``agreements.sign``); an amendment is not a signature, both sides sign its version again."""
     reflections: Mapping[str, ReflectionRhythm]
     """Per role (``mentor``, ``mentee``): ``submit_reflection`` events and their regularity."""
     extensions: tuple[ExtensionView, ...]
