@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,17 @@ Step = tuple[str, ActorRef] | tuple[str, ActorRef, Mapping[str, Any] | None]
 
 
 def default_workflow() -> dict[str, Any]:
-    """A fresh copy of the built-in default lifecycle document."""
+    """A fresh copy of the built-in default template: the full lifecycle with every lifecycle plugin's steps."""
     return json.loads(template_paths()["default"].read_text("utf-8"))
+
+
+def lifecycle_workflow() -> dict[str, Any]:
+    """A fresh copy of the plain lifecycle the templates are built on (``schemas/lifecycle.json``).
+
+    Its states, transitions, timers and forms carry no plugin's effects, guards or settings: extend it with
+    your own plugin's additions to test that plugin alone.
+    """
+    return json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8"))
 
 
 class Factory:

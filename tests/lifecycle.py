@@ -7,16 +7,14 @@ mechanics publish it, so what they assert does not depend on which plugins the s
 
 from __future__ import annotations
 
-import json
-from importlib.resources import files
 from typing import Any
 
-from mentorflow.testing import default_workflow
+from mentorflow.testing import default_workflow, lifecycle_workflow
 
 
 def base_workflow() -> dict[str, Any]:
     """A fresh copy of the plain lifecycle (no plugin effects, guards, forms or settings)."""
-    return json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8"))
+    return lifecycle_workflow()
 
 
 def plain(document: dict[str, Any]) -> dict[str, Any]:
