@@ -43,8 +43,11 @@ def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connec
 
     workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
     out = []
+    coordinator: bool | None = None  # asked at most once, and only if some transition is open to coordinators
     for transition in workflow.transitions_from.get(snap.state, ()):
-        role = runner.resolve_role(conn, snap, actor, transition.roles)
+        if coordinator is None and "coordinator" in transition.roles and not actor.is_system:
+            coordinator = runner.is_coordinator(conn, snap.programme_id, actor.person_id)
+        role = runner.resolve_role(conn, snap, actor, transition.roles, coordinator)
         if role is None:
             out.append(Availability(transition, False, None, (
                 _("only the {roles} may do this").format(roles=role_names(transition.roles)),), transition.form))

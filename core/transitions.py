@@ -188,8 +188,12 @@ class TransitionRunner:
 
     # -- checks shared by fire() and the query API ---------------------------
     def resolve_role(self, conn: Connection, snap: RelationshipSnapshot, actor: Actor,
-                     allowed: frozenset[str]) -> str | None:
-        """The role under which ``actor`` may fire a transition open to ``allowed`` roles, or None."""
+                     allowed: frozenset[str], coordinator: bool | None = None) -> str | None:
+        """The role under which ``actor`` may fire a transition open to ``allowed`` roles, or None.
+
+        ``coordinator`` is the answer to "does ``actor`` coordinate the programme?" when the caller already
+        knows it (the query API asks once for all transitions out of a state, not once per transition).
+        """
         if actor.is_system:
             return "system" if "system" in allowed else None
         person = actor.person_id
@@ -197,7 +201,8 @@ class TransitionRunner:
             return "mentor"
         if "mentee" in allowed and person == snap.mentee_id:
             return "mentee"
-        if "coordinator" in allowed and self.is_coordinator(conn, snap.programme_id, person):
+        if "coordinator" in allowed and (coordinator if coordinator is not None
+                                         else self.is_coordinator(conn, snap.programme_id, person)):
             return "coordinator"
         return None
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mentorflow import Engine, FormInvalid, PluginError, hookimpl
+from mentorflow import SYSTEM, Engine, FormInvalid, PluginError, hookimpl
 from mentorflow.db.models import AuditEvent
-from mentorflow.demo import AGREEMENT
+from mentorflow.demo import AGREEMENT, run_demo
 from mentorflow.pluginmanager import build_plugin_manager
 from mentorflow.plugins.adjustments import api as adjustments
 from mentorflow.plugins.adjustments.effects import ProposalInvalid
@@ -214,3 +214,20 @@ def test_an_acceptance_failing_midway_changes_no_goal(pair: Pair) -> None:
 def test_the_goals_plugin_loads_without_the_adjustments_plugin() -> None:
     pm = build_plugin_manager(["mentorflow.plugins.goals"], load_entrypoints=False)  # optional hooks: no error
     assert [i.plugin_name for i in pm.hook.mentorflow_register_effects.get_hookimpls()] == ["mentorflow.plugins.goals"]
+
+
+def test_the_demo_shows_the_adjustment_its_goals_plugin_applied(tmp_path: Any) -> None:
+    lines: list[str] = []
+    relationship = run_demo(f"sqlite:///{tmp_path / 'demo.db'}", lines.append)
+    assert "· goal 2 revised: Speak up in seminars → Speak up at least once in every seminar" in [
+        line.strip() for line in lines]
+    assert "· added goal 3: Present the thesis plan to the research group" in [line.strip() for line in lines]
+    engine = Engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:  # what the demo prints is what the goals plugin stored
+        goals = list_goals(engine, relationship, SYSTEM).goals
+    finally:
+        engine.db.dispose()
+    assert [(g.id, g.title, g.status) for g in goals] == [
+        (1, "Choose a thesis topic", "achieved"), (2, "Speak up at least once in every seminar", "revised"),
+        (3, "Present the thesis plan to the research group", "active")]
+    assert goals[1].updates[-2].previous["title"] == "Speak up in seminars"

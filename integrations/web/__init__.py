@@ -97,7 +97,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return api.openapi("mentorflow", __version__)
 
     register_plugin_blueprints(app, engine)  # last: a built-in route wins a clash
+    _share_reads_per_request(app, engine)
     return app
+
+
+def _share_reads_per_request(app: Flask, engine: Engine) -> None:
+    """One pooled read connection per request instead of one per question (see mentorflow.db.reads)."""
+    handle = app.wsgi_app
+
+    def wsgi_app(environ: Any, start_response: Any) -> Any:
+        with engine.reading():
+            return handle(environ, start_response)
+
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
 
 
 def register_plugin_blueprints(app: Flask, engine: Engine) -> None:
