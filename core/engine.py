@@ -19,7 +19,6 @@ from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
 from mentorflow.clock import Clock, SystemClock
 from mentorflow.db import migrate
 from mentorflow.db.database import WRITE_OPTION, create_db_engine
-from mentorflow.db.reads import SharedReads
 from mentorflow.db.models import (
     AuditEvent,
     ExternalIdentity,
@@ -29,6 +28,7 @@ from mentorflow.db.models import (
     Relationship,
     WorkflowVersion,
 )
+from mentorflow.db.reads import SharedReads
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, UserError
 from mentorflow.guards import GuardSpec
