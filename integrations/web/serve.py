@@ -41,8 +41,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         from . import create_app
+        from .warmup import warm
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        warm(app)  # in each worker, after the fork: its first visitors should not pay for compiling
+        return app
 
 
 def prepare(settings: Settings) -> None:
