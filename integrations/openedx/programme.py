@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,22 +101,57 @@ def validate(engine: Engine, choice: ProgrammeChoice, config: Config) -> Workflo
     return engine.load_workflow(build_document(choice, config), UPLOADED if choice.workflow_json.strip() else "")
 
 
-_PUBLISHED: dict[tuple[int, str], str] = {}
+class _Published:
+    """What this process last published on one engine."""
+
+    def __init__(self) -> None:
+        self.digests: dict[str, str] = {}
+        """Programme key -> digest of the document last published."""
+        self.settled: dict[tuple[Any, ...], int] = {}
+        """What a document was built from -> the programme id it is published under."""
+
+
+# Weak keys: an engine that is gone (tests make many) takes its memory with it, and a new
+# engine that happens to reuse an old one's id() never inherits it.
+_PUBLISHED: weakref.WeakKeyDictionary[Engine, _Published] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+
+
+def _source_key(choice: ProgrammeChoice, config: Config) -> tuple[Any, ...]:
+    """What the block's document is built from; a server template file counts with its size and mtime."""
+    template = choice.template or config.default_template
+    stamp: tuple[int, int] | None = None
+    if not choice.workflow_json.strip() and template in config.extra_templates:
+        try:
+            info = os.stat(config.extra_templates[template])
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = None  # build_document reports the missing file
+    return (choice, template, stamp)
 
 
 def ensure_published(engine: Engine, choice: ProgrammeChoice, config: Config) -> int:
     """Publish the block's document as its programme's newest version when it changed; the programme id.
 
-    The digest of what this process last published is remembered, so a
-    page view costs no validation unless the block's settings changed.
+    What this process last published is remembered twice: by what the
+    document is built from (settings and template file), so a page view
+    neither reads, digests nor validates it; and by the document's digest,
+    so a change that builds the same document publishes nothing.
     """
+    source = _source_key(choice, config)
+    with _LOCK:
+        memory = _PUBLISHED.setdefault(engine, _Published())
+        known = memory.settled.get(source)
+    if known is not None:
+        return known
     document = build_document(choice, config)
     digest = canonical_digest(document)
+    if memory.digests.get(choice.key) == digest:
+        programme_id = engine.programme_id(choice.key)
+    else:
+        programme_id = engine.publish_workflow(choice.key, document,
+                                               UPLOADED if choice.workflow_json.strip() else "").programme_id
     with _LOCK:
-        if _PUBLISHED.get((id(engine), choice.key)) == digest:
-            return engine.programme_id(choice.key)
-    published = engine.publish_workflow(choice.key, document, UPLOADED if choice.workflow_json.strip() else "")
-    with _LOCK:
-        _PUBLISHED[(id(engine), choice.key)] = digest
-    return published.programme_id
+        memory.digests[choice.key] = digest
+        memory.settled[source] = programme_id
+    return programme_id
