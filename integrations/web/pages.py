@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from jinja2 import ChoiceLoader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
@@ -143,7 +143,7 @@ def install_pages(app: Flask) -> None:
         try:
             views.submit(engine(), snap, chosen, pid, posted, int(request.form.get("version", snap.version)))
         except FormDecodeError as error:
-            return _render_relationship(rid, transition, posted, {error.field: error.message}), 422
+            return _render_relationship(rid, transition, posted, views.decode_errors(error)), 422
         except FormInvalid as error:
             return _render_relationship(rid, transition, posted, views.field_errors(error.problems)), 422
         except UserError as error:
@@ -245,23 +245,21 @@ def _dashboard(key: str) -> dict[str, Any]:
     search = (request.args.get("q") or "").strip().lower()
     page_arg = request.args.get("page", "1")
     page = max(1, int(page_arg)) if page_arg.isdigit() else 1
-    snaps, _total = eng.list_relationships(programme=key, state=state_filter, limit=100_000)
-    names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
-    if search:
-        snaps = [s for s in snaps if search in names.get(s.mentee_id, "").lower()
-                 or search in names.get(s.mentor_id or -1, "").lower()]
     per_page = 25
-    shown = snaps[(page - 1) * per_page: page * per_page]
+    # Filtered, searched and paged in the database: a programme may hold 100,000 relationships.
+    shown, matches = _relationship_table(eng, key, state_filter, search, per_page, (page - 1) * per_page)
+    names = eng.display_names({p for s in shown for p in (s.mentor_id, s.mentee_id) if p is not None})
     rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
+    pages = max(1, (matches + per_page - 1) // per_page)
     activity = _weekly_activity(eng, key, workflow)
-    overdue = _overdue(eng, key, workflow)
+    overdue, overdue_total = _overdue(eng, key, workflow)
     health, goals, matching = _plugin_panels(eng, key, require_person())
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
-            "rows": rows, "matches": len(snaps), "page": page, "pages": max(1, (len(snaps) + per_page - 1) // per_page),
-            "state_filter": state_filter, "search": search, "overdue": overdue,
+            "rows": rows, "matches": matches, "page": page, "pages": pages, "page_links": _page_links(page, pages),
+            "state_filter": state_filter, "search": search, "overdue": overdue, "overdue_total": overdue_total,
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
             "health": health, "goals": goals, "matching": matching,
             "plugins": {name for name, _plugin in eng.pm.list_name_plugin()},
@@ -269,6 +267,39 @@ def _dashboard(key: str) -> dict[str, Any]:
                 (_("Achieved"), goals.achieved), (_("Active"), goals.active), (_("Dropped"), goals.dropped)])
             if goals is not None and goals.total else "",
             "states": list(workflow.states.values())}
+
+
+def _relationship_table(eng: Engine, key: str, state: str | None, search: str, limit: int, offset: int
+                        ) -> tuple[list[Any], int]:
+    """One page of the programme's relationships, newest first, and how many match in all.
+
+    ``search`` matches part of the mentee's or the mentor's display name, ignoring case.
+    """
+    from mentorflow.db.models import Person
+    from mentorflow.transitions import snapshot_from_row
+
+    R, P = Relationship.__table__, Person.__table__
+    where = [R.c.programme_id == eng.programme_id(key)]
+    if state:
+        where.append(R.c.state == state)
+    if search:
+        named = select(P.c.id).where(func.lower(P.c.display_name).contains(search.lower(), autoescape=True))
+        where.append(R.c.mentee_id.in_(named) | R.c.mentor_id.in_(named))
+    with eng.read() as conn:
+        total = conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one()
+        rows = conn.execute(select(R).where(*where).order_by(R.c.id.desc()).limit(limit).offset(offset)).all()
+    return [snapshot_from_row(r) for r in rows], total
+
+
+def _page_links(page: int, pages: int) -> list[int | None]:
+    """The page numbers to link: the first, the last and two either side of ``page``; None marks a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[int | None] = []
+    for number in wanted:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
 
 
 def _plugin_panels(eng: Engine, key: str, pid: int) -> tuple[Any, Any, Any]:
@@ -313,8 +344,12 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
     return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
 
 
-def _overdue(eng: Engine, key: str, workflow: Any) -> list[dict[str, Any]]:
-    """Relationships whose recurring duty (e.g. a reflection) is past due, with how many days.
+OVERDUE_SHOWN = 50
+"""The dashboard lists the most overdue duties; the rest are counted (the reminder scan chases them all)."""
+
+
+def _overdue(eng: Engine, key: str, workflow: Any) -> tuple[list[dict[str, Any]], int]:
+    """The most overdue recurring duties (e.g. reflections), with how many days, and how many are overdue in all.
 
     The same indexed due-duty query the reminder scan uses (:func:`mentorflow.timers.duties`),
     for each workflow version the programme's open relationships run on.
@@ -336,7 +371,8 @@ def _overdue(eng: Engine, key: str, workflow: Any) -> list[dict[str, Any]]:
                         out.append({"relationship": duty.relationship_id, "role": pinned.role_label(duty.role),
                                     "days": duty.overdue_by(now).days,
                                     "timer": localized(timer.label) or timer.id, "person": duty.person_id})
-    names = eng.display_names({o["person"] for o in out if o["person"] is not None})
-    for o in out:
+    shown = sorted(out, key=lambda o: (-o["days"], o["relationship"]))[:OVERDUE_SHOWN]
+    names = eng.display_names({o["person"] for o in shown if o["person"] is not None})
+    for o in shown:
         o["name"] = names.get(o["person"], "—")
-    return sorted(out, key=lambda o: -o["days"])
+    return shown, len(out)
