@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, FormInvalid, UserError
-from mentorflow.i18n import _, get_locale, localized, ngettext
+from mentorflow.i18n import _, get_locale, localized, ngettext, set_locale
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
 from mentorflow.integrations.shared.rendering import shared_loader
@@ -194,18 +194,33 @@ def install_pages(app: Flask) -> None:
     def export_csv(key: str) -> Any:
         pid = require_person()
         _require_coordinator(key, pid)
-        snaps, _total = engine().list_relationships(programme=key, limit=100_000)
-        names = engine().display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["relationship", "mentee", "mentor", "state", "started_at", "state_entered_at",
-                         "closed_at", "version"])
-        for s in snaps:
-            state = engine().workflow_by_version(s.workflow_version_id).states[s.state].title()
-            writer.writerow([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""), state,
-                             s.started_at.isoformat(), s.state_entered_at.isoformat(),
-                             s.closed_at.isoformat() if s.closed_at else "", s.version])
-        return Response(out.getvalue(), mimetype="text/csv",
+        eng = engine()
+        locale = get_locale()
+
+        def lines() -> Any:
+            """The CSV in batches of 2,000 (streamed: a programme may hold far more relationships)."""
+            set_locale(locale)  # the stream runs after the request; state titles stay in its language
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["relationship", "mentee", "mentor", "state", "started_at", "state_entered_at",
+                             "closed_at", "version"])
+            offset = 0
+            while True:
+                snaps, _total = eng.list_relationships(programme=key, limit=EXPORT_BATCH, offset=offset)
+                names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
+                for s in snaps:
+                    state = eng.workflow_by_version(s.workflow_version_id).states[s.state].title()
+                    writer.writerow([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""), state,
+                                     s.started_at.isoformat(), s.state_entered_at.isoformat(),
+                                     s.closed_at.isoformat() if s.closed_at else "", s.version])
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+                if len(snaps) < EXPORT_BATCH:
+                    return
+                offset += EXPORT_BATCH
+
+        return Response(lines(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{key}-relationships.csv"'})
 
     @app.get("/coordinator/<key>/diagram.svg")
@@ -344,6 +359,8 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
     return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
 
 
+EXPORT_BATCH = 2_000
+"""Relationships read per query while the CSV export streams."""
 OVERDUE_SHOWN = 50
 """The dashboard lists the most overdue duties; the rest are counted (the reminder scan chases them all)."""
 

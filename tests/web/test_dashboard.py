@@ -95,3 +95,19 @@ def test_overdue_list_shows_the_most_overdue_and_counts_the_rest(mentorflow_engi
     assert "The 2 most overdue of 6 are shown" in overdue
     days = [int(d) for d in re.findall(r"<td>(\d+)</td></tr>", overdue)]
     assert days == sorted(days, reverse=True)
+
+
+def test_csv_export_streams_every_relationship_in_batches(mentorflow_engine: Any, mentorflow_factory: Factory,
+                                                          monkeypatch: Any) -> None:
+    from mentorflow.integrations.web import pages
+
+    monkeypatch.setattr(pages, "EXPORT_BATCH", 7)
+    programme = mentorflow_factory.programme("many", base_workflow())
+    coordinator = mentorflow_factory.person("Carla", role="coordinator", programme=programme)
+    ids = {mentorflow_factory.relationship(programme, mentee=mentorflow_factory.person(f"Mentee {n}")).id
+           for n in range(22)}
+    response = coordinator_client(mentorflow_engine, coordinator).get(f"/coordinator/{programme}/export.csv")
+    assert response.status_code == 200 and response.is_streamed
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("relationship,mentee,mentor,state")
+    assert {int(line.split(",")[0]) for line in lines[1:]} == ids and len(lines) == 23
