@@ -85,7 +85,7 @@ def plot_lines(path: Path, title: str, xs: list[float], series: dict[str, list[f
 
 
 def run_all(quick: bool) -> str:
-    from bench import http, memory, scan, transitions
+    from bench import growth, http, memory, scan, transitions
 
     PLOTS.mkdir(parents=True, exist_ok=True)
     flag = ["--quick"] if quick else []
@@ -130,9 +130,9 @@ def run_all(quick: bool) -> str:
     mem, mem_text = _capture(memory.main, ["--sizes", sizes])
     plot_lines(PLOTS / "memory.png", "Peak memory of one scan", [r["n"] for r in mem],
                {"peak MiB": [r["peak_bytes"] / 2**20 for r in mem]}, "relationships", "MiB")
-    growth = mem[-1]["peak_bytes"] / mem[0]["peak_bytes"]
+    memory_growth = mem[-1]["peak_bytes"] / mem[0]["peak_bytes"]
     summary.append(("scan peak memory growth", f"{mem[-1]['peak_bytes'] / 2**20:.1f} MiB at {mem[-1]['n']:,}",
-                    f"× {growth:.1f} for × {mem[-1]['n'] / mem[0]['n']:.0f} data"))
+                    f"× {memory_growth:.1f} for × {mem[-1]['n'] / mem[0]['n']:.0f} data"))
     sections.append(("Memory", "memory.png", mem_text))
 
     ht, ht_text = _capture(http.main, flag)
@@ -160,6 +160,22 @@ def run_all(quick: bool) -> str:
         one = sum(s["rps"] for s in ht["saturation-postgresql-1"].values())
         summary.append(("HTTP throughput saturated, 1 web process (PostgreSQL)", f"{one:,.0f}/s", "—"))
     sections.append(("HTTP latency and throughput", "http.png", ht_text))
+
+    gr, gr_text = _capture(growth.main, ["--sizes", sizes, "--requests", "20" if quick else "40"])
+    for db, rows in gr.items():
+        if len(rows) < 2:
+            continue
+        small, big = rows[0], rows[-1]
+        for kind in ("page", "transition", "dashboard", "dashboard_cached"):
+            label = {"dashboard": "dashboard, figures computed", "dashboard_cached": "dashboard, figures reused"}.get(
+                kind, kind)
+            summary.append((f"{label}, {db}, {big['n']:,.0f} relationships", f"{big[kind]:.1f} ms",
+                            f"{big[kind] / small[kind]:.2f} × at {small['n']:,.0f} (in-process)"))
+    plot_lines(PLOTS / "growth.png", "Request time as the programme grows (in-process, ms)",
+               [r["n"] for r in next(iter(gr.values()))],
+               {f"{kind} ({db})": [r[kind] for r in rows] for db, rows in gr.items()
+                for kind in growth.KINDS}, "relationships", "ms")
+    sections.append(("Growth with data size", "growth.png", gr_text))
 
     if importlib.util.find_spec("scipy") is not None:
         sections.append(("Matching", None, _subprocess("bench.matching", *flag)))

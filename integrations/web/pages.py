@@ -12,6 +12,8 @@ import io
 import secrets
 import shutil
 import subprocess
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -267,16 +269,17 @@ def _dashboard(key: str) -> dict[str, Any]:
     rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
     pages = max(1, (matches + per_page - 1) // per_page)
-    activity = _weekly_activity(eng, key, workflow)
-    overdue, overdue_total = _overdue(eng, key, workflow)
-    health, goals, matching = _plugin_panels(eng, key, require_person())
+    figures = _programme_figures(eng, key, _version_id, workflow, require_person())
+    activity, overdue, overdue_total = figures["activity"], figures["overdue"], figures["overdue_total"]
+    health, goals = figures["health"], figures["goals"]
+    matching = _matching_panel(eng, key, require_person())
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
             "rows": rows, "matches": matches, "page": page, "pages": pages, "page_links": _page_links(page, pages),
             "state_filter": state_filter, "search": search, "overdue": overdue, "overdue_total": overdue_total,
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
-            "health": health, "goals": goals, "matching": matching,
+            "health": health, "goals": goals, "matching": matching, "figures_at": figures["at"],
             "plugins": {name for name, _plugin in eng.pm.list_name_plugin()},
             "goal_chart": charts.bar_chart(_("Goal attainment"), [
                 (_("Achieved"), goals.achieved), (_("Active"), goals.active), (_("Dropped"), goals.dropped)])
@@ -317,27 +320,72 @@ def _page_links(page: int, pages: int) -> list[int | None]:
     return links
 
 
-def _plugin_panels(eng: Engine, key: str, pid: int) -> tuple[Any, Any, Any]:
-    """Figures from the lifecycle and matching plugins when they are loaded (coordinators only)."""
-    health = goals = matching = None
-    if eng.pm.get_plugin("reflections") is not None:
-        from mentorflow.plugins.reflections.api import programme_health
+DASHBOARD_FIGURES_TTL = 60.0
+"""Seconds a programme's dashboard figures are reused (they read every relationship of the programme)."""
 
-        health = programme_health(eng, key, pid)
-    if eng.pm.get_plugin("goals") is not None:
-        from mentorflow.plugins.goals.api import programme_goal_attainment
 
-        goals = programme_goal_attainment(eng, key, pid)
-    if eng.pm.get_plugin("matching") is not None:
-        from mentorflow.plugins.matching.api import get_run, list_runs
+class _FiguresCache:
+    """The dashboard's programme-wide figures per programme, workflow version and language, for a minute.
 
-        runs = list_runs(eng, key, pid)
-        if runs:
-            run = get_run(eng, max(runs, key=lambda r: (r.created_at, r.id)).id, pid)
-            names = eng.display_names({p for proposal in run.proposals
-                                       for p in (proposal.mentee_id, proposal.mentor_id) if p is not None})
-            matching = {"run": run, "names": names}
-    return health, goals, matching
+    Health, goal attainment, weekly activity and the overdue list each read
+    the whole programme: at 100,000 relationships several seconds. A
+    coordinator reloading or paging the table within the minute gets them
+    again at once; the page says when they were computed. Access is still
+    checked on every request; only what a coordinator of the programme may
+    see is kept.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Any) -> dict[str, Any]:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and now - entry[0] < DASHBOARD_FIGURES_TTL:
+            return entry[1]
+        value = compute()
+        with self._lock:
+            self._entries = {k: v for k, v in self._entries.items() if now - v[0] < DASHBOARD_FIGURES_TTL}
+            self._entries[key] = (now, value)
+        return value
+
+
+def _programme_figures(eng: Engine, key: str, version_id: int, workflow: Any, pid: int) -> dict[str, Any]:
+    """Activity, overdue list, health and goal attainment of the programme (see :class:`_FiguresCache`)."""
+    cache = current_app.extensions.setdefault("mentorflow_dashboard_figures", _FiguresCache())
+
+    def compute() -> dict[str, Any]:
+        overdue, overdue_total = _overdue(eng, key, workflow)
+        health = goals = None
+        if eng.pm.get_plugin("reflections") is not None:
+            from mentorflow.plugins.reflections.api import programme_health
+
+            health = programme_health(eng, key, pid)
+        if eng.pm.get_plugin("goals") is not None:
+            from mentorflow.plugins.goals.api import programme_goal_attainment
+
+            goals = programme_goal_attainment(eng, key, pid)
+        return {"activity": _weekly_activity(eng, key, workflow), "overdue": overdue, "overdue_total": overdue_total,
+                "health": health, "goals": goals, "at": eng.clock.now()}
+
+    return cache.get((key, version_id, get_locale()), compute)
+
+
+def _matching_panel(eng: Engine, key: str, pid: int) -> Any:
+    """The newest matching run with its proposals, when the matching plugin is loaded (always fresh)."""
+    if eng.pm.get_plugin("matching") is None:
+        return None
+    from mentorflow.plugins.matching.api import get_run, list_runs
+
+    runs = list_runs(eng, key, pid)
+    if not runs:
+        return None
+    run = get_run(eng, max(runs, key=lambda r: (r.created_at, r.id)).id, pid)
+    names = eng.display_names({p for proposal in run.proposals
+                               for p in (proposal.mentee_id, proposal.mentor_id) if p is not None})
+    return {"run": run, "names": names}
 
 
 def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> list[tuple[str, float]]:

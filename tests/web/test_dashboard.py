@@ -111,3 +111,29 @@ def test_csv_export_streams_every_relationship_in_batches(mentorflow_engine: Any
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("relationship,mentee,mentor,state")
     assert {int(line.split(",")[0]) for line in lines[1:]} == ids and len(lines) == 23
+
+
+def test_programme_figures_are_reused_for_a_minute_then_recomputed(mentorflow_engine: Any,
+                                                                   mentorflow_factory: Factory,
+                                                                   mentorflow_clock: Any, monkeypatch: Any) -> None:
+    from mentorflow.integrations.web import pages
+
+    programme = mentorflow_factory.programme("cached", base_workflow())
+    coordinator = mentorflow_factory.person("Carla", role="coordinator", programme=programme)
+    mentor, mentee = mentorflow_factory.person("Morten"), mentorflow_factory.person("Mia")
+    rel = mentorflow_factory.relationship(programme, mentor=mentor, mentee=mentee)
+    mentorflow_factory.drive(rel, [("sign_agreement", mentor, {"accept": True}),
+                                   ("sign_agreement", mentee, {"accept": True}), ("agree", mentee),
+                                   ("add_goal", mentee, {"title": "Learn SQL", "category": "skills"}),
+                                   ("start_reflecting", mentor)])
+    client = coordinator_client(mentorflow_engine, coordinator)
+
+    def overdue() -> str:
+        page = client.get(f"/coordinator/{programme}").get_data(as_text=True)
+        return page.split('id="overdue-heading"')[1].split("</section>")[0]
+
+    assert "Nothing is overdue" in overdue()
+    mentorflow_clock.advance(days=30)
+    assert "Nothing is overdue" in overdue()  # within the minute: the figures computed a moment ago
+    monkeypatch.setattr(pages, "DASHBOARD_FIGURES_TTL", 0.0)
+    assert "Morten (Mentor)" in overdue()  # expired: computed again
