@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m bench.http            # SQLite and PostgreSQL, 1 and 2 web processes, 50 clients, 8 s each
+    python -m bench.http            # SQLite and PostgreSQL, 1 and 2 web processes, 50 clients, 15 s each
     python -m bench.http --quick    # 3 s each, SQLite and PostgreSQL with 1 process
 
 The server runs as a real gunicorn (`mentorflow serve --no-worker`); the
@@ -10,8 +10,11 @@ load comes from a separate process (bench/http_load.py, asyncio + httpx,
 50 concurrent clients with keep-alive) sharing the same 2 cores. Measured
 per request kind: GET /health (the baseline: the framework and server
 alone), the relationship page (HTML, session cookie), GET of a relationship
-through the API, and POST of a transition (an action that writes an audit
-row). Two kinds of load: 50 concurrent people who each click about once a
+through the API, and POST of a transition (a mentee's reflection, which the
+reflections plugin checks and records beside the audit row); all on
+relationships of the shipped default programme. Two seconds of the same
+load run before recording (connections open, every kind served once).
+Two kinds of load: 50 concurrent people who each click about once a
 second (the latency target: p95 < 50 ms for the page and the transition),
 and saturation, 50 clients sending back to back, for throughput with one
 and two web processes on PostgreSQL. Printed: p50/p95/p99 in ms,
@@ -28,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +42,26 @@ SECRET = "bench-secret"
 THINK = 1.0
 """Mean seconds a simulated person waits between clicks (50 people ≈ 50 requests/s offered)."""
 ROOT = Path(__file__).resolve().parent.parent
+WARMUP = 2.0
+"""Seconds of load before recording: every connection is open and every kind of request served once."""
 
 
 def seed(url: str, relationships: int) -> list[dict[str, Any]]:
-    """Relationships in 'reflecting' with a token per mentee; returns the load plan."""
+    """Relationships of the shipped default programme in 'reflecting', a token per mentee; returns the load plan.
+
+    The default programme runs every built-in lifecycle plugin, so the page shows the agreement, goals,
+    reflections and meetings sections and the transition (a mentee's reflection check-in, the most frequent
+    write) runs the reflections plugin's form checks and effect.
+    """
+    from mentorflow.integrations.web.demo import AGREEMENT, SIGN
+    from mentorflow.plugins.goals import api as goals
+    from mentorflow.schemas import template_paths
+
     engine = Engine(url)
     engine.upgrade_database()
     factory = Factory(engine)
-    # The plain lifecycle (the shipped default adds the lifecycle plugins' forms and guards to these steps).
-    factory.programme("bench", json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8")))
+    factory.programme("bench", json.loads(template_paths()["default"].read_text("utf-8")))
+    coordinator = factory.coordinator("bench")
     plan: list[dict[str, Any]] = []
     from flask import Flask
     from flask.sessions import SecureCookieSessionInterface
@@ -58,12 +71,14 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
     signer = SecureCookieSessionInterface().get_signing_serializer(app)
     assert signer is not None
     for n in range(relationships):
-        mentor = factory.person(f"Mentor {n}")
-        mentee = factory.person(f"Mentee {n}")
+        mentor = factory.person(f"Mentor {n}", role="mentor", programme="bench")
+        mentee = factory.person(f"Mentee {n}", role="mentee", programme="bench")
         rel = factory.relationship("bench", mentor=mentor, mentee=mentee)
-        factory.drive(rel, [("sign_agreement", mentor, {"accept": True}), ("sign_agreement", mentee, {"accept": True}),
-                            ("agree", mentee), ("add_goal", mentee, {"title": "Grow", "category": "skills"}),
-                            ("start_reflecting", mentor)])
+        rel = factory.drive(rel, [("propose_agreement", coordinator, AGREEMENT), ("sign_agreement", mentor, SIGN),
+                                  ("sign_agreement", mentee, SIGN), ("agree", mentee),
+                                  ("add_goal", mentee, {"title": "Grow", "category": "skills"})])
+        goal_id = goals.list_goals(engine, rel, mentee).goals[-1].id
+        factory.drive(rel, [("agree_goal", mentor, {"goal_id": goal_id}), ("start_reflecting", mentor)])
         token = create_token(engine, f"bench {mentee}", person_id=mentee)[0]
         auth = {"Authorization": f"Bearer {token}"}
         cookie = {"Cookie": f"session={signer.dumps({'person_id': mentee})}"}
@@ -71,8 +86,9 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
             {"name": "health", "method": "GET", "path": "/health"},
             {"name": "page", "method": "GET", "path": f"/relationships/{rel.id}", "headers": cookie},
             {"name": "api_get", "method": "GET", "path": f"/api/v1/relationships/{rel.id}", "headers": auth},
-            {"name": "transition", "method": "POST", "path": f"/api/v1/relationships/{rel.id}/transitions/add_goal",
-             "headers": auth, "json": {"data": {"title": "Another goal", "category": "skills"}}},
+            {"name": "transition", "method": "POST",
+             "path": f"/api/v1/relationships/{rel.id}/transitions/submit_reflection", "headers": auth,
+             "json": {"data": {"went_well": "We met and I prepared", "health": 4}}},
         ]
     engine.db.dispose()
     return plan
@@ -137,7 +153,8 @@ def scenario(url: str, workers: int, plan: list[dict[str, Any]], seconds: float,
         plan_file = folder / "plan.json"
         plan_file.write_text(json.dumps(plan))
         out = subprocess.run([sys.executable, "-m", "bench.http_load", "--url", server.url, "--plan", str(plan_file),
-                              "--seconds", str(seconds), "--concurrency", str(concurrency), "--think", str(think)],
+                              "--seconds", str(seconds), "--concurrency", str(concurrency), "--think", str(think),
+                              "--warmup", str(WARMUP)],
                              capture_output=True, text=True, check=True, cwd=ROOT)
     finally:
         stop_server(server.process)
@@ -169,7 +186,7 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]
     parser.add_argument("--relationships", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args(argv)
-    seconds = 3 if args.quick else 8
+    seconds = 3 if args.quick else 15
     print(f"http benchmark · {platform.platform()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
           f"{args.concurrency} concurrent clients, {seconds:g} s per scenario", file=out)
     results: dict[str, Any] = {}
