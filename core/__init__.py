@@ -12,6 +12,7 @@ The public API::
 """
 
 from mentorflow.actors import ROLES, SYSTEM, Actor
+from mentorflow.choices import ChoiceContext, ChoicesSpec, choices_provider
 from mentorflow.clock import Clock, ManualClock, SystemClock
 from mentorflow.effects import EffectSpec, effect
 from mentorflow.engine import Batch, Engine, PublishedWorkflow
@@ -51,6 +52,8 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "Batch",
+    "ChoiceContext",
+    "ChoicesSpec",
     "Clock",
     "ConfigurationError",
     "Conflict",
@@ -81,6 +84,7 @@ __all__ = [
     "Workflow",
     "WorkflowInvalid",
     "WrongState",
+    "choices_provider",
     "effect",
     "guard",
     "hookimpl",

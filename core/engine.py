@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mentorflow import policy
 from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
+from mentorflow.choices import ChoiceContext, ChoicesSpec, options, providers_of
 from mentorflow.clock import Clock, SystemClock
 from mentorflow.db import migrate
 from mentorflow.db.database import WRITE_OPTION, create_db_engine
@@ -36,7 +37,7 @@ from mentorflow.i18n import _
 from mentorflow.notifications import Message, NotificationChannel
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
-from mentorflow.registry import collect_effects, collect_guards, make_loader
+from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import (
     TransitionResult,
@@ -85,7 +86,8 @@ class Engine:
         self.pm: PluginManager = build_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.guards: dict[str, GuardSpec] = collect_guards(self.pm)
         self.effects: dict[str, EffectSpec] = collect_effects(self.pm)
-        self.loader: WorkflowLoader = make_loader(self.pm, self.guards, self.effects)
+        self.choices: dict[str, ChoicesSpec] = collect_choices(self.pm)
+        self.loader: WorkflowLoader = make_loader(self.pm, self.guards, self.effects, self.choices)
         self.channels: dict[str, NotificationChannel] = self._collect_channels()
         self.after_hook_errors: deque[Exception] = deque(maxlen=100)
         self._workflows: dict[int, Workflow] = {}
@@ -397,6 +399,30 @@ class Engine:
         with self.read() as conn:
             snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
             return available_transitions(self, self._runner, conn, snap, as_actor(actor), self.clock.now())
+
+    def form_choices(self, relationship: RelationshipSnapshot | int, actor: Actor | int, form: str,
+                     role: str | None = None) -> dict[str, list[tuple[Any, str]]]:
+        """The options of every choices provider form ``form`` names, for ``actor`` (by provider name).
+
+        ``role`` is the role ``actor`` would fill the form in (as :meth:`available_transitions` says);
+        by default the first of mentor, mentee, coordinator that ``actor`` holds. Someone who is not part
+        of the relationship gets :class:`Forbidden`.
+        """
+        actor = as_actor(actor)
+        with self.read() as conn:
+            snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
+            workflow = self.workflow_by_version(snap.workflow_version_id, conn)
+            if form not in workflow.forms:
+                raise NotFound(_("The workflow has no form '{name}'.").format(name=form))
+            names = providers_of(workflow.forms[form])
+            if not names:
+                return {}
+            who = policy.viewer_for(conn, snap, actor)
+            if not who.may_see_relationship:
+                raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
+            role = role or ("system" if actor.is_system else next(
+                (r for r in ("mentor", "mentee", "coordinator") if r in who.roles), None))
+            return options(self.choices, ChoiceContext(snap, workflow, actor, role, conn), names)
 
     def timeline(self, relationship: RelationshipSnapshot | int, viewer: Actor | int | None = None
                  ) -> list[AuditEntry]:

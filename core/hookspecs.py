@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.engine import Connection
 
+    from mentorflow.choices import ChoicesSpec
     from mentorflow.effects import EffectSpec
     from mentorflow.engine import Engine
     from mentorflow.errors import Problem
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 4
+HOOKSPEC_VERSION = 5
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -62,6 +63,21 @@ def mentorflow_register_effects() -> Iterable[EffectSpec]:
     A workflow's transition lists effects by name; each runs inside the
     transition's transaction after the state and audit rows are written.
     Effect names are global, conventionally ``<plugin>.<verb>``.
+    Results of all plugins are collected.
+    """
+
+
+@hookspec
+def mentorflow_register_choices() -> Iterable[ChoicesSpec]:
+    """Return the choices providers this plugin offers (built with :func:`mentorflow.choices_provider`).
+
+    A workflow form's field names one with ``"choices_from": "<name>"`` in its ``fields`` metadata (or
+    in ``fields.<array field>.items.<property>`` for a property of an array's items). The provider lists
+    the ``(value, localized label)`` pairs one person may choose on one relationship, from a
+    :class:`mentorflow.choices.ChoiceContext` (relationship, workflow, actor, role, connection); the
+    shared forms render them as a select, and :meth:`Engine.fire` refuses any other value with
+    :class:`FormInvalid`. Called whenever an engine or a workflow loader is built; names are global
+    (conventionally ``<plugin>.<what>``), two plugins registering one name is a configuration error.
     Results of all plugins are collected.
     """
 

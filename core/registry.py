@@ -1,9 +1,10 @@
-"""What the loaded plugins contribute: guards, effects and the workflow loader built on them."""
+"""What the loaded plugins contribute: guards, effects, choices providers and the workflow loader built on them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mentorflow.choices import ChoicesSpec
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Problem
 from mentorflow.guards import GuardSpec
@@ -39,9 +40,22 @@ def collect_effects(pm: PluginManager) -> dict[str, EffectSpec]:
     return effects
 
 
+def collect_choices(pm: PluginManager) -> dict[str, ChoicesSpec]:
+    """Every choices provider of every plugin, tagged with the plugin's name; a name used twice is an error."""
+    providers: dict[str, ChoicesSpec] = {}
+    for impl in pm.hook.mentorflow_register_choices.get_hookimpls():
+        for spec in impl.function() or ():
+            if spec.name in providers:
+                raise ConfigurationError(_("Choices '{name}' are registered by both '{a}' and '{b}'.").format(
+                    name=spec.name, a=providers[spec.name].plugin, b=impl.plugin_name))
+            providers[spec.name] = ChoicesSpec(spec.name, spec.options, spec.description, impl.plugin_name)
+    return providers
+
+
 def make_loader(pm: PluginManager, guards: dict[str, GuardSpec] | None = None,
-                effects: dict[str, EffectSpec] | None = None) -> WorkflowLoader:
-    """A workflow loader that knows the plugins' guards, effects and semantic checks."""
+                effects: dict[str, EffectSpec] | None = None,
+                choices: dict[str, ChoicesSpec] | None = None) -> WorkflowLoader:
+    """A workflow loader that knows the plugins' guards, effects, choices providers and semantic checks."""
 
     def plugin_checks(workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
         from mentorflow import policy, retention
@@ -53,7 +67,8 @@ def make_loader(pm: PluginManager, guards: dict[str, GuardSpec] | None = None,
         return problems
 
     return WorkflowLoader(collect_guards(pm) if guards is None else guards, plugin_checks,
-                          collect_effects(pm) if effects is None else effects)
+                          collect_effects(pm) if effects is None else effects,
+                          collect_choices(pm) if choices is None else choices)
 
 
 def programme_templates(pm: PluginManager) -> dict[str, Any]:

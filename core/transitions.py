@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from mentorflow.actors import Actor, as_actor
+from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.errors import (
@@ -261,6 +262,11 @@ class TransitionRunner:
             raise Forbidden(_("Only the {roles} may fire '{transition}' on relationship {id}.").format(
                 roles=role_names(transition.roles), transition=transition_id, id=snap.id))
         form_data = self.validate_form(workflow, transition, dict(data) if data is not None else None, snap)
+        # Values a choices provider does not offer are found now, on the state the person chose from, and
+        # reported after the effects: an effect's own message ("goal X is closed") says more, and wins.
+        form = workflow.forms[transition.form] if transition.form is not None else None
+        not_offered = choice_problems(self.engine.choices, ChoiceContext(snap, workflow, actor, role, conn), form,
+                                      form_data) if form is not None and form.choice_fields else []
         if transition.guards:
             ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn)
             failures = self.check_guards(ctx, transition)
@@ -303,6 +309,8 @@ class TransitionRunner:
                 raise
             except Exception as error:
                 raise PluginError(spec.plugin or call.name, f"effect {call.name}", error) from error
+        if not_offered:
+            raise FormInvalid(transition.form or transition.id, not_offered)
         self._apply(event=event, connection=conn)
         return event
 

@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from mentorflow.choices import ANNOTATION, ChoicesSpec, choice_fields
 from mentorflow.durations import parse_duration
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
@@ -127,9 +128,11 @@ class WorkflowLoader:
 
     def __init__(self, guards: Mapping[str, GuardSpec] | None = None,
                  plugin_checks: PluginChecks | None = None,
-                 effects: Mapping[str, EffectSpec] | None = None) -> None:
+                 effects: Mapping[str, EffectSpec] | None = None,
+                 choices: Mapping[str, ChoicesSpec] | None = None) -> None:
         self.guards = dict(guards or {})
         self.effects = dict(effects or {})
+        self.choices = dict(choices or {})
         self.plugin_checks = plugin_checks
         self._validators = {
             ("guard", name): Draft202012Validator(spec.params_schema, registry=Registry())
@@ -254,6 +257,7 @@ class WorkflowLoader:
             schema = _as_dict(form).get("schema")
             if isinstance(schema, dict):
                 self._check_form_schema(schema, ["forms", name, "schema"], problem)
+            self._check_choices_from(_as_dict(_as_dict(form).get("fields")), ["forms", name, "fields"], problem)
 
         timers = _as_list(doc.get("timers"))
         timer_ids: dict[str, int] = {}
@@ -327,6 +331,20 @@ class WorkflowLoader:
             at = [*path, "params", *split_pointer(p.pointer)] if "params" in call else [*path, "params"]
             template = _("guard '{name}': {message}") if kind == "guard" else _("effect '{name}': {message}")
             problem(at, template.format(name=name, message=p.message))
+
+    def _check_choices_from(self, fields: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
+        """Every ``choices_from`` of a form's fields (and of their items' properties) names a registered provider."""
+        known = ", ".join(sorted(self.choices)) or _("none")
+        for name, meta in fields.items():
+            meta = _as_dict(meta)
+            located = [([*path, name], meta)]
+            located += [([*path, name, "items", prop], _as_dict(sub))
+                        for prop, sub in _as_dict(meta.get("items")).items()]
+            for at, spec in located:
+                provider = spec.get(ANNOTATION)
+                if isinstance(provider, str) and provider not in self.choices:
+                    problem([*at, ANNOTATION], _("no loaded plugin offers choices called '{name}' (known: {known})")
+                            .format(name=provider, known=known))
 
     @staticmethod
     def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
@@ -451,7 +469,8 @@ class WorkflowLoader:
             )
         forms = {
             name: Form(name=name, title=f["title"], schema=f["schema"], validator=form_validator(f["schema"]),
-                       fields=f.get("fields", {}), private=bool(f.get("private", False)))
+                       fields=f.get("fields", {}), private=bool(f.get("private", False)),
+                       choice_fields=choice_fields(f.get("fields", {})))
             for name, f in doc.get("forms", {}).items()
         }
         timers = tuple(

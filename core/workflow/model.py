@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema.protocols import Validator
 
 from mentorflow.i18n import localized
+
+if TYPE_CHECKING:
+    from mentorflow.choices import ChoiceField
 
 TERMINAL = "terminal"
 INITIAL = "initial"
@@ -70,6 +73,8 @@ class Form:
     validator: Validator
     fields: Mapping[str, Any]
     private: bool = False
+    choice_fields: tuple[ChoiceField, ...] = ()
+    """The fields whose values come from a choices provider (``"choices_from"`` in ``fields``)."""
 
 
 @dataclass(frozen=True, slots=True)
