@@ -5,7 +5,9 @@
 may use), such as the shipped templates. ``extend`` returns a copy with:
 
 - form ``adjustment``: replaced by a list of ``items`` (revise, drop or add a goal, change the cadence or
-  the meeting format, amend the agreement) and an optional ``rationale``;
+  the meeting format, amend the agreement) and an optional ``rationale``; each item's fields are labelled
+  (``fields.items.items``), and when the goals plugin adds the goals (``goals.add``) an item's goal is
+  chosen from ``goals.open``;
 - form ``adjustment_rejection``: the ``reason`` a proposal is declined;
 - ``propose_adjustment`` gets effect ``adjustments.propose``;
 - ``accept_adjustment`` gets guard ``adjustments.other_side`` and effect ``adjustments.accept``;
@@ -38,8 +40,55 @@ def _kind(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
                      "properties": {"kind": {}, **properties}}}
 
 
-def adjustment_form(categories: list[str]) -> dict[str, Any]:
-    """The proposal form: one item per change, each of a known kind with exactly its fields."""
+def _labels(en: str, da: str) -> dict[str, str]:
+    return {"en": en, "da": da}
+
+
+KIND_LABELS = {
+    "revise_goal": _labels("Revise a goal", "Revidér et mål"),
+    "drop_goal": _labels("Drop a goal", "Drop et mål"),
+    "add_goal": _labels("Add a goal", "Tilføj et mål"),
+    "change_cadence": _labels("Change how often you meet", "Ændr hvor ofte I mødes"),
+    "change_meeting_format": _labels("Change how you meet", "Ændr hvordan I mødes"),
+    "amend_agreement": _labels("Amend the agreement", "Ændr aftalen"),
+}
+CATEGORY_LABELS = {
+    "career": _labels("Career", "Karriere"), "skills": _labels("Skills", "Færdigheder"),
+    "personal_growth": _labels("Personal growth", "Personlig udvikling"),
+    "academic": _labels("Studies", "Studier"), "business": _labels("Business", "Forretning"),
+}
+FORMAT_LABELS = {"in_person": _labels("In person", "Fysisk"), "video": _labels("Video", "Video"),
+                 "phone": _labels("Phone", "Telefon"), "chat": _labels("Chat", "Chat")}
+
+
+def _item_fields(categories: list[str], goal_choices: str | None) -> dict[str, Any]:
+    """Labels of an item's properties: the shared forms edit each item as a group of fields."""
+    goal = {"label": _labels("Which goal", "Hvilket mål"), "widget": "select"}
+    if goal_choices:
+        goal["choices_from"] = goal_choices
+    return {
+        "kind": {"label": _labels("What do you want to change?", "Hvad vil du ændre?"), "widget": "select",
+                 "choices": copy.deepcopy(KIND_LABELS)},
+        "goal_id": goal,
+        "text": {"label": _labels("New wording", "Ny formulering"), "widget": "textarea"},
+        "reason": {"label": _labels("Why drop it?", "Hvorfor droppe det?"), "widget": "textarea"},
+        "title": {"label": _labels("The new goal", "Det nye mål")},
+        "category": {"label": _labels("Category", "Kategori"), "widget": "select",
+                     "choices": {c: copy.deepcopy(CATEGORY_LABELS[c]) for c in categories if c in CATEGORY_LABELS}},
+        "period": {"label": _labels("How often to meet", "Hvor ofte I skal mødes"),
+                   "help": _labels("P7D is every week, P14D every other week, P1M every month.",
+                                   "P7D er hver uge, P14D hver anden uge, P1M hver måned.")},
+        "format": {"label": _labels("How to meet", "Hvordan I skal mødes"), "widget": "select",
+                   "choices": copy.deepcopy(FORMAT_LABELS)},
+    }
+
+
+def adjustment_form(categories: list[str], goal_choices: str | None = None) -> dict[str, Any]:
+    """The proposal form: one item per change, each of a known kind with exactly its fields.
+
+    ``goal_choices`` names the choices provider of the goal an item revises or drops (``goals.open``
+    when the goals plugin keeps the relationship's goals); without it the goal is a number.
+    """
     goal_id = {"type": "integer", "minimum": 1}
     item = {
         "type": "object", "required": ["kind"],
@@ -63,7 +112,8 @@ def adjustment_form(categories: list[str]) -> dict[str, Any]:
                                   "rationale": {"type": "string", "maxLength": 5000}}},
         "fields": {
             "items": {"label": {"en": "What do you propose to change?", "da": "Hvad foreslår du at ændre?"},
-                      "widget": "list"},
+                      "widget": "list", "item_label": _labels("Change", "Ændring"),
+                      "items": _item_fields(categories, goal_choices)},
             "rationale": {"label": {"en": "Why?", "da": "Hvorfor?"}, "widget": "textarea"},
         },
     }
@@ -99,7 +149,9 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     if not any(e.get("name") == "adjustments.propose" for e in propose.get("effects", ())):
         goal_schema = doc.get("forms", {}).get("goal", {}).get("schema", {})
         categories = goal_schema.get("properties", {}).get("category", {}).get("enum") or DEFAULT_CATEGORIES
-        doc.setdefault("forms", {})[propose.get("form") or "adjustment"] = adjustment_form(list(categories))
+        uses_goals = any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ()))
+        doc.setdefault("forms", {})[propose.get("form") or "adjustment"] = adjustment_form(
+            list(categories), "goals.open" if uses_goals else None)
         propose.setdefault("form", "adjustment")
         propose.setdefault("effects", []).append({"name": "adjustments.propose"})
     doc["forms"].setdefault("adjustment_rejection", copy.deepcopy(REJECTION_FORM))

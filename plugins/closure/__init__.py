@@ -4,7 +4,8 @@ Effects ``closure.request_extension``, ``closure.decide_extension``,
 ``closure.end_early``, ``closure.record_conversation``,
 ``closure.record_form``, ``closure.reopen``, ``closure.enqueue_rematch`` and
 ``closure.reassign_mentor``; guards ``closure.forms_complete``,
-``closure.within_reopen_window`` and ``closure.planned_end_reached``; settings
+``closure.within_reopen_window`` and ``closure.planned_end_reached``; choices
+``closure.reasons`` and ``closure.mentors`` (:mod:`.choices`); settings
 under ``programme.settings.closure``; queries in
 :mod:`mentorflow.plugins.closure.api`.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mentorflow import EffectSpec, GuardSpec, Problem, TransitionEvent, hookimpl
+from mentorflow import ChoicesSpec, EffectSpec, GuardSpec, Problem, TransitionEvent, hookimpl
 from mentorflow.plugins.closure import checks, endings, extensions, forms, reassign, rematch, reopen
 
 if TYPE_CHECKING:
@@ -33,6 +34,13 @@ def mentorflow_register_effects() -> Iterable[EffectSpec]:
 @hookimpl(trylast=True)
 def mentorflow_register_guards() -> Iterable[GuardSpec]:
     return [forms.forms_complete, reopen.within_reopen_window, extensions.planned_end_reached]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_choices() -> Iterable[ChoicesSpec]:
+    from .choices import CHOICES
+
+    return CHOICES
 
 
 @hookimpl(trylast=True)

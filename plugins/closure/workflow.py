@@ -10,8 +10,8 @@ Settings ``programme.settings.closure`` (unless the programme has its own): neut
 Existing transitions:
 - ``begin_closure``: guard ``closure.planned_end_reached`` (roles: system) so the ``programme_end`` timer
   waits for an extended end;
-- ``end_early``: form ``early_closure``'s ``reason`` becomes an id checked against the programme's list;
-  effect ``closure.end_early``;
+- ``end_early``: form ``early_closure``'s ``reason`` becomes an id chosen from the programme's list
+  (``closure.reasons``); effect ``closure.end_early``;
 - ``close``: no form any more (each side submits its own); guard ``closure.forms_complete``.
 
 New transitions:
@@ -29,7 +29,9 @@ New transitions:
   ``reassignment``; effect ``closure.reassign_mentor``).
 
 Forms ``extension_request``, ``extension_decision``, ``closure_conversation``, ``closure_form`` and
-``reassignment`` are added (kept when the document has its own); the lifecycle's ``closure`` form (used
+``reassignment`` are added (kept when the document has its own); the new mentor is chosen from
+``closure.mentors``, and when the goals plugin adds the goals (``goals.add``) the closure form has one
+group per goal (``goals.not_dropped``); the lifecycle's ``closure`` form (used
 only by ``close``) is removed. The existing transitions are changed only while they lack the closure
 effects and guards, so extending twice gives the same document as extending once.
 """
@@ -59,6 +61,11 @@ POST_CLOSURE_CONTACT = {
 
 def _labels(en: str, da: str) -> dict[str, str]:
     return {"en": en, "da": da}
+
+
+ATTAINMENT = ["fully", "partly", "not"]
+GOAL_CHOICES = "goals.not_dropped"
+"""With the goals plugin, a closure form reports on each of the relationship's goals that was not dropped."""
 
 
 def _form(en: str, da: str, schema: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
@@ -93,18 +100,23 @@ FORMS: dict[str, Any] = {
             "goals": {"type": "array", "maxItems": 100, "items": {
                 "type": "object", "required": ["goal_id", "attained"], "additionalProperties": False,
                 "properties": {"goal_id": {"type": "integer", "minimum": 1},
-                               "attained": {"enum": ["fully", "partly", "not"]}}}},
+                               "attained": {"enum": ATTAINMENT}}}},
             "learned": {"type": "string", "minLength": 1, "maxLength": 5000},
             "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5}}}, {
         "goals": {"label": _labels("How far did you reach each goal?", "Hvor langt nåede I hvert mål?"),
-                  "widget": "list"},
+                  "widget": "list", "item_label": _labels("Goal", "Mål"), "items": {
+                      "goal_id": {"label": _labels("Goal", "Mål"), "widget": "number"},
+                      "attained": {"label": _labels("Reached", "Nået"), "widget": "select", "choices": {
+                          "fully": _labels("Fully", "Helt"), "partly": _labels("Partly", "Delvist"),
+                          "not": _labels("Not reached", "Ikke nået")}}}},
         "learned": {"label": _labels("What did you learn?", "Hvad har du lært?"), "widget": "textarea"},
         "satisfaction": {"label": _labels("Satisfaction (1-5)", "Tilfredshed (1-5)"), "widget": "scale"}}),
     "reassignment": _form("New mentor", "Ny mentor", {
         "required": ["mentor_id"],
         "properties": {"mentor_id": {"type": "integer", "minimum": 1},
                        "reason": {"type": "string", "maxLength": 2000}}}, {
-        "mentor_id": {"label": _labels("New mentor", "Ny mentor"), "widget": "select"},
+        "mentor_id": {"label": _labels("New mentor", "Ny mentor"), "widget": "select",
+                      "choices_from": "closure.mentors"},
         "reason": {"label": _labels("Reason", "Årsag"), "widget": "textarea"}}),
 }
 
@@ -161,16 +173,27 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     if not _has(end_early, "effects", "closure.end_early"):
         end_early.setdefault("effects", []).append({"name": "closure.end_early"})
         # The reason is an id from settings.closure.reasons, checked by the plugin (one list, no free text).
-        doc["forms"][end_early["form"]]["schema"]["properties"]["reason"] = {"type": "string", "minLength": 1,
-                                                                             "maxLength": 64}
+        reason_form = doc["forms"][end_early["form"]]
+        reason_form["schema"]["properties"]["reason"] = {"type": "string", "minLength": 1, "maxLength": 64}
+        reason_field = reason_form.setdefault("fields", {}).setdefault("reason", {
+            "label": _labels("Reason", "Årsag"), "widget": "select"})
+        reason_field["choices_from"] = "closure.reasons"
     close = _transition(doc, "close")
     if not _has(close, "guards", "closure.forms_complete"):
         # Each side submits its own closure form; closing itself carries no data.
         if close.pop("form", None) == "closure":
             doc["forms"].pop("closure", None)
         close.setdefault("guards", []).append({"name": "closure.forms_complete"})
+    uses_goals = any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ()))
     for name, form in FORMS.items():
-        doc["forms"].setdefault(name, copy.deepcopy(form))
+        if name not in doc["forms"]:
+            doc["forms"][name] = copy.deepcopy(form)
+            if name == "closure_form" and uses_goals:
+                # One group per goal, named by its title: nobody types a goal's id.
+                goals = doc["forms"][name]["fields"]["goals"]
+                goals["items"]["goal_id"] = {"label": _labels("Goal", "Mål"), "widget": "select",
+                                             "choices_from": GOAL_CHOICES}
+                goals["row_per_choice"] = "goal_id"
     ids = {t["id"] for t in doc["transitions"]}
     doc["transitions"].extend(copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids)
     return doc

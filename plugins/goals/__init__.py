@@ -33,6 +33,9 @@ agreed by both sides (dropped goals do not count).
 Programme settings, ``programme.settings.goals``: ``competences``
 (``[{"id", "label": {"en", "da"}}]``) and ``scale`` (``{"min", "max"}``,
 default 1-5); see :mod:`.settings`. Query functions are in :mod:`.api`.
+
+Choices (``"choices_from"`` on a form field whose value is a goal id): ``goals.to_confirm``,
+``goals.open`` and ``goals.not_dropped``; see :mod:`.choices`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mentorflow import EffectSpec, GuardSpec, Problem, hookimpl
+from mentorflow import ChoicesSpec, EffectSpec, GuardSpec, Problem, hookimpl
 from mentorflow.workflow.model import Workflow
 
 if TYPE_CHECKING:
@@ -63,6 +66,13 @@ def mentorflow_register_effects() -> Iterable[EffectSpec]:
 @hookimpl(trylast=True)
 def mentorflow_register_guards() -> Iterable[GuardSpec]:
     return [min_agreed]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_choices() -> Iterable[ChoicesSpec]:
+    from .choices import CHOICES
+
+    return CHOICES
 
 
 @hookimpl(trylast=True)

@@ -7,7 +7,8 @@ such as the shipped templates. ``extend`` returns a copy with:
 - form ``goal``: gains ``description`` and the SMART fields ``specific``, ``achievable``, ``relevant``
   (``measure`` and ``target_date`` are the lifecycle's); fields the form already has are kept;
 - forms ``goal_confirmation``, ``goal_progress``, ``goal_status`` (its revisable fields are the goal form's)
-  and ``self_assessment``;
+  and ``self_assessment``; their ``goal_id`` is chosen from ``goals.to_confirm`` (confirmation) or
+  ``goals.open`` (progress, status);
 - transition ``add_goal``: effect ``goals.add``;
 - transitions ``agree_goal`` (``goals.agree``), ``update_goal_progress`` (``goals.update_progress``) and
   ``set_goal_status`` (``goals.set_status``) for mentor and mentee;
@@ -59,6 +60,8 @@ SMART_FIELDS: dict[str, Any] = {
 }
 GOAL_ID = {"type": "integer", "minimum": 1}
 GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
+TO_CONFIRM_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.to_confirm"}
+OPEN_GOAL_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.open"}
 
 
 def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
             "title": _labels("Confirm a goal", "Bekræft et mål"),
             "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id"],
                        "properties": {"goal_id": GOAL_ID, "comment": _text(2000)}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
+            "fields": {"goal_id": copy.deepcopy(TO_CONFIRM_FIELD),
                        "comment": {"label": _labels("Comment", "Kommentar"), "widget": "textarea"}},
         },
         "goal_progress": {
@@ -76,7 +79,7 @@ def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
             "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "progress"],
                        "properties": {"goal_id": GOAL_ID, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                                       "note": _text(2000)}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
+            "fields": {"goal_id": copy.deepcopy(OPEN_GOAL_FIELD),
                        "progress": {"label": _labels("How far along (%)", "Hvor langt (%)"), "widget": "number"},
                        "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
         },
@@ -88,8 +91,12 @@ def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
                        "properties": {"goal_id": GOAL_ID, "status": {"enum": ["achieved", "dropped", "revised"]},
                                       "note": {"type": "string", "minLength": 1, "maxLength": 2000},
                                       **revisable}},
-            "fields": {"goal_id": GOAL_ID_FIELD,
-                       "status": {"label": _labels("Status", "Status"), "widget": "select"},
+            "fields": {"goal_id": copy.deepcopy(OPEN_GOAL_FIELD),
+                       "status": {"label": _labels("Status", "Status"), "widget": "select",
+                                  "choices": {"achieved": _labels("Achieved", "Nået"),
+                                              "dropped": _labels("Dropped", "Droppet"),
+                                              "revised": _labels("Revised (new text below)",
+                                                                 "Revideret (ny tekst nedenfor)")}},
                        "note": {"label": _labels("Why?", "Hvorfor?"), "widget": "textarea"},
                        **copy.deepcopy(goal_form.get("fields", {}))},
         },

@@ -12,7 +12,8 @@ Effects (name them on a transition's ``effects``):
     adds the caller's own ``rating`` and ``private_notes`` to the meeting
     ``meeting_id`` of the same relationship.
 
-Read with :func:`.api.meetings` and :func:`.api.meeting_stats`.
+Read with :func:`.api.meetings` and :func:`.api.meeting_stats`. Choices ``meetings.logged`` (the
+relationship's meetings, for the rating form's ``meeting_id``): see :mod:`.choices`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mentorflow import EffectSpec, Problem, hookimpl
+from mentorflow import ChoicesSpec, EffectSpec, Problem, hookimpl
 from mentorflow.workflow.model import Workflow
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ def mentorflow_register_effects() -> Iterable[EffectSpec]:
 @hookimpl(trylast=True)
 def mentorflow_migration_locations() -> Iterable[str]:
     return ["mentorflow.plugins.meetings:migrations"]
+
+
+@hookimpl(trylast=True)
+def mentorflow_register_choices() -> Iterable[ChoicesSpec]:
+    from .choices import CHOICES
+
+    return CHOICES
 
 
 @hookimpl(trylast=True)

@@ -6,7 +6,7 @@
 - form ``meeting`` (private, so the audit timeline shows its data to the author only; the pair reads the
   shared fields through the meetings API): date, duration_minutes, format, agenda, shared_notes,
   private_notes, rating 1-4;
-- form ``meeting_rating`` (private): meeting_id, rating 1-4, private_notes;
+- form ``meeting_rating`` (private): meeting_id (chosen from ``meetings.logged``), rating 1-4, private_notes;
 - transitions ``log_meeting`` (effect ``meetings.log``) and ``rate_meeting`` (effect ``meetings.rate``):
   actions of the mentor or the mentee in every state but paused and closed.
 
@@ -26,6 +26,9 @@ RATING_FIELD = {"label": {"en": "How was the meeting (1-4)? Only you see this.",
                           "da": "Hvordan var mødet (1-4)? Kun du ser dette."}, "widget": "scale"}
 NOTES_FIELD = {"label": {"en": "Private notes (only you see these)", "da": "Private noter (kun du ser dem)"},
                "widget": "textarea"}
+
+FORMAT_LABELS = {"in_person": {"en": "In person", "da": "Fysisk"}, "video": {"en": "Video", "da": "Video"},
+                 "phone": {"en": "Phone", "da": "Telefon"}, "chat": {"en": "Chat", "da": "Chat"}}
 
 MEETING_FORM: dict[str, Any] = {
     "title": {"en": "Meeting", "da": "Møde"},
@@ -47,7 +50,8 @@ MEETING_FORM: dict[str, Any] = {
     "fields": {
         "date": {"label": {"en": "Date", "da": "Dato"}, "widget": "date"},
         "duration_minutes": {"label": {"en": "Length (minutes)", "da": "Varighed (minutter)"}, "widget": "number"},
-        "format": {"label": {"en": "How did you meet?", "da": "Hvordan mødtes I?"}, "widget": "select"},
+        "format": {"label": {"en": "How did you meet?", "da": "Hvordan mødtes I?"}, "widget": "select",
+                   "choices": FORMAT_LABELS},
         "agenda": {"label": {"en": "Agenda", "da": "Dagsorden"}, "widget": "textarea"},
         "shared_notes": {"label": {"en": "Notes for both of you", "da": "Noter til jer begge"}, "widget": "textarea"},
         "private_notes": NOTES_FIELD,
@@ -69,7 +73,7 @@ RATING_FORM: dict[str, Any] = {
         },
     },
     "fields": {
-        "meeting_id": {"label": {"en": "Meeting", "da": "Møde"}, "widget": "select"},
+        "meeting_id": {"label": {"en": "Meeting", "da": "Møde"}, "widget": "select", "choices_from": "meetings.logged"},
         "rating": RATING_FIELD,
         "private_notes": NOTES_FIELD,
     },

@@ -4,7 +4,8 @@
 ``goal_setting``, ``reflecting``, ``adjusting``), such as the shipped templates. ``extend`` returns a copy with:
 
 - form ``reflection`` becomes the full check-in: progress per goal, what went well, what to change,
-  trust and engagement (1-5), the overall ``health`` score the lifecycle's form had, and free text;
+  trust and engagement (1-5), the overall ``health`` score the lifecycle's form had, and free text; when
+  the goals plugin adds the goals (``goals.add``), progress has one group per open goal (``goals.open``);
   payloads valid for the lifecycle's form stay valid;
 - transition ``submit_reflection`` gets effect ``reflections.record``;
 - form ``pulse`` (private: satisfaction 1-5, comment) and transition ``answer_pulse`` (mentor or mentee,
@@ -56,7 +57,11 @@ REFLECTION_FORM: dict[str, Any] = {
         },
     },
     "fields": {
-        "progress": {"label": {"en": "Progress per goal", "da": "Fremskridt pr. mål"}, "widget": "list"},
+        "progress": {"label": {"en": "Progress per goal", "da": "Fremskridt pr. mål"}, "widget": "list",
+                     "item_label": {"en": "Goal", "da": "Mål"}, "items": {
+                         "goal_id": {"label": {"en": "Goal", "da": "Mål"}},
+                         "percent": {"label": {"en": "How far along (%)", "da": "Hvor langt (%)"}, "widget": "number"},
+                         "note": {"label": {"en": "Note", "da": "Note"}, "widget": "textarea"}}},
         "went_well": {"label": {"en": "What went well?", "da": "Hvad gik godt?"}, "widget": "textarea"},
         "to_change": {"label": {"en": "What should change?", "da": "Hvad skal ændres?"}, "widget": "textarea"},
         "trust": {"label": {"en": "Trust between us (1-5)", "da": "Tillid mellem os (1-5)"}, "widget": "scale"},
@@ -107,7 +112,13 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
                          "workflow does not have")
     effects = submit.setdefault("effects", [])
     if not any(e["name"] == "reflections.record" for e in effects):
-        forms[submit.get("form") or "reflection"] = copy.deepcopy(REFLECTION_FORM)
+        form = forms[submit.get("form") or "reflection"] = copy.deepcopy(REFLECTION_FORM)
+        if any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ())):
+            # With the goals plugin's goals: one group per open goal, named by its title.
+            progress = form["fields"]["progress"]
+            progress["items"]["goal_id"] = {"label": {"en": "Goal", "da": "Mål"}, "widget": "select",
+                                            "choices_from": "goals.open"}
+            progress["row_per_choice"] = "goal_id"
         submit.setdefault("form", "reflection")
         effects.append({"name": "reflections.record"})
     if not any(t["id"] == "answer_pulse" for t in doc["transitions"]):
