@@ -244,7 +244,7 @@ class MentorflowXBlock(XBlock):
                 result = mentoring.fire(ask.engine(), prog, person, data.get("relationship"), data.get("transition"),
                                         posted, data.get("version"))
             except FormDecodeError as error:
-                raise self._form_error(ask, data, posted, {error.field: error.message}, error_for(
+                raise self._form_error(ask, data, posted, views.decode_errors(error), error_for(
                     FormInvalid(str(data.get("transition")), [Problem(f"/{error.field}", error.message)]))) from None
             except FormInvalid as error:
                 raise self._form_error(ask, data, posted, views.field_errors(error.problems),

@@ -18,7 +18,7 @@ from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import Transition
 
-from .forms import decode, fields
+from .forms import FormDecodeError, decode, fields
 
 
 def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> dict[str, Any]:
@@ -51,9 +51,12 @@ def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_t
     for option in engine.available_transitions(snap, viewer):
         form = workflow.forms.get(option.form) if option.form else None
         mine = option.transition.id == open_transition
+        # The choices are only worth reading for a form the person can submit now.
+        options = engine.form_choices(snap, viewer, form.name, option.role) \
+            if form is not None and form.choice_fields and option.allowed else None
         actions.append({"option": option, "form": form,
-                        "fields": fields(form, values if mine else None) if form else [],
-                        "errors": errors if mine else {}, "open": mine})
+                        "fields": fields(form, values if mine else None, options) if form else [],
+                        "errors": (errors or {}) if mine else {}, "open": mine})
     return actions
 
 
@@ -115,9 +118,20 @@ def submit(engine: Engine, snap: RelationshipSnapshot, transition: Transition, a
 
 
 def field_errors(problems: list[Problem]) -> dict[str, str]:
-    """One message per top-level field (``_form`` for problems with the whole form), from JSON pointers."""
+    """One message per top-level field (``_form`` for problems with the whole form), from JSON pointers.
+
+    A problem deeper in the data is also kept under its path (``items/0/goal_id``), where the group of
+    fields editing that item shows it.
+    """
     errors: dict[str, str] = {}
     for problem in problems:
         field = problem.pointer.split("/")[1] if problem.pointer.count("/") >= 1 and problem.pointer else ""
         errors.setdefault(field or "_form", problem.message)
+        if problem.pointer.count("/") > 1:
+            errors.setdefault(problem.pointer[1:], problem.message)
     return errors
+
+
+def decode_errors(error: FormDecodeError) -> dict[str, str]:
+    """:func:`field_errors` for text that is not of its field's type."""
+    return field_errors([Problem(f"/{error.field}", error.message)])

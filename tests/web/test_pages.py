@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,26 @@ def enter_as(chromium: Any, server: Server, name: str, locale: str = "en-GB") ->
     return page
 
 
-def fire(page: Any, action: str, fields: dict[str, str] | None = None, checks: tuple[str, ...] = ()) -> None:
-    """Open the action's panel, fill its fields by label, submit, and expect the success message."""
-    page.locator("summary", has_text=action).first.click()
-    panel = page.locator("details[open]")
-    for label, value in (fields or {}).items():
-        control = panel.get_by_label(label, exact=False).first
+Fields = dict[str | tuple[str, str], str]
+"""Values by a control's label, or by ``(group legend, label)`` for a control inside a group of fields."""
+
+
+def fill(panel: Any, fields: Fields) -> None:
+    """Fill controls by label (a select by its option's label or value), in order: a group's kind comes first."""
+    for key, value in fields.items():
+        scope, label = (panel.get_by_role("group", name=key[0]), key[1]) if isinstance(key, tuple) else (panel, key)
+        control = scope.get_by_label(label, exact=False).first
         if control.evaluate("e => e.tagName") == "SELECT":
             control.select_option(value)
         else:
             control.fill(value)
+
+
+def fire(page: Any, action: str, fields: Fields | None = None, checks: tuple[str, ...] = ()) -> None:
+    """Open the action's panel, fill its fields by label, submit, and expect the success message."""
+    page.locator("summary", has_text=action).first.click()
+    panel = page.locator("details[open]")
+    fill(panel, fields or {})
     for label in checks:
         panel.get_by_label(label, exact=False).first.check()
     panel.get_by_role("button", name=action).click()
@@ -74,25 +84,50 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     mentee.locator("details[open]").get_by_role("button", name="Add a goal").click()
     mentee.get_by_role("alert").first.wait_for()
     shot(mentee, artifacts, "02-mentee-goal-error")
-    goal_id = confirm_the_goal(mentor, demo_server)
+    # The mentor confirms the goal by choosing it by its title: the select offers the goals awaiting them.
+    mentor.reload()
+    fire(mentor, "Confirm a goal", {"Goal": "Choose a thesis topic", "Comment": "A good first step"})
+    mentor.locator("summary", has_text="Confirm a goal").first.click()
+    assert mentor.locator("details[open] select").first.inner_text().strip() == "(nothing to choose from yet)"
+
+    # A meeting is logged, then rated by choosing it (by date, format and length) in the rating form.
+    today = date.today().isoformat()
     mentee.goto(mentee.url.split("/fire/")[0] if "/fire/" in mentee.url else mentee.url)
+    fire(mentee, "Log a meeting", {"Date": today, "Length (minutes)": "45", "How did you meet?": "Video"})
+    fire(mentee, "Rate a meeting", {"Meeting": f"{today} · video · 45 min",
+                                    "How was the meeting (1-4)? Only you see this.": "4"})
+    mentee.locator("summary", has_text="Rate a meeting").first.click()
+    assert "(you rated it)" in mentee.locator("details[open] select").first.inner_text()
+
+    mentee.reload()
     fire(mentee, "Goals are set: start the regular check-ins")
-    fire(mentee, "Submit a reflection", {"What went well?": "I shortlisted three topics", "What should change?":
+    fire(mentee, "Submit a reflection", {("Choose a thesis topic", "How far along (%)"): "40",
+                                         "What went well?": "I shortlisted three topics", "What should change?":
                                          "Meet every week", "How is the relationship going (1-5)?": "4"})
     shot(mentee, artifacts, "03-mentee-reflected")
 
     mentor.reload()
     assert "I shortlisted three topics" in mentor.locator(".timeline").inner_text()
-    fire(mentor, "Propose an adjustment", {"What do you propose to change?": '[{"kind": "change_cadence", '
-                                                                             '"period": "P7D"}]',
-                                           "Why?": "Weekly meetings until approval"})
+    # Each change is a group of fields: choose its kind, then fill in that kind's fields.
+    mentor.locator("summary", has_text="Propose an adjustment").first.click()
+    panel = mentor.locator("details[open]")
+    assert not panel.get_by_role("group", name="Change 1").get_by_label("How often to meet").is_visible()
+    fill(panel, {("Change 1", "What do you want to change?"): "Change how often you meet",
+                 ("Change 1", "How often to meet"): "P7D",
+                 ("Change 2", "What do you want to change?"): "Change how you meet",
+                 ("Change 2", "How to meet"): "In person",
+                 "Why?": "Weekly meetings until approval"})
+    assert not panel.get_by_role("group", name="Change 1").get_by_label("Which goal").is_visible()
+    shot(mentor, artifacts, "03b-mentor-proposing")
+    panel.get_by_role("button", name="Propose an adjustment").click()
+    mentor.get_by_role("status").filter(has_text="Propose an adjustment").wait_for()
     mentee.reload()
     fire(mentee, "Accept the adjustment")
     fire(mentee, "Begin closing")
-    for page, attained in ((mentee, "fully"), (mentor, "partly")):
+    for page, attained in ((mentee, "Fully"), (mentor, "Partly")):
         page.reload()
         fire(page, "Fill in your closure form", {
-            "How far did you reach each goal?": f'[{{"goal_id": {goal_id}, "attained": "{attained}"}}]',
+            ("Choose a thesis topic", "Reached"): attained,
             "What did you learn?": "How to plan big work", "Satisfaction (1-5)": "5"})
     mentee.reload()
     fire(mentee, "Close the relationship")
@@ -100,20 +135,6 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     # A closed relationship accepts nothing but the mentee's request for a new match.
     assert mentee.locator("details.action summary").all_inner_texts() == ["Ask for a new match"]
     shot(mentee, artifacts, "04-mentee-closed")
-
-
-def confirm_the_goal(mentor: Any, server: Server) -> int:
-    """The mentor confirms the mentee's goal; returns its id.
-
-    The page lists no goals to choose from in the confirmation form yet (its goal field is an empty select),
-    so the mentor's browser session confirms it through the REST API the pages are built on.
-    """
-    rid = int(re.search(r"/relationships/(\d+)", mentor.url).group(1))  # type: ignore[union-attr]
-    goals = mentor.request.get(f"{server.url}/api/v1/relationships/{rid}/goals").json()["goals"]["goals"]
-    confirmed = mentor.request.post(f"{server.url}/api/v1/relationships/{rid}/transitions/agree_goal",
-                                    data={"data": {"goal_id": goals[-1]["id"]}})
-    assert confirmed.ok, confirmed.text()
-    return goals[-1]["id"]
 
 
 def test_coordinator_dashboard(demo_server: Server, chromium: Any, artifacts: Path) -> None:

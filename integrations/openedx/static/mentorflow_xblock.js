@@ -44,6 +44,20 @@ function MentorflowXBlock(runtime, element, init) {
     function replaceBody(html) {
         var body = root.querySelector(".mf-body");
         if (body && typeof html === "string") { body.innerHTML = html; }
+        showKinds();
+    }
+
+    /* In a group of fields whose item has kinds, show only the chosen kind's fields (all show without JS). */
+    function showKind(select) {
+        var group = select.closest("fieldset");
+        if (!group) { return; }
+        Array.prototype.forEach.call(group.querySelectorAll("[data-kinds]"), function (field) {
+            field.hidden = select.value === "" || field.getAttribute("data-kinds").split(" ").indexOf(select.value) < 0;
+        });
+    }
+
+    function showKinds() {
+        Array.prototype.forEach.call(root.querySelectorAll("select[data-kind-switch]"), showKind);
     }
 
     function submit(event) {
@@ -77,4 +91,8 @@ function MentorflowXBlock(runtime, element, init) {
     }
 
     root.addEventListener("submit", submit);
+    root.addEventListener("change", function (event) {
+        if (event.target.matches && event.target.matches("select[data-kind-switch]")) { showKind(event.target); }
+    });
+    showKinds();
 }
