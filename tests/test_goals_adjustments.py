@@ -126,8 +126,8 @@ def test_accepted_adjustment_revises_drops_and_adds_goals(pair: Pair) -> None:
         "revised", "Speak up once in every seminar", pair.mentor, accepted.at)
     revision, agreed = speak.updates[-2:]
     assert (revision.kind, revision.status, revision.previous["title"], revision.author_id) == (
-        "status", "revised", "Speak up in seminars", pair.mentor)
-    assert agreed.kind == "agreed"
+        "status", "revised", "Speak up in seminars", pair.mentee)  # the mentee proposed the new text
+    assert (agreed.kind, agreed.author_id) == ("agreed", pair.mentor)
     assert (topic.status, topic.closed_at, topic.updates[-1].note) == (
         "dropped", accepted.at, "The department assigned a topic")
     # Both sides accepted the adjustment, so the added goal is agreed by both: the mentee proposed it.

@@ -9,6 +9,9 @@ acceptance's transaction:
     text as ``previous`` (the history shows old → new).
 ``drop_goal`` (``goal_id``, ``reason``)
     the goal is ``dropped`` and closed; the reason is the update's note.
+
+These ``status`` updates are the proposing side's (they wrote the text); the accepting side's part is
+an ``agreed`` update.
 ``add_goal`` (``title``, ``category``)
     a new active goal, proposed by the side that proposed the adjustment. One per adjustment: a goal
     row records the transition that added it (``audit_id`` is unique), so a second ``add_goal`` item
@@ -123,7 +126,10 @@ def apply_changes(event: TransitionEvent, conn: Connection, changes: Sequence[An
     acceptor, at = event.actor.person_id, event.at
 
     def record(goal_id: int, kind: str, **values: Any) -> None:
-        conn.execute(insert(U).values(goal_id=goal_id, kind=kind, author_id=acceptor, author_role=event.role,
+        # The proposer wrote the change (new text, reason) and is its author; the accepting side's part is
+        # the confirmation. So each person's export and erasure covers the words they wrote.
+        author, role = (acceptor, event.role) if kind == "agreed" else (proposed_by, proposed_role)
+        conn.execute(insert(U).values(goal_id=goal_id, kind=kind, author_id=author, author_role=role,
                                       at=at, audit_id=event.audit_id, **values))
 
     for change in changes:
