@@ -400,9 +400,9 @@ class Engine:
             snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
             return available_transitions(self, self._runner, conn, snap, as_actor(actor), self.clock.now())
 
-    def form_choices(self, relationship: RelationshipSnapshot | int, actor: Actor | int, form: str,
-                     role: str | None = None) -> dict[str, list[tuple[Any, str]]]:
-        """The options of every choices provider form ``form`` names, for ``actor`` (by provider name).
+    def form_choices(self, relationship: RelationshipSnapshot | int, actor: Actor | int,
+                     form: str | tuple[str, ...], role: str | None = None) -> dict[str, list[tuple[Any, str]]]:
+        """The options of every choices provider form ``form`` (or forms) names, for ``actor`` (by provider name).
 
         ``role`` is the role ``actor`` would fill the form in (as :meth:`available_transitions` says);
         by default the first of mentor, mentee, coordinator that ``actor`` holds. Someone who is not part
@@ -412,9 +412,11 @@ class Engine:
         with self.read() as conn:
             snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
             workflow = self.workflow_by_version(snap.workflow_version_id, conn)
-            if form not in workflow.forms:
-                raise NotFound(_("The workflow has no form '{name}'.").format(name=form))
-            names = providers_of(workflow.forms[form])
+            names: dict[str, None] = {}
+            for name in (form,) if isinstance(form, str) else form:
+                if name not in workflow.forms:
+                    raise NotFound(_("The workflow has no form '{name}'.").format(name=name))
+                names.update(dict.fromkeys(providers_of(workflow.forms[name])))
             if not names:
                 return {}
             who = policy.viewer_for(conn, snap, actor)

@@ -123,6 +123,8 @@ def test_the_options_are_the_viewers_own(journeys: tuple[Journey, Journey], ment
     assert engine.form_choices(first.rel, first.people["mentee"], "goal_progress") == {
         "goals.open": [(goal, "Finish the thesis")]}
     assert engine.form_choices(first.rel, first.people["mentee"], "pulse") == {}
+    assert engine.form_choices(first.rel, first.people["mentor"], ("goal_confirmation", "closure_form")) == {
+        "goals.to_confirm": [(goal, "Finish the thesis")], "goals.not_dropped": [(goal, "Finish the thesis")]}
     with pytest.raises(Forbidden):
         engine.form_choices(first.rel, second.people["mentor"], "goal_progress")
 

@@ -47,15 +47,20 @@ def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_t
     stays open with the posted ``values`` and the ``errors`` by field.
     """
     workflow = engine.workflow_by_version(snap.workflow_version_id)
+    available = engine.available_transitions(snap, viewer)
+    # The choices are only worth reading for the forms the person can submit now: one read per role.
+    wanted: dict[str, list[str]] = {}
+    for option in available:
+        if option.allowed and option.form and option.role and workflow.forms[option.form].choice_fields:
+            wanted.setdefault(option.role, []).append(option.form)
+    options = {role: engine.form_choices(snap, viewer, tuple(forms), role) for role, forms in wanted.items()}
     actions = []
-    for option in engine.available_transitions(snap, viewer):
+    for option in available:
         form = workflow.forms.get(option.form) if option.form else None
         mine = option.transition.id == open_transition
-        # The choices are only worth reading for a form the person can submit now.
-        options = engine.form_choices(snap, viewer, form.name, option.role) \
-            if form is not None and form.choice_fields and option.allowed else None
         actions.append({"option": option, "form": form,
-                        "fields": fields(form, values if mine else None, options) if form else [],
+                        "fields": fields(form, values if mine else None, options.get(option.role or ""))
+                        if form else [],
                         "errors": (errors or {}) if mine else {}, "open": mine})
     return actions
 
