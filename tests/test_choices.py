@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -181,3 +182,19 @@ def test_the_closure_form_takes_only_this_pairs_goals(journeys: tuple[Journey, J
     assert [p.pointer for p in caught.value.problems] == ["/goals/0/goal_id"]
     first.fire("submit_closure_form", "mentor", {**form, "goals": [{"goal_id": mine, "attained": "fully"}]},
                everything=False)
+
+
+def test_the_open_edx_panel_offers_the_goal_to_confirm(journeys: tuple[Journey, Journey],
+                                                        mentorflow_engine: Engine) -> None:
+    """The XBlock renders the shared panel: the mentor's confirmation form lists the mentee's goal by title."""
+    pytest.importorskip("xblock")
+    from mentorflow.integrations.openedx import mentoring
+    from mentorflow.integrations.shared.rendering import render
+
+    first, _second = journeys
+    [goal] = first.goal_ids()
+    [panel] = mentoring.panels(mentorflow_engine, [first.rel], first.people["mentor"], "mf-")
+    html = render("_body.html", {"programme": {"name": "Mentoring"}, "panels": [panel], "prefix": "mf-",
+                                 "form_url": lambda transition: "#", "hidden_fields": []},
+                  "mentorflow.integrations.openedx")
+    assert re.search(rf'<option value="{goal}"[^>]*>Finish the thesis</option>', html), html
