@@ -19,6 +19,7 @@ from mentorflow.pluginmanager import build_plugin_manager
 from mentorflow.plugins.adjustments import api as adjustments
 from mentorflow.plugins.adjustments.effects import ProposalInvalid
 from mentorflow.plugins.adjustments.models import AppliedChange, Proposal
+from mentorflow.plugins.goals.adjustments import item_problems
 from mentorflow.plugins.goals.api import goal_attainment, list_goals
 from mentorflow.plugins.goals.models import Goal, GoalUpdate
 from mentorflow.testing import Factory, default_workflow
@@ -152,6 +153,48 @@ def test_accepted_adjustment_revises_drops_and_adds_goals(pair: Pair) -> None:
     assert [p.pointer for p in caught.value.problems] == ["/items/0/goal_id"]
 
 
+def test_one_accepted_adjustment_adds_several_goals_all_or_none(pair: Pair) -> None:
+    two_new = [{"kind": "add_goal", "title": "Present the thesis plan", "category": "academic"},
+               {"kind": "add_goal", "title": "Join a writing group", "category": "personal_growth"}]
+    pair.propose("mentee", *items(pair)[:2], *two_new)
+    # A crash after the goals plugin applied the items rolls every one of them back.
+    before = rows(pair.engine)
+    FAIL.fail = True
+    with pytest.raises(PluginError, match="the calendar could not be updated"):
+        pair.fire("accept_adjustment", "mentor")
+    assert len(FAIL.seen_before_failing) == 4 and rows(pair.engine) == before
+    FAIL.fail = False
+
+    assert pair.fire("accept_adjustment", "mentor").state == "reflecting"
+    accepted = pair.engine.timeline(pair.rel)[-1]
+    topic, speak, plan, group = pair.goals()
+    assert (topic.status, speak.status) == ("dropped", "revised")
+    assert [(g.title, g.category, g.status, g.proposed_by, g.agreed_by) for g in (plan, group)] == [
+        ("Present the thesis plan", "academic", "active", pair.mentee, pair.mentor),
+        ("Join a writing group", "personal_growth", "active", pair.mentee, pair.mentor)]
+    with pair.engine.read() as conn:
+        # The goals this audit event created: both added goals share the acceptance's audit row.
+        created = conn.execute(select(G.c.id).where(G.c.audit_id == accepted.id).order_by(G.c.id)).scalars().all()
+        assert created == [plan.id, group.id]
+        agreed = conn.execute(select(U.c.goal_id).where(U.c.audit_id == accepted.id, U.c.kind == "agreed")
+                              .order_by(U.c.id)).scalars().all()
+        assert agreed == [speak.id, plan.id, group.id]
+    assert [(c.kind, c.goal_id) for c in adjustments.goal_changes(pair.engine, pair.rel, pair.mentee)] == [
+        ("revise_goal", speak.id), ("drop_goal", topic.id), ("add_goal", None), ("add_goal", None)]
+    assert goal_attainment(pair.engine, pair.rel, pair.mentor).total == 4
+
+
+def test_the_goals_plugin_itself_refuses_a_title_added_twice(pair: Pair) -> None:
+    """apply_changes relies on item_problems alone, so it catches duplicates without the adjustments plugin."""
+    proposed = [{"kind": "add_goal", "title": "Write a chapter", "category": "academic"},
+                {"kind": "add_goal", "title": "Join a writing group", "category": "academic"},
+                {"kind": "add_goal", "title": "write a chapter ", "category": "skills"}]
+    with pair.engine.read() as conn:
+        problems = item_problems(conn, pair.rel.id, proposed)
+    assert [(p.pointer, p.message) for p in problems] == [
+        ("/items/2/title", "the same goal is already added by item 1")]
+
+
 def test_declined_adjustment_leaves_the_goals_unchanged(pair: Pair) -> None:
     before = rows(pair.engine)
     pair.propose("mentor", *items(pair))
@@ -177,8 +220,8 @@ def test_goal_items_are_checked_when_proposed_and_nothing_is_written(pair: Pair,
         ([{"kind": "add_goal", "title": "speak up in seminars", "category": "skills"}],
          [("/items/0/title", "the relationship already has an open goal called 'speak up in seminars'")]),
         ([{"kind": "add_goal", "title": "Write a chapter", "category": "academic"},
-          {"kind": "add_goal", "title": "Write another", "category": "academic"}],
-         [("/items/1/kind", "an adjustment adds one goal (item 1 does); add this one afterwards")]),
+          {"kind": "add_goal", "title": " write a CHAPTER ", "category": "skills"}],
+         [("/items/1/title", "the same goal is already added by item 1")]),
     ]
     for proposed, expected in cases:
         with pytest.raises(FormInvalid) as caught:

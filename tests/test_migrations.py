@@ -95,3 +95,33 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Any) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     engine.dispose()
+
+
+def test_goals_audit_index_migration_keeps_goals_and_their_history(empty_database: str) -> None:
+    """goals0002 rebuilds mf_goals_goals on SQLite; its updates (ON DELETE CASCADE) must survive, both ways."""
+    from alembic import command
+
+    from mentorflow.demo import run_demo
+
+    run_demo(empty_database, lambda line: None)
+    engine = create_db_engine(empty_database)
+    config = migrate.alembic_config(engine, plugin_locations())
+
+    def rows() -> tuple[list[Any], list[Any]]:
+        with engine.connect() as conn:
+            goals = conn.execute(text("SELECT id, title, audit_id FROM mf_goals_goals ORDER BY id"))
+            updates = conn.execute(text("SELECT id, goal_id, kind FROM mf_goals_updates ORDER BY id"))
+            return [tuple(r) for r in goals], [tuple(r) for r in updates]
+
+    def unique_audit_id() -> bool:
+        return any(u["column_names"] == ["audit_id"] for u in inspect(engine).get_unique_constraints("mf_goals_goals"))
+
+    before = rows()
+    assert before[0] and before[1] and not unique_audit_id()
+    for target in ("goals@goals0001", "heads"):
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            (command.downgrade if target.endswith("0001") else command.upgrade)(config, target)
+        assert rows() == before
+        assert unique_audit_id() == target.endswith("0001")
+    engine.dispose()

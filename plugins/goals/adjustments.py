@@ -13,9 +13,10 @@ acceptance's transaction:
 These ``status`` updates are the proposing side's (they wrote the text); the accepting side's part is
 an ``agreed`` update.
 ``add_goal`` (``title``, ``category``)
-    a new active goal, proposed by the side that proposed the adjustment. One per adjustment: a goal
-    row records the transition that added it (``audit_id`` is unique), so a second ``add_goal`` item
-    is refused at ``/items/<n>/kind``; the pair adds further goals with ``add_goal`` afterwards.
+    a new active goal, proposed by the side that proposed the adjustment. An adjustment may add
+    several; each goal row records the acceptance's audit row, so they share its ``audit_id``. A title
+    the relationship already has as an open goal, or one an earlier item of the same adjustment adds,
+    is refused at ``/items/<n>/title``.
 
 Both sides accepted the adjustment, so a revised or added goal counts as agreed by both right away
 (``agreed_by`` is the side that accepted, with an ``agreed`` update), unlike a revision through
@@ -64,7 +65,7 @@ def item_problems(conn: Connection, relationship_id: int, items: Sequence[dict[s
     open_titles = {row.title.strip().casefold() for row in conn.execute(
         select(G.c.title).where(G.c.relationship_id == relationship_id, G.c.status.in_(OPEN_STATUSES)))}
     problems = []
-    first_added: int | None = None
+    added: dict[str, int] = {}  # casefolded title -> the item that adds it first
     for index, item in enumerate(items):
         kind, at = item.get("kind"), f"/items/{index}"
         if kind in ("revise_goal", "drop_goal"):
@@ -80,17 +81,21 @@ def item_problems(conn: Connection, relationship_id: int, items: Sequence[dict[s
                     and item["text"].strip() == goal.title.strip():
                 problems.append(Problem(f"{at}/text", _("goal {id} already says this").format(id=goal.id)))
         elif kind == "add_goal":
-            if first_added is not None:
-                problems.append(Problem(f"{at}/kind", _("an adjustment adds one goal (item {n} does); add this one "
-                                                        "afterwards").format(n=first_added + 1)))
-            first_added = index if first_added is None else first_added
             if item.get("category") not in CATEGORIES:
                 problems.append(Problem(f"{at}/category", _("{value} is not one of {choices}").format(
                     value=item.get("category"), choices=", ".join(CATEGORIES))))
             title = item.get("title")
-            if isinstance(title, str) and title.strip().casefold() in open_titles:
+            key = title.strip().casefold() if isinstance(title, str) else None
+            if key is not None and key in open_titles:
                 problems.append(Problem(f"{at}/title", _("the relationship already has an open goal called "
                                                          "'{title}'").format(title=title.strip())))
+            elif key is not None and key in added:
+                # The adjustments plugin refuses this too before asking; checked here as well because
+                # apply_changes relies on this function alone (same message, so one translation).
+                problems.append(Problem(f"{at}/title", _("the same goal is already added by item {n}").format(
+                    n=added[key] + 1)))
+            if key is not None:
+                added.setdefault(key, index)
     return problems
 
 

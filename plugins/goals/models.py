@@ -45,8 +45,8 @@ class Goal(Base):
     agreed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    audit_id: Mapped[int] = mapped_column(ForeignKey("mf_audit_events.id", ondelete="CASCADE"), unique=True)
-    """The transition that added the goal."""
+    audit_id: Mapped[int] = mapped_column(ForeignKey("mf_audit_events.id", ondelete="CASCADE"), index=True)
+    """The transition that added the goal (an accepted adjustment may add several)."""
 
 
 class GoalUpdate(Base):
