@@ -30,6 +30,7 @@ from mentorflow.db.models import (
     WorkflowVersion,
 )
 from mentorflow.db.reads import SharedReads
+from mentorflow.db.reads import forget as forget_remembered
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, UserError
 from mentorflow.guards import GuardSpec
@@ -116,6 +117,7 @@ class Engine:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection inside one write transaction (SQLite takes its write lock up front)."""
+        forget_remembered()  # what a request's reads remembered may change now
         with self._writer.connect() as conn, conn.begin():
             yield conn
 

@@ -22,6 +22,7 @@ from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
+from mentorflow.db.reads import remembered
 from mentorflow.errors import (
     Conflict,
     Forbidden,
@@ -209,7 +210,9 @@ class TransitionRunner:
 
     @staticmethod
     def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
-        return conn.execute(_IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None
+        """Whether the person coordinates the programme (asked once per request; see mentorflow.db.reads)."""
+        return remembered(("coordinator", id(conn.engine), programme_id, person_id), lambda: conn.execute(
+            _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
 
     def check_guards(self, ctx: GuardContext, transition: Transition, *, skip_data_guards: bool = False
                      ) -> list[GuardFailed]:

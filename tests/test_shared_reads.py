@@ -77,3 +77,34 @@ def test_scopes_in_two_threads_do_not_share(mentorflow_engine: Engine) -> None:
     for thread in threads:
         thread.join()
     assert seen["a"] is not seen["b"]
+
+
+def test_a_scope_asks_once_whether_someone_coordinates_and_a_write_makes_it_ask_again(
+        mentorflow_factory: Factory) -> None:
+    from sqlalchemy import event
+
+    from mentorflow.transitions import TransitionRunner
+
+    engine = mentorflow_factory.engine
+    programme = mentorflow_factory.programme(document=base_workflow())
+    person = mentorflow_factory.person("Carla")
+    pid = engine.programme_id(programme)
+    asked: list[str] = []
+    event.listen(engine.db, "before_cursor_execute",
+                 lambda *args: asked.append(args[2]) if "mf_programme_roles" in args[2] else None)
+    with engine.reading():
+        with engine.read() as conn:
+            assert not TransitionRunner.is_coordinator(conn, pid, person)
+            assert not TransitionRunner.is_coordinator(conn, pid, person)
+        assert len(asked) == 1
+        engine.grant_role(programme, person, "coordinator")  # a write: what was remembered is forgotten
+        with engine.read() as conn:
+            before = len(asked)
+            assert TransitionRunner.is_coordinator(conn, pid, person)
+            assert TransitionRunner.is_coordinator(conn, pid, person)
+            assert len(asked) == before + 1
+    with engine.read() as conn:  # outside a scope nothing is remembered
+        before = len(asked)
+        TransitionRunner.is_coordinator(conn, pid, person)
+        TransitionRunner.is_coordinator(conn, pid, person)
+        assert len(asked) == before + 2

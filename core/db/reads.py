@@ -14,16 +14,42 @@ the same request must see that write. PostgreSQL's default READ COMMITTED
 gives each statement a fresh snapshot; SQLite keeps one snapshot per
 transaction, so there each read block ends its transaction (a local call,
 no round trip).
+
+A scope also remembers answers that cannot change unless something is
+written — whether a person coordinates a programme, asked up to five times
+for one page — through :func:`remembered`; :meth:`Engine.write` forgets
+them, so a role granted within the request is seen after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.engine import Connection
+
+T = TypeVar("T")
+_memo: ContextVar[dict[Hashable, object] | None] = ContextVar("mentorflow_read_memo", default=None)
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, asked once per key inside a read scope (every time outside one)."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[return-value]
+
+
+def forget() -> None:
+    """Drop what the current scope remembers (a write is about to change it)."""
+    memo = _memo.get()
+    if memo:
+        memo.clear()
 
 
 class _Scope:
@@ -69,9 +95,11 @@ class SharedReads:
             return
         scope = _Scope()
         token = self._current.set(scope)
+        memo_token = _memo.set({})
         try:
             yield
         finally:
+            _memo.reset(memo_token)
             self._current.reset(token)
             if scope.connection is not None:
                 scope.connection.close()
