@@ -5,12 +5,15 @@ The top level of the schema becomes fields. An array of objects becomes repeated
 has kinds (``allOf`` of ``if``/``then`` on a property's ``const``, or ``oneOf``/``anyOf`` of such
 objects) show a select of the kind and the fields of every kind, each saying which kinds it is for;
 only the chosen kind's fields are submitted. With ``row_per_choice`` there is one group per choice of
-an item property (one per goal), that property being fixed. Groups left empty are left out. Other
-nested objects and arrays are edited as JSON text.
+an item property (one per goal), that property being fixed. Groups left empty are left out. An object
+with declared ``properties`` (widget ``group``) is a fieldset with one control per property: control
+``ratings-communication`` is its property ``communication``, labelled (and given choices) by the
+metadata's ``items``. Other nested objects and arrays are edited as JSON text.
 
-A field's choices come from its schema's ``enum`` (labelled by the metadata's ``choices``) or, with
-``choices_from``, from the choices providers' options the caller passes in (see
-:meth:`mentorflow.Engine.form_choices`).
+A field's choices come from its schema's ``enum`` (labelled by the metadata's ``choices``), with
+``choices_from`` from the choices providers' options the caller passes in (see
+:meth:`mentorflow.Engine.form_choices`), or, for a field without ``enum``, from the metadata's
+``choices`` alone: the values on offer (a period such as ``P7D`` shown as "Every week").
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Field:
     """Inside a group of several kinds: the kinds this field is for (empty: every kind)."""
     kind_switch: bool = False
     """Inside a group of several kinds: this select chooses the kind."""
+    parts: tuple[Field, ...] = ()
+    """For widget ``group`` (an object with declared properties): one control per property."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,10 @@ def fields(form: Form, values: Mapping[str, Any] | None = None, options: Options
         if shape is not None:
             out.append(_rows_field(name, spec, meta, shape, values, options, name in required))
             continue
+        keys = _object_props(spec, meta)
+        if keys is not None:
+            out.append(_group_field(name, spec, meta, keys, values, options, name in required))
+            continue
         out.append(_field(name, name, spec, meta, values.get(name), options, required=name in required))
     return out
 
@@ -116,12 +125,13 @@ def _field(name: str, path: str, spec: Mapping[str, Any], meta: Mapping[str, Any
            kind_labels: Mapping[str, str] | None = None, kind_switch: bool = False) -> Field:
     """One control; ``kinds`` (with their labels) says which kinds of item it belongs to."""
     provider = meta.get(ANNOTATION)
+    offered = _offered_values(spec, meta)
     if isinstance(provider, str):
         widget = "select"
         choices = tuple((str(v), label) for v, label in options.get(provider, ()))
     else:
-        widget = _widget(spec, meta.get("widget"))
-        choices = tuple((str(v), _choice_label(meta, v)) for v in spec.get("enum", ()))
+        widget = _widget(spec, meta.get("widget") or ("select" if offered else None))
+        choices = tuple((str(v), _choice_label(meta, v)) for v in offered or spec.get("enum", ()))
     if widget == "list":
         widget = "json"
     if widget == "json" and value is not None and not isinstance(value, str):
@@ -140,6 +150,45 @@ def _field(name: str, path: str, spec: Mapping[str, Any], meta: Mapping[str, Any
 def _choice_label(meta: Mapping[str, Any], value: Any) -> str:
     labels = meta.get("choices", {})
     return localized(labels.get(str(value))) if str(value) in labels else str(value).replace("_", " ")
+
+
+def _offered_values(spec: Mapping[str, Any], meta: Mapping[str, Any]) -> tuple[str, ...]:
+    """The values a field without ``enum`` offers through its metadata's ``choices`` (none: typed freely)."""
+    labels = meta.get("choices")
+    if "enum" in spec or not isinstance(labels, Mapping):
+        return ()
+    return tuple(str(value) for value in labels)
+
+
+# -- objects with declared properties: one control per property -------------------------------------
+def _object_props(spec: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Mapping[str, Any]] | None:
+    """An object's properties by name (the schema's, then those only ``items`` labels), or None for other fields.
+
+    A property only the metadata names gets the schema's ``additionalProperties`` (when that is a schema).
+    """
+    declared = spec.get("properties")
+    if spec.get("type") != "object" or not isinstance(declared, Mapping) or not declared:
+        return None
+    props: dict[str, Mapping[str, Any]] = {key: sub if isinstance(sub, Mapping) else {}
+                                           for key, sub in declared.items()}
+    extra = spec.get("additionalProperties")
+    labelled = meta.get("items")
+    for key in (labelled if isinstance(labelled, Mapping) and isinstance(extra, Mapping) else ()):
+        props.setdefault(key, extra)
+    return props
+
+
+def _group_field(name: str, spec: Mapping[str, Any], meta: Mapping[str, Any], props: Mapping[str, Mapping[str, Any]],
+                 values: Mapping[str, Any], options: Options, required: bool) -> Field:
+    """A fieldset with a control per property: ``ratings-communication``, its problems at ``ratings/communication``."""
+    typed = values.get(name)
+    shown = dict(typed) if isinstance(typed, Mapping) else {key: values.get(f"{name}-{key}") for key in props}
+    item_meta = meta.get("items") if isinstance(meta.get("items"), Mapping) else {}
+    own_required = set(spec.get("required", ()))
+    parts = tuple(_field(f"{name}-{key}", f"{name}/{key}", sub, item_meta.get(key, {}), shown.get(key), options,
+                         required=key in own_required, prop=key) for key, sub in props.items())
+    return Field(name=name, label=_label(meta, name), help=localized(meta.get("help")), widget="group",
+                 required=required, choices=(), minimum=None, maximum=None, value=None, path=name, parts=parts)
 
 
 # -- arrays of objects: repeated groups of fields ----------------------------------------------------
@@ -290,15 +339,22 @@ def decode(form: Form, posted: Mapping[str, str]) -> dict[str, Any]:
 
     An array of objects is assembled from its groups (``items-0-kind``, ...): groups left empty are
     dropped, an item of a kind keeps only that kind's properties, and each property is converted to its
-    type. A text that is not of its field's type is a :class:`FormDecodeError` naming the field's path
-    in the data (``items/0/goal_id``).
+    type. An object with declared properties is assembled from its controls (``ratings-communication``)
+    the same way. A text that is not of its field's type is a :class:`FormDecodeError` naming the
+    field's path in the data (``items/0/goal_id``, ``ratings/communication``).
     """
     data: dict[str, Any] = {}
     required = set(form.schema.get("required", ()))
     for name, spec in form.schema.get("properties", {}).items():
-        shape = _items_shape(spec, form.fields.get(name, {}))
-        value = _decode_rows(name, shape, posted, name in required) if shape is not None \
-            else _decode_value(spec, posted.get(name), name)
+        meta = form.fields.get(name, {})
+        shape = _items_shape(spec, meta)
+        keys = _object_props(spec, meta) if shape is None else None
+        if shape is not None:
+            value = _decode_rows(name, shape, posted, name in required)
+        elif keys is not None:
+            value = _decode_object(name, keys, posted, name in required)
+        else:
+            value = _decode_value(spec, posted.get(name), name)
         if value is not _ABSENT:
             data[name] = value
     return data
@@ -318,6 +374,21 @@ def _decode_rows(name: str, shape: _Items, posted: Mapping[str, str], required: 
         items.append(item)
     # Absent rather than empty, so that "required" says what is missing; a required list may be empty.
     return items if items or required else _ABSENT
+
+
+def _decode_object(name: str, props: Mapping[str, Mapping[str, Any]], posted: Mapping[str, str],
+                   required: bool) -> Any:
+    """An object from its controls (``ratings-communication``), each property of its own type; empty ones left out.
+
+    Nothing filled in is an empty object when the field is required (so whoever checks it names each
+    missing property) and absent otherwise.
+    """
+    data = {}
+    for key, spec in props.items():
+        value = _decode_value(spec, posted.get(f"{name}-{key}"), f"{name}/{key}")
+        if value is not _ABSENT:
+            data[key] = value
+    return data if data or required else _ABSENT
 
 
 def _types(spec: Mapping[str, Any]) -> set[str]:

@@ -12,13 +12,14 @@ from dataclasses import replace
 from typing import Any
 
 from mentorflow.engine import Engine
-from mentorflow.errors import NotFound, Problem
+from mentorflow.errors import NotFound, Problem, UserError
 from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import Transition
 
 from .forms import FormDecodeError, decode, fields
+from .readable import readable
 
 
 def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> dict[str, Any]:
@@ -66,16 +67,28 @@ def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_t
 
 
 def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> list[dict[str, Any]]:
-    """What happened, newest first, with form data only where the privacy policy shows it to ``viewer``."""
+    """What happened, newest first, with form data only where the privacy policy shows it to ``viewer``.
+
+    Each entry's ``shown`` is its data made readable (:func:`.readable.readable`): labels for codes, and
+    for records a form names (a goal) the label the viewer's own choices give it, when still offered.
+    """
     workflow = engine.workflow_by_version(snap.workflow_version_id)
     timeline = engine.timeline(snap, viewer=viewer)
     names = engine.display_names({e.actor_id for e in timeline if e.actor_id is not None})
+    forms = {e.id: workflow.forms.get(workflow.transitions[e.transition].form or "")
+             if e.transition in workflow.transitions else None for e in timeline}
+    # The viewer's own options (what their forms would offer them), read once; nothing else is looked up.
+    named = tuple(dict.fromkeys(form.name for e in timeline if e.data and (form := forms[e.id]) is not None
+                                and form.choice_fields))
+    try:
+        options = engine.form_choices(snap, viewer, named) if named else {}
+    except UserError:
+        options = {}  # labels are a nicety: the values are shown as recorded
     return [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
              "label": workflow.transitions[e.transition].title() if e.transition in workflow.transitions
              else _("Relationship started"),
-             "to": workflow.states[e.to_state].title(),
-             "form": workflow.forms.get(workflow.transitions[e.transition].form or "")
-             if e.transition in workflow.transitions else None}
+             "to": workflow.states[e.to_state].title(), "form": forms[e.id],
+             "shown": readable(forms[e.id], e.data, options)}
             for e in reversed(timeline)]
 
 

@@ -6,8 +6,9 @@ may use), such as the shipped templates. ``extend`` returns a copy with:
 
 - form ``adjustment``: replaced by a list of ``items`` (revise, drop or add a goal, change the cadence or
   the meeting format, amend the agreement) and an optional ``rationale``; each item's fields are labelled
-  (``fields.items.items``), and when the goals plugin adds the goals (``goals.add``) an item's goal is
-  chosen from ``goals.open``;
+  (``fields.items.items``), the new cadence is chosen from :data:`CADENCE_LABELS` (weekly to every two
+  months; the data is still an ISO 8601 period, and any period in the programme's range is accepted),
+  and when the goals plugin adds the goals (``goals.add``) an item's goal is chosen from ``goals.open``;
 - form ``adjustment_rejection``: the ``reason`` a proposal is declined;
 - ``propose_adjustment`` gets effect ``adjustments.propose``;
 - ``accept_adjustment`` gets guard ``adjustments.other_side`` and effect ``adjustments.accept``;
@@ -59,6 +60,14 @@ CATEGORY_LABELS = {
 }
 FORMAT_LABELS = {"in_person": _labels("In person", "Fysisk"), "video": _labels("Video", "Video"),
                  "phone": _labels("Phone", "Telefon"), "chat": _labels("Chat", "Chat")}
+CADENCE_LABELS = {
+    "P7D": _labels("Every week", "Hver uge"),
+    "P14D": _labels("Every two weeks", "Hver anden uge"),
+    "P21D": _labels("Every three weeks", "Hver tredje uge"),
+    "P1M": _labels("Every month", "Hver måned"),
+    "P2M": _labels("Every two months", "Hver anden måned"),
+}
+"""The cadences a person chooses from (the form's select); the data stays an ISO 8601 period."""
 
 
 def _item_fields(categories: list[str], goal_choices: str | None) -> dict[str, Any]:
@@ -75,9 +84,8 @@ def _item_fields(categories: list[str], goal_choices: str | None) -> dict[str, A
         "title": {"label": _labels("The new goal", "Det nye mål")},
         "category": {"label": _labels("Category", "Kategori"), "widget": "select",
                      "choices": {c: copy.deepcopy(CATEGORY_LABELS[c]) for c in categories if c in CATEGORY_LABELS}},
-        "period": {"label": _labels("How often to meet", "Hvor ofte I skal mødes"),
-                   "help": _labels("P7D is every week, P14D every other week, P1M every month.",
-                                   "P7D er hver uge, P14D hver anden uge, P1M hver måned.")},
+        "period": {"label": _labels("How often to meet", "Hvor ofte I skal mødes"), "widget": "select",
+                   "choices": copy.deepcopy(CADENCE_LABELS)},
         "format": {"label": _labels("How to meet", "Hvordan I skal mødes"), "widget": "select",
                    "choices": copy.deepcopy(FORMAT_LABELS)},
     }

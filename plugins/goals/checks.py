@@ -3,7 +3,8 @@
 - ``programme.settings.goals`` must match :data:`.settings.SCHEMA` (unique competence ids, min < max);
 - every goals effect needs a form with the fields it reads;
 - goals are proposed and confirmed by the mentor or the mentee; self-assessment is the mentee's alone
-  and needs competences in the settings;
+  and needs competences in the settings; a self-assessment form whose ``ratings`` declare properties
+  declares exactly the settings' competences (the forms show one control per declared property);
 - categories and statuses offered by the forms must be ones the plugin knows;
 - ``goals.min_agreed`` needs transitions that add and confirm goals, else it could never pass.
 """
@@ -80,11 +81,34 @@ def _form_problems(document: dict[str, Any], i: int, j: int, transition: dict[st
     return problems
 
 
+def _competence_problems(document: dict[str, Any], transition: dict[str, Any], competences: list[str]
+                         ) -> list[Problem]:
+    """The self-assessment form's declared ratings are the programme's competences (when it declares any)."""
+    name = transition.get("form")
+    schema = ((document.get("forms") or {}).get(name) or {}).get("schema") if isinstance(name, str) else None
+    ratings = ((schema or {}).get("properties") or {}).get("ratings") if isinstance(schema, dict) else None
+    declared = ratings.get("properties") if isinstance(ratings, dict) else None
+    if not isinstance(declared, dict) or not declared:
+        return []
+    at = ["forms", name, "schema", "properties", "ratings", "properties"]
+    problems = [Problem(pointer([*at, key]), _(
+        "'{id}' is not one of the programme's competences ({known})").format(id=key, known=", ".join(competences)))
+        for key in declared if key not in competences]
+    missing = [c for c in competences if c not in declared]
+    if missing:
+        problems.append(Problem(pointer(at), _(
+            "form '{form}' does not ask for the competences {missing}; list every competence of {where}").format(
+                form=name, missing=", ".join(missing), where=pointer([*SETTINGS_POINTER, "competences"]))))
+    return problems
+
+
 def check_workflow(workflow: Workflow, document: dict[str, Any]) -> list[Problem]:
     """Every problem this plugin finds in a workflow document."""
     problems = settings_problems(document)
+    settings_invalid = bool(problems)
     # Invalid settings were reported above; only valid ones are asked whether they list competences.
-    lacks_competences = not problems and not goal_settings(workflow.programme).competences
+    competences = [] if settings_invalid else [c.id for c in goal_settings(workflow.programme).competences]
+    lacks_competences = not problems and not competences
     effects = _calls(document, "effects")
     used = {name for *_rest, name in effects}
     for i, j, transition, name in effects:
@@ -105,6 +129,8 @@ def check_workflow(workflow: Workflow, document: dict[str, Any]) -> list[Problem
                 problems.append(Problem(pointer(["transitions", i, "effects", j]), _(
                     "effect {effect} needs the competences to rate under {where}").format(
                         effect=name, where=pointer([*SETTINGS_POINTER, "competences"]))))
+            elif not settings_invalid:
+                problems += _competence_problems(document, transition, competences)
     for i, j, _transition, name in _calls(document, "guards"):
         if name != MIN_AGREED:
             continue

@@ -17,6 +17,11 @@ such as the shipped templates. ``extend`` returns a copy with:
   only: ``goals.self_assess`` with phase ``start`` / ``closure``;
 - ``programme.settings.goals`` (unless the programme has its own): three competences on a 1-5 scale.
 
+The self-assessment's ``ratings`` declare one property per competence of the settings, each labelled and
+rated by a select of the scale (:func:`rate_competences`), so the shared forms show one control per
+competence. A programme that changes its competences after extending calls :func:`rate_competences`
+again (the goals plugin's load-time check reports a form whose competences differ from the settings).
+
 A programme customises the goal form *before* extending (the derived forms copy it) and the rest after.
 Extending twice gives the same document as extending once.
 """
@@ -34,6 +39,8 @@ COMPETENCES = [
     {"id": "network", "label": {"en": "Professional network", "da": "Fagligt netværk"}},
 ]
 SETTINGS: dict[str, Any] = {"competences": COMPETENCES, "scale": {"min": 1, "max": 5}}
+SELECT_LIMIT = 11
+"""Scales with more steps than this are rated with a number field instead of a select."""
 ADD_EFFECT = {"name": "goals.add"}
 MIN_AGREED = {"name": "goals.min_agreed", "params": {"count": 1}}
 
@@ -62,6 +69,57 @@ GOAL_ID = {"type": "integer", "minimum": 1}
 GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
 TO_CONFIRM_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.to_confirm"}
 OPEN_GOAL_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.open"}
+
+
+def _scale_choices(low: int, high: int) -> dict[str, Any]:
+    """Labels of the scale's steps, the ends saying which end is which."""
+    choices = {str(n): _labels(str(n), str(n)) for n in range(low, high + 1)}
+    choices[str(low)] = _labels(f"{low} (lowest)", f"{low} (lavest)")
+    choices[str(high)] = _labels(f"{high} (highest)", f"{high} (højest)")
+    return choices
+
+
+def ratings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The self-assessment's ``ratings``: its schema and field metadata for ``programme.settings.goals``.
+
+    One integer property per competence (the effect checks the scale and that none is missing, with its
+    own messages), each labelled with the competence and offered as a select of the scale's steps.
+    """
+    competences = [c for c in settings.get("competences") or () if isinstance(c, dict) and "id" in c]
+    scale = settings.get("scale") or {}
+    low, high = scale.get("min", 1), scale.get("max", 5)
+    rate: dict[str, Any] = {"widget": "select", "choices": _scale_choices(low, high)} \
+        if isinstance(low, int) and isinstance(high, int) and 0 < high - low < SELECT_LIMIT else {"widget": "number"}
+    schema = {"type": "object", "additionalProperties": {"type": "integer"},
+              "properties": {c["id"]: {"type": "integer"} for c in competences}}
+    field = {"label": _labels("Ratings", "Vurderinger"), "widget": "scale",
+             "help": _labels(f"Rate each competence from {low} (lowest) to {high} (highest).",
+                             f"Vurdér hver kompetence fra {low} (lavest) til {high} (højest)."),
+             "items": {c["id"]: {"label": copy.deepcopy(c["label"]), **copy.deepcopy(rate)} for c in competences}}
+    return schema, field
+
+
+def rate_competences(document: dict[str, Any]) -> dict[str, Any]:
+    """Make every self-assessment form of ``document`` ask for the competences of its settings (in place).
+
+    The forms of the transitions with effect ``goals.self_assess`` get :func:`ratings` for
+    ``programme.settings.goals``; returns ``document``.
+    """
+    settings = ((document.get("programme") or {}).get("settings") or {}).get("goals")
+    if not isinstance(settings, dict):
+        return document
+    schema, field = ratings(settings)
+    for transition in document.get("transitions") or ():
+        form = (document.get("forms") or {}).get(transition.get("form") or "")
+        if not _has_call(transition, "effects", "goals.self_assess") or not isinstance(form, dict):
+            continue
+        properties = form.get("schema", {}).get("properties", {})
+        if isinstance(properties.get("ratings"), dict):
+            properties["ratings"] = copy.deepcopy(schema)
+            fields = form.setdefault("fields", {})
+            label = (fields.get("ratings") or {}).get("label")  # the programme's own word for them stays
+            fields["ratings"] = {**copy.deepcopy(field), **({"label": label} if label else {})}
+    return document
 
 
 def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
@@ -168,4 +226,4 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
 
     ids = {t["id"] for t in doc["transitions"]}
     doc["transitions"] += [copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids]
-    return doc
+    return rate_competences(doc)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mentorflow.plugins.goals.workflow import rate_competences
+
 Doc = dict[str, Any]
 Labels = dict[str, str]
 
@@ -180,6 +182,7 @@ def set_settings(doc: Doc, *, reasons: list[dict[str, Any]], after_closure: Labe
     options.pop("closure_reasons", None)  # the lifecycle's plain list; settings.closure.reasons replaces it
     options["privacy"] = {"coordinator_sees_content": coordinator_sees_content}
     options["goals"] = {"competences": competences, "scale": {"min": scale[0], "max": scale[1]}}
+    rate_competences(doc)  # the self-assessment asks for these competences on this scale
     pulse: dict[str, Any] = {"first": pulse_first, "every": pulse_every}
     if pulse_who:
         pulse["who"] = pulse_who

@@ -67,6 +67,16 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     mentee.get_by_role("heading", name="My mentoring").wait_for()  # waits for the redirect to land
     mentee.get_by_role("link", name="With Morten Holm").click()
     shot(mentee, artifacts, "01-mentee-contracting")
+    # The start self-assessment: one labelled select per competence, grouped under "Ratings".
+    mentee.locator("summary", has_text="Assess yourself (start)").first.click()
+    panel = mentee.locator("details[open]")
+    assert panel.get_by_role("group", name="Ratings").get_by_role("combobox").count() == 3
+    fill(panel, {("Ratings", "Communication"): "2", ("Ratings", "Self-confidence"): "4",
+                 ("Ratings", "Professional network"): "1 (lowest)"})
+    panel.get_by_role("button", name="Assess yourself (start)").click()
+    mentee.get_by_role("status").filter(has_text="Assess yourself (start)").wait_for()
+    assessed = mentee.locator(".timeline li", has_text="Assess yourself (start)").first.inner_text()
+    assert "Self-confidence" in assessed and "1 (lowest)" in assessed and "{" not in assessed
     fire(mentee, "Sign the agreement", checks=("I accept the agreement",))
     assert "waiting for Mentor" in mentee.locator(".blocked").inner_text()
 
@@ -113,7 +123,7 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     panel = mentor.locator("details[open]")
     assert not panel.get_by_role("group", name="Change 1").get_by_label("How often to meet").is_visible()
     fill(panel, {("Change 1", "What do you want to change?"): "Change how often you meet",
-                 ("Change 1", "How often to meet"): "P7D",
+                 ("Change 1", "How often to meet"): "Every week",
                  ("Change 2", "What do you want to change?"): "Change how you meet",
                  ("Change 2", "How to meet"): "In person",
                  "Why?": "Weekly meetings until approval"})
@@ -121,6 +131,13 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     shot(mentor, artifacts, "03b-mentor-proposing")
     panel.get_by_role("button", name="Propose an adjustment").click()
     mentor.get_by_role("status").filter(has_text="Propose an adjustment").wait_for()
+    # The history reads as words: the cadence by its label, the reflection's goal by its title, no codes or lists.
+    history = mentor.locator(".timeline").inner_text()
+    proposed = mentor.locator(".timeline li", has_text="Propose an adjustment").first.inner_text()
+    assert "Every week" in proposed and "In person" in proposed and "P7D" not in history
+    reflected = mentor.locator(".timeline li", has_text="Submit a reflection").first.inner_text()
+    assert "Choose a thesis topic" in reflected and "40" in reflected
+    assert "[{" not in history and "{'" not in history and "in_person" not in history
     mentee.reload()
     fire(mentee, "Accept the adjustment")
     fire(mentee, "Begin closing")
