@@ -62,3 +62,30 @@ def humanize_duration(value: timedelta) -> str:
         return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
     minutes = max(1, seconds // 60)
     return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+
+
+def duration_words(text: str) -> str | None:
+    """An ISO 8601 duration in words as written, in the current language: ``P6M`` "6 months", ``P1W``
+    "1 week", ``P14D`` "14 days", ``P1Y6M`` "1 year, 6 months".
+
+    Unlike :func:`humanize_duration` it keeps the units the text names (months stay months, not 180
+    days). None when ``text`` is not a duration, or is a negative one (an offset, not a period).
+    """
+    from mentorflow.i18n import ngettext
+
+    match = _PATTERN.match(text) if isinstance(text, str) else None
+    if not match or match.group("sign"):
+        return None
+    # Each unit spelled out in full so the catalogue extractor finds the singular and plural.
+    units = {
+        "years": lambda n: ngettext("{n} year", "{n} years", n),
+        "months": lambda n: ngettext("{n} month", "{n} months", n),
+        "weeks": lambda n: ngettext("{n} week", "{n} weeks", n),
+        "days": lambda n: ngettext("{n} day", "{n} days", n),
+        "hours": lambda n: ngettext("{n} hour", "{n} hours", n),
+        "minutes": lambda n: ngettext("{n} minute", "{n} minutes", n),
+        "seconds": lambda n: ngettext("{n} second", "{n} seconds", n),
+    }
+    parts = [(unit, int(value)) for unit, value in match.groupdict().items() if unit in units and value is not None]
+    shown = [units[unit](n).format(n=n) for unit, n in parts if n] or [units[parts[-1][0]](0).format(n=0)]
+    return ", ".join(shown)

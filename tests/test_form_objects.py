@@ -141,7 +141,7 @@ def test_recorded_data_reads_as_labels_lists_and_yes_or_no(workflow: Workflow) -
          ("New wording", "Ch. 1")],
         # A goal no longer offered to the viewer (dropped, or not theirs to see) stays its id.
         [("What do you want to change?", "Drop a goal"), ("Which goal", "9"), ("Why drop it?", "Done")],
-        [("What do you want to change?", "Change how often you meet"), ("How often to meet", "P10D")]]
+        [("What do you want to change?", "Change how often you meet"), ("How often to meet", "10 days")]]
     assert shown[1] == Shown("Why?", text="Weekly until approval")
     assert [(s.label, s.text) for s in readable(workflow.forms["agreement_signature"], {"accept": True})] == [
         ("I accept the agreement", "yes")]

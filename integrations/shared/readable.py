@@ -7,7 +7,7 @@ labelled values, using only what the form itself says and the options the viewer
 - a ``choices_from`` value by the provider's label while the viewer is still offered it, else as it is;
 - a list of objects as a small list of items, each property labelled (``fields.<name>.items``), an item's
   kind by its label; an object by its properties, labelled the same way;
-- booleans as yes/no, dates as dates.
+- booleans as yes/no, dates as dates, an ISO 8601 period without a label in words ("6 months").
 
 Nothing is looked up beyond the options passed in, so nothing is shown that the data does not hold.
 """
@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mentorflow.choices import ANNOTATION
+from mentorflow.durations import duration_words
 from mentorflow.i18n import _, localized
 from mentorflow.workflow.model import Form
 
@@ -117,7 +118,8 @@ def _text(spec: Mapping[str, Any], meta: Mapping[str, Any], value: Any, options:
         return _when(value, spec["format"])
     if "enum" in spec:
         return str(value).replace("_", " "), ""
-    return str(value), ""
+    words = duration_words(value) if isinstance(value, str) else None
+    return (words or str(value)), ""
 
 
 def _when(value: str, kind: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from mentorflow.durations import parse_duration
+from mentorflow.durations import duration_words, parse_duration
 from mentorflow.errors import Problem
 from mentorflow.i18n import _
 
@@ -137,13 +137,18 @@ def _setting_problems(kind: str, value: str, at: str, current: str | None,
         return [Problem(at, _("the meetings are already in this format"))] if value == current else []
     period = parse_duration(value)
     if current is not None and period == parse_duration(current):
-        return [Problem(at, _("the cadence is already {period}").format(period=current))]
+        return [Problem(at, _("the cadence is already {period}").format(period=_words(current)))]
     low, high = cadence_range.get("min"), cadence_range.get("max")
     if low is not None and period < parse_duration(low):
-        return [Problem(at, _("the programme allows no cadence shorter than {period}").format(period=low))]
+        return [Problem(at, _("the programme allows no cadence shorter than {period}").format(period=_words(low)))]
     if high is not None and period > parse_duration(high):
-        return [Problem(at, _("the programme allows no cadence longer than {period}").format(period=high))]
+        return [Problem(at, _("the programme allows no cadence longer than {period}").format(period=_words(high)))]
     return []
+
+
+def _words(period: str) -> str:
+    """A period as a person reads it ("30 days", not ``P30D``)."""
+    return duration_words(period) or period
 
 
 def change_data(item: Mapping[str, Any]) -> tuple[int | None, dict[str, Any]]:

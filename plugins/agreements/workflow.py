@@ -5,7 +5,8 @@
 ``extend`` returns a copy with:
 
 - form ``agreement``: the programme's agreement terms (kept when the document already has one, so a
-  programme's own agreement form survives);
+  programme's own agreement form survives); how often and how the pair meets are labelled choices, and the
+  duration is chosen from :data:`DURATION_LABELS` (3 to 12 months; the data stays an ISO 8601 period);
 - form ``agreement_signature``: gains an optional ``version`` (the version the signer read);
 - transition ``propose_agreement`` (contracting; mentor, mentee, coordinator): ``agreements.propose``;
 - transition ``sign_agreement``: also leaves from the active states so amendments can be signed,
@@ -32,6 +33,22 @@ def _labels(en: str, da: str) -> dict[str, str]:
 def _text(max_length: int = 5000) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_length}
 
+
+FREQUENCY_LABELS = {
+    "weekly": _labels("Every week", "Hver uge"),
+    "fortnightly": _labels("Every two weeks", "Hver anden uge"),
+    "monthly": _labels("Every month", "Hver måned"),
+    "as_needed": _labels("When needed", "Efter behov"),
+}
+FORMAT_LABELS = {
+    "in_person": _labels("In person", "Fysisk"), "video": _labels("Video", "Video"),
+    "phone": _labels("Phone", "Telefon"), "mixed": _labels("A mix of these", "En blanding"),
+}
+DURATION_LABELS = {
+    "P3M": _labels("3 months", "3 måneder"), "P6M": _labels("6 months", "6 måneder"),
+    "P9M": _labels("9 months", "9 måneder"), "P12M": _labels("12 months", "12 måneder"),
+}
+"""The durations a person chooses from (the form's select); the data stays an ISO 8601 period."""
 
 AGREEMENT_FORM: dict[str, Any] = {
     "title": _labels("Mentoring agreement", "Mentoraftale"),
@@ -60,13 +77,15 @@ AGREEMENT_FORM: dict[str, Any] = {
                                                  "Hvad mentee kan forvente af mentor"), "widget": "textarea"},
         "mentee_expectations": {"label": _labels("What the mentor can expect of the mentee",
                                                  "Hvad mentor kan forvente af mentee"), "widget": "textarea"},
-        "meeting_frequency": {"label": _labels("How often you meet", "Hvor ofte I mødes"), "widget": "select"},
-        "meeting_format": {"label": _labels("How you meet", "Hvordan I mødes"), "widget": "select"},
+        "meeting_frequency": {"label": _labels("How often you meet", "Hvor ofte I mødes"), "widget": "select",
+                              "choices": FREQUENCY_LABELS},
+        "meeting_format": {"label": _labels("How you meet", "Hvordan I mødes"), "widget": "select",
+                           "choices": FORMAT_LABELS},
         "meeting_length_minutes": {"label": _labels("Length of a meeting (minutes)", "Mødernes længde (minutter)"),
                                    "widget": "number"},
         "confidentiality": {"label": _labels("Confidentiality", "Fortrolighed"), "widget": "textarea"},
         "duration": {"label": _labels("Duration", "Varighed"),
-                     "help": _labels("For example P6M for six months.", "For eksempel P6M for seks måneder.")},
+                     "widget": "select", "choices": DURATION_LABELS},
         "ending": {"label": _labels("How either of you can end the relationship",
                                     "Hvordan hver af jer kan afslutte forløbet"), "widget": "textarea"},
         "other": {"label": _labels("Anything else", "Andet"), "widget": "textarea"},

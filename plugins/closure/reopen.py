@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from mentorflow import GuardContext, RelationshipSnapshot, TransitionEvent, effect, guard
-from mentorflow.durations import format_duration
+from mentorflow.durations import humanize_duration
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
 from mentorflow.plugins.closure import settings
@@ -40,7 +40,7 @@ def within_reopen_window(ctx: GuardContext, params: Mapping[str, Any]) -> str | 
         return _("the relationship is not closed")
     if ctx.now > until:
         return _("a relationship can be reopened within {window} of closing; this one closed on {date}").format(
-            window=format_duration(window), date=day(ctx.relationship.closed_at))  # type: ignore[arg-type]
+            window=humanize_duration(window), date=day(ctx.relationship.closed_at))  # type: ignore[arg-type]
     return None
 
 

@@ -29,7 +29,8 @@ New transitions:
   ``reassignment``; effect ``closure.reassign_mentor``).
 
 Forms ``extension_request``, ``extension_decision``, ``closure_conversation``, ``closure_form`` and
-``reassignment`` are added (kept when the document has its own); the new mentor is chosen from
+``reassignment`` are added (kept when the document has its own); an extension's period is chosen from
+:data:`EXTENSION_LABELS` (1 to 3 months; the data stays an ISO 8601 period); the new mentor is chosen from
 ``closure.mentors``, and when the goals plugin adds the goals (``goals.add``) the closure form has one
 group per goal (``goals.not_dropped``); the lifecycle's ``closure`` form (used
 only by ``close``) is removed. The existing transitions are changed only while they lack the closure
@@ -63,6 +64,11 @@ def _labels(en: str, da: str) -> dict[str, str]:
     return {"en": en, "da": da}
 
 
+EXTENSION_LABELS = {
+    "P1M": _labels("1 month", "1 måned"), "P2M": _labels("2 months", "2 måneder"),
+    "P3M": _labels("3 months", "3 måneder"),
+}
+"""The extensions a person chooses from (the form's select); the data stays an ISO 8601 period."""
 ATTAINMENT = ["fully", "partly", "not"]
 GOAL_CHOICES = "goals.not_dropped"
 """With the goals plugin, a closure form reports on each of the relationship's goals that was not dropped."""
@@ -81,7 +87,8 @@ FORMS: dict[str, Any] = {
                                   "description": "an ISO 8601 period such as P1M"},
                        "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}, {
         "new_end_date": {"label": _labels("New end date", "Ny slutdato"), "widget": "date"},
-        "period": {"label": _labels("Or extend by (e.g. P1M)", "Eller forlæng med (f.eks. P1M)")},
+        "period": {"label": _labels("Or extend by", "Eller forlæng med"), "widget": "select",
+                   "choices": copy.deepcopy(EXTENSION_LABELS)},
         "reason": {"label": _labels("Why do you need more time?", "Hvorfor har I brug for mere tid?"),
                    "widget": "textarea"}}),
     "extension_decision": _form("Decision", "Afgørelse", {

@@ -5,7 +5,8 @@
 such as the shipped templates. ``extend`` returns a copy with:
 
 - form ``goal``: gains ``description`` and the SMART fields ``specific``, ``achievable``, ``relevant``
-  (``measure`` and ``target_date`` are the lifecycle's); fields the form already has are kept;
+  (``measure`` and ``target_date`` are the lifecycle's); fields the form already has are kept; its
+  ``category`` choices get labels (:data:`CATEGORY_LABELS`);
 - forms ``goal_confirmation``, ``goal_progress``, ``goal_status`` (its revisable fields are the goal form's)
   and ``self_assessment``; their ``goal_id`` is chosen from ``goals.to_confirm`` (confirmation) or
   ``goals.open`` (progress, status);
@@ -65,6 +66,12 @@ SMART_FIELDS: dict[str, Any] = {
     "achievable": {"label": _labels("Why is it achievable?", "Hvorfor er det realistisk?")},
     "relevant": {"label": _labels("Why does it matter to you?", "Hvorfor er det vigtigt for dig?")},
 }
+CATEGORY_LABELS = {
+    "career": _labels("Career", "Karriere"), "skills": _labels("Skills", "Færdigheder"),
+    "personal_growth": _labels("Personal growth", "Personlig udvikling"),
+    "academic": _labels("Studies", "Studier"), "business": _labels("Business", "Forretning"),
+}
+"""Labels of the lifecycle's goal categories (a programme's own categories keep the labels it gives)."""
 GOAL_ID = {"type": "integer", "minimum": 1}
 GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
 TO_CONFIRM_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.to_confirm"}
@@ -199,6 +206,18 @@ def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
                      "does not have")
 
 
+def _label_categories(goal: dict[str, Any]) -> None:
+    """Give the goal form's ``category`` choices their labels (those it has already are kept)."""
+    categories = goal["schema"]["properties"].get("category", {}).get("enum")
+    field = goal.setdefault("fields", {}).get("category")
+    if not isinstance(categories, list) or not isinstance(field, dict):
+        return
+    labels = field.setdefault("choices", {})
+    for value in categories:
+        if value in CATEGORY_LABELS:
+            labels.setdefault(value, copy.deepcopy(CATEGORY_LABELS[value]))
+
+
 def _has_call(transition: dict[str, Any], key: str, name: str) -> bool:
     return any(call.get("name") == name for call in transition.get(key, ()))
 
@@ -211,6 +230,7 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
         goal["schema"]["properties"].setdefault(name, copy.deepcopy(spec))
     for name, spec in SMART_FIELDS.items():
         goal.setdefault("fields", {}).setdefault(name, copy.deepcopy(spec))
+    _label_categories(goal)
     for name, form in _forms(goal).items():
         doc["forms"].setdefault(name, form)
     doc["programme"].setdefault("settings", {}).setdefault("goals", copy.deepcopy(SETTINGS))

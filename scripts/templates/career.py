@@ -38,7 +38,12 @@ def prepare(doc: Doc) -> None:
                                  "leadership_path"]},
         "first_action": text(1000),
     }, {
-        "career_step": field("Which career step?", "Hvilket karriereskridt?", "select"),
+        "career_step": field("Which career step?", "Hvilket karriereskridt?", "select", choices={
+            "promotion": labels("A promotion", "En forfremmelse"), "new_role": labels("A new role", "En ny rolle"),
+            "new_field": labels("A new field", "Et nyt fagområde"),
+            "skills_for_role": labels("Skills for my current role", "Kompetencer til min nuværende rolle"),
+            "job_search": labels("Finding a job", "Jobsøgning"),
+            "leadership_path": labels("Towards leadership", "Vejen mod ledelse")}),
         "first_action": field("The first concrete action", "Den første konkrete handling"),
     }, required=["career_step"])
 

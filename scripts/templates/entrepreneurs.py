@@ -43,7 +43,12 @@ def prepare(doc: Doc) -> None:
         "key_figure": text(200),
         "target_value": {"type": "number", "minimum": 0},
     }, {
-        "milestone_type": field("Kind of milestone", "Type milepæl", "select"),
+        "milestone_type": field("Kind of milestone", "Type milepæl", "select", choices={
+            "first_customer": labels("First customer", "Første kunde"),
+            "product_launch": labels("Product launch", "Produktlancering"),
+            "revenue_target": labels("Revenue target", "Omsætningsmål"), "funding": labels("Funding", "Finansiering"),
+            "first_hire": labels("First hire", "Første ansættelse"), "break_even": labels("Break-even", "Break-even"),
+            "other": labels("Something else", "Noget andet")}),
         "key_figure": field("Key figure to follow (e.g. monthly revenue)",
                             "Nøgletal, I følger (f.eks. månedlig omsætning)"),
         "target_value": field("Target value", "Målværdi", "number"),

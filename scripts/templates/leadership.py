@@ -38,7 +38,13 @@ def prepare(doc: Doc) -> None:
                                      "decision_making", "self_leadership"]},
         "stakeholders": text(1000),
     }, {
-        "leadership_area": field("Leadership area", "Ledelsesområde", "select"),
+        "leadership_area": field("Leadership area", "Ledelsesområde", "select", choices={
+            "strategy": labels("Strategy", "Strategi"),
+            "people_development": labels("Developing people", "Udvikling af medarbejdere"),
+            "communication": labels("Communication", "Kommunikation"),
+            "leading_change": labels("Leading change", "Forandringsledelse"),
+            "decision_making": labels("Making decisions", "Beslutninger"),
+            "self_leadership": labels("Leading yourself", "Selvledelse")}),
         "stakeholders": field("Who will notice the difference?", "Hvem vil mærke forskellen?"),
     }, required=["leadership_area"])
 

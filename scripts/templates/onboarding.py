@@ -43,9 +43,16 @@ def prepare(doc: Doc) -> None:
         "area": {"enum": ["role_and_tasks", "tools_and_systems", "people_and_network", "ways_of_working"]},
     }, {
         "milestone": field("By when in the first 90 days?", "Hvornår i de første 90 dage?", "select",
+                           choices={"day_30": labels("By day 30", "Inden dag 30"),
+                                    "day_60": labels("By day 60", "Inden dag 60"),
+                                    "day_90": labels("By day 90", "Inden dag 90")},
                            help=labels("Day 30: find your feet. Day 60: contribute. Day 90: work on your own.",
                                        "Dag 30: find dig til rette. Dag 60: bidrag. Dag 90: arbejd selvstændigt.")),
-        "area": field("Area", "Område", "select"),
+        "area": field("Area", "Område", "select", choices={
+            "role_and_tasks": labels("Role and tasks", "Rolle og opgaver"),
+            "tools_and_systems": labels("Tools and systems", "Værktøjer og systemer"),
+            "people_and_network": labels("People and network", "Kolleger og netværk"),
+            "ways_of_working": labels("Ways of working", "Arbejdsgange")}),
     }, required=["milestone", "area"])
 
 

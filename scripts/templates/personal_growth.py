@@ -38,7 +38,11 @@ def prepare(doc: Doc) -> None:
                                "purpose"]},
         "first_habit": text(500),
     }, {
-        "life_area": field("Area of life", "Livsområde", "select"),
+        "life_area": field("Area of life", "Livsområde", "select", choices={
+            "health": labels("Health", "Helbred"), "relationships": labels("Relationships", "Relationer"),
+            "learning": labels("Learning", "Læring"),
+            "work_life_balance": labels("Work-life balance", "Balance mellem arbejde og fritid"),
+            "confidence": labels("Self-confidence", "Selvtillid"), "purpose": labels("Purpose", "Mening")}),
         "first_habit": field("A small habit to start with", "En lille vane at starte med"),
     }, required=["life_area"])
 

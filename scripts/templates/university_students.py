@@ -39,7 +39,11 @@ def prepare(doc: Doc) -> None:
         "area": {"enum": ["study_habits", "exams", "thesis", "settling_in", "social_life", "career_choice"]},
         "course": text(200),
     }, {
-        "area": field("What the goal is about", "Hvad målet handler om", "select"),
+        "area": field("What the goal is about", "Hvad målet handler om", "select", choices={
+            "study_habits": labels("Study habits", "Studievaner"), "exams": labels("Exams", "Eksaminer"),
+            "thesis": labels("Thesis", "Speciale"), "settling_in": labels("Settling in", "At falde til"),
+            "social_life": labels("Social life", "Socialt liv"),
+            "career_choice": labels("Choosing a career", "Karrierevalg")}),
         "course": field("Course or subject (if any)", "Kursus eller fag (hvis relevant)"),
     }, required=["area"])
 

@@ -138,6 +138,9 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     reflected = mentor.locator(".timeline li", has_text="Submit a reflection").first.inner_text()
     assert "Choose a thesis topic" in reflected and "40" in reflected
     assert "[{" not in history and "{'" not in history and "in_person" not in history
+    agreed = mentor.locator(".timeline li", has_text="Propose the agreement").first.inner_text()
+    assert "Every two weeks" in agreed and "6 months" in agreed
+    assert "fortnightly" not in history and "P6M" not in history
     mentee.reload()
     fire(mentee, "Accept the adjustment")
     fire(mentee, "Begin closing")
