@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python -m bench.http            # SQLite and PostgreSQL, 1 and 2 web processes, 50 clients, 15 s each
-    python -m bench.http --quick    # 3 s each, SQLite and PostgreSQL with 1 process
+    python -m bench.http --quick    # 3 s each: 2 processes (serve's default), 1 saturated on PostgreSQL
 
 The server runs as a real gunicorn (`mentorflow serve --no-worker`); the
 load comes from a separate process (bench/http_load.py, asyncio + httpx,
@@ -180,6 +180,10 @@ def report(label: str, summary: dict[str, dict[str, float]], out: Any) -> None:
               f"{s['rps']:7.0f}/s  errors {s['errors']:<4} p95/health {s['p95'] / base:5.2f}", file=out)
 
 
+def _processes(workers: int) -> str:
+    return "1 web process" if workers == 1 else f"{workers} web processes{' (the default)' if workers == 2 else ''}"
+
+
 def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -195,9 +199,12 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]
         sqlite_url = f"sqlite:///{folder / 'http.db'}"
         plan = seed(sqlite_url, args.relationships)
         results["profile-sqlite"] = profile_requests(sqlite_url, plan, out)
-        results["sqlite-1"] = summarise(scenario(sqlite_url, 1, plan, seconds, args.concurrency, folder))
-        report(f"SQLite, 1 web process, {args.concurrency} people clicking every ~{THINK:g} s",
-               results["sqlite-1"], out)
+        # People clicking: with the default two web processes of `mentorflow serve` (the full run adds one).
+        for workers in (2,) if args.quick else (1, 2):
+            key = f"sqlite-{workers}"
+            results[key] = summarise(scenario(sqlite_url, workers, plan, seconds, args.concurrency, folder))
+            report(f"SQLite, {_processes(workers)}, {args.concurrency} people clicking every ~{THINK:g} s",
+                   results[key], out)
         from bench.scan import _postgres
 
         scratch = _postgres("http")
@@ -208,14 +215,15 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, Any]
         try:
             plan = seed(pg_url, args.relationships)
             results["profile-postgresql"] = profile_requests(pg_url, plan, out)
-            key = "postgresql-1"
-            results[key] = summarise(scenario(pg_url, 1, plan, seconds, args.concurrency, folder))
-            report(f"PostgreSQL, 1 web process, {args.concurrency} people clicking every ~{THINK:g} s",
-                   results[key], out)
+            for workers in (2,) if args.quick else (1, 2):
+                key = f"postgresql-{workers}"
+                results[key] = summarise(scenario(pg_url, workers, plan, seconds, args.concurrency, folder))
+                report(f"PostgreSQL, {_processes(workers)}, {args.concurrency} people clicking every "
+                       f"~{THINK:g} s", results[key], out)
             for workers in (1,) if args.quick else (1, 2):
                 key = f"saturation-postgresql-{workers}"
                 results[key] = summarise(scenario(pg_url, workers, plan, seconds, args.concurrency, folder, think=0))
-                report(f"PostgreSQL, {workers} web process{'es' if workers > 1 else ''}, saturated "
+                report(f"PostgreSQL, {_processes(workers)}, saturated "
                        f"({args.concurrency} clients back to back)", results[key], out)
         finally:
             drop()
