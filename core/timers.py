@@ -83,17 +83,20 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         query = query.where(R.c.state_entered_at <= bindparam("threshold", threshold),
                             or_(*(or_(column.is_(None), column <= threshold) for column in
                                   (_last_by(role, timer) for role in timer.who))))
+    # Columns by position (a scan reads 100,000 rows: attribute lookups by name add up):
+    # id, programme_id, mentor_id, mentee_id, state_entered_at, then the last time per role.
+    roles = [(role, 5 + index, 2 if role == "mentor" else 3) for index, role in enumerate(last)]
+    every, latest = timer.every, now + lead
     # Streamed (a server-side cursor on PostgreSQL) so a scan holds one batch of rows at a time.
     for row in conn.execute(query.execution_options(stream_results=True, yield_per=2000)):
-        entered = as_utc(row.state_entered_at)
-        for role in timer.who:
-            done = getattr(row, f"last_{role}")
+        entered = as_utc(row[4])
+        for role, column, person in roles:
+            done = row[column]
             start = max(entered, as_utc(done)) if done is not None else entered
-            due = start + timer.every
-            if relationship_id is None and due - lead > now:
+            due = start + every
+            if relationship_id is None and due > latest:
                 continue
-            person = row.mentor_id if role == "mentor" else row.mentee_id
-            yield Duty(row.id, row.programme_id, timer, role, person, start, due)
+            yield Duty(row[0], row[1], timer, role, row[person], start, due)
 
 
 def deadlines(conn: Connection, workflow_version_id: int, timer: Timer, now: datetime) -> Iterator[DeadlineDue]:

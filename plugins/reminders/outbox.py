@@ -70,22 +70,28 @@ class ScanReport:
                 "errors": self.errors}
 
 
-def insert_once(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def new_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """The keys the outbox does not hold yet, looked up in chunks through its unique index."""
+    missing = set(keys)
+    ordered = sorted(missing)
+    for start in range(0, len(ordered), KEY_CHUNK):
+        missing.difference_update(conn.execute(select(N.c.key).where(
+            N.c.key.in_(ordered[start:start + KEY_CHUNK]))).scalars().all())
+    return missing
+
+
+def insert_once(conn: Connection, rows: list[dict[str, Any]], *, looked_up: bool = False) -> int:
     """Insert outbox rows whose key is new; returns how many were inserted.
 
-    Existing keys are looked up in chunks through the unique index first, so
-    a repeated scan writes nothing; the insert itself still says ON
+    Existing keys are looked up first (unless the caller just did, ``looked_up``),
+    so a repeated scan writes nothing; the insert itself still says ON
     CONFLICT DO NOTHING, for a concurrent scan that won the race.
     """
     if not rows:
         return 0
     by_key = {row["key"]: row for row in rows}
-    keys = list(by_key)
-    for start in range(0, len(keys), KEY_CHUNK):
-        chunk = keys[start:start + KEY_CHUNK]
-        for existing in conn.execute(select(N.c.key).where(N.c.key.in_(chunk))).scalars():
-            by_key.pop(existing, None)
-    fresh = list(by_key.values())
+    fresh_keys = set(by_key) if looked_up else new_keys(conn, by_key)
+    fresh = [row for key, row in by_key.items() if key in fresh_keys]
     if not fresh:
         return 0
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
@@ -117,30 +123,61 @@ def _coordinators(conn: Connection, programme_id: int, cache: dict[int, list[int
     return cache[programme_id]
 
 
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A notification a duty owes, known by its unique key before its row is built.
+
+    A scan repeated every few minutes finds mostly keys the outbox already
+    holds; only the new ones are worth building rows (contexts, labels, names) for.
+    """
+
+    key: str
+    kind: str
+    """``remind`` or ``escalate``."""
+    recipient: int
+    duty: Duty
+    before_due: bool = False
+
+
+def owed_by(conn: Connection, duty: Duty, now: datetime, coordinators: dict[int, list[int]]) -> list[Owed]:
+    """What a duty owes at ``now``: the latest reminder that has come, and an escalation to each coordinator."""
+    if duty.person_id is None:
+        return []
+    owed = []
+    period = duty.period_start.isoformat()
+    times = duty.reminder_times()
+    passed = [i for i, at in enumerate(times) if at <= now]
+    if passed:
+        index = passed[-1]  # after downtime, send only the most recent reminder, not a burst
+        owed.append(Owed(f"remind:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{index}", "remind",
+                         duty.person_id, duty, times[index] < duty.due_at))
+    escalate_at = duty.escalate_at
+    if escalate_at is not None and escalate_at <= now:
+        for coordinator in _coordinators(conn, duty.programme_id, coordinators):
+            owed.append(Owed(f"escalate:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{coordinator}",
+                             "escalate", coordinator, duty))
+    return owed
+
+
+def row_for(owed: Owed, now: datetime, workflow: Any, names: dict[int, str],
+            channel: str | None = None) -> dict[str, Any]:
+    """The outbox row of an owed notification, with the context its message is written from."""
+    duty = owed.duty
+    context = {"relationship_id": duty.relationship_id, "timer": duty.timer.id, "timer_label": dict(duty.timer.label),
+               "role": duty.role, "due_at": duty.due_at.isoformat(), "programme_id": duty.programme_id}
+    if owed.kind == "remind":
+        context["before_due"] = owed.before_due
+    else:
+        context.update(person_name=names.get(duty.person_id or -1, ""), role_label=workflow.role_label(duty.role, "en"),
+                       overdue_days=duty.overdue_by(now).days)
+    return _row(owed.key, owed.kind, duty.relationship_id, owed.recipient, context, now, channel)
+
+
 def notifications_for(conn: Connection, duty: Duty, now: datetime, workflow: Any,
                       coordinators: dict[int, list[int]], names: dict[int, str],
                       channel: str | None = None) -> list[dict[str, Any]]:
-    """The notifications a duty owes at ``now``: the latest reminder that has come, and an escalation."""
-    rows = []
-    period = duty.period_start.isoformat()
-    base = {"relationship_id": duty.relationship_id, "timer": duty.timer.id, "timer_label": dict(duty.timer.label),
-            "role": duty.role, "due_at": duty.due_at.isoformat(), "programme_id": duty.programme_id}
-    times = duty.reminder_times()
-    passed = [i for i, at in enumerate(times) if at <= now]
-    if passed and duty.person_id is not None:
-        index = passed[-1]  # after downtime, send only the most recent reminder, not a burst
-        rows.append(_row(f"remind:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{index}", "remind",
-                         duty.relationship_id, duty.person_id, {**base, "before_due": times[index] < duty.due_at},
-                         now, channel))
-    escalate_at = duty.escalate_at
-    if escalate_at is not None and escalate_at <= now and duty.person_id is not None:
-        name = names.get(duty.person_id, "")
-        for coordinator in _coordinators(conn, duty.programme_id, coordinators):
-            rows.append(_row(f"escalate:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{coordinator}",
-                             "escalate", duty.relationship_id, coordinator,
-                             {**base, "person_name": name, "role_label": workflow.role_label(duty.role, "en"),
-                              "overdue_days": duty.overdue_by(now).days}, now, channel))
-    return rows
+    """The notification rows a duty owes at ``now`` (see :func:`owed_by` and :func:`row_for`)."""
+    return [row_for(owed, now, workflow, names, channel) for owed in owed_by(conn, duty, now, coordinators)]
 
 
 def _names(conn: Connection, people: set[int | None]) -> dict[int, str]:
@@ -172,11 +209,12 @@ def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
                     # Bounded batches: memory stays flat however many relationships are due.
                     for due in chunks(duties(conn, version_id, workflow, timer, now), SCAN_BATCH):
                         report.duties_due += len(due)
-                        late = {d.person_id for d in due if d.escalate_at is not None and d.escalate_at <= now}
-                        names = _names(conn, late)
-                        rows = [row for duty in due for row in notifications_for(conn, duty, now, workflow,
-                                                                                  coordinators, names, channel)]
-                        report.notifications_created += insert_once(conn, rows)
+                        owed = [o for duty in due for o in owed_by(conn, duty, now, coordinators)]
+                        fresh = new_keys(conn, (o.key for o in owed))
+                        owed = [o for o in owed if o.key in fresh]
+                        names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
+                        rows = [row_for(o, now, workflow, names, channel) for o in owed]
+                        report.notifications_created += insert_once(conn, rows, looked_up=True)
                 elif timer.fire:
                     to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
