@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import SYSTEM
@@ -70,10 +71,19 @@ class ScanReport:
                 "errors": self.errors}
 
 
+_KEYS_ANY = select(N.c.key).where(N.c.key == any_(bindparam("keys", type_=ARRAY(String))))
+"""PostgreSQL: one array parameter, so the statement is the same (and compiled once) for any number of keys."""
+
+
 def new_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     """The keys the outbox does not hold yet, looked up in chunks through its unique index."""
     missing = set(keys)
     ordered = sorted(missing)
+    if conn.dialect.name == "postgresql":
+        for start in range(0, len(ordered), KEY_CHUNK * 10):
+            missing.difference_update(conn.execute(_KEYS_ANY, {"keys": ordered[start:start + KEY_CHUNK * 10]})
+                                      .scalars().all())
+        return missing
     for start in range(0, len(ordered), KEY_CHUNK):
         missing.difference_update(conn.execute(select(N.c.key).where(
             N.c.key.in_(ordered[start:start + KEY_CHUNK]))).scalars().all())
@@ -101,12 +111,17 @@ def insert_once(conn: Connection, rows: list[dict[str, Any]], *, looked_up: bool
     # RETURNING tells which rows were really inserted (rowcount is unreliable for ON CONFLICT on SQLite);
     # SQLAlchemy batches the rows into few statements ("insertmanyvalues").
     statement = dialect.insert(N).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
-    inserted = len(conn.execute(statement, fresh).all())
+    return len(conn.execute(statement, fresh).all())
+
+
+def refresh_statistics(conn: Connection, inserted: int) -> None:
+    """After a burst of new outbox rows, fresh PostgreSQL statistics keep the key look-ups on a good plan.
+
+    Autovacuum would catch up later; the next scan should not wait for it. Once per scan, not per batch:
+    ANALYZE samples the whole table each time.
+    """
     if conn.dialect.name == "postgresql" and inserted >= ANALYZE_AFTER:
-        # Fresh statistics keep the key look-ups above on a good plan after a burst of new rows
-        # (autovacuum would catch up later; the next scan should not wait for it).
         conn.exec_driver_sql("ANALYZE mf_reminders_outbox")
-    return inserted
 
 
 def _row(key: str, kind: str, relationship_id: int | None, recipient: int, context: dict[str, Any],
@@ -217,6 +232,7 @@ def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
                         report.notifications_created += insert_once(conn, rows, looked_up=True)
                 elif timer.fire:
                     to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
+        refresh_statistics(conn, report.notifications_created)
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
     # must not undo the others. The state change itself makes firing idempotent.
     for due, transition in to_fire:
@@ -248,7 +264,9 @@ def owe_digests(engine: Engine, now: datetime | None = None) -> int:
             rows.append(_row(f"digest:{programme['id']}:{coordinator}:{day}", "digest", None, coordinator,
                              {"programme_name": programme["name"], "per_stage": per_stage, "overdue": overdue}, now))
     with engine.write() as conn:
-        return insert_once(conn, rows)
+        inserted = insert_once(conn, rows)
+        refresh_statistics(conn, inserted)
+        return inserted
 
 
 def backoff(attempts: int) -> timedelta:
