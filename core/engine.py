@@ -378,6 +378,7 @@ class Engine:
         appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
         subclass saying what is wrong; nothing is written then.
         """
+        forget_remembered()  # as self.write() does
         with self._writer.connect() as conn, conn.begin():  # self.write(), without a generator per call
             event = self._runner.fire_in(conn, relationship, transition, actor, data, self.clock.now())
         self._runner.after_commit(event)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
+from mentorflow.db.database import WRITE_OPTION
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
 from mentorflow.errors import (
@@ -148,6 +149,18 @@ def snapshot_from_row(row: Any) -> RelationshipSnapshot:
 
 
 def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = False) -> RelationshipSnapshot:
+    """The relationship as stored (locked for update when ``lock``); NotFound when there is none.
+
+    Read connections inside a request's read scope remember it until the next write (a page asks three
+    times); a write transaction always reads the row itself.
+    """
+    if lock or conn.get_execution_options().get(WRITE_OPTION):
+        return _read_relationship(conn, relationship_id, lock)
+    return remembered(("relationship", id(conn.engine), relationship_id),
+                      lambda: _read_relationship(conn, relationship_id, False))
+
+
+def _read_relationship(conn: Connection, relationship_id: int, lock: bool) -> RelationshipSnapshot:
     stmt = _SELECT_REL.with_for_update() if lock and conn.dialect.name != "sqlite" else _SELECT_REL
     row = conn.execute(stmt, {"rid": relationship_id}).first()
     if row is None:

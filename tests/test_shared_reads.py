@@ -108,3 +108,21 @@ def test_a_scope_asks_once_whether_someone_coordinates_and_a_write_makes_it_ask_
         TransitionRunner.is_coordinator(conn, pid, person)
         TransitionRunner.is_coordinator(conn, pid, person)
         assert len(asked) == before + 2
+
+
+def test_a_scope_reads_a_relationship_once_until_something_is_written(mentorflow_factory: Factory) -> None:
+    from sqlalchemy import event
+
+    engine = mentorflow_factory.engine
+    mentorflow_factory.programme(document=base_workflow())
+    rel = mentorflow_factory.relationship()
+    reads: list[str] = []
+    event.listen(engine.db, "before_cursor_execute", lambda *args: reads.append(args[2])
+                 if args[2].lstrip().startswith("SELECT mf_relationships.id") else None)
+    with engine.reading():
+        assert engine.get(rel.id) == engine.get(rel.id) == rel
+        engine.available_transitions(rel.id, rel.mentor_id)
+        assert len(reads) == 1
+        signed = engine.fire(rel, "sign_agreement", rel.mentor_id, {"accept": True}).relationship
+        assert engine.get(rel.id) == signed  # the write made the scope read it again
+    assert engine.get(rel.id) == signed
