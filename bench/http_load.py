@@ -43,10 +43,14 @@ async def run(url: str, plan: list[dict[str, Any]], seconds: float, concurrency:
                 request = plan[step % len(plan)]
                 step += concurrency
                 started = time.perf_counter()
-                response = await client.request(request["method"], request["path"],
-                                                headers=request.get("headers"), json=request.get("json"))
-                elapsed = (time.perf_counter() - started) * 1000
                 name = request["name"]
+                try:
+                    response = await client.request(request["method"], request["path"],
+                                                    headers=request.get("headers"), json=request.get("json"))
+                except httpx.HTTPError:  # a refused or timed-out request is an error of the run, not a crash
+                    errors[name] = errors.get(name, 0) + 1
+                    continue
+                elapsed = (time.perf_counter() - started) * 1000
                 if started >= recording:
                     latencies.setdefault(name, []).append(elapsed)
                 if response.status_code >= 300:  # counted in the warm-up too: a failure is never hidden
