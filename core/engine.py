@@ -316,21 +316,26 @@ class Engine:
             return [snapshot_from_row(r) for r in rows]
 
     def list_relationships(self, *, programme: str | int | None = None, person_id: int | None = None,
-                           coordinator_id: int | None = None, state: str | None = None, limit: int = 50,
-                           offset: int = 0) -> tuple[list[RelationshipSnapshot], int]:
+                           coordinator_id: int | None = None, state: str | None = None, search: str | None = None,
+                           limit: int = 50, offset: int = 0) -> tuple[list[RelationshipSnapshot], int]:
         """A page of relationships, newest first, with the total count.
 
         ``person_id`` keeps those where the person is mentor or mentee;
         ``coordinator_id`` those in programmes the person coordinates (both
-        given: either). ``programme`` and ``state`` narrow further.
+        given: either). ``programme``, ``state`` and ``search`` (part of the
+        mentee's or the mentor's display name, any case; ``%`` and ``_`` are
+        plain characters) narrow further.
         """
-        R, T = Relationship.__table__, ProgrammeRole.__table__
+        R, T, P = Relationship.__table__, ProgrammeRole.__table__, Person.__table__
         with self.read() as conn:
             where = []
             if programme is not None:
                 where.append(R.c.programme_id == self.programme_id(programme, conn))
             if state is not None:
                 where.append(R.c.state == state)
+            if search:
+                named = select(P.c.id).where(func.lower(P.c.display_name).contains(search.lower(), autoescape=True))
+                where.append(R.c.mentee_id.in_(named) | R.c.mentor_id.in_(named))
             visible = []
             if person_id is not None:
                 visible.append((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))

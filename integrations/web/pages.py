@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from jinja2 import ChoiceLoader
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
@@ -264,7 +264,8 @@ def _dashboard(key: str) -> dict[str, Any]:
     page = max(1, int(page_arg)) if page_arg.isdigit() else 1
     per_page = 25
     # Filtered, searched and paged in the database: a programme may hold 100,000 relationships.
-    shown, matches = _relationship_table(eng, key, state_filter, search, per_page, (page - 1) * per_page)
+    shown, matches = eng.list_relationships(programme=key, state=state_filter, search=search, limit=per_page,
+                                            offset=(page - 1) * per_page)
     names = eng.display_names({p for s in shown for p in (s.mentor_id, s.mentee_id) if p is not None})
     rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
@@ -285,28 +286,6 @@ def _dashboard(key: str) -> dict[str, Any]:
                 (_("Achieved"), goals.achieved), (_("Active"), goals.active), (_("Dropped"), goals.dropped)])
             if goals is not None and goals.total else "",
             "states": list(workflow.states.values())}
-
-
-def _relationship_table(eng: Engine, key: str, state: str | None, search: str, limit: int, offset: int
-                        ) -> tuple[list[Any], int]:
-    """One page of the programme's relationships, newest first, and how many match in all.
-
-    ``search`` matches part of the mentee's or the mentor's display name, ignoring case.
-    """
-    from mentorflow.db.models import Person
-    from mentorflow.transitions import snapshot_from_row
-
-    R, P = Relationship.__table__, Person.__table__
-    where = [R.c.programme_id == eng.programme_id(key)]
-    if state:
-        where.append(R.c.state == state)
-    if search:
-        named = select(P.c.id).where(func.lower(P.c.display_name).contains(search.lower(), autoescape=True))
-        where.append(R.c.mentee_id.in_(named) | R.c.mentor_id.in_(named))
-    with eng.read() as conn:
-        total = conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one()
-        rows = conn.execute(select(R).where(*where).order_by(R.c.id.desc()).limit(limit).offset(offset)).all()
-    return [snapshot_from_row(r) for r in rows], total
 
 
 def _page_links(page: int, pages: int) -> list[int | None]:

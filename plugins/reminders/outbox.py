@@ -188,13 +188,6 @@ def row_for(owed: Owed, now: datetime, workflow: Any, names: dict[int, str],
     return _row(owed.key, owed.kind, duty.relationship_id, owed.recipient, context, now, channel)
 
 
-def notifications_for(conn: Connection, duty: Duty, now: datetime, workflow: Any,
-                      coordinators: dict[int, list[int]], names: dict[int, str],
-                      channel: str | None = None) -> list[dict[str, Any]]:
-    """The notification rows a duty owes at ``now`` (see :func:`owed_by` and :func:`row_for`)."""
-    return [row_for(owed, now, workflow, names, channel) for owed in owed_by(conn, duty, now, coordinators)]
-
-
 def _names(conn: Connection, people: set[int | None]) -> dict[int, str]:
     ids = sorted(p for p in people if p is not None)
     names: dict[int, str] = {}

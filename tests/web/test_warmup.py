@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import text
 
 from mentorflow import Engine
 from mentorflow.integrations.web import create_app
@@ -33,10 +32,8 @@ def test_warm_compiles_current_and_pinned_workflow_versions_and_every_template(m
     assert "relationship.html" in compiled and "_relationship_panel.html" in compiled
 
 
-def test_warm_never_stops_a_worker_from_booting(tmp_path: object, caplog: pytest.LogCaptureFixture) -> None:
-    engine = Engine("sqlite://")  # no tables: the workflow query fails
-    with engine.read() as conn:
-        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+def test_warm_never_stops_a_worker_from_booting(caplog: pytest.LogCaptureFixture) -> None:
+    engine = Engine("sqlite://")  # reachable, but no tables: the workflow query fails
     app = create_app(load_settings(database_url="sqlite://", secret_key="x", worker=False), engine=engine)
     with caplog.at_level(logging.WARNING, logger="mentorflow.web"):
         warm(app)
