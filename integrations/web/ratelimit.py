@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mentorflow.engine import Engine
 from mentorflow.i18n import _
@@ -53,7 +54,7 @@ class Bucket:
 
 
 def client_address() -> str:
-    """Whom to count a request against: the connecting address (a proxy in front should set it; see docs)."""
+    """Whom to count a request against: the connecting address, or the client's behind ``proxy_hops`` proxies."""
     return (request.remote_addr or "unknown")[:64]
 
 
@@ -146,6 +147,10 @@ def limit_sign_in() -> None:
 
 def install(app: Flask) -> None:
     """Count sign-in attempts before each request and answer :class:`RateLimited` with 429 and Retry-After."""
+    hops = app.extensions["mentorflow"].settings.proxy_hops
+    if hops:
+        # Behind a load balancer every request comes from it; the client is what the trusted proxies appended.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     app.before_request(limit_sign_in)
 
     @app.errorhandler(RateLimited)

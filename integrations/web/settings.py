@@ -47,6 +47,8 @@ class Settings:
     """Requests with an invalid API token per client address; 0: no limit."""
     rate_limit_token_prefix: int = 10
     """Failed attempts on one API token (by its prefix) from anywhere; 0: no limit."""
+    proxy_hops: int = 0
+    """Reverse proxies (load balancers) in front that append to ``X-Forwarded-For``; 0 trusts no such header."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -108,7 +110,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if getattr(settings, name) < 1:
             raise ConfigurationError(_("Setting {name} must be at least 1, not {value}.").format(
                 name=name, value=getattr(settings, name)))
-    for name in ("rate_limit_sign_in", "rate_limit_token_failures", "rate_limit_token_prefix"):
+    for name in ("rate_limit_sign_in", "rate_limit_token_failures", "rate_limit_token_prefix", "proxy_hops"):
         if getattr(settings, name) < 0:
             raise ConfigurationError(_("Setting {name} must be 0 (no limit) or more, not {value}.").format(
                 name=name, value=getattr(settings, name)))

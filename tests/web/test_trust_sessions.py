@@ -217,6 +217,17 @@ def test_sign_in_attempts_are_bounded_per_address_with_a_readable_page(seeded: E
     enter(app, mentee, "203.0.113.6")  # another address is not affected
 
 
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(seeded: Engine, hops: int) -> None:
+    app = app_for(seeded, rate_limit_token_failures=2, proxy_hops=hops)
+    client = app.test_client()  # every request comes from the load balancer's address
+    statuses = [client.get("/api/v1/me", headers={"Authorization": "Bearer mf_0000ffff_x",
+                                                  "X-Forwarded-For": f"192.0.2.{i}"}).status_code
+                for i in range(4)]
+    # Trusted, each forwarded client has its own allowance; untrusted, the header cannot buy a fresh one.
+    assert statuses == ([401] * 4 if hops else [401, 401, 429, 429])
+
+
 def test_old_windows_are_swept(seeded: Engine, mentorflow_clock: ManualClock) -> None:
     app = app_for(seeded, rate_limit_token_failures=50)
     client = app.test_client()
