@@ -290,3 +290,17 @@ def test_the_limits_hold_across_two_web_processes(two_workers: Any) -> None:
     assert refused.headers["content-type"] == "application/problem+json" and int(refused.headers["Retry-After"]) > 0
     with httpx.Client(base_url=two_workers.url, timeout=15) as fresh:
         assert fresh.get("/health").status_code == 200  # the rest of the service is not limited
+
+
+@pytest.mark.parametrize(("name", "value"), [("session_hours", "0"), ("session_idle_minutes", "-5"),
+                                             ("rate_limit_window", "0"), ("rate_limit_sign_in", "-1"),
+                                             ("proxy_hops", "-1")])
+def test_a_nonsensical_limit_is_a_configuration_error_naming_it(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                                value: str) -> None:
+    from mentorflow.errors import ConfigurationError
+    from mentorflow.integrations.web.settings import load_settings
+
+    monkeypatch.setenv(f"MENTORFLOW_{name.upper()}", value)
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings()
+    assert name in refused.value.message and value in refused.value.message
