@@ -75,3 +75,8 @@ def end_sessions_of(engine: Engine, person_id: int) -> int:
     """End every session of a person (when they are erased or must be shut out); returns how many ended."""
     with engine.write() as conn:
         return int(conn.execute(delete(S).where(S.c.person_id == person_id)).rowcount or 0)
+
+
+def cookie_data(engine: Engine, person_id: int, lifetime: timedelta = timedelta(hours=8)) -> dict[str, object]:
+    """The session data a signed cookie holds, for a session started outside a request (benchmarks, tools)."""
+    return {"person_id": person_id, "sid": start_session(engine, person_id, lifetime)}
