@@ -214,6 +214,9 @@ def test_sign_in_attempts_are_bounded_per_address_with_a_readable_page(seeded: E
     assert page.status_code == 429 and "Too many attempts" in page.text and "Traceback" not in page.text
     assert int(page.headers["Retry-After"]) >= 1
     assert page.content_type.startswith("text/html")
+    danish = client.post(f"/demo/enter/{mentee}", data={"csrf": csrf},
+                         headers={"Accept": "text/html", "Accept-Language": "da"})
+    assert danish.status_code == 429 and "For mange forsøg" in danish.text
     enter(app, mentee, "203.0.113.6")  # another address is not affected
 
 
