@@ -102,6 +102,7 @@ def measure(url: str, size: int, requests: int) -> dict[str, float]:
 
     from bench.http import seed
     from mentorflow.integrations.web import create_app
+    from mentorflow.integrations.web.sessions import cookie_data
     from mentorflow.integrations.web.settings import load_settings
 
     plan = seed(url, MEASURED)
@@ -133,7 +134,7 @@ def measure(url: str, size: int, requests: int) -> dict[str, float]:
         return call
 
     def dashboard() -> None:
-        client.set_cookie("session", signer.dumps({"person_id": coordinator}))
+        client.set_cookie("session", signer.dumps(cookie_data(app.extensions["mentorflow"].engine, coordinator)))
         response = client.get("/coordinator/bench")
         assert response.status_code == 200, response.status_code
 

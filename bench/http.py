@@ -66,6 +66,8 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
     from flask import Flask
     from flask.sessions import SecureCookieSessionInterface
 
+    from mentorflow.integrations.web.sessions import cookie_data
+
     app = Flask("bench")
     app.secret_key = SECRET
     signer = SecureCookieSessionInterface().get_signing_serializer(app)
@@ -81,7 +83,7 @@ def seed(url: str, relationships: int) -> list[dict[str, Any]]:
         factory.drive(rel, [("agree_goal", mentor, {"goal_id": goal_id}), ("start_reflecting", mentor)])
         token = create_token(engine, f"bench {mentee}", person_id=mentee)[0]
         auth = {"Authorization": f"Bearer {token}"}
-        cookie = {"Cookie": f"session={signer.dumps({'person_id': mentee})}"}
+        cookie = {"Cookie": f"session={signer.dumps(cookie_data(engine, mentee))}"}
         plan += [
             {"name": "health", "method": "GET", "path": "/health"},
             {"name": "page", "method": "GET", "path": f"/relationships/{rel.id}", "headers": cookie},

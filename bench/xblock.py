@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, floa
 
     from mentorflow.integrations.openedx.config import forget_engines
     from mentorflow.integrations.web import create_app
+    from mentorflow.integrations.web.sessions import cookie_data
     from mentorflow.integrations.web.settings import load_settings
     from mentorflow.tokens import create_token
 
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, floa
         signer = SecureCookieSessionInterface().get_signing_serializer(app)
         assert signer is not None
         client = app.test_client()
-        client.set_cookie("session", signer.dumps({"person_id": world["mentee"]}))
+        client.set_cookie("session", signer.dumps(cookie_data(app.extensions["mentorflow"].engine, world["mentee"])))
         token = create_token(app.extensions["mentorflow"].engine, "bench", person_id=world["mentee"])[0]
 
         def page() -> None:

@@ -5,14 +5,23 @@ with a stable pseudonym instead of a name, relationships keep their ids,
 audit events keep who/when/what with the person's free text replaced,
 numbers (ratings, counts) kept for the programme statistics. Plugins do the
 same for their tables through ``mentorflow_erase_personal_data``.
+
+Replaced text must not survive in the database files either: on PostgreSQL
+the old row versions stay in the tables' pages until ``VACUUM``, so the
+tables the erasure changed are vacuumed right after it commits; on SQLite
+freed space is zeroed (``secure_delete``) and the write-ahead log, which
+still holds the pages as they were, is checkpointed and truncated. Backups
+and PostgreSQL's WAL archive keep the data until they expire (see
+docs/deployment.md, "Erasure and backups").
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 
 from mentorflow import policy
 from mentorflow.actors import SYSTEM, Actor, as_actor
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
 ERASED_TEXT = "[erased]"
+log = logging.getLogger("mentorflow.gdpr")
 
 
 def pseudonym_for(person_id: int) -> str:
@@ -96,11 +106,18 @@ def export_person(engine: Engine, person_id: int, requester: Actor | int | None 
     return doc
 
 
-def erase_person(engine: Engine, person_id: int) -> str:
-    """Pseudonymise a person everywhere, in one transaction; returns the pseudonym."""
+def erase_person(engine: Engine, person_id: int, *, reclaim: bool = True) -> str:
+    """Pseudonymise a person everywhere, in one transaction; returns the pseudonym.
+
+    With ``reclaim`` (the default) the space the old texts held is then
+    reclaimed (:func:`reclaim_erased_space`), so they are gone from the
+    database files too.
+    """
     P, X, A, K = Person.__table__, ExternalIdentity.__table__, AuditEvent.__table__, ApiToken.__table__
     pseudonym = pseudonym_for(person_id)
     with engine.write() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA secure_delete = ON")  # freed cells are zeroed, not left for reuse
         person = conn.execute(select(P.c.id, P.c.display_name).where(P.c.id == person_id)).first()
         if person is None:
             raise NotFound(_("Person {id} does not exist.").format(id=person_id))
@@ -113,4 +130,60 @@ def erase_person(engine: Engine, person_id: int) -> str:
                                                                          A.c.data.is_not(None))).all():
             conn.execute(update(A).where(A.c.id == event_id).values(data=scrub(data)))
         engine.pm.hook.mentorflow_erase_personal_data(person_id=person_id, pseudonym=pseudonym, connection=conn)
+        touched = _changed_tables(conn)
+    if reclaim:
+        reclaim_erased_space(engine, touched)
     return pseudonym
+
+
+def _changed_tables(conn: Any) -> list[str]:
+    """Tables this transaction updated or deleted rows in (PostgreSQL counts them per transaction)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    return sorted(conn.execute(text(
+        "SELECT relname FROM pg_stat_xact_user_tables WHERE schemaname = current_schema() "
+        "AND n_tup_upd + n_tup_del > 0")).scalars())
+
+
+def reclaim_erased_space(engine: Engine, tables: list[str] | None = None, *, full: bool = False) -> bool:
+    """Remove what erased rows left behind in the database files; True when it all went.
+
+    PostgreSQL: ``VACUUM (ANALYZE)`` the ``tables`` (default: every table)
+    outside a transaction. That removes the old row versions (no query, not
+    even of dead tuples, finds them) without blocking anyone, but the bytes
+    stay in the pages' free space until new rows overwrite them; ``full``
+    runs ``VACUUM FULL``, which rewrites the tables without them and locks
+    each table while it does (a maintenance window's job, never the
+    request's). A transaction still open elsewhere that may see the old
+    rows keeps them until a later vacuum.
+    SQLite: checkpoint the write-ahead log into the database and truncate
+    it (freed space was already zeroed by ``secure_delete``); ``full`` also
+    rebuilds the file with ``VACUUM``.
+    A failure is logged and reported, never raised: the erasure itself has
+    committed.
+    """
+    try:
+        if engine.db.dialect.name == "postgresql":
+            with engine.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                quote = conn.dialect.identifier_preparer.quote
+                # ANALYZE too: the planner's sample of each column (pg_statistic) is taken afresh, without them.
+                options = "(FULL, ANALYZE)" if full else "(ANALYZE)"
+                names = ", ".join(quote(t) for t in tables or ())
+                conn.exec_driver_sql(f"VACUUM {options} {names}".rstrip())
+            return True
+        if engine.db.dialect.name == "sqlite":
+            raw = engine.db.raw_connection()  # outside any transaction: VACUUM refuses to run inside one
+            try:
+                if full:
+                    raw.execute("VACUUM")
+                busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy:
+                log.warning("erasure: the SQLite write-ahead log could not be truncated (readers busy); "
+                            "it is on the next checkpoint")
+            return not busy
+    except Exception as error:  # the erasure has committed; the operator must know the space was not reclaimed
+        log.error("erasure: reclaiming space failed: %s", error)
+        return False
+    return True

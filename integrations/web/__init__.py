@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Inside an LMS iframe the cookie must be SameSite=None; Secure (HTTPS only).
         SESSION_COOKIE_SAMESITE="None" if settings.secure_cookies else "Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),  # the server ends it too
         JSON_SORT_KEYS=False,
     )
     app.extensions["mentorflow"] = WebState(engine=engine, settings=settings)
@@ -69,6 +70,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         g.started = time.perf_counter()
         set_locale(_request_locale())
 
+    from . import auth, ratelimit
+
+    auth.install(app)  # after the locale: a refusal is in the visitor's language
+    ratelimit.install(app)
+
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -77,7 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                     "script-src 'self'; frame-ancestors *")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info(json.dumps({"event": "request", "method": request.method, "path": request.path,
+        log.info(json.dumps({"event": "request", "pid": os.getpid(), "method": request.method, "path": request.path,
                              "status": response.status_code, "ms": round(elapsed, 2)}))
         return response
 

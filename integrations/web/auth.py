@@ -3,22 +3,35 @@
 Every API view runs with a :class:`Principal` in ``flask.g.principal``. An
 administrator token may act for a person with ``X-Mentorflow-Act-As``;
 nobody else can change whom they act as.
+
+A browser session is only as good as its row on the server (see
+:mod:`.sessions`): :func:`check_session` runs before every request and
+clears a cookie whose session was ended, expired or idled out, so every
+reader of the Flask session sees a signed-out visitor. Failed token
+attempts are counted per client and per token (see :mod:`.ratelimit`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import current_app, g, request, session
+from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import Unauthorized
 
 from mentorflow.actors import SYSTEM, Actor
+from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden
 from mentorflow.i18n import _
 from mentorflow.tokens import TokenInfo, authenticate
 
+from . import ratelimit
+from .sessions import end_session, session_person, start_session
+from .settings import Settings
+
 SESSION_PERSON = "person_id"
+SESSION_SECRET = "sid"
 
 
 @dataclass(frozen=True)
@@ -37,8 +50,12 @@ class Principal:
 
 
 def _from_token(header: str) -> Principal:
-    token = authenticate(current_app.extensions["mentorflow"].engine, header.removeprefix("Bearer ").strip())
+    secret = header.removeprefix("Bearer ").strip()
+    buckets = ratelimit.token_buckets(secret)
+    ratelimit.refuse_if_exhausted(buckets)  # before checking: an exhausted client or token gets no answer
+    token = authenticate(current_app.extensions["mentorflow"].engine, secret)
     if token is None:
+        ratelimit.count_failure(buckets)
         raise Unauthorized(_("The API token is not valid or has been revoked."))
     person = token.person_id
     act_as = request.headers.get("X-Mentorflow-Act-As")
@@ -73,12 +90,45 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden(_("This needs an administrator token."))
 
 
+def _web() -> tuple[Engine, Settings]:
+    state = current_app.extensions["mentorflow"]
+    return state.engine, state.settings
+
+
 def sign_in(person_id: int) -> None:
     """Start a browser session for a person (after an LMS launch or a demo entry)."""
+    engine, settings = _web()
+    end_session(engine, session.get(SESSION_SECRET, ""))  # a new sign-in replaces the browser's old session
     session.clear()
+    session[SESSION_SECRET] = start_session(engine, person_id, timedelta(hours=settings.session_hours))
     session[SESSION_PERSON] = person_id
     session.permanent = True
+    g.session_checked = True
 
 
 def sign_out() -> None:
+    """End the browser's session on the server too: the old cookie, replayed, is signed out."""
+    engine, _settings = _web()
+    end_session(engine, session.get(SESSION_SECRET, ""))
     session.clear()
+
+
+def check_session() -> None:
+    """Before each request: forget a session the server no longer holds (ended, expired, idle, erased)."""
+    if g.get("session_checked") or SESSION_PERSON not in session:
+        return
+    g.session_checked = True
+    engine, settings = _web()
+    person = session_person(engine, str(session.get(SESSION_SECRET, "")),
+                            timedelta(minutes=settings.session_idle_minutes))
+    try:
+        claimed = int(session[SESSION_PERSON])
+    except (TypeError, ValueError):
+        claimed = None
+    if person is None or person != claimed:
+        session.clear()  # the response deletes the cookie; this request goes on signed out
+
+
+def install(app: Flask) -> None:
+    """Check the browser session before every request (after the locale is chosen)."""
+    app.before_request(check_session)

@@ -35,6 +35,20 @@ class Settings:
     """Set Secure and SameSite=None on the session cookie (needed inside an LMS iframe over HTTPS)."""
     log_level: str = "info"
     page_size: int = 50
+    session_hours: int = 8
+    """A browser session ends this long after sign-in, however active (checked on the server)."""
+    session_idle_minutes: int = 120
+    """A browser session ends after this long without a request (checked on the server)."""
+    rate_limit_window: int = 60
+    """Seconds in one rate-limit window; the limits below count attempts per window."""
+    rate_limit_sign_in: int = 60
+    """Sign-in attempts (LTI login and launch, tool registration, demo entry) per client address; 0: no limit."""
+    rate_limit_token_failures: int = 30
+    """Requests with an invalid API token per client address; 0: no limit."""
+    rate_limit_token_prefix: int = 10
+    """Failed attempts on one API token (by its prefix) from anywhere; 0: no limit."""
+    proxy_hops: int = 0
+    """Reverse proxies (load balancers) in front that append to ``X-Forwarded-For``; 0 trusts no such header."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,6 +106,14 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     settings = Settings(**typed)
     if not settings.secret_key:
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
+    for name in ("session_hours", "session_idle_minutes", "rate_limit_window"):
+        if getattr(settings, name) < 1:
+            raise ConfigurationError(_("Setting {name} must be at least 1, not {value}.").format(
+                name=name, value=getattr(settings, name)))
+    for name in ("rate_limit_sign_in", "rate_limit_token_failures", "rate_limit_token_prefix", "proxy_hops"):
+        if getattr(settings, name) < 0:
+            raise ConfigurationError(_("Setting {name} must be 0 (no limit) or more, not {value}.").format(
+                name=name, value=getattr(settings, name)))
     if settings.demo and not settings.is_sqlite:
         raise ConfigurationError(_("Demo mode only runs on a SQLite database; it lets anyone enter as anyone."))
     return settings

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from mentorflow.integrations.web import create_app
+from mentorflow.integrations.web.sessions import cookie_data
 from mentorflow.integrations.web.settings import load_settings
 from mentorflow.testing import Factory
 from tests.lifecycle import base_workflow
@@ -30,7 +32,7 @@ def test_overdue_list_names_who_is_late_and_by_how_much(mentorflow_engine: Any, 
                      engine=mentorflow_engine)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["person_id"] = coordinator
+        session.update(cookie_data(mentorflow_engine, coordinator))  # a session the server holds
     page = client.get(f"/coordinator/{programme}").get_data(as_text=True)
     overdue = page.split('id="overdue-heading"')[1].split("</section>")[0]
     assert "Morten (Mentor)" in overdue and "<td>5</td>" in overdue
@@ -38,10 +40,14 @@ def test_overdue_list_names_who_is_late_and_by_how_much(mentorflow_engine: Any, 
 
 
 def coordinator_client(engine: Any, coordinator: int) -> Any:
-    app = create_app(load_settings(database_url=str(engine.db.url), secret_key="t", worker=False), engine=engine)
+    # The tests move the clock by weeks; the session must outlive that (the server enforces its lifetimes).
+    year = timedelta(days=366)
+    app = create_app(load_settings(database_url=str(engine.db.url), secret_key="t", worker=False,
+                                   session_hours=year // timedelta(hours=1),
+                                   session_idle_minutes=year // timedelta(minutes=1)), engine=engine)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["person_id"] = coordinator
+        session.update(cookie_data(engine, coordinator, year))
     return client
 
 

@@ -1,0 +1,1 @@
+"""Alembic versions of the web service's tables (branch ``web``)."""
