@@ -11,6 +11,7 @@ event is shown programme-wide whatever it is called. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -19,12 +20,21 @@ from sqlalchemy import insert, select
 
 from mentorflow import Engine, WorkflowInvalid
 from mentorflow.db.models import AuditEvent, Programme, WorkflowVersion
+from mentorflow.i18n import set_locale
+from mentorflow.integrations.shared.views import timeline_entries
 from mentorflow.policy import Viewer
 from mentorflow.queries import redact_entry
 from mentorflow.retention import purged
 from mentorflow.testing import Factory
 from mentorflow.workflow.loader import canonical_digest
 from mentorflow.workflow.model import PURGE_EVENT, START_EVENT
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    set_locale("en")
+    yield
+    set_locale(None)
 
 
 def labels(text: str) -> dict[str, str]:
@@ -79,6 +89,10 @@ def test_private_data_of_a_transition_named_like_an_engine_event_stays_with_its_
     assert seen_by(rel.mentee_id) == [(START_EVENT, True, pair), (START_EVENT, False, {"worry": "I may drop out"})]
     for other in (rel.mentor_id, coordinator):
         assert seen_by(other) == [(START_EVENT, True, pair), (START_EVENT, False, None)], other
+    # The pages label each event by the flag: the engine's creation, then the workflow's own transition.
+    entries = timeline_entries(mentorflow_engine, rel, rel.mentee_id)
+    assert [(e["label"], e["form"].name if e["form"] else None) for e in reversed(entries)] == [
+        ("Relationship started", None), ("Begin", "secret")]
 
 
 def test_the_engines_own_events_are_flagged_and_a_retention_purge_is_found_by_its_flag(
