@@ -118,6 +118,42 @@ def _locate(text: str, pointer: str) -> tuple[int, int] | None:
     return text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
 
 
+def _nearest(text: str, pointer: str) -> tuple[int, int]:
+    """Line and column of the value at ``pointer``, else of its nearest ancestor that is in ``text``.
+
+    A missing key is thus shown at the object that lacks it, and a pointer a
+    plugin made into what it adds to the document at the part that is there.
+    """
+    parts = pointer.split("/")  # escaped tokens: each prefix is the pointer of an ancestor
+    for end in range(len(parts), 0, -1):
+        where = _locate(text, "/".join(parts[:end]))
+        if where is not None:
+            return where
+    return (1, 1)
+
+
+def _syntax_position(raw: bytes) -> tuple[int, int]:
+    """Where a document that could not be parsed goes wrong (1:1 when it is the whole document: size, NaN)."""
+    try:
+        json.loads(raw.decode(json.detect_encoding(raw)))
+    except json.JSONDecodeError as error:
+        return error.lineno, error.colno
+    except UnicodeDecodeError as error:  # the column is then counted in bytes
+        return raw.count(b"\n", 0, error.start) + 1, error.start - raw.rfind(b"\n", 0, error.start)
+    except (ValueError, RecursionError):
+        pass
+    return 1, 1
+
+
+def problem_positions(raw: bytes, pointers: list[str], parsed: bool) -> dict[str, tuple[int, int]]:
+    """File line and column (1-based) for each problem's pointer into the JSON document ``raw``."""
+    if not parsed:
+        where = _syntax_position(raw)
+        return {p: where for p in pointers}
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    return {p: _nearest(text, p) for p in pointers}
+
+
 class MentorflowGroup(click.Group):
     """Adds plugin commands and turns mentorflow's user errors into exit code 2."""
 
@@ -196,9 +232,9 @@ def validate(files: tuple[Path, ...], output: str) -> None:
 
     loader = make_loader(build_plugin_manager())
     results, failed = [], False
-    locations: dict[str, dict[str, tuple[int, int] | None]] = {}
     for path in files:
         document: Any = None
+        raw = b""
         try:
             try:
                 raw = path.read_bytes()
@@ -209,16 +245,16 @@ def validate(files: tuple[Path, ...], output: str) -> None:
             results.append({"file": str(path), "valid": True, "problems": []})
         except ProblemsError as error:
             failed = True
+            where = problem_positions(raw, [p.pointer for p in error.problems], document is not None)
             results.append({"file": str(path), "valid": False, "problems": [
-                {**p.as_dict(), "found": _quote(document, p.pointer) if document is not None else None}
+                {**p.as_dict(), "found": _quote(document, p.pointer) if document is not None else None,
+                 "line": where[p.pointer][0], "column": where[p.pointer][1]}
                 for p in error.problems]})
-            if document is not None:
-                source = raw.decode(json.detect_encoding(raw), "surrogatepass")
-                locations[str(path)] = {p.pointer: _locate(source, p.pointer) for p in error.problems}
-        except UserError as error:
+        except UserError as error:  # the file cannot be read: there is no line to point at
             failed = True
             results.append({"file": str(path), "valid": False, "problems": [
-                {"pointer": "", "message": error.message, "source": str(path), "found": None}]})
+                {"pointer": "", "message": error.message, "source": str(path), "found": None, "line": None,
+                 "column": None}]})
     if output == "json":
         click.echo(json.dumps({"valid": not failed, "files": results}, ensure_ascii=False, indent=2))
     else:
@@ -231,10 +267,9 @@ def validate(files: tuple[Path, ...], output: str) -> None:
                 click.echo(f"  {problem['pointer'] or '/'}: {problem['message']}", err=True)
                 if problem.get("found"):
                     click.echo("      " + _("found: {value}").format(value=problem["found"]), err=True)
-                    where = locations.get(result["file"], {}).get(problem["pointer"])
-                    if where is not None:
-                        click.echo("      " + _("at {file}:{line}:{column}").format(
-                            file=result["file"], line=where[0], column=where[1]), err=True)
+                if problem["line"] is not None:
+                    click.echo("      " + _("at {file}:{line}:{column}").format(
+                        file=result["file"], line=problem["line"], column=problem["column"]), err=True)
     if failed:
         sys.exit(2)
 

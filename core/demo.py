@@ -173,7 +173,7 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> int:
     echo("")
     goals = GoalNotes()
     for entry in engine.timeline(relationship):
-        transition = workflow.transitions.get(entry.transition)
+        transition = None if entry.engine_event else workflow.transitions.get(entry.transition)
         what = transition.title() if transition else _("Relationship started")
         to_state = workflow.states[entry.to_state].title()
         role = workflow.role_label(entry.actor_role)

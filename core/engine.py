@@ -48,7 +48,7 @@ from mentorflow.transitions import (
     snapshot_from_row,
 )
 from mentorflow.workflow.loader import WorkflowLoader
-from mentorflow.workflow.model import Workflow
+from mentorflow.workflow.model import START_EVENT, Workflow
 
 log = logging.getLogger("mentorflow")
 
@@ -199,7 +199,7 @@ class Engine:
             definition = c.execute(select(W.c.definition).where(W.c.id == version_id)).scalar()
         if definition is None:
             raise NotFound(_("Workflow version {id} does not exist.").format(id=version_id))
-        workflow = self.loader.load(definition, f"workflow version {version_id}")
+        workflow = self.loader.load(definition, f"workflow version {version_id}", stored=True)
         self._workflows[version_id] = workflow
         return workflow
 
@@ -272,7 +272,7 @@ class Engine:
         """Create a relationship in the initial state of the programme's newest workflow.
 
         Only the system or a coordinator of the programme may do this; it
-        is audited as the ``start`` event.
+        is audited as the ``start`` engine event.
         """
         actor = as_actor(actor)
         version_id, workflow = self.current_workflow(programme)
@@ -295,8 +295,8 @@ class Engine:
                 state=workflow.initial_state, version=1, started_at=now, state_entered_at=now,
                 closed_at=None, updated_at=now)).inserted_primary_key[0]
             conn.execute(insert(A).values(relationship_id=rid, seq=1, at=now, actor_id=actor.person_id,
-                                          actor_role=role, transition="start", from_state=None,
-                                          to_state=workflow.initial_state,
+                                          actor_role=role, transition=START_EVENT, from_state=None,
+                                          to_state=workflow.initial_state, engine_event=True,
                                           data={"mentor_id": mentor, "mentee_id": mentee}))
             snap = RelationshipSnapshot(rid, pid, version_id, mentor, mentee, workflow.initial_state, 1, now, now)
             self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn)

@@ -63,7 +63,8 @@ def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:
     return [
         AuditEntry(id=r.id, relationship_id=r.relationship_id, seq=r.seq, at=as_utc(r.at), actor_id=r.actor_id,
                    actor_role=r.actor_role, transition=r.transition, from_state=r.from_state,
-                   to_state=r.to_state, data=r.data)
+                   to_state=r.to_state, data=r.data,
+                   engine_event=bool(r.engine_event))
         for r in conn.execute(_TIMELINE, {"rid": relationship_id})
     ]
 
@@ -72,11 +73,14 @@ def redact_entry(entry: AuditEntry, workflow: Workflow, viewer: Viewer, settings
     """The entry with its form data removed where the privacy policy withholds it from ``viewer``."""
     if not entry.data:
         return entry
-    transition = workflow.transitions.get(entry.transition)
-    form = workflow.forms.get(transition.form) if transition and transition.form else None
-    visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
-    if entry.transition == "start":
-        visibility = Visibility.PROGRAMME
+    if entry.engine_event:
+        # The engine's own events (who the pair is, a purge) are programme-wide; they carry no form. Decided by
+        # the flag, never by the name: a workflow transition called like one must keep its form's privacy.
+        visibility, form = Visibility.PROGRAMME, None
+    else:
+        transition = workflow.transitions.get(entry.transition)
+        form = workflow.forms.get(transition.form) if transition and transition.form else None
+        visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
     if access(viewer, visibility, entry.actor_id, settings) is not Access.FULL:
         return replace(entry, data=None)
     private_fields = {name for name, meta in (form.fields if form is not None else {}).items()

@@ -40,14 +40,15 @@ from mentorflow.errors import Problem, UserError
 from mentorflow.gdpr import scrub
 from mentorflow.i18n import _
 from mentorflow.transitions import read_relationship
+from mentorflow.workflow.model import PURGE_EVENT
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
 log = logging.getLogger("mentorflow.retention")
 
-PURGE_TRANSITION = "retention_purge"
-"""The audit log's name for a purge (like ``start``, it is not a workflow transition)."""
+PURGE_TRANSITION = PURGE_EVENT
+"""The audit log's name for a purge (like ``start``, it is not a workflow transition; see ``engine_event``)."""
 A = AuditEvent.__table__
 R = Relationship.__table__
 P = Programme.__table__
@@ -105,7 +106,7 @@ class RetentionReport:
 def due_relationships(engine: Engine, now: datetime) -> list[int]:
     """Closed relationships whose programme's retention period has passed since they closed, not yet purged."""
     purged_since_closing = exists().where(A.c.relationship_id == R.c.id, A.c.transition == PURGE_TRANSITION,
-                                          A.c.at >= R.c.closed_at)
+                                          A.c.engine_event.is_(True), A.c.at >= R.c.closed_at)
     due: list[int] = []
     with engine.read() as conn:
         programmes = conn.execute(select(P.c.id, P.c.key).order_by(P.c.id)).all()
@@ -150,7 +151,7 @@ def purge_relationship(engine: Engine, relationship_id: int, now: datetime | Non
                 id=relationship_id))
         conn.execute(insert(A).values(relationship_id=relationship_id, seq=version, at=now,
                                       actor_id=SYSTEM.person_id, actor_role="system", transition=PURGE_TRANSITION,
-                                      from_state=snap.state, to_state=snap.state, data=None))
+                                      from_state=snap.state, to_state=snap.state, data=None, engine_event=True))
     return True
 
 
@@ -174,6 +175,7 @@ def purged(engine: Engine, relationship_id: int) -> datetime | None:
     """When the relationship's content was last purged (None if never)."""
     with engine.read() as conn:
         at = conn.execute(select(A.c.at).where(and_(A.c.relationship_id == relationship_id,
-                                                    A.c.transition == PURGE_TRANSITION))
+                                                    A.c.transition == PURGE_TRANSITION,
+                                                    A.c.engine_event.is_(True)))
                           .order_by(A.c.seq.desc()).limit(1)).scalar()
     return as_utc(at) if at is not None else None

@@ -44,6 +44,8 @@ class AuditEntry:
     from_state: str | None
     to_state: str
     data: dict[str, Any] | None
+    engine_event: bool = False
+    """Written by the engine itself (creation, retention purge), not by a workflow transition."""
 
 
 @dataclass(slots=True)

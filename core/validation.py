@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -27,6 +28,23 @@ def pointer(path: Iterable[Any]) -> str:
 def split_pointer(json_pointer: str) -> list[str]:
     """The reference tokens of an RFC 6901 JSON pointer (the inverse of :func:`pointer`)."""
     return [p.replace("~1", "/").replace("~0", "~") for p in json_pointer.split("/")[1:]] if json_pointer else []
+
+
+def closest(name: Any, candidates: Iterable[Any]) -> str | None:
+    """The candidate most like ``name`` (difflib's ratio of at least 0.6), or None when none is close."""
+    if not isinstance(name, str):
+        return None
+    names = sorted({c for c in candidates if isinstance(c, str) and c != name})
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def did_you_mean(message: str, name: Any, candidates: Iterable[Any]) -> str:
+    """``message`` followed by "did you mean '<closest candidate>'?" when one of ``candidates`` is close to ``name``."""
+    match = closest(name, candidates)
+    if match is None:
+        return message
+    return _("{message} — did you mean '{name}'?").format(message=message, name=match)
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -113,7 +131,9 @@ def describe_all(error: ValidationError) -> list[tuple[list[Any], str]]:
     if keyword == "additionalProperties" and isinstance(inst, dict) and isinstance(error.schema, dict):
         extra = sorted((k for k in inst if _is_extra(k, error.schema)), key=str)
         if extra:
-            return [([*path, name], _("'{name}' is not allowed here (misspelt?)").format(name=name)) for name in extra]
+            allowed = [k for k in error.schema.get("properties") or {} if k not in inst]
+            return [([*path, name], did_you_mean(_("'{name}' is not allowed here (misspelt?)").format(name=name),
+                                                 name, allowed)) for name in extra]
     if keyword == "not" and isinstance(inst, dict) and isinstance(value, dict):
         # {"not": {"anyOf": [{"required": ["a"]}, ...]}}: fields that must not appear together with the others.
         banned = [name for alternative in value.get("anyOf", ()) if isinstance(alternative, dict)
@@ -142,8 +162,8 @@ def describe(error: ValidationError) -> tuple[list[Any], str]:
     if keyword == "type":
         return path, _("must be {kind}, not {value}").format(kind=_type_name(value), value=_short(inst))
     if keyword == "enum":
-        return path, _("{value} is not one of {choices}").format(
-            value=_short(inst), choices=", ".join(_short(v) for v in value))
+        return path, did_you_mean(_("{value} is not one of {choices}").format(
+            value=_short(inst), choices=", ".join(_short(v) for v in value)), inst, value)
     if keyword == "const":
         return path, _("must be {value}").format(value=_short(value))
     if keyword == "pattern":

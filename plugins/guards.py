@@ -104,12 +104,13 @@ def mentorflow_register_guards() -> Iterable[GuardSpec]:
 def mentorflow_check_workflow(workflow: Any, document: dict[str, Any]) -> list[Any]:
     """The guards above name transitions; those must exist in the workflow."""
     from mentorflow import Problem
+    from mentorflow.validation import did_you_mean
 
     problems = []
     for i, tr in enumerate(document.get("transitions", [])):
         for g, call in enumerate(tr.get("guards", [])):
             name = call.get("params", {}).get("transition")
             if call["name"] in ("fired_by_roles", "min_count") and name not in workflow.transitions:
-                problems.append(Problem(f"/transitions/{i}/guards/{g}/params/transition",
-                                        _("transition '{id}' does not exist").format(id=name)))
+                problems.append(Problem(f"/transitions/{i}/guards/{g}/params/transition", did_you_mean(
+                    _("transition '{id}' does not exist").format(id=name), name, workflow.transitions)))
     return problems

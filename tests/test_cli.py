@@ -207,11 +207,15 @@ def test_validate_bad_file_lists_every_problem_with_pointer_and_what_was_found(r
     assert result.stdout == "tiny.json: valid\n"
     err = result.stderr
     assert err.startswith("several_problems.json: 6 problem(s)\n")
-    assert "  /colour: 'colour' is not allowed here (misspelt?)\n      found: \"blue\"\n" in err
+    assert ("  /colour: 'colour' is not allowed here (misspelt?)\n      found: \"blue\"\n"
+            "      at several_problems.json:3:13\n") in err
     assert '  /id: "Several Problems" does not have the expected form' in err
     assert '      found: "Several Problems"\n' in err
-    assert "  /programme/name/da: 'da' is required here but missing\n  /states" in err  # nothing to quote
-    assert "  /transitions/0/to: state 'dnoe' does not exist\n      found: \"dnoe\"\n" in err
+    # Nothing to quote; the place is that of the object that lacks the key.
+    assert ("  /programme/name/da: 'da' is required here but missing\n      at several_problems.json:5:13\n"
+            "  /states") in err
+    assert ("  /transitions/0/to: state 'dnoe' does not exist — did you mean 'done'?\n      found: \"dnoe\"\n"
+            "      at several_problems.json:13:45\n") in err
     assert "  /states/1/id: state 'done' cannot be reached from the initial state 'start'\n" in err
     assert "  /states/0/id: no terminal state can be reached from state 'start'" in err
 
@@ -221,6 +225,7 @@ def test_validate_syntax_error_not_an_object_and_missing_file(runs: dict[str, Re
     assert result.returncode == 2
     err = result.stderr
     assert "syntax_error.json: 1 problem(s)\n  /: line 4, column 20: Expecting property name" in err
+    assert "double quotes\n      at syntax_error.json:4:20\n" in err
     assert 'not_an_object.json: 1 problem(s)\n  /: must be an object, not ["not", "a", "workflow"]' in err
     assert re.search(r"nowhere\.json: 1 problem\(s\)\n  /: Cannot read nowhere\.json: No such file or directory",
                      err)
@@ -240,12 +245,16 @@ def test_validate_json_format(runs: dict[str, Result]) -> None:
         "/id", "/colour", "/programme/name/da", "/transitions/0/to", "/states/0/id", "/states/1/id"}
     colour = next(p for p in bad["problems"] if p["pointer"] == "/colour")
     assert colour == {"pointer": "/colour", "message": "'colour' is not allowed here (misspelt?)",
-                      "source": "several_problems.json", "found": '"blue"'}
-    assert next(p for p in bad["problems"] if p["pointer"] == "/programme/name/da")["found"] is None
+                      "source": "several_problems.json", "found": '"blue"', "line": 3, "column": 13}
+    missing_key = next(p for p in bad["problems"] if p["pointer"] == "/programme/name/da")
+    assert missing_key["found"] is None and (missing_key["line"], missing_key["column"]) == (5, 13)
+    assert all(isinstance(p["line"], int) and isinstance(p["column"], int) for p in bad["problems"])
     [missing] = files["nowhere.json"]["problems"]
     assert missing["pointer"] == "" and "No such file or directory" in missing["message"]
+    assert missing["line"] is None and missing["column"] is None  # no file, no line
     [syntax] = files["syntax_error.json"]["problems"]
     assert syntax["pointer"] == "" and syntax["message"].startswith("line 4, column 20")
+    assert (syntax["line"], syntax["column"]) == (4, 20)
 
     good = runs["validate json good"]
     assert good.returncode == 0, good.stderr

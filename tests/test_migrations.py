@@ -46,19 +46,19 @@ def plugin_locations() -> list[str]:
 
 def test_core_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
-    assert migrate.pending(engine) == ["mf0003_timer_indexes"]
-    assert migrate.upgrade(engine) == ["mf0003_timer_indexes"]
+    assert migrate.pending(engine) == ["mf0004_engine_events"]
+    assert migrate.upgrade(engine) == ["mf0004_engine_events"]
     assert set(inspect(engine).get_table_names()) >= CORE_TABLES
     assert migrate.pending(engine) == []
     # Upgrading again is a no-op.
-    assert migrate.upgrade(engine) == ["mf0003_timer_indexes"]
+    assert migrate.upgrade(engine) == ["mf0004_engine_events"]
     engine.dispose()
 
 
 def test_upgrade_with_every_built_in_plugin_reaches_all_heads(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
     heads = migrate.upgrade(engine, plugin_locations())
-    assert "mf0003_timer_indexes" in heads or len(heads) >= 1
+    assert "mf0004_engine_events" in heads or len(heads) >= 1
     assert migrate.pending(engine, plugin_locations()) == []
     engine.dispose()
 
@@ -124,4 +124,36 @@ def test_goals_audit_index_migration_keeps_goals_and_their_history(empty_databas
             (command.downgrade if target.endswith("0001") else command.upgrade)(config, target)
         assert rows() == before
         assert unique_audit_id() == target.endswith("0001")
+    engine.dispose()
+
+
+def test_engine_events_migration_marks_the_engines_own_existing_events(empty_database: str) -> None:
+    """mf0004 flags what only the engine wrote (creation without a from state, the system's purge), nothing else."""
+    engine = create_db_engine(empty_database)
+    migrate.upgrade(engine, revision="mf0003_timer_indexes")
+    at = "2026-01-01 00:00:00+00:00"
+    events = [  # (seq, actor_role, transition, from_state, to_state)
+        (1, "system", "start", None, "waiting"),              # the engine created the relationship
+        (2, "mentee", "start", "waiting", "working"),         # a workflow's own transition called "start"
+        (3, "mentor", "finish", "working", "done"),
+        (4, "system", "retention_purge", "done", "done"),     # the retention policy purged it
+    ]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO mf_programmes (id, key, name, context, created_at) "
+                          "VALUES (1, 'p', '{}', 'other', :at)"), {"at": at})
+        conn.execute(text("INSERT INTO mf_workflow_versions (id, programme_id, version, workflow_id, digest, "
+                          "definition, created_at) VALUES (1, 1, 1, 'w', 'd', '{}', :at)"), {"at": at})
+        conn.execute(text("INSERT INTO mf_people (id, display_name, locale, created_at) VALUES (1, 'Mia', 'en', :at)"),
+                     {"at": at})
+        conn.execute(text("INSERT INTO mf_relationships (id, programme_id, workflow_version_id, mentee_id, state, "
+                          "version, started_at, state_entered_at, updated_at) "
+                          "VALUES (1, 1, 1, 1, 'done', 4, :at, :at, :at)"), {"at": at})
+        for seq, role, transition, source, target in events:
+            conn.execute(text("INSERT INTO mf_audit_events (relationship_id, seq, at, actor_role, transition, "
+                              "from_state, to_state) VALUES (1, :seq, :at, :role, :tr, :src, :dst)"),
+                         {"seq": seq, "at": at, "role": role, "tr": transition, "src": source, "dst": target})
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        flags = conn.execute(text("SELECT seq, engine_event FROM mf_audit_events ORDER BY seq")).all()
+    assert [(seq, bool(flag)) for seq, flag in flags] == [(1, True), (2, False), (3, False), (4, True)]
     engine.dispose()

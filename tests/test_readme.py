@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from dataclasses import fields
 from pathlib import Path
+
+import click
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +31,125 @@ def test_readme_has_exactly_two_one_line_commands_and_ci_runs_the_test_one() -> 
     assert "tox" in tests
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert tests in ci_lines, "the last command of .ci/run must be the README's test command"
+
+
+# -- the README says what is there: every command, every environment variable ---------------------------------
+
+SCANNED = ("core", "plugins", "integrations")
+"""The packages whose environment reads the configuration table must list (tests/ and bench/ are not shipped)."""
+NAME = re.compile(r"MENTORFLOW_[A-Z0-9_]+")
+
+
+def _excluded(name: str) -> bool:
+    # Test-only (MENTORFLOW_TEST_*: the PostgreSQL server the suite uses) and bench-only (MENTORFLOW_BENCH_*)
+    # variables are for the people running the suite; the README's testing and benchmark sections name them.
+    return name.startswith(("MENTORFLOW_TEST_", "MENTORFLOW_BENCH_"))
+
+
+def _section(title: str) -> str:
+    text = (ROOT / "README.md").read_text("utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
+
+
+def _click_commands() -> set[str]:
+    """Every command ``mentorflow --help`` lists, as paths ('db upgrade'), groups included; plugin commands too."""
+    from mentorflow.cli import cli
+
+    paths: set[str] = set()
+
+    def walk(group: click.Group, ctx: click.Context, prefix: str) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            paths.add(prefix + name)
+            if isinstance(command, click.Group):
+                walk(command, click.Context(command, parent=ctx, info_name=name), prefix + name + " ")
+
+    walk(cli, click.Context(cli, info_name="mentorflow"), "")
+    return paths
+
+
+def _readme_commands(known: set[str]) -> tuple[set[str], list[str]]:
+    """The command paths the README's command list shows, and the lines naming no command at all."""
+    block = re.search(r"```\n(.*?)```", _section("Command line"), re.DOTALL)
+    assert block, "the README's Command line section has no code block"
+    shown, strays = set(), []
+    for line in block.group(1).splitlines():
+        words = line.split("#")[0].split()
+        if not words:
+            continue
+        assert words[0] == "mentorflow", line
+        path = ""
+        for word in words[1:]:
+            longer = f"{path} {word}".strip()
+            if longer not in known:
+                break
+            path = longer
+        if path:
+            shown |= {" ".join(path.split()[:n]) for n in range(1, len(path.split()) + 1)}
+        else:
+            strays.append(line)
+    return shown, strays
+
+
+def test_the_command_list_shows_every_command_and_only_real_ones() -> None:
+    known = _click_commands()
+    assert {"validate", "db upgrade", "token create", "lti keys rotate", "moodle sync-mentors", "match"} <= known
+    shown, strays = _readme_commands(known)
+    assert not strays, f"README lines that name no command: {strays}"
+    leaves = {p for p in known if not any(q.startswith(p + " ") for q in known)}
+    assert sorted(leaves - shown) == [], "commands missing from the README's Command line block"
+
+
+def _read_variables() -> dict[str, set[str]]:
+    """Every MENTORFLOW_* variable the shipped code reads, with the files that read it.
+
+    A string constant that is exactly a variable's name is a read (``os.environ.get("…")``, a click
+    ``envvar=``, a module constant such as ``DATABASE_ENV``); ``ENV_PREFIX + "CONFIG"`` is one too. The web
+    service's settings read ``MENTORFLOW_<FIELD>`` for each field of ``Settings`` (see ``load_settings``).
+    """
+    from mentorflow.integrations.web.settings import ENV_PREFIX, Settings
+
+    found: dict[str, set[str]] = {}
+    for package in SCANNED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                value = None
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and NAME.fullmatch(node.value):
+                    value = node.value
+                elif (isinstance(node, ast.BinOp) and isinstance(node.left, ast.Name) and node.left.id == "ENV_PREFIX"
+                      and isinstance(node.right, ast.Constant) and isinstance(node.right.value, str)):
+                    value = ENV_PREFIX + node.right.value
+                if value is not None and not _excluded(value):
+                    found.setdefault(value, set()).add(str(path.relative_to(ROOT)))
+    for setting in fields(Settings):
+        if setting.name != "extra":
+            found.setdefault(ENV_PREFIX + setting.name.upper(), set()).add("integrations/web/settings.py")
+    return found
+
+
+def _table_rows() -> list[list[str]]:
+    rows = [line.strip().strip("|").split("|") for line in _section("Configuration").splitlines()
+            if line.startswith("| `MENTORFLOW_")]
+    return [[cell.strip() for cell in row] for row in rows]
+
+
+def test_the_configuration_table_lists_every_variable_the_code_reads() -> None:
+    read = _read_variables()
+    assert {"MENTORFLOW_DATABASE_URL", "MENTORFLOW_SMTP_HOST", "MENTORFLOW_CONFIG", "MENTORFLOW_PORT",
+            "MENTORFLOW_LTI_LEEWAY_SECONDS"} <= set(read), "the scan finds nothing: has the code moved?"
+    rows = _table_rows()
+    listed = [name for row in rows for name in NAME.findall(row[0])]
+    assert len(listed) == len(set(listed)), "a variable is listed twice"
+    missing = {name: sorted(files) for name, files in read.items() if name not in listed}
+    assert not missing, f"read by the code but not in the README's configuration table: {missing}"
+    assert sorted(set(listed) - set(read)) == [], "the README lists variables the code never reads"
+    for row in rows:
+        assert len(row) == 3 and row[1] and row[2], f"a row needs a meaning and a default: {row}"
+
+
+def test_the_readme_does_not_promise_what_is_already_there() -> None:
+    assert "being built" not in (ROOT / "README.md").read_text("utf-8")

@@ -17,7 +17,15 @@ import pytest
 
 from mentorflow.errors import Problem
 from mentorflow.i18n import set_locale
-from mentorflow.validation import depth, pointer, schema_problems, size_problems, split_pointer
+from mentorflow.validation import (
+    closest,
+    depth,
+    did_you_mean,
+    pointer,
+    schema_problems,
+    size_problems,
+    split_pointer,
+)
 from mentorflow.workflow.loader import form_validator
 
 LOCALES = ["en"]
@@ -181,3 +189,35 @@ def test_size_limits() -> None:
     # Bytes of UTF-8, not characters: 20 "ø" are 40 bytes.
     assert size_problems({"a": "x" * 20}, max_bytes=40) == []
     assert [p.message for p in size_problems({"a": "ø" * 20}, max_bytes=40)] == ["is larger than 40 bytes"]
+
+
+# -- did you mean: the closest known name, in English and Danish ------------------------------------------------
+
+@pytest.mark.parametrize(("name", "candidates", "expected"), [
+    ("frist_phase", ["first_phase", "second_phase", "done"], "first_phase"),
+    ("mentro", ["mentor", "mentee", "coordinator"], "mentor"),
+    ("xyzzy", ["first_phase", "done"], None),          # nothing close: no guess
+    ("done", ["done", "dome"], "dome"),                 # the name itself is never suggested
+    (3, ["3"], None),                                   # only names are compared
+    ("a", [], None),
+])
+def test_closest_is_difflibs_best_match(name: Any, candidates: list[Any], expected: str | None) -> None:
+    assert closest(name, candidates) == expected
+
+
+@pytest.mark.parametrize(("locale", "enum", "extra"), [
+    ("en", '"skils" is not one of "career", "skills" — did you mean \'skills\'?',
+     "'categroy' is not allowed here (misspelt?) — did you mean 'category'?"),
+    ("da", '"skils" er ikke blandt de tilladte værdier: "career", "skills" — mente du \'skills\'?',
+     "'categroy' er ikke tilladt her (stavefejl?) — mente du 'category'?"),
+])
+def test_a_misspelt_value_or_key_gets_the_closest_allowed_one_suggested(locale: str, enum: str, extra: str) -> None:
+    set_locale(locale)
+    try:
+        schema = obj(category={"enum": ["career", "skills"]}, title={}) | {"additionalProperties": False}
+        assert check(schema, {"category": "skils"}) == [("/category", enum)]
+        assert check(schema, {"categroy": "skills", "title": "x"}) == [("/categroy", extra)]
+        assert did_you_mean("m", "frist", ["first"]).endswith("'first'?")
+        assert did_you_mean("m", "frist", ["done"]) == "m"
+    finally:
+        set_locale(None)

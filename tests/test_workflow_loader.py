@@ -26,6 +26,7 @@ from mentorflow.schemas import template_paths
 from mentorflow.validation import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from mentorflow.workflow import WorkflowLoader, load_workflow_file, parse_document
 from mentorflow.workflow.loader import canonical_digest
+from mentorflow.workflow.model import RESERVED_TRANSITION_IDS
 from tests.lifecycle import base_workflow
 
 DATA = Path(__file__).parent / "data" / "workflows"
@@ -557,7 +558,101 @@ def test_built_in_guards_plugin_checks_the_transitions_its_guards_name(loader: W
     doc["transitions"][3]["guards"][0]["params"]["transition"] = "add_goals"
     found = by_pointer(problems(loader, doc))
     assert found == {"/transitions/1/guards/0/params/transition": ["transition 'sign' does not exist"],
-                     "/transitions/3/guards/0/params/transition": ["transition 'add_goals' does not exist"]}
+                     "/transitions/3/guards/0/params/transition": [
+                         "transition 'add_goals' does not exist — did you mean 'add_goal'?"]}
+
+
+# -- reserved transition ids ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reserved", sorted(RESERVED_TRANSITION_IDS))
+def test_a_transition_may_not_take_a_name_the_engine_writes_into_the_audit_log(loader: WorkflowLoader,
+                                                                               reserved: str) -> None:
+    doc = base_workflow()
+    doc["transitions"][3]["id"] = reserved
+    doc["timers"][0]["satisfied_by"] = [reserved]
+    found = by_pointer(problems(loader, doc))
+    assert set(found) == {"/transitions/3/id"}, found
+    [message] = found["/transitions/3/id"]
+    assert message == (f"'{reserved}' is reserved: the engine records its own '{reserved}' event in the audit log; "
+                       "give the transition another id (reserved: retention_purge, start)")
+
+
+def test_reserved_ids_cover_every_event_the_engine_writes_itself() -> None:
+    assert {"start", "retention_purge"} == RESERVED_TRANSITION_IDS
+    from mentorflow.retention import PURGE_TRANSITION
+
+    assert PURGE_TRANSITION in RESERVED_TRANSITION_IDS
+
+
+def test_a_version_stored_before_the_rule_still_loads(loader: WorkflowLoader) -> None:
+    doc = base_workflow()
+    doc["transitions"][3]["id"] = "start"
+    doc["timers"][0]["satisfied_by"] = ["start"]
+    assert "start" in loader.load(doc, "workflow version 1", stored=True).transitions
+    set_locale("da")
+    [problem] = loader.check(doc)
+    assert problem.pointer == "/transitions/3/id" and "er reserveret" in problem.message
+
+
+# -- did you mean ----------------------------------------------------------------------------------------
+
+# (test id, change, pointer, English message, Danish message): one misspelt name, and the suggestion for it.
+SUGGESTIONS: list[tuple[str, Callable[[Doc], Any], str, str, str]] = [
+    ("state in from", lambda d: set_in(d, ["transitions", 1, "from"], "contractin"), "/transitions/1/from",
+     "state 'contractin' does not exist — did you mean 'contracting'?",
+     "tilstanden 'contractin' findes ikke — mente du 'contracting'?"),
+    ("state in a from list", lambda d: set_in(d, ["transitions", 2, "from", 1], "reflectng"),
+     "/transitions/2/from/1", "state 'reflectng' does not exist — did you mean 'reflecting'?",
+     "tilstanden 'reflectng' findes ikke — mente du 'reflecting'?"),
+    ("state in to", lambda d: set_in(d, ["transitions", 12, "to"], "closd"), "/transitions/12/to",
+     "state 'closd' does not exist — did you mean 'closed'?",
+     "tilstanden 'closd' findes ikke — mente du 'closed'?"),
+    ("history target", lambda d: set_in(d, ["transitions", 9, "to"], "@histroy"), "/transitions/9/to",
+     "state '@histroy' does not exist — did you mean '@history'?",
+     "tilstanden '@histroy' findes ikke — mente du '@history'?"),
+    ("timer state", lambda d: set_in(d, ["timers", 0, "states", 1], "adjustng"), "/timers/0/states/1",
+     "state 'adjustng' does not exist — did you mean 'adjusting'?",
+     "tilstanden 'adjustng' findes ikke — mente du 'adjusting'?"),
+    ("form", lambda d: set_in(d, ["transitions", 4, "form"], "reflexion"), "/transitions/4/form",
+     "form 'reflexion' is not defined under /forms — did you mean 'reflection'?",
+     "formularen 'reflexion' er ikke defineret under /forms — mente du 'reflection'?"),
+    ("guard", lambda d: set_in(d, ["transitions", 3, "guards", 0, "name"], "min_cuont"),
+     "/transitions/3/guards/0/name", "did you mean 'min_count'?", "mente du 'min_count'?"),
+    ("effect", lambda d: set_in(d, ["transitions", 0, "effects"], [{"name": "agreements.sing"}]),
+     "/transitions/0/effects/0/name", "did you mean 'agreements.sign'?", "mente du 'agreements.sign'?"),
+    ("choices provider", lambda d: set_in(d, ["forms", "goal", "fields", "category", "choices_from"], "goals.opn"),
+     "/forms/goal/fields/category/choices_from", "did you mean 'goals.open'?", "mente du 'goals.open'?"),
+    ("role", lambda d: set_in(d, ["transitions", 0, "roles", 1], "mentie"), "/transitions/0/roles/1",
+     '"mentie" is not one of "mentor", "mentee", "coordinator", "system" — did you mean \'mentee\'?',
+     '"mentie" er ikke blandt de tilladte værdier: "mentor", "mentee", "coordinator", "system" — mente du '
+     "'mentee'?"),
+    ("timer satisfied_by", lambda d: set_in(d, ["timers", 0, "satisfied_by", 0], "submit_reflections"),
+     "/timers/0/satisfied_by/0", "transition 'submit_reflections' does not exist — did you mean 'submit_reflection'?",
+     "overgangen 'submit_reflections' findes ikke — mente du 'submit_reflection'?"),
+    ("timer fire", lambda d: set_in(d, ["timers", 1, "fire"], "begin_closing"), "/timers/1/fire",
+     "transition 'begin_closing' does not exist — did you mean 'begin_closure'?",
+     "overgangen 'begin_closing' findes ikke — mente du 'begin_closure'?"),
+    ("misspelt key", lambda d: d["timers"][0].update(remnd=d["timers"][0].pop("remind")), "/timers/0/remnd",
+     "'remnd' is not allowed here (misspelt?) — did you mean 'remind'?",
+     "'remnd' er ikke tilladt her (stavefejl?) — mente du 'remind'?"),
+]
+
+
+@pytest.mark.parametrize("locale", ["en", "da"])
+@pytest.mark.parametrize(("change", "at", "english", "danish"),
+                         [pytest.param(change, at, en, da, id=name) for name, change, at, en, da in SUGGESTIONS])
+def test_an_unknown_name_gets_the_closest_known_one_suggested(loader: WorkflowLoader, change: Callable[[Doc], Any],
+                                                              at: str, english: str, danish: str, locale: str) -> None:
+    set_locale(locale)
+    found = by_pointer(problems(loader, mutate(change)))
+    assert at in found, found
+    expected = english if locale == "en" else danish
+    assert any(message.endswith(expected) for message in found[at]), found[at]
+
+
+def test_nothing_is_suggested_when_no_name_is_close(loader: WorkflowLoader) -> None:
+    found = by_pointer(problems(loader, mutate(lambda d: set_in(d, ["transitions", 1, "to"], "xyzzy"))))
+    assert found["/transitions/1/to"] == ["state 'xyzzy' does not exist"]
 
 
 def test_a_loader_without_plugins_knows_no_guards() -> None:

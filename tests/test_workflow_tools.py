@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mentorflow.cli import _locate, _quote
+from mentorflow.cli import _locate, _quote, problem_positions
 from mentorflow.schemas import template_paths
 from tests.conftest import require_service
 
@@ -109,7 +109,7 @@ def test_validate_prints_line_and_column_of_each_quoted_value(tmp_path: Path) ->
     err = result.stderr.decode()
     assert ("  /transitions/1/roles/1: \"buddy\" is not one of \"mentor\", \"mentee\", \"coordinator\", \"system\"\n"
             "      found: \"buddy\"\n      at broken.json:15:27\n") in err
-    assert ("  /transitions/1/to: state 'dnoe' does not exist\n      found: \"dnoe\"\n"
+    assert ("  /transitions/1/to: state 'dnoe' does not exist — did you mean 'done'?\n      found: \"dnoe\"\n"
             "      at broken.json:14:13\n") in err
     lines = BROKEN.splitlines()
     assert lines[14][26:33] == '"buddy"' and lines[13][12:18] == '"dnoe"'
@@ -136,6 +136,62 @@ def test_locate_handles_escapes_duplicates_and_odd_keys() -> None:
     assert _locate(text, "/d") == (2, 7), "with duplicate keys the last one counts, as when parsing"
     assert json.loads(text)["d"] == [2]
     assert _locate('{"é": "ø", "x": 1}', "/x") == (1, 17)
+
+
+@pytest.mark.parametrize("pointer, expected", [
+    ("/transitions/1/roles/1", (15, 27)),                      # a value: where it is
+    ("/states/1/description", (6, 5)),                         # a missing key: the object that lacks it
+    ("/transitions/2", (8, 18)),                               # past the end of a list: the list
+    ("/programme/settings/privacy/on", (3, 16)),               # deep into what is not there: the nearest part that is
+    ("/nothing", (1, 1)),
+])
+def test_every_pointer_gets_a_line_and_column(pointer: str, expected: tuple[int, int]) -> None:
+    assert problem_positions(BROKEN.encode(), [pointer], parsed=True) == {pointer: expected}
+
+
+def test_a_document_that_cannot_be_parsed_is_located_where_it_goes_wrong() -> None:
+    assert problem_positions(b'{\n  "id": "x",\n  "states": [}', [""], parsed=False) == {"": (3, 14)}
+    assert problem_positions('{"a": "ø"}'.encode("latin-1"), [""], parsed=False) == {"": (1, 8)}  # a byte column
+    assert problem_positions(b'{"a": NaN}', [""], parsed=False) == {"": (1, 1)}
+
+
+MISSING_KIND = """{
+  "id": "tiny",
+  "programme": {"name": {"en": "Tiny", "da": "Lille"}, "context": "other"},
+  "states": [
+    {"id": "first_phase", "kind": "initial", "label": {"en": "First", "da": "Først"}},
+    {"id": "done", "kind": "terminal", "label": {"en": "Done", "da": "Færdig"}},
+    {"id": "second", "kind": "active", "label": {"en": "Second", "da": "Anden"}},
+    {"id": "third",
+     "label": {"en": "Third", "da": "Tredje"}}
+  ],
+  "transitions": [
+    {"id": "go", "from": "frist_phase", "to": "second", "roles": ["mentor"], "label": {"en": "Go", "da": "Gå"}},
+    {"id": "on", "from": "second", "to": "third", "roles": ["mentor"], "label": {"en": "On", "da": "Videre"}},
+    {"id": "end", "from": "third", "to": "done", "roles": ["mentor"], "label": {"en": "End", "da": "Slut"}}
+  ]
+}
+"""
+
+
+@pytest.mark.parametrize("locale", ["en", "da"])
+def test_validate_locates_a_missing_key_and_suggests_the_closest_state(tmp_path: Path, locale: str) -> None:
+    (tmp_path / "tiny.json").write_text(MISSING_KIND, "utf-8")
+    result = run("--locale", locale, "validate", "tiny.json", cwd=tmp_path)
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    if locale == "en":
+        assert "  /states/3/kind: 'kind' is required here but missing\n      at tiny.json:8:5\n" in err
+        assert ("  /transitions/0/from: state 'frist_phase' does not exist — did you mean 'first_phase'?\n"
+                "      found: \"frist_phase\"\n      at tiny.json:12:26\n") in err
+    else:
+        assert "  /states/3/kind: 'kind' mangler, men skal være her\n      ved tiny.json:8:5\n" in err
+        assert "  /transitions/0/from: tilstanden 'frist_phase' findes ikke — mente du 'first_phase'?\n" in err
+    report = json.loads(run("--locale", locale, "validate", "--format", "json", "tiny.json", cwd=tmp_path).stdout)
+    problems = {p["pointer"]: p for p in report["files"][0]["problems"]}
+    assert (problems["/states/3/kind"]["line"], problems["/states/3/kind"]["column"]) == (8, 5)
+    assert (problems["/transitions/0/from"]["line"], problems["/transitions/0/from"]["column"]) == (12, 26)
+    assert all(p["line"] is not None and p["column"] is not None for p in problems.values())
 
 
 def test_found_keeps_the_outline_of_long_nested_values() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,6 +125,9 @@ class AuditEvent(Base):
 
     ``seq`` equals the relationship version the change produced; the unique
     constraint makes a second writer of the same version impossible.
+    ``engine_event`` marks what the engine wrote itself (a relationship's
+    creation, a retention purge) rather than a workflow transition, so the
+    privacy rules never depend on a name a workflow could choose.
     """
 
     __tablename__ = "mf_audit_events"
@@ -143,6 +146,7 @@ class AuditEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(64))
     to_state: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any] | None]
+    engine_event: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApiToken(Base):

@@ -28,8 +28,25 @@ from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
-from mentorflow.validation import MAX_DOCUMENT_BYTES, pointer, schema_problems, size_problems, split_pointer
-from mentorflow.workflow.model import INITIAL, TERMINAL, Form, GuardCall, State, Timer, Transition, Workflow
+from mentorflow.validation import (
+    MAX_DOCUMENT_BYTES,
+    did_you_mean,
+    pointer,
+    schema_problems,
+    size_problems,
+    split_pointer,
+)
+from mentorflow.workflow.model import (
+    INITIAL,
+    RESERVED_TRANSITION_IDS,
+    TERMINAL,
+    Form,
+    GuardCall,
+    State,
+    Timer,
+    Transition,
+    Workflow,
+)
 
 HISTORY = "@history"
 FORM_BASE_URI = "urn:mentorflow:form"
@@ -151,8 +168,14 @@ class WorkflowLoader:
             return invalid.problems
         return []
 
-    def load(self, document: Any, source: str = "") -> Workflow:
-        """Validate ``document`` and compile it; raises :class:`WorkflowInvalid` listing every problem."""
+    def load(self, document: Any, source: str = "", *, stored: bool = False) -> Workflow:
+        """Validate ``document`` and compile it; raises :class:`WorkflowInvalid` listing every problem.
+
+        ``stored`` is for a version the engine published before reserved
+        transition ids were refused: it still loads (the audit log tells the
+        engine's own events apart by a flag, not by name); every new document
+        is refused one.
+        """
         problems = list(size_problems(document, source))
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
@@ -162,6 +185,8 @@ class WorkflowLoader:
         # Semantic checks read the document defensively, so they run (and
         # report) even when the schema already found problems elsewhere.
         problems += self._semantic_problems(document, source)
+        if not stored:
+            problems += reserved_id_problems(document, source)
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
         # The compiled workflow must not change when the caller later edits its dict.
@@ -229,19 +254,21 @@ class WorkflowLoader:
                     if sid != "*" and isinstance(sid, str) and sid not in state_ids:
                         path = ["transitions", i, "from", j] if isinstance(from_value, list) else [
                             "transitions", i, "from"]
-                        problem(path, _("state '{id}' does not exist").format(id=sid))
+                        problem(path, did_you_mean(_("state '{id}' does not exist").format(id=sid), sid, state_ids))
             target = tr.get("to")
             if target == HISTORY:
                 history_sources.append(sources)
             elif check_states and isinstance(target, str) and target not in state_ids:
-                problem(["transitions", i, "to"], _("state '{id}' does not exist").format(id=target))
+                problem(["transitions", i, "to"], did_you_mean(_("state '{id}' does not exist").format(id=target),
+                                                               target, [*state_ids, HISTORY]))
             for sid in sources:
                 if sid in edges and isinstance(target, str) and target in state_ids:
                     edges[sid].add(target)
                     entered_from.setdefault(target, set()).add(sid)
             form = tr.get("form")
             if isinstance(form, str) and form not in forms:
-                problem(["transitions", i, "form"], _("form '{name}' is not defined under /forms").format(name=form))
+                problem(["transitions", i, "form"], did_you_mean(
+                    _("form '{name}' is not defined under /forms").format(name=form), form, forms))
             for g, call in enumerate(_as_list(tr.get("guards"))):
                 self._check_named("guard", self.guards, call, ["transitions", i, "guards", g], problem)
             for e, call in enumerate(_as_list(tr.get("effects"))):
@@ -321,7 +348,7 @@ class WorkflowLoader:
             known = ", ".join(sorted(registry)) or _("none")
             message = (_("no loaded plugin registers a guard called '{name}' (known: {known})") if kind == "guard"
                        else _("no loaded plugin registers an effect called '{name}' (known: {known})"))
-            problem([*path, "name"], message.format(name=name, known=known))
+            problem([*path, "name"], did_you_mean(message.format(name=name, known=known), name, registry))
             return
         if "params" in call and not isinstance(call["params"], dict):
             return  # the schema reports that params must be an object
@@ -343,8 +370,9 @@ class WorkflowLoader:
             for at, spec in located:
                 provider = spec.get(ANNOTATION)
                 if isinstance(provider, str) and provider not in self.choices:
-                    problem([*at, ANNOTATION], _("no loaded plugin offers choices called '{name}' (known: {known})")
-                            .format(name=provider, known=known))
+                    problem([*at, ANNOTATION], did_you_mean(
+                        _("no loaded plugin offers choices called '{name}' (known: {known})").format(
+                            name=provider, known=known), provider, self.choices))
 
     @staticmethod
     def _check_form_schema(schema: dict[str, Any], path: list[Any], problem: Callable[..., None]) -> None:
@@ -425,17 +453,20 @@ class WorkflowLoader:
         if state_ids is not None:
             for j, sid in enumerate(_as_list(timer.get("states"))):
                 if isinstance(sid, str) and sid not in state_ids:
-                    problem(["timers", i, "states", j], _("state '{id}' does not exist").format(id=sid))
+                    problem(["timers", i, "states", j], did_you_mean(_("state '{id}' does not exist").format(id=sid),
+                                                                     sid, state_ids))
         if transitions is None:
             return
         for j, tid in enumerate(_as_list(timer.get("satisfied_by"))):
             if isinstance(tid, str) and tid not in transition_ids:
-                problem(["timers", i, "satisfied_by", j], _("transition '{id}' does not exist").format(id=tid))
+                problem(["timers", i, "satisfied_by", j], did_you_mean(
+                    _("transition '{id}' does not exist").format(id=tid), tid, transition_ids))
         fire = timer.get("fire")
         if not isinstance(fire, str) or timer.get("kind") == "recurring":
             return  # a recurring timer must not have "fire" at all; the schema says so
         if fire not in transition_ids:
-            problem(["timers", i, "fire"], _("transition '{id}' does not exist").format(id=fire))
+            problem(["timers", i, "fire"], did_you_mean(_("transition '{id}' does not exist").format(id=fire), fire,
+                                                        transition_ids))
             return
         tr = _as_dict(transitions[transition_ids[fire]])
         if "system" not in _as_list(tr.get("roles")):
@@ -497,6 +528,23 @@ class WorkflowLoader:
             timers=timers, document=doc, digest=canonical_digest(doc), initial_state=initial,
             transitions_from={k: tuple(v) for k, v in transitions_from.items()},
         )
+
+
+def reserved_id_problems(document: Mapping[str, Any], source: str = "") -> list[Problem]:
+    """A transition may not take a name the engine writes into the audit log itself (``start``, ``retention_purge``).
+
+    Such a name would make the transition's events look like the engine's in
+    the timeline and in anything that reads the log by transition.
+    """
+    out = []
+    for i, tr in enumerate(_as_list(document.get("transitions"))):
+        tid = _as_dict(tr).get("id")
+        if isinstance(tid, str) and tid in RESERVED_TRANSITION_IDS:
+            message = _("'{id}' is reserved: the engine records its own '{id}' event in the audit log; give the "
+                        "transition another id (reserved: {reserved})")
+            out.append(Problem(pointer(["transitions", i, "id"]),
+                               message.format(id=tid, reserved=", ".join(sorted(RESERVED_TRANSITION_IDS))), source))
+    return out
 
 
 def _strongly_connected(edges: Mapping[str, list[str]]) -> dict[str, int]:

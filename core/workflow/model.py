@@ -19,6 +19,17 @@ INITIAL = "initial"
 PAUSED = "paused"
 ACTIVE = "active"
 
+START_EVENT = "start"
+"""The audit event the engine writes when it creates a relationship (not a workflow transition)."""
+PURGE_EVENT = "retention_purge"
+"""The audit event the retention policy writes when it purges a closed relationship's content."""
+RESERVED_TRANSITION_IDS = frozenset({START_EVENT, PURGE_EVENT})
+"""Every name the engine itself writes into the audit log's ``transition`` column; a workflow may not use one.
+
+The audit log marks the engine's own events with ``engine_event`` as well, so nothing that decides
+who may see what ever needs to recognise them by name.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class State:

@@ -14,9 +14,9 @@ from typing import Any
 from mentorflow.engine import Engine
 from mentorflow.errors import NotFound, Problem, UserError
 from mentorflow.i18n import _
-from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
-from mentorflow.workflow.model import Transition
+from mentorflow.workflow.model import PURGE_EVENT, Transition
 
 from .forms import FormDecodeError, decode, fields
 from .readable import readable
@@ -75,8 +75,9 @@ def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int) ->
     workflow = engine.workflow_by_version(snap.workflow_version_id)
     timeline = engine.timeline(snap, viewer=viewer)
     names = engine.display_names({e.actor_id for e in timeline if e.actor_id is not None})
+    # The engine's own events are told apart by their flag, never by a name a workflow transition could share.
     forms = {e.id: workflow.forms.get(workflow.transitions[e.transition].form or "")
-             if e.transition in workflow.transitions else None for e in timeline}
+             if e.transition in workflow.transitions and not e.engine_event else None for e in timeline}
     # The viewer's own options (what their forms would offer them), read once; nothing else is looked up.
     named = tuple(dict.fromkeys(form.name for e in timeline if e.data and (form := forms[e.id]) is not None
                                 and form.choice_fields))
@@ -85,11 +86,17 @@ def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int) ->
     except UserError:
         options = {}  # labels are a nicety: the values are shown as recorded
     return [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
-             "label": workflow.transitions[e.transition].title() if e.transition in workflow.transitions
-             else _("Relationship started"),
+             "label": _engine_event_label(e) if e.engine_event or e.transition not in workflow.transitions
+             else workflow.transitions[e.transition].title(),
              "to": workflow.states[e.to_state].title(), "form": forms[e.id],
              "shown": readable(forms[e.id], e.data, options)}
             for e in reversed(timeline)]
+
+
+def _engine_event_label(entry: AuditEntry) -> str:
+    if entry.transition == PURGE_EVENT:
+        return _("Content removed under the retention policy")
+    return _("Relationship started")
 
 
 def visible_relationship(engine: Engine, relationship_id: int, viewer: int) -> RelationshipSnapshot:

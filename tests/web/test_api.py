@@ -166,6 +166,12 @@ def test_admin_publishes_workflows_with_located_errors(server: Server, world: Wo
         document["states"][0]["kind"] = "sleeping"
         problem = is_problem(admin.put(f"/api/v1/programmes/{world.key}new/workflow", json=document), 422)
         assert "/states/0/kind" in [e["pointer"] for e in problem["errors"]]
+        reserved = base_workflow()
+        reserved["transitions"][3]["id"] = "start"  # the engine's own creation event: refused, nothing stored
+        problem = is_problem(admin.put(f"/api/v1/programmes/{world.key}reserved/workflow", json=reserved), 422)
+        assert [(e["pointer"], "'start' is reserved" in e["message"]) for e in problem["errors"]] == [
+            ("/transitions/3/id", True)]
+        is_problem(admin.get(f"/api/v1/programmes/{world.key}reserved/workflow"), 404)
     with server.client(world.tokens["coordinator"]) as coordinator:
         is_problem(coordinator.put(f"/api/v1/programmes/{world.key}brandnew/workflow", json=base_workflow()),
                    403)
