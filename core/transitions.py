@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
-from mentorflow.db.database import WRITE_OPTION
+from mentorflow.db.database import WRITE_OPTION, is_outage
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
 from mentorflow.errors import (
@@ -283,6 +283,8 @@ class TransitionRunner:
             try:
                 reason = spec.check(ctx, call.params)
             except Exception as error:
+                if is_outage(error):  # the database went away under the guard: the caller's 503, not a plugin bug
+                    raise
                 raise PluginError(spec.plugin or call.name, f"guard {call.name}", error) from error
             if reason:
                 failures.append(GuardFailed(call.name, str(reason), spec.plugin))
@@ -376,6 +378,8 @@ class TransitionRunner:
             except (UserError, PluginError):
                 raise
             except Exception as error:
+                if is_outage(error):
+                    raise
                 raise PluginError(spec.plugin or call.name, f"effect {call.name}", error) from error
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
@@ -391,12 +395,21 @@ class TransitionRunner:
         return row.from_state
 
     def after_commit(self, event: TransitionEvent) -> None:
-        """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised."""
+        """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised.
+
+        A database outage inside one is logged too: the transition has committed, and the caller must hear so.
+        """
         for impl in implementations(self._after):
             try:
                 call_one(impl, event=event, engine=self.engine)
             except (PluginError, Vetoed) as error:
                 log.error("after-transition hook failed (state is committed): %s", error)
+                self.engine.after_hook_errors.append(error)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                log.error("after-transition hook of %s met a database outage (state is committed): %s",
+                          impl.plugin_name, str(error).splitlines()[0])
                 self.engine.after_hook_errors.append(error)
 
 
