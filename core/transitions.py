@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
@@ -113,6 +113,8 @@ class PreparedStatement:
     """The primary key comes back through RETURNING (else the cursor's ``lastrowid``)."""
     results: tuple[Callable[[Any], Any] | None, ...] = ()
     """For a SELECT: the result processors of its columns (text to datetime on SQLite, say)."""
+    direct: bool = False
+    """A SELECT on pysqlite, read straight from the driver by :meth:`first`."""
 
     @classmethod
     def compile(cls, statement: Any, dialect: Any, column_keys: tuple[str, ...] | None = None
@@ -131,7 +133,8 @@ class PreparedStatement:
         processors = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
                         for c in statement.selected_columns) if statement.is_select else ()
-        return cls(compiled.string, names, processors, named, returning, results)
+        direct = statement.is_select and dialect.driver == "pysqlite" and not named
+        return cls(compiled.string, names, processors, named, returning, results, direct)
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
         values = [params[n] if p is None else p(params[n]) for n, p in zip(self.names, self.processors, strict=True)]
@@ -143,7 +146,18 @@ class PreparedStatement:
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """A SELECT's first row with the values SQLAlchemy would return, or None."""
-        row = self.execute(conn, params).first()
+        if self.direct:
+            # Straight to the driver, as the BEGIN in mentorflow.db.database: building SQLAlchemy's result
+            # costs ten times this indexed read of one row. Errors are wrapped as SQLAlchemy would.
+            values = tuple(params[n] if p is None else p(params[n])
+                           for n, p in zip(self.names, self.processors, strict=True))
+            dbapi = conn.dialect.dbapi
+            try:
+                row = conn.connection.driver_connection.execute(self.sql, values).fetchone()
+            except dbapi.Error as error:
+                raise DBAPIError.instance(self.sql, values, error, dbapi.Error, dialect=conn.dialect) from error
+        else:
+            row = self.execute(conn, params).first()
         if row is None:
             return None
         return tuple(value if p is None or value is None else p(value)
