@@ -376,11 +376,12 @@ class Engine:
              data: Mapping[str, Any] | None = None) -> TransitionResult:
         """Fire ``transition`` on a relationship as ``actor``: the one way state changes.
 
-        Checks the actor's role, validates form ``data``, evaluates guards and
-        lets plugins veto; then, in one transaction, updates the state with
-        an optimistic version check (pass the snapshot you read to detect
-        a concurrent change; pass an id to use the stored version) and
-        appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
+        In one transaction: reads the relationship as stored and locks it,
+        checks the version (pass the snapshot you read to detect a concurrent
+        change; pass an id to use the stored version; nothing else in a
+        snapshot is trusted), then checks the actor's role, validates form
+        ``data``, evaluates guards and lets plugins veto, all on the stored
+        row; updates the state and appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
         subclass saying what is wrong; nothing is written then.
         """
         forget_remembered()  # as self.write() does
