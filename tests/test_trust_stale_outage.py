@@ -5,7 +5,7 @@ terminated with ``pg_terminate_backend`` from a separate admin connection,
 at a chosen moment of the transition, so the next statement on the engine's
 connection finds the server gone.
 
-- inside a guard, an effect, a ``before``/``apply``/``validate_form`` hook: the engine raises the
+- inside a guard, an effect, a ``before``/``apply`` hook or a notification channel: the engine raises the
   database's ``OperationalError`` (it used to be a :class:`PluginError`, a 500), nothing is written;
 - inside an ``after`` hook: the transition has committed; ``fire`` returns it and the outage is logged;
 - over HTTP (a real ``mentorflow serve`` with a probe plugin installed as an entry point): an outage in
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from mentorflow import Engine, GuardContext, PluginError, TransitionEvent, effect, guard, hookimpl
+from mentorflow import Engine, GuardContext, Message, PluginError, TransitionEvent, effect, guard, hookimpl
 from mentorflow.db.models import AuditEvent
 from mentorflow.tokens import create_token
 from tests.conftest import postgres_server_url
@@ -100,10 +100,29 @@ class Outage:
         self.strike("apply", connection)
 
     @hookimpl
+    def mentorflow_notification_channels(self) -> list[Any]:
+        return [OutboxChannel(self)]
+
+    @hookimpl
     def mentorflow_after_transition(self, event: TransitionEvent, engine: Engine) -> None:
         if self.where == "after":
             with engine.read() as conn:
                 self.strike("after", conn)
+
+
+class OutboxChannel:
+    """A notification channel that writes to the database (an outbox), which is gone when told to be."""
+
+    name = "outbox"
+
+    def __init__(self, outage: Outage) -> None:
+        self.outage = outage
+        self.engine: Engine | None = None
+
+    def send(self, message: Any) -> None:
+        assert self.engine is not None
+        with self.engine.write() as conn:
+            self.outage.strike("channel", conn)
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +165,16 @@ def test_an_outage_inside_plugin_code_is_the_databases_error(world: tuple[Engine
     with engine.read() as conn:
         assert conn.execute(select(func.count()).select_from(A).where(A.c.relationship_id == rel.id)).scalar() == 1
     assert engine.fire(stored, transition, mentor).relationship.version == rel.version + 1  # and it recovers
+
+
+def test_an_outage_in_a_notification_channel_is_the_databases_error(world: tuple[Engine, Outage, Any, int]
+                                                                     ) -> None:
+    engine, outage, _rel, _mentor = world
+    channel = engine.channels["outbox"]
+    channel.engine = engine  # type: ignore[attr-defined]
+    outage.where = "channel"
+    with pytest.raises(OperationalError):
+        engine.notify(Message(1, None, "en", "hello", "body"), channels=("log", "outbox"))
 
 
 def test_an_outage_in_an_after_hook_leaves_the_committed_transition(world: tuple[Engine, Outage, Any, int]) -> None:
