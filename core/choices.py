@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mentorflow.actors import Actor
+from mentorflow.db.database import is_outage
 from mentorflow.errors import PluginError, Problem, UserError
 from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
@@ -112,6 +113,8 @@ def options(specs: Mapping[str, ChoicesSpec], ctx: ChoiceContext, names: Iterabl
         except (UserError, PluginError):
             raise
         except Exception as error:
+            if is_outage(error):  # the database's failure, not the provider's
+                raise
             raise PluginError(spec.plugin or name, f"choices {name}", error) from error
     return out
 

@@ -19,7 +19,7 @@ from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
 from mentorflow.choices import ChoiceContext, ChoicesSpec, options, providers_of
 from mentorflow.clock import Clock, SystemClock
 from mentorflow.db import migrate
-from mentorflow.db.database import WRITE_OPTION, create_db_engine
+from mentorflow.db.database import WRITE_OPTION, create_db_engine, is_outage
 from mentorflow.db.models import (
     AuditEvent,
     ExternalIdentity,
@@ -376,11 +376,12 @@ class Engine:
              data: Mapping[str, Any] | None = None) -> TransitionResult:
         """Fire ``transition`` on a relationship as ``actor``: the one way state changes.
 
-        Checks the actor's role, validates form ``data``, evaluates guards and
-        lets plugins veto; then, in one transaction, updates the state with
-        an optimistic version check (pass the snapshot you read to detect
-        a concurrent change; pass an id to use the stored version) and
-        appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
+        In one transaction: reads the relationship as stored and locks it,
+        checks the version (pass the snapshot you read to detect a concurrent
+        change; pass an id to use the stored version; nothing else in a
+        snapshot is trusted), then checks the actor's role, validates form
+        ``data``, evaluates guards and lets plugins veto, all on the stored
+        row; updates the state and appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
         subclass saying what is wrong; nothing is written then.
         """
         forget_remembered()  # as self.write() does
@@ -472,9 +473,11 @@ class Engine:
         """Deliver ``message`` through the named channels; returns the channels that accepted it.
 
         A failing channel raises :class:`PluginError` naming it, after the
-        others have been tried.
+        others have been tried; a database outage met by a channel (an outbox
+        table, say) is raised as the database's error, not the channel's.
         """
-        delivered, failures = [], []
+        delivered: list[str] = []
+        failures: list[Exception] = []
         for name in channels:
             channel = self.channels.get(name)
             if channel is None:
@@ -483,9 +486,9 @@ class Engine:
                 channel.send(message)
                 delivered.append(name)
             except Exception as error:
-                failures.append(PluginError(name, "send", error))
+                failures.append(error if is_outage(error) else PluginError(name, "send", error))
         if failures:
-            raise failures[0]
+            raise next((f for f in failures if is_outage(f)), failures[0])
         return delivered
 
     @contextmanager

@@ -2,7 +2,8 @@
 
 Every hook implementation is wrapped so that an exception names the plugin
 that raised it (:class:`PluginError`), and a :class:`Veto` names the
-plugin that vetoed.
+plugin that vetoed. A database outage met inside a hook is not the plugin's
+fault: it passes through unchanged (see :func:`mentorflow.db.database.is_outage`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pluggy
 
 from mentorflow import hookspecs
+from mentorflow.db.database import is_outage
 from mentorflow.errors import ConfigurationError, PluginError, Veto, Vetoed
 from mentorflow.i18n import _
 
@@ -38,6 +40,8 @@ def _attributed(plugin: str, hook: str, function: Any) -> Any:
         except (PluginError, Vetoed):
             raise
         except Exception as error:
+            if is_outage(error):
+                raise
             raise PluginError(plugin, hook, error) from error
 
     call.__mentorflow_attributed__ = True  # type: ignore[attr-defined]

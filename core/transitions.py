@@ -1,9 +1,19 @@
 """The one way state changes: :class:`TransitionRunner` behind :meth:`Engine.fire`.
 
 This is the hot path. Statements are built once; rows are written with
-SQLAlchemy Core on the connection of one transaction: the relationship
-UPDATE carries an optimistic version check, the audit INSERT follows, and
-plugins write their records on the same connection before the commit.
+SQLAlchemy Core on the connection of one transaction: the relationship row
+is read first, locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+writers hold the database lock from ``BEGIN IMMEDIATE``), every check runs on
+that stored row, the UPDATE carries the optimistic version check, the audit
+INSERT follows, and plugins write their records on the same connection
+before the commit.
+
+A snapshot passed to ``fire`` is only the caller's claim of what they saw:
+its version must be the stored one (else :class:`Conflict`), and nothing
+else in it is trusted. The web layer puts the version a client sent onto
+the row it read at the start of the request; checking state, roles, guards
+and form choices against that copy let a transition from a state the
+relationship had already left be committed (issue #21).
 """
 
 from __future__ import annotations
@@ -16,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
-from mentorflow.db.database import WRITE_OPTION
+from mentorflow.db.database import WRITE_OPTION, is_outage
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
 from mentorflow.errors import (
@@ -64,6 +74,7 @@ _AUDIT_COLUMNS = ("relationship_id", "seq", "at", "actor_id", "actor_role", "tra
 _SELECT_REL = select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
                      R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at).where(
     R.c.id == bindparam("rid"))
+_LOCK_REL = _SELECT_REL.with_for_update()
 _ENTERED_FROM = select(A.c.from_state).where(
     A.c.relationship_id == bindparam("rid"), A.c.to_state == bindparam("state"),
     A.c.from_state != bindparam("state")).order_by(A.c.seq.desc()).limit(1)
@@ -100,6 +111,10 @@ class PreparedStatement:
     named: bool
     returning: bool
     """The primary key comes back through RETURNING (else the cursor's ``lastrowid``)."""
+    results: tuple[Callable[[Any], Any] | None, ...] = ()
+    """For a SELECT: the result processors of its columns (text to datetime on SQLite, say)."""
+    direct: bool = False
+    """A SELECT on pysqlite, read straight from the driver by :meth:`first`."""
 
     @classmethod
     def compile(cls, statement: Any, dialect: Any, column_keys: tuple[str, ...] | None = None
@@ -116,7 +131,10 @@ class PreparedStatement:
             return None
         names = tuple(compiled.binds) if named else tuple(compiled.positiontup or ())
         processors = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
-        return cls(compiled.string, names, processors, named, returning)
+        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for c in statement.selected_columns) if statement.is_select else ()
+        direct = statement.is_select and dialect.driver == "pysqlite" and not named
+        return cls(compiled.string, names, processors, named, returning, results, direct)
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
         values = [params[n] if p is None else p(params[n]) for n, p in zip(self.names, self.processors, strict=True)]
@@ -125,6 +143,25 @@ class PreparedStatement:
 
     def inserted_id(self, result: CursorResult[Any]) -> Any:
         return result.scalar_one() if self.returning else result.lastrowid
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """A SELECT's first row with the values SQLAlchemy would return, or None."""
+        if self.direct:
+            # Straight to the driver, as the BEGIN in mentorflow.db.database: building SQLAlchemy's result
+            # costs ten times this indexed read of one row. Errors are wrapped as SQLAlchemy would.
+            values = tuple(params[n] if p is None else p(params[n])
+                           for n, p in zip(self.names, self.processors, strict=True))
+            dbapi = conn.dialect.dbapi
+            try:
+                row = conn.connection.driver_connection.execute(self.sql, values).fetchone()
+            except dbapi.Error as error:
+                raise DBAPIError.instance(self.sql, values, error, dbapi.Error, dialect=conn.dialect) from error
+        else:
+            row = self.execute(conn, params).first()
+        if row is None:
+            return None
+        return tuple(value if p is None or value is None else p(value)
+                     for value, p in zip(row, self.results, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +185,13 @@ def snapshot_from_row(row: Any) -> RelationshipSnapshot:
     )
 
 
+def snapshot_from_values(values: tuple[Any, ...]) -> RelationshipSnapshot:
+    """A snapshot from the columns of ``_SELECT_REL`` in order (the field order of RelationshipSnapshot)."""
+    rid, programme, version_id, mentor, mentee, state, version, started, entered, closed = values
+    return RelationshipSnapshot(rid, programme, version_id, mentor, mentee, state, version, as_utc(started),
+                                as_utc(entered), as_utc(closed) if closed else None)
+
+
 def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = False) -> RelationshipSnapshot:
     """The relationship as stored (locked for update when ``lock``); NotFound when there is none.
 
@@ -168,6 +212,9 @@ def _read_relationship(conn: Connection, relationship_id: int, lock: bool) -> Re
     return snapshot_from_row(row)
 
 
+_Prepared = tuple[PreparedStatement | None, PreparedStatement | None, PreparedStatement | None]
+
+
 def role_names(roles: frozenset[str] | set[str]) -> str:
     order = ("mentor", "mentee", "coordinator", "system")
     return _(" or ").join(_ROLE_NAMES[r]() for r in order if r in roles)
@@ -183,23 +230,36 @@ class TransitionRunner:
         self._apply = hook.mentorflow_apply_transition
         self._validate_form = hook.mentorflow_validate_form
         self._after = hook.mentorflow_after_transition
-        self._prepared: dict[Any, tuple[PreparedStatement | None, PreparedStatement | None]] = {}
+        self._prepared: dict[Any, _Prepared] = {}
 
-    def _statements(self, conn: Connection) -> tuple[PreparedStatement | None, PreparedStatement | None]:
-        """The UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
+    def _statements(self, conn: Connection) -> _Prepared:
+        """The locking read, the UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
 
-        None for either means: run it through ``conn.execute`` (an unusual
+        None for any means: run it through ``conn.execute`` (an unusual
         dialect, or a ``schema_translate_map`` that renders names per connection).
         """
         if conn.get_execution_options().get("schema_translate_map"):
-            return None, None
+            return None, None, None
         dialect = conn.dialect
         statements = self._prepared.get(dialect)
         if statements is None:
+            # SQLite has no FOR UPDATE: its writers already hold the database lock (BEGIN IMMEDIATE).
+            lock = _SELECT_REL if dialect.name == "sqlite" else _LOCK_REL
             statements = self._prepared[dialect] = (
+                PreparedStatement.compile(lock, dialect),
                 PreparedStatement.compile(_UPDATE, dialect),
                 PreparedStatement.compile(_INSERT_AUDIT, dialect, _AUDIT_COLUMNS))
         return statements
+
+    @staticmethod
+    def stored(conn: Connection, relationship_id: int, read: PreparedStatement | None) -> RelationshipSnapshot:
+        """The relationship as stored, locked until the transaction ends; NotFound when there is none."""
+        if read is None:
+            return read_relationship(conn, relationship_id, lock=True)
+        values = read.first(conn, {"rid": relationship_id})
+        if values is None:
+            raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
+        return snapshot_from_values(values)
 
     # -- checks shared by fire() and the query API ---------------------------
     def resolve_role(self, conn: Connection, snap: RelationshipSnapshot, actor: Actor,
@@ -237,6 +297,8 @@ class TransitionRunner:
             try:
                 reason = spec.check(ctx, call.params)
             except Exception as error:
+                if is_outage(error):  # the database went away under the guard: the caller's 503, not a plugin bug
+                    raise
                 raise PluginError(spec.plugin or call.name, f"guard {call.name}", error) from error
             if reason:
                 failures.append(GuardFailed(call.name, str(reason), spec.plugin))
@@ -262,10 +324,17 @@ class TransitionRunner:
     # -- the write path ---------------------------------------------------------
     def fire_in(self, conn: Connection, relationship: RelationshipSnapshot | int, transition_id: str,
                 actor: Actor | int, data: Mapping[str, Any] | None, now: datetime) -> TransitionEvent:
-        """Check and write one transition on ``conn`` (inside its transaction); no commit here."""
+        """Check and write one transition on ``conn`` (inside its transaction); no commit here.
+
+        Every check runs on the row as stored now, read and locked in this transaction: a snapshot's
+        version must be the stored version (else :class:`Conflict`), the rest of it is not looked at.
+        """
         actor = as_actor(actor)
-        snap = relationship if isinstance(relationship, RelationshipSnapshot) else read_relationship(
-            conn, relationship, lock=True)
+        read, update, insert_audit = self._statements(conn)
+        claimed = relationship if isinstance(relationship, RelationshipSnapshot) else None
+        snap = self.stored(conn, claimed.id if claimed is not None else relationship, read)  # type: ignore[arg-type]
+        if claimed is not None and claimed.version != snap.version:
+            raise Conflict(snap.id, claimed.version)
         workflow = self.engine.workflow_by_version(snap.workflow_version_id, conn)
         transition = workflow.transitions.get(transition_id)
         if transition is None:
@@ -297,7 +366,6 @@ class TransitionRunner:
         entered = now if target is not None else snap.state_entered_at
         closed = now if workflow.states[to_state].is_terminal else None
         new_version = snap.version + 1
-        update, insert_audit = self._statements(conn)
         values = {"rid": snap.id, "expected": snap.version, "to_state": to_state, "new_version": new_version,
                   "entered": entered, "closed": closed, "now": now}
         result = update.execute(conn, values) if update is not None else conn.execute(_UPDATE, values)
@@ -324,6 +392,8 @@ class TransitionRunner:
             except (UserError, PluginError):
                 raise
             except Exception as error:
+                if is_outage(error):
+                    raise
                 raise PluginError(spec.plugin or call.name, f"effect {call.name}", error) from error
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
@@ -339,12 +409,21 @@ class TransitionRunner:
         return row.from_state
 
     def after_commit(self, event: TransitionEvent) -> None:
-        """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised."""
+        """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised.
+
+        A database outage inside one is logged too: the transition has committed, and the caller must hear so.
+        """
         for impl in implementations(self._after):
             try:
                 call_one(impl, event=event, engine=self.engine)
             except (PluginError, Vetoed) as error:
                 log.error("after-transition hook failed (state is committed): %s", error)
+                self.engine.after_hook_errors.append(error)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                log.error("after-transition hook of %s met a database outage (state is committed): %s",
+                          impl.plugin_name, str(error).splitlines()[0])
                 self.engine.after_hook_errors.append(error)
 
 

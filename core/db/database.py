@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from mentorflow.errors import ConfigurationError
@@ -17,6 +17,17 @@ from mentorflow.i18n import _
 DATABASE_ENV = "MENTORFLOW_DATABASE_URL"
 WRITE_OPTION = "mentorflow_write"
 """Execution option marking a connection that will write: SQLite then takes the write lock up front."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` is the database being unreachable or a connection lost, not a bug of the code that ran.
+
+    Plugin code runs SQL on the engine's connections; when the server goes away in the middle, the
+    error it raises is the database's, and must reach the caller as such (the web service answers
+    503 with Retry-After), not be reported as the plugin's failure (500).
+    """
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def default_database_url() -> str:

@@ -23,8 +23,9 @@ them, so a role granted within the request is seen after it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -32,6 +33,7 @@ from sqlalchemy import Engine as SAEngine
 from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
+log = logging.getLogger("mentorflow.db")
 _memo: ContextVar[dict[Hashable, object] | None] = ContextVar("mentorflow_read_memo", default=None)
 
 
@@ -102,4 +104,20 @@ class SharedReads:
             _memo.reset(memo_token)
             self._current.reset(token)
             if scope.connection is not None:
-                scope.connection.close()
+                _close_quietly(scope.connection)
+
+
+def _close_quietly(conn: Connection) -> None:
+    """Return a shared read connection; a failure to do so is logged, never raised.
+
+    The scope ends after the answer is built (the web service wraps the whole request, outside Flask's
+    error handling): what was read is read and what was written is committed, so an error ending the
+    read transaction (the server restarted, the backend terminated) must not turn that answer into
+    an HTML 500. The connection is discarded; the pool pings before handing out the next one.
+    """
+    try:
+        conn.close()
+    except Exception as error:
+        log.warning("closing the shared read connection failed (discarded): %s", str(error).splitlines()[0])
+        with suppress(Exception):  # already invalidated by the failure: nothing left to give back
+            conn.invalidate()

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from mentorflow.db.database import is_outage
 from mentorflow.errors import MentorflowError, UserError
 from mentorflow.i18n import _
 
@@ -20,6 +21,15 @@ def problem_response(status: int, title: str, detail: str, kind: str = "about:bl
     body = {"type": kind if kind.startswith(("http", "about")) else f"https://mentorflow.dev/problems/{kind}",
             "title": title, "status": status, "detail": detail, **extra}
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def database_unavailable() -> Response:
+    """503 problem+json with Retry-After: the database cannot be reached (nothing was written)."""
+    response = problem_response(503, _("Service unavailable"),
+                                _("The database is not reachable right now; please try again shortly."),
+                                "database-unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def wants_json() -> bool:
@@ -52,13 +62,19 @@ def install(app: Flask) -> None:
         return problem_response(status, title, detail)
 
     @app.errorhandler(OperationalError)
-    def database_down(error: OperationalError) -> Any:
-        log.error("database unavailable: %s", error)
-        response = problem_response(503, _("Service unavailable"),
-                                    _("The database is not reachable right now; please try again shortly."),
-                                    "database-unavailable")
-        response.headers["Retry-After"] = "5"
-        return response
+    @app.errorhandler(InterfaceError)
+    def database_down(error: DBAPIError) -> Any:
+        # Also when a guard, effect or hook met it: the engine passes outages through unattributed.
+        log.error("database unavailable: %s", str(error).splitlines()[0])
+        return database_unavailable()
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Any:
+        if is_outage(error):  # a lost connection reported as another DBAPI error class
+            log.error("database unavailable: %s", str(error).splitlines()[0])
+            return database_unavailable()
+        log.exception("database error")
+        return problem_response(500, _("Internal error"), _("Something went wrong on our side; it has been logged."))
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)

@@ -8,6 +8,9 @@
   got a 200 for is in the audit log exactly once, retries of unanswered
   requests on the other server never apply a transition twice, and the killed
   server, restarted, serves again.
+- Stale snapshots over HTTP (#21): ``pause`` at version v and ``log_meeting`` at v+1 sent together, from
+  several clients at once on both servers: never both accepted, and every audit chain replays as a run
+  of the workflow (before the fix both were accepted in about one round in six).
 - A private PostgreSQL cluster stopped under a running server: ``/health``
   and API calls answer 503 problem+json (no traceback), and both recover when
   the database is back.
@@ -39,6 +42,7 @@ from mentorflow import Engine
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.tokens import create_token
 from tests.conftest import require_service
+from tests.test_trust_stale_snapshots import chain_breaks
 from tests.trust_world import fresh_postgres_database, full_workflow
 
 from .conftest import Server, free_port, start_server, stop_server
@@ -266,6 +270,76 @@ def test_sigkill_of_a_web_process_loses_nothing_acknowledged(database: str, two_
     FIGURES["sigkill"] = {"requests": len(outcomes), "acknowledged": len(acknowledged),
                           "unanswered": sum(1 for o in outcomes if o.status is None),
                           "retried_409": sum(1 for o in outcomes if o.status == 409)}
+
+
+STALE_CLIENTS, STALE_ROUNDS = 4, 10
+MEETING = {"date": "2026-01-05", "duration_minutes": 30, "format": "video"}
+
+
+def send_together(requests: list[tuple[httpx.Client, str, dict[str, str], dict[str, Any]]]) -> list[int]:
+    """POST every ``(client, path, headers, body)`` at the same moment (threads behind a barrier); the statuses."""
+    barrier = threading.Barrier(len(requests))
+    statuses = [0] * len(requests)
+
+    def send(n: int) -> None:
+        client, path, headers, body = requests[n]
+        barrier.wait(timeout=30)
+        statuses[n] = client.post(path, headers=headers, json=body).status_code
+
+    senders = [threading.Thread(target=send, args=(n,)) for n in range(len(requests))]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=60)
+    return statuses
+
+
+def test_pause_and_a_transition_at_the_next_version_are_never_both_accepted(database: str,
+                                                                             two_servers: list[Server]) -> None:
+    pairs = make_pairs(database, STALE_CLIENTS)
+    both_accepted: list[tuple[int, int]] = []
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def rounds(n: int) -> None:
+        rel = pairs.relationships[n]
+        clients = [httpx.Client(base_url=s.url, timeout=30) for s in two_servers]
+        mentor, mentee = ({"Authorization": f"Bearer {pairs.tokens[p]}"} for p in pairs.actors[rel])
+        path = f"/api/v1/relationships/{rel}"
+        try:
+            for _ in range(STALE_ROUNDS):
+                version = clients[0].get(path, headers=mentor).json()["version"]
+                pause, meeting = send_together([
+                    (clients[0], f"{path}/transitions/pause", mentor, {"version": version, "data": {"note": "p"}}),
+                    (clients[1], f"{path}/transitions/log_meeting", mentee, {"version": version + 1, "data": MEETING})])
+                with lock:
+                    statuses.update((pause, meeting))
+                    if pause == meeting == 200:
+                        both_accepted.append((rel, version))
+                current = clients[0].get(path, headers=mentor).json()
+                if current["state"] == "paused":
+                    resumed = clients[0].post(f"{path}/transitions/resume", headers=mentor,
+                                              json={"version": current["version"]})
+                    assert resumed.status_code == 200, resumed.text
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            for client in clients:
+                client.close()
+
+    threads = [threading.Thread(target=rounds, args=(n,)) for n in range(STALE_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not errors, errors[:3]
+    assert set(statuses) <= {200, 409}, statuses
+    breaks = [b for rel in pairs.relationships for b in chain_breaks(pairs.engine, rel)]
+    FIGURES["stale_http"] = {"rounds": STALE_CLIENTS * STALE_ROUNDS, "both_accepted": len(both_accepted),
+                             "chain_breaks": len(breaks)}
+    print(f"\ntrust-figures stale over HTTP: {FIGURES['stale_http']}")
+    assert not both_accepted and not breaks, (both_accepted, breaks[:5])
 
 
 # -- the database going away --------------------------------------------------------------------------------------
