@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
-from mentorflow.db.models import ProgrammeRole
+from mentorflow.db.models import ProgrammeRole, Relationship
 from mentorflow.errors import Problem
 from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
@@ -152,16 +152,18 @@ def may_write_as_participant(viewer: Viewer) -> bool:
 def may_pair(conn: Connection, programme_id: int, actor: Actor, person_id: int) -> bool:
     """Whether ``actor`` may name ``person_id`` as mentor or mentee of a new relationship in the programme.
 
-    A coordinator names only people enrolled in their programme (holding any role in it): the answer
-    carries the person's display name, so naming anyone else would read names across programmes. The
-    system (administrator tokens, matching, LMS syncs) names anyone. Callers answer a refusal exactly
-    as they answer a person who does not exist.
+    A coordinator names only people they can already see in their programme: enrolled in it (holding
+    any role) or mentor or mentee of one of its relationships. The answer carries the person's display
+    name, so naming anyone else would read names across programmes. The system (administrator tokens,
+    matching, LMS syncs) names anyone. Callers answer a refusal exactly as a person who does not exist.
     """
     if actor.is_system:
         return True
-    T = ProgrammeRole.__table__
-    return conn.execute(select(T.c.id).where(T.c.programme_id == programme_id, T.c.person_id == person_id)
-                        .limit(1)).first() is not None
+    T, R = ProgrammeRole.__table__, Relationship.__table__
+    enrolled = select(T.c.id).where(T.c.programme_id == programme_id, T.c.person_id == person_id).limit(1)
+    paired = select(R.c.id).where(R.c.programme_id == programme_id,
+                                  (R.c.mentor_id == person_id) | (R.c.mentee_id == person_id)).limit(1)
+    return conn.execute(enrolled).first() is not None or conn.execute(paired).first() is not None
 
 
 def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
