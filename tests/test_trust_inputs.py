@@ -215,3 +215,39 @@ def test_check_person_reports_both_fields_at_once() -> None:
     with pytest.raises(FormInvalid) as caught:
         check_person("\u202e", "nope", form="request")
     assert [p.pointer for p in caught.value.problems] == ["/display_name", "/email"]
+
+
+# -- identities synced from an LMS are cleaned, not refused ----------------------------------------------------
+
+def test_lti_identities_are_stored_cleaned_on_creation_and_update(mentorflow_engine: Engine) -> None:
+    from mentorflow.integrations.lti.people import upsert_person
+
+    issuer = "https://lms.example.edu"
+    pid, created = upsert_person(mentorflow_engine, issuer, "u1", {"name": "Eve\u202e Smith\n", "email": "nope"})
+    assert created
+    stored = mentorflow_engine.person(pid)
+    assert (stored["display_name"], stored["email"]) == ("Eve Smith", None)
+    same, created = upsert_person(mentorflow_engine, issuer, "u1", {"name": "Eve\x07 " + "S" * 500,
+                                                                    "email": "eve@Example.edu"})
+    assert same == pid and not created
+    stored = mentorflow_engine.person(pid)
+    assert stored["display_name"].startswith("Eve S") and len(stored["display_name"]) == 200
+    assert stored["email"] == "eve@example.edu"
+    # Nothing visible left: the platform's fallback name, never an invisible one.
+    other, _created = upsert_person(mentorflow_engine, issuer, "u2", {"name": "\u200b\u202e"})
+    assert mentorflow_engine.person(other)["display_name"] == "Participant u2"
+
+
+def test_open_edx_identities_are_cleaned() -> None:
+    from types import SimpleNamespace
+
+    from mentorflow.integrations.openedx.config import Config
+    from mentorflow.integrations.openedx.identity import identify
+
+    user = SimpleNamespace(opt_attrs={"edx-platform.user_id": 7, "edx-platform.username": "eve"},
+                           full_name="\u202eEve\tSmith", emails=["not-an-address"])
+    who = identify(user, Config(site="learn.example.edu"))
+    assert who is not None and (who.display_name, who.email) == ("Eve Smith", None)
+    hidden = SimpleNamespace(opt_attrs={"edx-platform.user_id": 8, "edx-platform.username": "\u200b"},
+                             full_name="\u2066", emails=[])
+    assert identify(hidden, Config(site="learn.example.edu")).display_name == "User 8"  # type: ignore[union-attr]
