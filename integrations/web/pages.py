@@ -187,6 +187,9 @@ def install_pages(app: Flask) -> None:
 
         try:
             approve(engine(), proposal_id, pid)
+        except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
+            flash(_("Proposal {id} does not exist.").format(id=proposal_id), "error")
+            return redirect(url_for("dashboard", key=key) + "#matching-heading")
         except UserError as error:
             flash(error.message, "error")
             return redirect(url_for("dashboard", key=key) + "#matching-heading")

@@ -187,3 +187,32 @@ def test_a_page_with_stored_bad_text_still_renders_for_both_participants(demo_se
         finally:
             client.close()
     engine.db.dispose()
+
+
+def test_the_dashboard_answers_a_foreign_proposal_as_a_missing_one(demo_server: Server) -> None:
+    from mentorflow.integrations.web.demo import PROGRAMME
+    from mentorflow.plugins.matching import api as matching
+
+    engine = demo_server.engine()
+    cohort = Cohort(Factory(engine), key="elsewhere")
+    cohort.mentor("Ada")
+    cohort.mentee("Eva")
+    foreign = matching.run_matching(engine, cohort.key, cohort.coordinator).matched[0].id
+    carla = next(p for p in range(1, 50) if "coordinator" in engine.programme_roles(PROGRAMME, p))
+    client = enter_as(demo_server, carla)
+    try:
+        page = client.get(f"/coordinator/{PROGRAMME}").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        flashes = []
+        for proposal in (foreign, foreign + 10_000):
+            done = client.post(f"/coordinator/{PROGRAMME}/matching/approve/{proposal}", data={"csrf": csrf.group(1)},
+                               follow_redirects=True)
+            found = re.search(r'role="alert">([^<]*)<', done.text)
+            assert found is not None, done.text[:300]
+            flashes.append(found.group(1).replace(str(proposal), "<id>"))
+        assert flashes[0] == flashes[1]
+        assert matching.get_proposal(engine, foreign, cohort.coordinator).status == "proposed"
+    finally:
+        client.close()
+    engine.db.dispose()
