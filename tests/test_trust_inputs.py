@@ -251,3 +251,14 @@ def test_open_edx_identities_are_cleaned() -> None:
     hidden = SimpleNamespace(opt_attrs={"edx-platform.user_id": 8, "edx-platform.username": "\u200b"},
                              full_name="\u2066", emails=[])
     assert identify(hidden, Config(site="learn.example.edu")).display_name == "User 8"  # type: ignore[union-attr]
+
+
+def test_whole_hours_format_as_iso_durations() -> None:
+    """The timer minimum's message says PT1H: before, whole hours formatted as P0D."""
+    from datetime import timedelta
+
+    from mentorflow.durations import format_duration
+
+    assert [format_duration(v) for v in (timedelta(hours=1), timedelta(days=1, hours=12), timedelta(minutes=90),
+                                         timedelta(days=14), timedelta(0))] == ["PT1H", "P1DT12H", "PT1H30M",
+                                                                                "P14D", "P0D"]

@@ -23,7 +23,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from mentorflow.choices import ANNOTATION, ChoicesSpec, choice_fields
-from mentorflow.durations import parse_duration
+from mentorflow.durations import format_duration, parse_duration
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
@@ -434,8 +434,9 @@ class WorkflowLoader:
                 period = None  # the schema reports the form of the duration
             if period is not None and period < MIN_RECURRING_PERIOD:
                 # A PT1S cadence would ask the reminder scan for a duty every second, for every relationship.
-                problem(["timers", i, "every"], _("a recurring timer may not repeat more often than every {period} "
-                                                  "(found {value})").format(period="PT1H", value=every))
+                problem(["timers", i, "every"], _(
+                    "a recurring timer may not repeat more often than every {period} (found {value})").format(
+                    period=format_duration(MIN_RECURRING_PERIOD), value=every))
         if state_ids is not None:
             for j, sid in enumerate(_as_list(timer.get("states"))):
                 if isinstance(sid, str) and sid not in state_ids:

@@ -43,7 +43,7 @@ def upsert_person(engine: Engine, issuer: str, sub: str, member: dict[str, Any],
     email = sanitise_email(member.get("email"))  # not an address: none is stored
     person_id = engine.find_person(source, sub)
     if person_id is None:
-        fallback = _("Participant {id}").format(id=sub[:40])
+        fallback = sanitise_display_name(_("Participant {id}").format(id=sub[:40])) or _("Participant")
         try:
             ids = {**(extra_ids or {}), source: sub}
             return engine.add_person(name or fallback, email=email, locale=normalise_locale(locale),
