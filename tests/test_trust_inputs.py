@@ -262,3 +262,4 @@ def test_whole_hours_format_as_iso_durations() -> None:
     assert [format_duration(v) for v in (timedelta(hours=1), timedelta(days=1, hours=12), timedelta(minutes=90),
                                          timedelta(days=14), timedelta(0))] == ["PT1H", "P1DT12H", "PT1H30M",
                                                                                 "P14D", "P0D"]
+
