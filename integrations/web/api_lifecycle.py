@@ -79,6 +79,13 @@ def _matching_scope(run_id: int | None = None, proposal_id: int | None = None) -
                        else _("Proposal {id} does not exist.").format(id=proposal_id))
 
 
+def _require_known_programme(principal: Any, key: str) -> None:
+    """404 for a programme the principal has no role in, as for one that does not exist (as ``GET /programmes/{key}``
+    answers); those with a role but not a coordinator's get the plugin's 403, since they know it exists."""
+    if not _programme_roles(principal, key):
+        raise NotFound(_("Programme '{key}' does not exist.").format(key=key))
+
+
 def _relationship_read(relationship_id: int) -> tuple[Any, Any]:
     principal = _principal()
     snap, _viewer = _visible_relationship(principal, relationship_id)
@@ -164,7 +171,7 @@ def get_health(key: str) -> Any:
            tag="matching")
 def list_matching_runs(key: str) -> Any:
     principal = _principal()
-    _programme_roles(principal, key)
+    _require_known_programme(principal, key)
     return {"items": plain(plugin_api("matching").list_runs(engine(), key, principal.actor))}
 
 
@@ -173,7 +180,7 @@ def list_matching_runs(key: str) -> Any:
                "algorithm": {"enum": ["optimal", "greedy"]}}})
 def post_matching_run(key: str) -> Any:
     principal = _principal()
-    _programme_roles(principal, key)
+    _require_known_programme(principal, key)
     body = json_body()
     algorithm = body.get("algorithm")
     if algorithm not in (None, "optimal", "greedy"):

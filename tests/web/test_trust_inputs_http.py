@@ -132,7 +132,13 @@ def test_matching_run_and_proposal_ids_answer_one_404_to_those_not_allowed(serve
                 bodies = [json.dumps(is_problem(r, 404)).replace(str(i), "<id>")
                           for r, i in zip(seen, (existing, missing), strict=True)]
                 assert bodies[0] == bodies[1], (who, template)
+    with server.client(tokens["other"]) as client:  # no role in the programme: its runs read as a missing one's
+        seen = [client.get(f"/api/v1/programmes/{key}/matching/runs") for key in (cohort.key, "no-such-programme")]
+        bodies = [json.dumps(is_problem(r, 404)).replace(key, "<key>")
+                  for r, key in zip(seen, (cohort.key, "no-such-programme"), strict=True)]
+        assert bodies[0] == bodies[1]
     with server.client(tokens["coordinator"]) as client:
+        assert client.get(f"/api/v1/programmes/{cohort.key}/matching/runs").status_code == 200
         assert client.get(f"/api/v1/matching/runs/{run.run_id}").status_code == 200
         assert client.get(f"/api/v1/matching/runs/{missing_run}").status_code == 404
         assert client.post(f"/api/v1/matching/proposals/{proposal}/approve", json={}).status_code == 200
