@@ -71,6 +71,14 @@ def _quote(document: Any, pointer: str) -> str | None:
     return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT - 1] + "…"
 
 
+def _found(document: Any, pointer: str) -> str | None:
+    """:func:`_quote` safe to print: an unpaired surrogate (a problem of its own) is shown as its escape."""
+    from mentorflow.text import printable
+
+    quoted = _quote(document, pointer) if document is not None else None
+    return printable(quoted) if quoted is not None else None
+
+
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -247,7 +255,7 @@ def validate(files: tuple[Path, ...], output: str) -> None:
             failed = True
             where = problem_positions(raw, [p.pointer for p in error.problems], document is not None)
             results.append({"file": str(path), "valid": False, "problems": [
-                {**p.as_dict(), "found": _quote(document, p.pointer) if document is not None else None,
+                {**p.as_dict(), "found": _found(document, p.pointer),
                  "line": where[p.pointer][0], "column": where[p.pointer][1]}
                 for p in error.problems]})
         except UserError as error:  # the file cannot be read: there is no line to point at

@@ -161,6 +161,8 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> int:
         mentee=engine.add_person("Mia Mentee", email="mia@example.org"),
     )
     engine.grant_role(PROGRAMME, cast.coordinator, "coordinator")
+    engine.grant_role(PROGRAMME, cast.mentor, "mentor")  # a coordinator pairs only people of the programme
+    engine.grant_role(PROGRAMME, cast.mentee, "mentee")
     names = {cast.coordinator: "Carla", cast.mentor: "Morten", cast.mentee: "Mia", None: _("system")}
     relationship = engine.start_relationship(PROGRAMME, mentee=cast.mentee, mentor=cast.mentor,
                                              actor=cast.coordinator)

@@ -37,11 +37,11 @@ def format_duration(value: timedelta) -> str:
     """Render a timedelta as a compact ISO 8601 duration (days and time parts)."""
     sign = "-" if value < timedelta(0) else ""
     total = abs(int(value.total_seconds()))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
+    days, time = divmod(total, 86400)
+    hours, rest = divmod(time, 3600)
     minutes, seconds = divmod(rest, 60)
-    out = f"{sign}P{days}D" if days or not rest else f"{sign}P"
-    if rest:
+    out = f"{sign}P{days}D" if days or not time else f"{sign}P"
+    if time:  # whole hours too (PT1H, P1DT12H), not only a remainder of minutes or seconds
         out += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
         out += f"{seconds}S" if seconds else ""
     return out

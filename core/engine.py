@@ -40,6 +40,7 @@ from mentorflow.pluginmanager import PluginManager, build_plugin_manager
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
+from mentorflow.text import check_person
 from mentorflow.transitions import (
     TransitionResult,
     TransitionRunner,
@@ -206,13 +207,16 @@ class Engine:
     # -- people ----------------------------------------------------------------
     def add_person(self, display_name: str, *, email: str | None = None, locale: str = "en",
                    external_ids: Mapping[str, str] | None = None) -> int:
-        """Create a person; ``external_ids`` maps a source (``moodle:<issuer>``) to that system's user id."""
-        if not display_name or not display_name.strip():
-            raise UserError(_("A person needs a display name."))
+        """Create a person; ``external_ids`` maps a source (``moodle:<issuer>``) to that system's user id.
+
+        The name and address must pass :func:`mentorflow.text.check_person` (else :class:`FormInvalid` at
+        ``/display_name`` or ``/email``); the name is stored NFC normalised and trimmed.
+        """
+        display_name, email = check_person(display_name, email)
         X = ExternalIdentity.__table__
         with self.write() as conn:
             person_id = conn.execute(insert(Person.__table__).values(
-                display_name=display_name.strip(), email=email, locale=locale,
+                display_name=display_name, email=email, locale=locale,
                 created_at=self.clock.now())).inserted_primary_key[0]
             for source, external_id in (external_ids or {}).items():
                 try:
@@ -287,8 +291,10 @@ class Engine:
             if mentor is not None and mentor == mentee:
                 raise UserError(_("A person cannot mentor themselves."))
             for person_id in (mentee, mentor):
-                if person_id is not None and conn.execute(
-                        select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)).first() is None:
+                # Someone the coordinator may not name gets the answer a missing person gets: no oracle.
+                if person_id is not None and (conn.execute(
+                        select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)).first() is None
+                        or not policy.may_pair(conn, pid, actor, person_id)):
                     raise NotFound(_("Person {id} does not exist.").format(id=person_id))
             rid = conn.execute(insert(R).values(
                 programme_id=pid, workflow_version_id=version_id, mentor_id=mentor, mentee_id=mentee,

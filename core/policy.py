@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
+from mentorflow.db.models import ProgrammeRole, Relationship
 from mentorflow.errors import Problem
 from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
@@ -145,3 +147,27 @@ def export_access(requester: Actor | None, subject_id: int, *, administrator: bo
 def may_write_as_participant(viewer: Viewer) -> bool:
     """Only the pair writes shared content; coordinators act through their own transitions."""
     return viewer.is_participant
+
+
+def may_pair(conn: Connection, programme_id: int, actor: Actor, person_id: int) -> bool:
+    """Whether ``actor`` may name ``person_id`` as mentor or mentee of a new relationship in the programme.
+
+    A coordinator names only people they can already see in their programme: enrolled in it (holding
+    any role) or mentor or mentee of one of its relationships. The answer carries the person's display
+    name, so naming anyone else would read names across programmes. The system (administrator tokens,
+    matching, LMS syncs) names anyone. Callers answer a refusal exactly as a person who does not exist.
+    """
+    if actor.is_system:
+        return True
+    T, R = ProgrammeRole.__table__, Relationship.__table__
+    enrolled = select(T.c.id).where(T.c.programme_id == programme_id, T.c.person_id == person_id).limit(1)
+    paired = select(R.c.id).where(R.c.programme_id == programme_id,
+                                  (R.c.mentor_id == person_id) | (R.c.mentee_id == person_id)).limit(1)
+    return conn.execute(enrolled).first() is not None or conn.execute(paired).first() is not None
+
+
+def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
+    """Whether ``actor`` is the system or a coordinator of the programme (who may see its matching runs)."""
+    from mentorflow.transitions import TransitionRunner
+
+    return actor.is_system or TransitionRunner.is_coordinator(conn, programme_id, actor.person_id)

@@ -50,6 +50,7 @@ from mentorflow.errors import (
 from mentorflow.i18n import _
 from mentorflow.pluginmanager import call_one, implementations
 from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
+from mentorflow.text import text_problems
 from mentorflow.validation import schema_problems
 from mentorflow.workflow.model import Transition, Workflow
 
@@ -313,7 +314,9 @@ class TransitionRunner:
         if not isinstance(data, dict):
             raise FormInvalid(transition.form, [Problem("", _("must be an object with the form's fields"))])
         form = workflow.forms[transition.form]
-        problems = schema_problems(form.validator, data, transition.form)
+        # Text that is not Unicode (a lone surrogate) could be stored on SQLite but never shown again.
+        problems = text_problems(data, source=transition.form) or schema_problems(form.validator, data,
+                                                                                   transition.form)
         if not problems:
             for extra in self._validate_form(workflow=workflow, form=transition.form, data=data, relationship=snap):
                 problems.extend(extra or ())

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,13 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from mentorflow.choices import ANNOTATION, ChoicesSpec, choice_fields
-from mentorflow.durations import parse_duration
+from mentorflow.durations import format_duration, parse_duration
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
+from mentorflow.text import text_problems
 from mentorflow.validation import (
     MAX_DOCUMENT_BYTES,
     did_you_mean,
@@ -49,6 +51,8 @@ from mentorflow.workflow.model import (
 )
 
 HISTORY = "@history"
+MIN_RECURRING_PERIOD = timedelta(hours=1)
+"""The shortest period of a recurring timer (the shipped templates use P7D to P90D)."""
 FORM_BASE_URI = "urn:mentorflow:form"
 """The base URI a form's schema is resolved against: it can only refer into itself."""
 # JSON Schema 2020-12 keywords whose values are schemas, lists of schemas, or maps of names to schemas.
@@ -176,7 +180,7 @@ class WorkflowLoader:
         engine's own events apart by a flag, not by name); every new document
         is refused one.
         """
-        problems = list(size_problems(document, source))
+        problems = list(size_problems(document, source)) or text_problems(document, source=source)
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
         problems = schema_problems(workflow_validator(), document, source)
@@ -450,6 +454,17 @@ class WorkflowLoader:
                      transitions: list[Any] | None, transition_ids: Mapping[str, int], non_terminal: list[str],
                      problem: Callable[..., None]) -> None:
         """References of a timer; ``None`` for states or transitions when the document has no list of them."""
+        every = timer.get("every")
+        if timer.get("kind") == "recurring" and isinstance(every, str):
+            try:
+                period = parse_duration(every)
+            except ValueError:
+                period = None  # the schema reports the form of the duration
+            if period is not None and period < MIN_RECURRING_PERIOD:
+                # A PT1S cadence would ask the reminder scan for a duty every second, for every relationship.
+                problem(["timers", i, "every"], _(
+                    "a recurring timer may not repeat more often than every {period} (found {value})").format(
+                    period=format_duration(MIN_RECURRING_PERIOD), value=every))
         if state_ids is not None:
             for j, sid in enumerate(_as_list(timer.get("states"))):
                 if isinstance(sid, str) and sid not in state_ids:

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from mentorflow.db.models import Person
 from mentorflow.errors import UserError
 from mentorflow.i18n import _, normalise_locale
+from mentorflow.text import sanitise_display_name, sanitise_email
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -22,10 +23,12 @@ def identity_source(issuer: str) -> str:
 
 
 def display_name(member: dict[str, Any], sub: str) -> str | None:
-    name = str(member.get("name") or "").strip()
+    """The name the platform sent, made storable (:func:`mentorflow.text.sanitise_display_name`): the platform
+    accepted it, so it is cleaned (bidi and other controls dropped, cut to length), never refused."""
+    name = sanitise_display_name(str(member.get("name") or ""))
     if not name:
-        name = " ".join(str(member.get(k) or "").strip() for k in ("given_name", "family_name")).strip()
-    return name[:200] or None
+        name = sanitise_display_name(" ".join(str(member.get(k) or "") for k in ("given_name", "family_name")))
+    return name
 
 
 def upsert_person(engine: Engine, issuer: str, sub: str, member: dict[str, Any], locale: str | None = None,
@@ -37,10 +40,10 @@ def upsert_person(engine: Engine, issuer: str, sub: str, member: dict[str, Any],
     """
     source = identity_source(issuer)
     name = display_name(member, sub)
-    email = str(member.get("email") or "").strip()[:320] or None
+    email = sanitise_email(member.get("email"))  # not an address: none is stored
     person_id = engine.find_person(source, sub)
     if person_id is None:
-        fallback = _("Participant {id}").format(id=sub[:40])
+        fallback = sanitise_display_name(_("Participant {id}").format(id=sub[:40])) or _("Participant")
         try:
             ids = {**(extra_ids or {}), source: sub}
             return engine.add_person(name or fallback, email=email, locale=normalise_locale(locale),

@@ -11,6 +11,7 @@ from sqlalchemy import insert, update
 from mentorflow.db.models import ExternalIdentity, Person
 from mentorflow.errors import NotFound, UserError
 from mentorflow.i18n import _
+from mentorflow.text import sanitise_display_name, sanitise_email
 
 from .sites import SiteInfo, person_for_user, sources
 
@@ -69,8 +70,10 @@ def import_cohort(engine: Engine, site: SiteInfo, programme: str, cohort: str, r
     moodle_source, lti_source = sources(site.url)
     for user in members:
         user_id = int(user["id"])
-        name = str(user.get("fullname") or f"{user.get('firstname', '')} {user.get('lastname', '')}").strip()
-        email = user.get("email") or None
+        # Moodle accepted these: cleaned (controls dropped, cut to length), not refused; a bad address is dropped.
+        name = sanitise_display_name(str(user.get("fullname") or f"{user.get('firstname', '')} "
+                                                                 f"{user.get('lastname', '')}")) or ""
+        email = sanitise_email(user.get("email"))
         with engine.read() as conn:
             person_id = person_for_user(conn, site, user_id)
         if person_id is None:
@@ -83,7 +86,7 @@ def import_cohort(engine: Engine, site: SiteInfo, programme: str, cohort: str, r
                 if moodle_source not in existing:
                     conn.execute(insert(X).values(person_id=person_id, source=moodle_source,
                                                   external_id=str(user_id)))
-                changes = {k: v for k, v in (("display_name", name[:200]), ("email", email)) if v}
+                changes = {k: v for k, v in (("display_name", name), ("email", email)) if v}
                 if changes:
                     conn.execute(update(P).where(P.c.id == person_id).values(**changes))
             report.linked += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from mentorflow.engine import Engine
 from mentorflow.errors import UserError
+from mentorflow.text import sanitise_display_name, sanitise_email
 
 from .config import Config
 
@@ -74,9 +75,11 @@ def identify(user: Any, config: Config) -> Identity | None:
     is_staff = bool(attrs.get(IS_STAFF)) or role in STAFF_ROLES or (
         workbench_id is not None and USER_ID not in attrs and str(workbench_id) in config.workbench_staff)
     emails = list(getattr(user, "emails", None) or ())
-    name = (getattr(user, "full_name", None) or "").strip() or str(attrs.get(USERNAME) or "").strip()
-    return Identity(source=source, external_id=external_id, display_name=name or f"User {external_id}",
-                    email=emails[0] if emails else None, language=language, is_staff=is_staff)
+    # What Open edX accepted is cleaned (controls dropped, cut to length), not refused; a bad address is dropped.
+    name = sanitise_display_name(getattr(user, "full_name", None) or "") or sanitise_display_name(
+        str(attrs.get(USERNAME) or ""))
+    return Identity(source=source, external_id=external_id, display_name=name or f"User {external_id[:40]}",
+                    email=sanitise_email(emails[0]) if emails else None, language=language, is_staff=is_staff)
 
 
 def find_person(engine: Engine, identity: Identity) -> int | None:

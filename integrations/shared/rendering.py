@@ -11,8 +11,10 @@ from functools import cache
 from typing import Any
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from mentorflow.i18n import _, get_locale, localized, ngettext
+from mentorflow.text import is_text, printable
 
 PANEL = "_relationship_panel.html"
 
@@ -20,6 +22,14 @@ PANEL = "_relationship_panel.html"
 def shared_loader() -> BaseLoader:
     """Finds the shared templates (``_relationship_panel.html``, ``_stages.html``, ``_field.html``)."""
     return PackageLoader("mentorflow.integrations.shared", "templates")
+
+
+def safe_output(value: Any) -> Any:
+    """Every ``{{ ... }}`` output: text that cannot be encoded (stored before the boundaries refused it) is
+    shown with its unpaired surrogates written out, so one bad note never turns a page into a 500."""
+    if isinstance(value, str) and not is_text(value):
+        return Markup(printable(value)) if isinstance(value, Markup) else printable(value)
+    return value
 
 
 def template_globals() -> dict[str, Any]:
@@ -36,7 +46,7 @@ def environment(*packages: str) -> Environment:
     """
     loaders = [PackageLoader(package, "templates") for package in packages] + [shared_loader()]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=False, lstrip_blocks=False)
+                      trim_blocks=False, lstrip_blocks=False, finalize=safe_output)
     env.globals.update(template_globals())
     return env
 

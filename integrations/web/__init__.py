@@ -102,9 +102,34 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def openapi() -> Any:
         return api.openapi("mentorflow", __version__)
 
+    _private_answers_not_stored(app)
     register_plugin_blueprints(app, engine)  # last: a built-in route wins a clash
     _share_reads_per_request(app, engine)
     return app
+
+
+def is_static_request() -> bool:
+    """Whether the request is for a static asset (the app's or a blueprint's): those stay cacheable."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _private_answers_not_stored(app: Flask) -> None:
+    """``Cache-Control: no-store`` on every answer but static assets.
+
+    Pages and API answers hold names, notes and reflections: a shared computer's browser cache or a proxy
+    must not keep them after sign-out. An answer that chose its own caching (the public JWKS, a calendar
+    feed read with its secret link) keeps it unless the request was signed in or sent a token.
+    """
+
+    @app.after_request
+    def no_store(response: Response) -> Response:
+        if is_static_request():
+            return response
+        signed_in = "Authorization" in request.headers or session.get("person_id") is not None
+        if signed_in or "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _share_reads_per_request(app: Flask, engine: Engine) -> None:

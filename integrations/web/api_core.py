@@ -13,11 +13,12 @@ from flask import Blueprint, current_app, request
 
 from mentorflow.actors import Actor
 from mentorflow.engine import Engine
-from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserError
+from mentorflow.errors import Forbidden, NotFound, UserError
 from mentorflow.i18n import _
 from mentorflow.policy import Viewer
 from mentorflow.queries import redact_entry
 from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.text import check_person
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
 from . import serializers as ser
@@ -182,20 +183,17 @@ def post_person() -> Any:
                                           for p in engine().programmes(principal.person_id or -1)):
         raise Forbidden(_("Only coordinators and administrators may create people."))
     body = json_body(("display_name",))
-    if not isinstance(body["display_name"], str):
-        raise UserError(_("display_name must be a text."))
-    email = body.get("email")
-    if email is not None and not isinstance(email, str):
-        raise FormInvalid("request", [Problem("/email", _("must be a text (an e-mail address)"))])
+    # Located problems for the name and the address together (the engine checks again, by the same rules).
+    name, email = check_person(body["display_name"], body.get("email"), form="request")
     locale = body.get("locale", "en")
     if locale not in ("en", "da"):
         raise UserError(_("locale must be en or da."))
     external = body.get("external_ids") or {}
     if not isinstance(external, dict):
         raise UserError(_("external_ids must be an object."))
-    person_id = engine().add_person(body["display_name"], email=email, locale=locale,
+    person_id = engine().add_person(name, email=email, locale=locale,
                                     external_ids={str(k): str(v) for k, v in external.items()})
-    return {"id": person_id, "display_name": body["display_name"].strip()}, 201
+    return {"id": person_id, "display_name": name}, 201
 
 
 @api.route("/people/<int:person_id>", "GET", summary="A person (yourself, or someone you work with)", tag="people")

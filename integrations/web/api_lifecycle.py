@@ -55,20 +55,35 @@ def _person_actor() -> Any:
 
 
 def _matching_scope(run_id: int | None = None, proposal_id: int | None = None) -> None:
-    """A token limited to some programmes reaches only their matching runs and proposals (404 otherwise)."""
-    principal = _principal()
-    if principal.token is None or principal.token.programmes is None:
-        return
+    """404 unless the principal may manage the run's (or proposal's) programme, the same 404 as for an id that
+    does not exist: answering 403 for someone else's run would tell who guesses ids which runs exist.
+
+    Allowed are the system (an administrator token) and the programme's coordinators
+    (:func:`mentorflow.policy.coordinates`), and only within a limited token's programmes.
+    """
     from sqlalchemy import select
 
+    from mentorflow import policy
+
+    principal = _principal()
     models = importlib.import_module("mentorflow.plugins.matching.models")
     runs, proposals = models.Run.__table__, models.Proposal.__table__
     query = select(runs.c.programme_id).where(runs.c.id == run_id) if run_id is not None else select(
         runs.c.programme_id).join(proposals, proposals.c.run_id == runs.c.id).where(proposals.c.id == proposal_id)
     with engine().read() as conn:
         programme_id = conn.execute(query).scalar()
-    if programme_id is None or not in_token_scope(principal, programme_id):
-        raise NotFound(_("Not found in the programmes this token may use."))
+        allowed = programme_id is not None and in_token_scope(principal, programme_id) and policy.coordinates(
+            conn, programme_id, principal.actor)
+    if not allowed:
+        raise NotFound(_("Matching run {id} does not exist.").format(id=run_id) if run_id is not None
+                       else _("Proposal {id} does not exist.").format(id=proposal_id))
+
+
+def _require_known_programme(principal: Any, key: str) -> None:
+    """404 for a programme the principal has no role in, as for one that does not exist (as ``GET /programmes/{key}``
+    answers); those with a role but not a coordinator's get the plugin's 403, since they know it exists."""
+    if not _programme_roles(principal, key):
+        raise NotFound(_("Programme '{key}' does not exist.").format(key=key))
 
 
 def _relationship_read(relationship_id: int) -> tuple[Any, Any]:
@@ -156,7 +171,7 @@ def get_health(key: str) -> Any:
            tag="matching")
 def list_matching_runs(key: str) -> Any:
     principal = _principal()
-    _programme_roles(principal, key)
+    _require_known_programme(principal, key)
     return {"items": plain(plugin_api("matching").list_runs(engine(), key, principal.actor))}
 
 
@@ -165,7 +180,7 @@ def list_matching_runs(key: str) -> Any:
                "algorithm": {"enum": ["optimal", "greedy"]}}})
 def post_matching_run(key: str) -> Any:
     principal = _principal()
-    _programme_roles(principal, key)
+    _require_known_programme(principal, key)
     body = json_body()
     algorithm = body.get("algorithm")
     if algorithm not in (None, "optimal", "greedy"):

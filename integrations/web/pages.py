@@ -28,7 +28,7 @@ from mentorflow.errors import Forbidden, FormInvalid, UserError
 from mentorflow.i18n import _, get_locale, localized, ngettext, set_locale
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
-from mentorflow.integrations.shared.rendering import shared_loader
+from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
 from . import charts
@@ -74,6 +74,7 @@ def _relationship_view(snap: Any, viewer: int) -> dict[str, Any]:
 def install_pages(app: Flask) -> None:
     # The relationship panel (and its stages and fields) comes from the templates the XBlock shares.
     app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, shared_loader()])  # type: ignore[list-item]
+    app.jinja_env.finalize = safe_output  # set before any template compiles: stored bad text never 500s a page
     app.jinja_env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, get_locale=get_locale,
                                  localized=localized)
 
@@ -186,6 +187,9 @@ def install_pages(app: Flask) -> None:
 
         try:
             approve(engine(), proposal_id, pid)
+        except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
+            flash(_("Proposal {id} does not exist.").format(id=proposal_id), "error")
+            return redirect(url_for("dashboard", key=key) + "#matching-heading")
         except UserError as error:
             flash(error.message, "error")
             return redirect(url_for("dashboard", key=key) + "#matching-heading")

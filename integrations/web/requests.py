@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import request
 
-from mentorflow.errors import FormInvalid, Problem, UserError
+from mentorflow.errors import FormInvalid, Problem, ProblemsError, UserError
 from mentorflow.i18n import _
+from mentorflow.text import text_problems
 from mentorflow.validation import MAX_DEPTH, depth
 
 MAX_PER_PAGE = 200
@@ -32,6 +33,10 @@ def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
     if depth(body, MAX_DEPTH) > MAX_DEPTH:
         # Form data and workflow documents are never this deep; refuse before validators recurse into it.
         raise FormInvalid("request", [Problem("", _("is nested more than {n} levels deep").format(n=MAX_DEPTH))])
+    broken = text_problems(body)
+    if broken:
+        # Python's JSON reader lets "\ud800" through; no database, page or log could write it back out.
+        raise ProblemsError(_("The request holds text that is not valid Unicode:"), broken)
     missing = [Problem(f"/{name}", _("'{name}' is required here but missing").format(name=name))
                for name in required if name not in body]
     if missing:

@@ -247,7 +247,7 @@ def test_authorisation_matrix(server: Server, world: World, method: str, path: s
         url = path.format(key=local.key, rel=local.relationship, **local.people)
         payload = {"workflow": base_workflow(),
                    "role": {"person_id": local.people["outsider"], "role": "mentor"},
-                   "start": {"programme": local.key, "mentee_id": local.people["outsider"],
+                   "start": {"programme": local.key, "mentee_id": local.people["mentee"],  # enrolled (#21)
                              "mentor_id": local.people["mentor"]}}.get(body, body) if isinstance(body, str) else body
         with server.client(local.tokens[role]) as client:
             response = client.request(method, url, json=payload)
