@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -27,8 +27,10 @@ from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
+from mentorflow.patterns import SafeValidator, format_checker
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
 from mentorflow.validation import MAX_DOCUMENT_BYTES, pointer, schema_problems, size_problems, split_pointer
+from mentorflow.workflow.cost import cost_problems
 from mentorflow.workflow.model import INITIAL, TERMINAL, Form, GuardCall, State, Timer, Transition, Workflow
 
 HISTORY = "@history"
@@ -63,8 +65,8 @@ def metaschema_validator() -> Draft202012Validator:
 
 
 def form_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    # An empty registry: a form can never pull a schema from the network or disk.
-    return Draft202012Validator(schema, registry=Registry(), format_checker=FormatChecker())
+    # An empty registry: a form can never pull a schema from the network or disk; patterns run on RE2.
+    return SafeValidator(schema, registry=Registry(), format_checker=format_checker())
 
 
 def canonical_digest(document: Mapping[str, Any]) -> str:
@@ -153,7 +155,8 @@ class WorkflowLoader:
 
     def load(self, document: Any, source: str = "") -> Workflow:
         """Validate ``document`` and compile it; raises :class:`WorkflowInvalid` listing every problem."""
-        problems = list(size_problems(document, source))
+        # Size first, then the cost bounds: a hostile document is refused before any of it is checked.
+        problems = list(size_problems(document, source)) or cost_problems(document, source)
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
         problems = schema_problems(workflow_validator(), document, source)
