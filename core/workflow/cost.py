@@ -14,9 +14,10 @@ pattern such as ``^(a|a)*$`` doubles its time with every character.
 - each schema's **worst-case cost**: the number of subschemas one check applies to one value of the
   data, following ``$ref`` and adding up every applicator (``allOf``/``anyOf``/``oneOf``, ``not``,
   ``if``/``then``/``else``, ``dependentSchemas``, ``properties``, ``patternProperties``, ``items`` ...).
-  Checking data of *n* values visits at most cost × *n* subschemas, so :data:`MAX_COST` bounds the time
-  per value. The estimate is memoised per (subschema, depth left in the data), so it is linear in the
-  schema's size even when the check it predicts is exponential;
+  Subschemas that never apply to the same value (two properties, two positions of a list) count
+  once, as the costliest of them. Checking data of *n* values visits at most cost × *n* subschemas,
+  so :data:`MAX_COST` bounds the time per value. The estimate is memoised per (subschema, depth left
+  in the data), so it is linear in the schema's size even when the check it predicts is exponential;
 - how deep a check recurses, following ``$ref`` (:data:`MAX_CHECK_DEPTH`; deeper would end in a
   ``RecursionError``);
 - every ``pattern`` and ``patternProperties`` key: it must be accepted by RE2, which matches in linear
@@ -43,9 +44,9 @@ MAX_DOCUMENT_NODES = 100_000
 MAX_SUBSCHEMAS = 2_000
 """Subschemas in one embedded schema; the largest form of a template has 51."""
 MAX_COST = 1_000
-"""Subschemas one check may apply to one value of the data; a template's costliest form needs 51. A check
+"""Subschemas one check may apply to one value of the data; a template's costliest form needs 34. A check
 that fails everywhere takes about 60 µs per subschema, so this is at most about 60 ms per value."""
-MAX_CHECK_DEPTH = 64
+MAX_CHECK_DEPTH = 128
 """Nested subschemas (following ``$ref``) one check may descend through; templates need 6."""
 DATA_DEPTH = MAX_DEPTH
 """Submitted data is never nested deeper (mentorflow.validation), so recursion through the data ends there."""
@@ -58,6 +59,14 @@ _CHILD = frozenset({"items", "additionalItems", "additionalProperties", "contain
 _CHILD_LISTS = frozenset({"prefixItems", "items"})
 _CHILD_MAPS = frozenset({"properties", "patternProperties"})
 _DEFINITIONS = frozenset({"$defs", "definitions"})
+# Which values of the data a subschema applies to. Subschemas of a "one" group never apply to the same
+# value (each property name, each position has its own), so only the costliest of them counts per value;
+# subschemas of an "all" group may all apply to the same value, so they add up.
+_GROUPS = {"properties": "object:one", "additionalProperties": "object:one", "patternProperties": "object:all",
+           "unevaluatedProperties": "object:all", "propertyNames": "object:all", "prefixItems": "array:one",
+           "items": "array:one", "additionalItems": "array:one", "contains": "array:all",
+           "unevaluatedItems": "array:all", "contentSchema": "string:all"}
+IN_PLACE = ""
 _REFS = ("$ref", "$dynamicRef")
 _UNEVALUATED = ("unevaluatedProperties", "unevaluatedItems")
 
@@ -196,7 +205,7 @@ class Estimate:
         self._costs: dict[_Key, int] = {}
         self._evaluated: dict[_Key, int] = {}  # extra work of unevaluated*: jsonschema re-checks in-place subschemas
         self._heights: dict[_Key, int] = {}
-        self._deps: dict[_Key, list[tuple[_Key, bool]]] = {}
+        self._deps: dict[_Key, list[tuple[_Key, str]]] = {}
 
     @classmethod
     def of(cls, schema: Any) -> Estimate:
@@ -247,9 +256,10 @@ class Estimate:
                 continue
             active.discard(key)
             deps = self._deps[key]
-            cost = 1 + sum(self._costs.get(dep, 0) for dep, _ in deps)
-            evaluated = sum(self._costs.get(dep, 0) + self._evaluated.get(dep, 0) for dep, in_place in deps
-                            if in_place)
+            evaluated = sum(self._costs.get(dep, 0) + self._evaluated.get(dep, 0) for dep, group in deps
+                            if group == IN_PLACE)
+            cost = 1 + sum(self._costs.get(dep, 0) for dep, group in deps if group == IN_PLACE) + _child_cost(
+                [(group, self._costs.get(dep, 0)) for dep, group in deps if group != IN_PLACE])
             node = self._nodes.get(key[0])
             if isinstance(node, dict) and any(k in node for k in _UNEVALUATED):
                 cost += evaluated
@@ -257,33 +267,35 @@ class Estimate:
             self._evaluated[key] = _cap(evaluated)
             self._heights[key] = 1 + max((self._heights.get(dep, 0) for dep, _ in deps), default=0)
 
-    def _dependencies(self, key: _Key) -> list[tuple[_Key, bool]]:
-        """The subschemas a check of ``key`` applies: ((location, data depth), whether to the same value)."""
+    def _dependencies(self, key: _Key) -> list[tuple[_Key, str]]:
+        """The subschemas a check of ``key`` applies: ((location, data depth), :data:`IN_PLACE` for the same
+        value or the group of values below it, as in :data:`_GROUPS`)."""
         loc, depth = key
         node = self._nodes.get(loc)
         if not isinstance(node, dict):
             return []
-        out: list[tuple[_Key, bool]] = []
+        out: list[tuple[_Key, str]] = []
 
-        def add(at: str, value: Any, in_place: bool) -> None:
-            if not isinstance(value, dict | bool) or (not in_place and depth == 0):
+        def add(at: str, value: Any, group: str) -> None:
+            if not isinstance(value, dict | bool) or (group != IN_PLACE and depth == 0):
                 return  # data at the depth limit has no values below it
             self._nodes.setdefault(at, value)
-            out.append(((at, depth if in_place else depth - 1), in_place))
+            out.append(((at, depth if group == IN_PLACE else depth - 1), group))
 
         for keyword, value in node.items():
+            group = _GROUPS.get(keyword, IN_PLACE)
             if keyword in _IN_PLACE or keyword in _CHILD:
-                add(_join(loc, keyword), value, keyword in _IN_PLACE)
+                add(_join(loc, keyword), value, group)
             elif (keyword in _IN_PLACE_LISTS or keyword in _CHILD_LISTS) and isinstance(value, list):
                 for i, sub in enumerate(value):
-                    add(_join(loc, keyword, i), sub, keyword in _IN_PLACE_LISTS)
+                    add(_join(loc, keyword, i), sub, group)
             elif (keyword in _IN_PLACE_MAPS or keyword in _CHILD_MAPS) and isinstance(value, dict):
                 for name, sub in value.items():
-                    add(_join(loc, keyword, name), sub, keyword in _IN_PLACE_MAPS)
+                    add(_join(loc, keyword, name), sub, group)
             elif keyword in _REFS and isinstance(value, str):
                 target = self._resolve(value)
                 if target is not None:
-                    add(target[0], target[1], True)
+                    add(target[0], target[1], IN_PLACE)
         return out
 
     def _resolve(self, ref: str) -> tuple[str, Any] | None:
@@ -309,6 +321,16 @@ class Estimate:
             else:
                 return None
         return node
+
+
+def _child_cost(costs: list[tuple[str, int]]) -> int:
+    """The most any one value below the schema's value can cost: per kind of data (object, array, text), the
+    costliest of its "one" group plus all of its "all" group."""
+    total: dict[str, int] = {}
+    for kind in {group.split(":")[0] for group, _cost in costs}:
+        one = max((c for g, c in costs if g == f"{kind}:one"), default=0)
+        total[kind] = one + sum(c for g, c in costs if g == f"{kind}:all")
+    return max(total.values(), default=0)
 
 
 def _anchors(schema: Any) -> dict[str, str]:
