@@ -30,7 +30,14 @@ from mentorflow.patterns import EQUIVALENTS, search
 from mentorflow.testing import default_workflow
 from mentorflow.tokens import create_token
 from mentorflow.validation import schema_problems
-from mentorflow.workflow.cost import MAX_COST, MAX_DOCUMENT_NODES, MAX_SUBSCHEMAS, Estimate, embedded_schemas
+from mentorflow.workflow.cost import (
+    MAX_CHECK_DEPTH,
+    MAX_COST,
+    MAX_DOCUMENT_NODES,
+    MAX_SUBSCHEMAS,
+    Estimate,
+    embedded_schemas,
+)
 from tests.web.conftest import Server, start_server, stop_server
 
 LIMIT = 10.0
@@ -141,7 +148,8 @@ CASES = {
     "backreference in patternProperties": Case(
         lambda: with_meeting_schema(lambda s: s.update(patternProperties={r"^(x)\1$": {"type": "string"}})),
         f"{FORM}/patternProperties/^(x)\\1$", "cannot be used"),
-    "100 nested $refs": Case(lambda: ref_chain(100), f"{FORM}/$defs/d62", "more than 64 nested"),
+    # The walk from the schema's root: step 1 is /properties/agenda, step k is d<k-2>; the limit is 128 steps.
+    "200 nested $refs": Case(lambda: ref_chain(200), f"{FORM}/$defs/d126", "more than 128 nested"),
     "150,000 values": Case(many_values, "", f"more than {MAX_DOCUMENT_NODES} values"),
     "2,001 subschemas": Case(many_subschemas, FORM, f"more than {MAX_SUBSCHEMAS} subschemas"),
     "unevaluatedProperties with patternProperties": Case(
@@ -167,7 +175,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=LIMIT * 3, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
 
 
-@pytest.mark.parametrize("name", ["fan-out depth 30", "backreference", "100 nested $refs", "150,000 values"])
+@pytest.mark.parametrize("name", ["fan-out depth 30", "backreference", "200 nested $refs", "150,000 values"])
 def test_validate_refuses_a_hostile_document_with_exit_2_and_the_pointer(tmp_path: Path, name: str) -> None:
     case = CASES[name]
     path = tmp_path / "hostile.json"
@@ -237,7 +245,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.mark.parametrize("name", ["fan-out depth 8", "fan-out depth 10", "fan-out depth 30", "backreference",
-                                  "backreference in patternProperties", "100 nested $refs", "150,000 values"])
+                                  "backreference in patternProperties", "200 nested $refs", "150,000 values"])
 def test_a_coordinator_publishing_a_hostile_document_gets_a_problem_with_the_pointer(site: Site, name: str) -> None:
     case = CASES[name]
     response = site.put(json.dumps(case.document()).encode())
@@ -314,6 +322,14 @@ def shipped_documents() -> dict[str, dict[str, Any]]:
     return found
 
 
+def test_a_recursive_schema_that_descends_into_the_data_stays_cheap() -> None:
+    """Two properties that refer back to the root apply to different values: the cost grows with the data's
+    depth, not as 2^depth, and the check depth stays within the limit."""
+    estimate = Estimate.of({"type": "object", "properties": {"a": {"$ref": "#"}, "b": {"$ref": "#"}}})
+    assert estimate.cost() <= 2 * 32 + 1 and estimate.height() <= MAX_CHECK_DEPTH
+    assert estimate.over_budget() == [] and estimate.too_deep() is None
+
+
 @pytest.mark.parametrize("name", list(shipped_documents()))
 def test_every_shipped_document_is_far_within_the_bounds(engine: Engine, name: str) -> None:
     document = shipped_documents()[name]
@@ -321,7 +337,7 @@ def test_every_shipped_document_is_far_within_the_bounds(engine: Engine, name: s
     for _path, schema in embedded_schemas(document):
         estimate = Estimate.of(schema)
         assert estimate.cost() * 10 <= MAX_COST, (_path, estimate.cost())
-        assert estimate.height() * 5 <= 64
+        assert estimate.height() * 5 <= MAX_CHECK_DEPTH
 
 
 def test_a_template_duration_field_accepts_and_refuses_the_right_values(engine: Engine) -> None:
