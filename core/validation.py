@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from jsonschema.protocols import Validator
 
 from mentorflow.errors import Problem
 from mentorflow.i18n import _
+from mentorflow.patterns import PatternRefused, search
 
 MAX_DOCUMENT_BYTES = 1_000_000
 MAX_DEPTH = 32
@@ -90,9 +90,9 @@ def _is_extra(name: str, schema: Mapping[str, Any]) -> bool:
         return False
     for pattern in schema.get("patternProperties") or {}:
         try:
-            if re.search(pattern, name):
+            if search(pattern, name):
                 return False
-        except re.error:
+        except PatternRefused:
             continue
     return True
 

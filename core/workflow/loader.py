@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -28,6 +28,7 @@ from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
+from mentorflow.patterns import SafeValidator, format_checker
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
 from mentorflow.text import text_problems
 from mentorflow.validation import (
@@ -38,6 +39,7 @@ from mentorflow.validation import (
     size_problems,
     split_pointer,
 )
+from mentorflow.workflow.cost import cost_problems
 from mentorflow.workflow.model import (
     INITIAL,
     RESERVED_TRANSITION_IDS,
@@ -84,8 +86,8 @@ def metaschema_validator() -> Draft202012Validator:
 
 
 def form_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    # An empty registry: a form can never pull a schema from the network or disk.
-    return Draft202012Validator(schema, registry=Registry(), format_checker=FormatChecker())
+    # An empty registry: a form can never pull a schema from the network or disk; patterns run on RE2.
+    return SafeValidator(schema, registry=Registry(), format_checker=format_checker())
 
 
 def canonical_digest(document: Mapping[str, Any]) -> str:
@@ -180,7 +182,9 @@ class WorkflowLoader:
         engine's own events apart by a flag, not by name); every new document
         is refused one.
         """
-        problems = list(size_problems(document, source)) or text_problems(document, source=source)
+        # Size first, then the text and the cost bounds: a hostile document is refused before any of it is checked.
+        problems = (list(size_problems(document, source)) or text_problems(document, source=source)
+                    or cost_problems(document, source))
         if problems:
             raise WorkflowInvalid(_("The workflow is not valid."), problems)
         problems = schema_problems(workflow_validator(), document, source)
