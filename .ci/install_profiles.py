@@ -219,7 +219,7 @@ def click_through_demo(profile: str, url: str) -> None:
         if form is None:
             raise Failed(f"[{profile}] the start page offers no {role} to enter as")
         status, landed, page = visitor.request("POST", form.group(1), data={"csrf": form.group(2)})
-        expected = "/dashboard" if role == "coordinator" else "/me"
+        expected = "/coordinator/" if role == "coordinator" else "/me"
         if status != 200 or expected not in landed:
             raise Failed(f"[{profile}] entering as a {role} answered {status} at {landed}:\n{page[:2000]}")
         seen = crawl(profile, visitor, landed, page)
