@@ -479,6 +479,8 @@ def main(argv: list[str]) -> int:
     for _name, _seconds, error in failed:
         print(f"\n{error}", file=sys.stderr)
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed in {time.monotonic() - started:.0f} s")
+    if not failed and not os.environ.get("MF_PROFILES_DIR"):
+        shutil.rmtree(WORK, ignore_errors=True)  # some GB of venvs; a failed run keeps them to look at
     return 1 if failed else 0
 
 
