@@ -141,7 +141,8 @@ def test_the_readme_commands_work_on_a_plain_install(plain: Install) -> None:
     assert "transitions:" in ok(plain.run("simulate", str(TEMPLATE), "--days", "60"))
     assert "default" in ok(plain.run("templates"))
     database = f"sqlite:///{plain.work / 'upgrade.db'}"
-    assert "mf0003_timer_indexes" in ok(plain.run("db", "upgrade", "--database-url", database))
+    # The newest revision changes with every migration; that one is reached is what counts here.
+    assert re.search(r"revision\(s\): .*mf\d{4}_", ok(plain.run("db", "upgrade", "--database-url", database)))
     ok(plain.run("match", "--help"))
 
 
