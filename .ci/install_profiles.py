@@ -49,6 +49,7 @@ COVERS: dict[str, list[str]] = {
     "openedx": ["mentorflow[openedx]", "mentorflow[openedx] xblock-sdk"],
     "deployment": ["mentorflow[postgres,redis]"],
     "postgres": ["mentorflow[postgres]"],
+    "redis": ["mentorflow[redis]"],
     "matching": ["mentorflow[matching]"],
     "calendar": ["mentorflow[calendar]"],
     "tutorial": ["mentorflow", "-e mentorflow-weekdays"],
@@ -390,6 +391,21 @@ engine.publish_workflow("matched", doc)
 """
 
 
+def profile_redis(wheel: Path) -> None:
+    """README's configuration table: MENTORFLOW_BROKER_URL=redis://... with the redis extra; a worker starts on it."""
+    venv = make_venv("redis", extra(wheel, "redis"))
+    mf = str(venv / "bin" / "mentorflow")
+    port = free_port()
+    env = {"MENTORFLOW_DATABASE_URL": f"sqlite:///{WORK / 'redis' / 'mentorflow.db'}",
+           "MENTORFLOW_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
+    with background("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no"], "redis-server"):
+        run("redis", [mf, "db", "upgrade"], env=env)
+        with background("redis", [mf, "worker", "--concurrency", "1"], "worker", cwd=WORK / "redis",
+                        env=env) as (worker, worker_log):
+            wait_for_line("redis", worker, worker_log, "ready", 120)
+
+
 def profile_matching(wheel: Path) -> None:
     """docs/matching.md: the alias extra installs; its settings example validates and publishes; match runs."""
     venv = make_venv("matching", extra(wheel, "matching"))
@@ -429,7 +445,8 @@ def profile_tutorial(wheel: Path) -> None:
 
 PROFILES: dict[str, Callable[[Path], None]] = {
     "readme": profile_readme, "moodle": profile_moodle, "openedx": profile_openedx,
-    "deployment": profile_deployment, "postgres": profile_postgres, "matching": profile_matching,
+    "deployment": profile_deployment, "postgres": profile_postgres, "redis": profile_redis,
+    "matching": profile_matching,
     "calendar": profile_calendar, "tutorial": profile_tutorial,
 }
 
