@@ -352,7 +352,8 @@ def plugins(output: str) -> None:
         return
     for row in rows:
         origin = row["distribution"] or row["module"]
-        click.echo(f"{row['name']}  ({origin})")
+        needs = "  " + _("needs {extras}").format(extras=", ".join(row["needs"])) if row["needs"] else ""
+        click.echo(f"{row['name']}  ({origin}){needs}")
         for hook in row["hooks"]:
             click.echo(f"    {hook}")
 

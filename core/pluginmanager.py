@@ -79,7 +79,13 @@ class PluginManager(pluggy.PluginManager):
         return result
 
     def plugin_list(self) -> list[dict[str, Any]]:
-        """Loaded plugins with the hooks each implements (for ``mentorflow plugins``)."""
+        """Loaded plugins with the hooks each implements (for ``mentorflow plugins``).
+
+        ``needs`` lists the extras a plugin declares in ``MENTORFLOW_EXTRAS`` that are not installed:
+        the plugin is loaded, but the parts that use them say so when used.
+        """
+        from mentorflow.extras import needed_by
+
         rows = []
         dists = {id(p): d for p, d in self.list_plugin_distinfo()}
         for name, plugin in sorted(self.list_name_plugin(), key=lambda item: item[0]):
@@ -90,6 +96,7 @@ class PluginManager(pluggy.PluginManager):
                 "module": getattr(plugin, "__name__", type(plugin).__name__),
                 "distribution": f"{dist.project_name} {dist.version}" if dist else None,
                 "hooks": hooks,
+                "needs": [f"mentorflow[{extra}]" for extra in needed_by(plugin)],
             })
         return rows
 

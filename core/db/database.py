@@ -96,6 +96,10 @@ def create_db_engine(url: str | None = None, **kwargs: Any) -> Engine:
     try:
         engine = create_engine(parsed, **options)
     except ModuleNotFoundError as error:
+        if parsed.get_backend_name() == "postgresql":
+            from mentorflow.extras import MissingExtra
+
+            raise MissingExtra("postgres", _("A PostgreSQL database"), [error.name or "psycopg"]) from None
         raise ConfigurationError(_("The database driver for {backend} is not installed ({error}); "
                                    "install mentorflow[postgres] for PostgreSQL").format(
             backend=parsed.get_backend_name(), error=error)) from None

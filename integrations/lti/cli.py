@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mentorflow.errors import UserError
+from mentorflow.extras import NeedsExtraGroup
 from mentorflow.i18n import _
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _role_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
     return out
 
 
-@click.group()
+@click.group(cls=NeedsExtraGroup, extra="moodle", feature=lambda: _("The LTI tool"))
 def lti() -> None:
     """The LTI 1.3 tool: platforms, keys, course rosters and grades."""
 

@@ -2,7 +2,9 @@
 
 Registered in the ``mentorflow`` entry-point group as ``lti``. The web
 endpoints mount through ``mentorflow_web_blueprints`` (no edit of the web
-service needed); they need the ``moodle`` extra (joserfc, httpx).
+service needed); they need the ``moodle`` extra (joserfc, httpx). Without it
+the plugin stays loaded, its tables and settings check work, and its
+endpoints and commands answer that ``mentorflow[moodle]`` is missing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import click
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import hookimpl
+from mentorflow import extras, hookimpl
+from mentorflow.i18n import _
 
 from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
 from .models import Context, Member, Score
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 log = logging.getLogger("mentorflow.lti")
+MENTORFLOW_EXTRAS = ("moodle",)
+"""Optional dependencies this plugin uses (``mentorflow plugins`` lists those not installed)."""
 
 
 @hookimpl(trylast=True)
@@ -38,11 +43,11 @@ def mentorflow_migration_locations() -> Iterable[str]:
 
 @hookimpl(trylast=True)
 def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
-    try:
-        import joserfc  # noqa: F401
-    except ImportError:
-        log.warning("LTI endpoints are off: install mentorflow[moodle] (joserfc) to serve them")
-        return []
+    if extras.missing("moodle"):
+        log.warning("LTI endpoints answer 503: install mentorflow[moodle] (joserfc, httpx) to serve them")
+        from .unavailable import unavailable_blueprints
+
+        return unavailable_blueprints()
     from .api import api_blueprint
     from .web import tool_blueprint
 
@@ -73,6 +78,7 @@ def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
 
     if lti_settings(event.workflow)["grade"] == "none":
         return
+    extras.require("moodle", _("Publishing grades to the LMS"))  # logged with the plugin's name, never raised
     from .ags import publish_relationship
 
     publish_relationship(engine, after)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mentorflow import extras
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
 from mentorflow.notifications import Message
@@ -32,6 +33,8 @@ class MoodleChannel:
         self.engine: Engine | None = None
 
     def send(self, message: Message) -> None:
+        # Without httpx the channel still exists (a programme naming it stays valid) and says what to install.
+        extras.require("moodle", _("The Moodle notification channel"))
         if self.engine is None:
             raise ConfigurationError(_("The moodle channel is not attached to an engine."))
         with self.engine.read() as conn:

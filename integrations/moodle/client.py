@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from mentorflow import __version__
+from mentorflow import __version__, extras
 from mentorflow.errors import UserError
 from mentorflow.i18n import _
+
+if TYPE_CHECKING:
+    import httpx  # the moodle extra; imported where a client is made, so the plugin loads without it
 
 log = logging.getLogger("mentorflow.moodle")
 ENDPOINT = "/webservice/rest/server.php"
@@ -115,7 +116,8 @@ class MoodleClient:
         self.token = token
         self.retries = retries
         self.backoff = backoff
-        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
+        self._httpx = extras.load("moodle", "httpx", _("Moodle Web Services"))
+        self._http = self._httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
                                   headers={"User-Agent": f"mentorflow/{__version__}", "Accept": "application/json"})
 
     def close(self) -> None:
@@ -149,7 +151,7 @@ class MoodleClient:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
                 response = self._http.post(self.url + ENDPOINT, data=dict(form))
-            except httpx.TransportError as error:
+            except self._httpx.TransportError as error:
                 last = str(error) or type(error).__name__
                 log.warning("moodle %s: attempt %d failed: %s", function, attempt + 1, last)
                 continue

@@ -1,6 +1,8 @@
 """Moodle's Web Services as a mentorflow plugin: sites table, ``moodle`` channel and commands, Mentor roles.
 
-Registered in the ``mentorflow`` entry-point group as ``moodle``.
+Registered in the ``mentorflow`` entry-point group as ``moodle``. Its HTTP client (httpx) is the
+``moodle`` extra, imported only where Moodle is called, so the plugin loads on a plain install and
+its channel and commands say what to install when used.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 log = logging.getLogger("mentorflow.moodle")
+MENTORFLOW_EXTRAS = ("moodle",)
+"""Optional dependencies this plugin uses (``mentorflow plugins`` lists those not installed)."""
 
 
 @hookimpl(trylast=True)

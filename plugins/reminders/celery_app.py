@@ -24,9 +24,11 @@ from celery.schedules import crontab
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from mentorflow import extras
 from mentorflow.clock import clock_from_environment
 from mentorflow.db.database import default_database_url
 from mentorflow.engine import Engine
+from mentorflow.i18n import _
 
 
 def broker_url() -> str:
@@ -50,6 +52,9 @@ def _configure_embedded_broker() -> None:
 
 def make_app() -> Celery:
     url = broker_url()
+    if url.startswith(("redis://", "rediss://", "redis+socket://")):
+        # kombu would only fail on the first connection, deep in a traceback: say which extra is missing now.
+        extras.require("redis", _("The Redis broker (MENTORFLOW_BROKER_URL)"))
     if url.startswith("sqla+"):
         _configure_embedded_broker()
     app = Celery("mentorflow", broker=url, include=["mentorflow.plugins.reminders.tasks"])
