@@ -10,16 +10,19 @@ class LaunchError(UserError):
     """A launch, login or deep-linking request that must be refused; nothing has been created.
 
     ``code`` is stable (``bad-signature``, ``wrong-audience``, ``replayed-nonce`` ...) and is logged
-    and shown on the error page beside the translated explanation.
+    and shown on the error page beside the translated explanation. ``restart`` holds the login
+    initiation's parameters when the page should offer to start the sign-in again in a new window.
     """
 
     status = 400
     kind = "lti-launch-rejected"
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *,
+                 restart: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
+        self.restart = restart
 
     def title(self) -> str:
         return _("The launch from your learning platform was refused")

@@ -45,6 +45,8 @@ from .validation import unverified_claims, validate_launch
 
 log = logging.getLogger("mentorflow.lti")
 STATE_COOKIE = "mf_lti_state_"
+LOGIN_PARAMETERS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
+"""The login initiation's parameters, kept with the state so a refused launch can restart the sign-in."""
 
 
 def base_url() -> str:
@@ -94,8 +96,10 @@ def tool_blueprint(engine: Engine) -> Blueprint:
                                                       "mentorflow; ask the administrator to add it.").format(
                 id=deployment_hint, issuer=issuer), 403)
         nonce = secrets.token_urlsafe(32)
+        browser = secrets.token_urlsafe(32)  # the state cookie's value: binds the state to this browser
+        restart = {name: str(params[name]) for name in LOGIN_PARAMETERS if params.get(name)}
         state = states.create(engine, "login", states.LOGIN_LIFETIME, platform_id=platform.id, nonce=nonce,
-                              data={"target_link_uri": target})
+                              data={"target_link_uri": target, "browser": browser, "login": restart})
         query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
                  "client_id": platform.client_id, "redirect_uri": base_url() + "/lti/launch",
                  "login_hint": hint, "state": state, "nonce": nonce}
@@ -103,7 +107,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             query["lti_message_hint"] = params["lti_message_hint"]
         separator = "&" if "?" in platform.auth_login_url else "?"
         response = redirect(platform.auth_login_url + separator + urlencode(query), code=302)
-        response.set_cookie(STATE_COOKIE + state, "1", max_age=int(states.LOGIN_LIFETIME.total_seconds()),
+        response.set_cookie(STATE_COOKIE + state, browser, max_age=int(states.LOGIN_LIFETIME.total_seconds()),
                             secure=_secure(), httponly=True, samesite="None" if _secure() else "Lax", path="/lti/")
         return response
 
@@ -113,10 +117,8 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             raise LaunchError("platform-error", _("The learning platform reported: {error}").format(
                 error=request.form.get("error_description") or request.form["error"]))
         state = request.form.get("state")
-        cookie = bool(state) and request.cookies.get(STATE_COOKIE + str(state)) is not None
+        cookie = request.cookies.get(STATE_COOKIE + state) if state else None
         checked = validate_launch(engine, request.form.get("id_token"), state, cookie)
-        if not cookie:
-            log.info(json.dumps({"event": "lti_state_cookie_absent", "issuer": checked.platform.issuer}))
         locale = (checked.claim(C.LAUNCH_PRESENTATION).get("locale") or None)
         if locale:
             set_locale(normalise_locale(str(locale)))
