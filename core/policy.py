@@ -13,16 +13,20 @@ query functions) asks this module. The rules, from mentoring practice:
   programme's coordinators;
 - the system (timers, exports run by the engine itself) sees everything;
 - a person's data-subject export goes to that person, the system and
-  unrestricted administrators only (:func:`export_access`).
+  unrestricted administrators only (:func:`export_access`);
+- a token limited to some programmes sees a person only when that person
+  is a member (coordinator, mentor, mentee, or a party to a relationship)
+  of one of those programmes (:func:`person_in_programmes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
@@ -145,3 +149,27 @@ def export_access(requester: Actor | None, subject_id: int, *, administrator: bo
 def may_write_as_participant(viewer: Viewer) -> bool:
     """Only the pair writes shared content; coordinators act through their own transitions."""
     return viewer.is_participant
+
+
+def person_in_programmes(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
+    """Whether a principal limited to ``programme_keys`` (None: unlimited) may know person ``person_id`` exists.
+
+    A token limited to one programme is what an integration for that
+    programme holds; it has no business with people outside it. So the
+    person must hold a role in one of the programmes or be a party to a
+    relationship there. Callers answer "not visible" exactly like "does not
+    exist" (404), so ids do not reveal who is registered elsewhere.
+    """
+    from mentorflow.db.models import Programme, ProgrammeRole, Relationship
+
+    if programme_keys is None:
+        return True
+    keys = sorted(set(programme_keys))
+    if not keys:
+        return False
+    P, T, R = Programme.__table__, ProgrammeRole.__table__, Relationship.__table__
+    ids = select(P.c.id).where(P.c.key.in_(keys))
+    role = select(T.c.id).where(T.c.person_id == person_id, T.c.programme_id.in_(ids)).limit(1)
+    party = select(R.c.id).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id),
+                                 R.c.programme_id.in_(ids)).limit(1)
+    return conn.execute(role).first() is not None or conn.execute(party).first() is not None
