@@ -28,6 +28,18 @@ class LaunchError(UserError):
         return _("The launch from your learning platform was refused")
 
 
+class PlatformStorageCheck(LaunchError):
+    """The state cookie did not come back, but the login stored its state in the platform's frame (LTI platform
+    storage): the launch page must read it back there before the launch counts. Nothing has been used up."""
+
+    def __init__(self, state: str, storage_target: str, restart: dict[str, str] | None) -> None:
+        super().__init__("state-not-bound", _("The learning platform does not confirm that this sign-in was started "
+                                              "in your browser. Open mentorflow in a new window to continue."), 403,
+                         restart=restart)
+        self.state = state
+        self.storage_target = storage_target
+
+
 class ServiceError(UserError):
     """An LTI Advantage service (token endpoint, NRPS, AGS) answered with an error or not at all."""
 
