@@ -80,6 +80,18 @@ def _storage_key(state: str) -> str:
     return "mf_state_" + state
 
 
+def _framed_by_registering_platform(response: Response, configuration: str) -> Response:
+    """Dynamic registration runs in the platform's frame before the platform is registered (and so before
+    ``frame-ancestors`` names it): these two pages, reached only with a valid invitation, also allow the
+    origin of the platform's openid configuration."""
+    from mentorflow.integrations.web.framing import frame_origins, frame_policy, parse_origins
+
+    state = current_app.extensions["mentorflow"]
+    known = frame_origins(state.engine, parse_origins(state.settings.frame_ancestors))
+    response.headers["Content-Security-Policy"] = frame_policy([*known, configuration])
+    return response
+
+
 def _posted_from_here() -> bool:
     """Whether this POST came from one of our own pages (its ``Origin`` is this tool's)."""
     sent = request.headers.get("Origin", "")
@@ -256,8 +268,9 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             raise LaunchError("registration-failed", _("Open this address from the learning platform's "
                                                        "\"Register tool\" page; it adds the platform's "
                                                        "configuration."))
-        return render_template("lti_register.html", token=token, configuration=configuration,
-                               registration_token=request.args.get("registration_token", ""))
+        response = Response(render_template("lti_register.html", token=token, configuration=configuration,
+                                            registration_token=request.args.get("registration_token", "")))
+        return _framed_by_registering_platform(response, configuration)
 
     @bp.post("/register/<token>")
     def registration_submit(token: str) -> Any:
@@ -265,7 +278,8 @@ def tool_blueprint(engine: Engine) -> Blueprint:
                             request.form.get("registration_token") or None, base_url())
         log.info(json.dumps({"event": "lti_registered", "issuer": platform.issuer, "client_id": platform.client_id,
                              "deployments": [d.deployment_id for d in platform.deployments]}))
-        return render_template("lti_registered.html", platform=platform)
+        response = Response(render_template("lti_registered.html", platform=platform))
+        return _framed_by_registering_platform(response, request.form.get("openid_configuration", ""))
 
     @bp.route("/signup/<key>", methods=["GET", "POST"])
     def signup(key: str) -> Any:

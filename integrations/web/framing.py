@@ -13,7 +13,6 @@ API, JSON, images, downloads) say ``frame-ancestors 'none'`` and
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
     from mentorflow.engine import Engine
 
-log = logging.getLogger("mentorflow.web")
 BASE_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
 NEVER_FRAMED_PREFIXES = ("/api/", "/health")
 
@@ -75,6 +73,12 @@ def frame_origins(engine: Engine, configured: Iterable[str]) -> list[str]:
     return sorted(dict.fromkeys(found))
 
 
+def frame_policy(origins: Iterable[str]) -> str:
+    """The content security policy of a page that ``origins`` (and the service itself) may frame."""
+    allowed = [origin for origin in (origin_of(o) for o in origins) if origin]
+    return BASE_POLICY + "; frame-ancestors " + " ".join(["'self'", *sorted(dict.fromkeys(allowed))])
+
+
 def embeddable(request: Request, response: Response) -> bool:
     """Whether the answer is a page an LMS may show in a frame (HTML outside the API)."""
     return response.mimetype == "text/html" and not request.path.startswith(NEVER_FRAMED_PREFIXES)
@@ -89,7 +93,7 @@ def apply(request: Request, response: Response, engine: Engine, configured: Iter
         response.headers.setdefault("X-Frame-Options", "DENY")
         return
     origins = frame_origins(engine, configured)
-    response.headers["Content-Security-Policy"] = BASE_POLICY + "; frame-ancestors " + " ".join(["'self'", *origins])
+    response.headers["Content-Security-Policy"] = frame_policy(origins)
     if not origins:
         # Browsers without frame-ancestors support: X-Frame-Options cannot list origins, so only when there are none.
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
