@@ -160,16 +160,36 @@ def person_in_programmes(conn: Connection, person_id: int, programme_keys: Itera
     relationship there. Callers answer "not visible" exactly like "does not
     exist" (404), so ids do not reveal who is registered elsewhere.
     """
-    from mentorflow.db.models import Programme, ProgrammeRole, Relationship
+    from mentorflow.db.models import Programme
 
     if programme_keys is None:
         return True
     keys = sorted(set(programme_keys))
     if not keys:
         return False
-    P, T, R = Programme.__table__, ProgrammeRole.__table__, Relationship.__table__
-    ids = select(P.c.id).where(P.c.key.in_(keys))
-    role = select(T.c.id).where(T.c.person_id == person_id, T.c.programme_id.in_(ids)).limit(1)
-    party = select(R.c.id).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id),
-                                 R.c.programme_id.in_(ids)).limit(1)
-    return conn.execute(role).first() is not None or conn.execute(party).first() is not None
+    ids = select(Programme.__table__.c.id).where(Programme.__table__.c.key.in_(keys))
+    return _has_role_or_relationship(conn, person_id, ids)
+
+
+def may_enrol_through_scope(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
+    """Whether a principal limited to ``programme_keys`` may give person ``person_id`` a role there.
+
+    Only a person already of those programmes, or one of no programme at all (someone the integration
+    has just created): otherwise granting a role would pull anyone into the token's reach, and
+    :func:`person_in_programmes` would then show their e-mail address.
+    """
+    if person_in_programmes(conn, person_id, programme_keys):
+        return True
+    return not _has_role_or_relationship(conn, person_id, None)
+
+
+def _has_role_or_relationship(conn: Connection, person_id: int, programme_ids: Any) -> bool:
+    """A programme role or a relationship of the person, in ``programme_ids`` (a subquery) or anywhere (None)."""
+    from mentorflow.db.models import ProgrammeRole, Relationship
+
+    T, R = ProgrammeRole.__table__, Relationship.__table__
+    role = select(T.c.id).where(T.c.person_id == person_id)
+    party = select(R.c.id).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id))
+    if programme_ids is not None:
+        role, party = role.where(T.c.programme_id.in_(programme_ids)), party.where(R.c.programme_id.in_(programme_ids))
+    return conn.execute(role.limit(1)).first() is not None or conn.execute(party.limit(1)).first() is not None

@@ -170,7 +170,7 @@ def post_role(key: str) -> Any:
     body = json_body(("person_id", "role"))
     person_id = int_field(body, "person_id")
     assert person_id is not None
-    engine().person(person_id)
+    _enrollable_person(principal, person_id)
     engine().grant_role(key, person_id, str(body["role"]))
     return {"programme": key, "person_id": person_id, "role": body["role"]}, 201
 
@@ -213,6 +213,22 @@ def get_person(person_id: int) -> Any:
     if any(person_id in (r.mentor_id, r.mentee_id) and in_token_scope(principal, r.programme_id) for r in mine):
         return {"id": person["id"], "display_name": person["display_name"]}
     raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+
+
+def _enrollable_person(principal: Principal, person_id: int) -> None:
+    """404 unless the person exists and a programme-limited token may give them a role (see
+    :func:`mentorflow.policy.may_enrol_through_scope`)."""
+    from mentorflow.policy import may_enrol_through_scope
+
+    scope = principal.token.programmes if principal.token is not None else None
+    with engine().read() as conn:
+        allowed = may_enrol_through_scope(conn, person_id, scope)
+    try:
+        engine().person(person_id)
+    except NotFound:
+        allowed = False
+    if not allowed:
+        raise NotFound(_("Person {id} does not exist.").format(id=person_id))
 
 
 def _visible_person(principal: Principal, person_id: int) -> dict[str, Any]:

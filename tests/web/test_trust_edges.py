@@ -148,6 +148,30 @@ def test_a_programme_limited_token_reads_only_people_of_its_programme(mentorflow
     assert answer.status_code == 200 and answer.get_json()["display_name"] == "Tom Theirs"
 
 
+def test_a_programme_limited_token_cannot_pull_someone_elses_member_in_by_granting_a_role(
+        mentorflow_engine: Engine, two_programmes: dict[str, Any]) -> None:
+    people, ours = two_programmes["people"], two_programmes["ours"]
+    client = _client(mentorflow_engine)
+    admin = {"Authorization": f"Bearer {two_programmes['admin']}"}
+
+    def grant(person: int) -> Any:
+        return client.post(f"/api/v1/programmes/{ours}/roles", json={"person_id": person, "role": "mentee"},
+                           headers=admin)
+
+    missing = grant(999999)
+    assert missing.status_code == 404
+    pulled = grant(people["stranger"])  # a mentee of the other programme: answered like a missing id
+    assert pulled.status_code == 404 and pulled.get_json()["type"] == missing.get_json()["type"]
+    assert mentorflow_engine.programme_roles(ours, people["stranger"]) == set()
+    assert client.get(f"/api/v1/people/{people['stranger']}", headers=admin).status_code == 404
+    # Someone of no programme yet (just created by the integration) may be enrolled, and is then its business.
+    created = client.post("/api/v1/people", json={"display_name": "Nina New"}, headers=admin)
+    assert created.status_code == 201
+    fresh = created.get_json()["id"]
+    assert grant(fresh).status_code == 201 and grant(people["nobody"]).status_code == 201
+    assert client.get(f"/api/v1/people/{fresh}", headers=admin).get_json()["display_name"] == "Nina New"
+
+
 def _frame_policy(answer: Any) -> str:
     policy = answer.headers["Content-Security-Policy"]
     return next(part.strip() for part in policy.split(";") if part.strip().startswith("frame-ancestors"))
