@@ -19,6 +19,7 @@ from mentorflow.engine import Engine
 from mentorflow.errors import ConfigurationError
 from mentorflow.integrations.web import create_app
 from mentorflow.integrations.web.auth import safe_next
+from mentorflow.integrations.web.sessions import cookie_data
 from mentorflow.integrations.web.settings import load_settings
 from mentorflow.testing import Factory
 from mentorflow.tokens import create_token
@@ -74,7 +75,7 @@ def _client(engine: Engine, person: int | None = None, **settings: Any) -> Any:
     client = app.test_client()
     if person is not None:
         with client.session_transaction() as session:
-            session["person_id"] = person
+            session.update(cookie_data(engine, person))  # a session the server holds
     return client
 
 
