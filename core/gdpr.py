@@ -124,12 +124,13 @@ def erase_person(engine: Engine, person_id: int, *, reclaim: bool = True) -> str
         if person.display_name == pseudonym:
             raise UserError(_("Person {id} has already been erased.").format(id=person_id))
         conn.execute(update(P).where(P.c.id == person_id).values(display_name=pseudonym, email=None))
-        conn.execute(delete(X).where(X.c.person_id == person_id))
         conn.execute(delete(K).where(K.c.person_id == person_id))
         for event_id, data in conn.execute(select(A.c.id, A.c.data).where(A.c.actor_id == person_id,
                                                                          A.c.data.is_not(None))).all():
             conn.execute(update(A).where(A.c.id == event_id).values(data=scrub(data)))
         engine.pm.hook.mentorflow_erase_personal_data(person_id=person_id, pseudonym=pseudonym, connection=conn)
+        # Last: plugins find rows keyed by the person's external ids (an LMS user id) through these.
+        conn.execute(delete(X).where(X.c.person_id == person_id))
         touched = _changed_tables(conn)
     if reclaim:
         reclaim_erased_space(engine, touched)

@@ -200,7 +200,9 @@ def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: C
     """Remove or pseudonymise ``person_id``'s personal data in this plugin's tables (GDPR art. 17).
 
     Called inside the erasure transaction after the core replaced the
-    person's name with ``pseudonym``. Keep rows that other people's records
+    person's name with ``pseudonym``; the person's external identities
+    (``mf_external_identities``) are deleted only after the plugins ran, so
+    rows keyed by an external id can still be found. Keep rows that other people's records
     or programme statistics need (counts, dates, numeric ratings), replacing
     free text the person wrote and anything identifying. Raise to abort the
     whole erasure. Return value ignored.
@@ -236,6 +238,19 @@ def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
     a configuration error. The service's error pages, security headers and
     request logging apply to their routes too. Results of all plugins are
     collected.
+    """
+
+
+@hookspec
+def mentorflow_frame_ancestors(engine: Engine) -> Iterable[str]:
+    """Return the addresses (any URL; only its origin counts) of sites that embed the web service's pages.
+
+    Called for every HTML page the web service answers, to build its
+    ``Content-Security-Policy: frame-ancestors``: only these origins, the
+    ``frame_ancestors`` setting and the service itself may show a page in a
+    frame (clickjacking protection). The LTI integration returns its
+    registered platforms. Keep it to one small query. Results of all plugins
+    are collected.
     """
 
 

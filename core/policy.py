@@ -13,17 +13,20 @@ query functions) asks this module. The rules, from mentoring practice:
   programme's coordinators;
 - the system (timers, exports run by the engine itself) sees everything;
 - a person's data-subject export goes to that person, the system and
-  unrestricted administrators only (:func:`export_access`).
+  unrestricted administrators only (:func:`export_access`);
+- a token limited to some programmes sees a person only when that person
+  is a member (coordinator, mentor, mentee, or a party to a relationship)
+  of one of those programmes (:func:`person_in_programmes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
@@ -157,13 +160,7 @@ def may_pair(conn: Connection, programme_id: int, actor: Actor, person_id: int) 
     name, so naming anyone else would read names across programmes. The system (administrator tokens,
     matching, LMS syncs) names anyone. Callers answer a refusal exactly as a person who does not exist.
     """
-    if actor.is_system:
-        return True
-    T, R = ProgrammeRole.__table__, Relationship.__table__
-    enrolled = select(T.c.id).where(T.c.programme_id == programme_id, T.c.person_id == person_id).limit(1)
-    paired = select(R.c.id).where(R.c.programme_id == programme_id,
-                                  (R.c.mentor_id == person_id) | (R.c.mentee_id == person_id)).limit(1)
-    return conn.execute(enrolled).first() is not None or conn.execute(paired).first() is not None
+    return actor.is_system or _has_role_or_relationship(conn, person_id, [programme_id])
 
 
 def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
@@ -171,3 +168,43 @@ def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
     from mentorflow.transitions import TransitionRunner
 
     return actor.is_system or TransitionRunner.is_coordinator(conn, programme_id, actor.person_id)
+def person_in_programmes(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
+    """Whether a principal limited to ``programme_keys`` (None: unlimited) may know person ``person_id`` exists.
+
+    A token limited to one programme is what an integration for that
+    programme holds; it has no business with people outside it. So the
+    person must hold a role in one of the programmes or be a party to a
+    relationship there. Callers answer "not visible" exactly like "does not
+    exist" (404), so ids do not reveal who is registered elsewhere.
+    """
+    from mentorflow.db.models import Programme
+
+    if programme_keys is None:
+        return True
+    keys = sorted(set(programme_keys))
+    if not keys:
+        return False
+    ids = select(Programme.__table__.c.id).where(Programme.__table__.c.key.in_(keys))
+    return _has_role_or_relationship(conn, person_id, ids)
+
+
+def may_enrol_through_scope(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
+    """Whether a principal limited to ``programme_keys`` may give person ``person_id`` a role there.
+
+    Only a person already of those programmes, or one of no programme at all (someone the integration
+    has just created): otherwise granting a role would pull anyone into the token's reach, and
+    :func:`person_in_programmes` would then show their e-mail address.
+    """
+    if person_in_programmes(conn, person_id, programme_keys):
+        return True
+    return not _has_role_or_relationship(conn, person_id, None)
+
+
+def _has_role_or_relationship(conn: Connection, person_id: int, programme_ids: Any) -> bool:
+    """A programme role or a relationship of the person, in ``programme_ids`` (ids or a subquery) or anywhere (None)."""
+    T, R = ProgrammeRole.__table__, Relationship.__table__
+    role = select(T.c.id).where(T.c.person_id == person_id)
+    party = select(R.c.id).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id))
+    if programme_ids is not None:
+        role, party = role.where(T.c.programme_id.in_(programme_ids)), party.where(R.c.programme_id.in_(programme_ids))
+    return conn.execute(role.limit(1)).first() is not None or conn.execute(party.limit(1)).first() is not None

@@ -261,6 +261,24 @@ def test_csv_export_lists_pairs_scores_and_breakdown_columns(cohort: Cohort) -> 
     assert {r["mentee"] for r in rows} == {"Eva", "Finn", "Gus", "Hal", "Ida", "Jon"}
 
 
+def test_csv_export_neutralises_names_a_spreadsheet_would_run(cohort: Cohort) -> None:
+    """The CLI (``mentorflow match --csv``) and API writer: formula-like names get a leading ', numbers stay."""
+    small_cohort(cohort)
+    run = api.run_matching(cohort.engine, cohort.key, cohort.coordinator)
+    hostile = ['=HYPERLINK("https://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1"]
+    ids = sorted({x.mentee_id for x in run.proposals} | {x.mentor_id for x in run.matched if x.mentor_id})
+    names = {pid: hostile[i % len(hostile)] for i, pid in enumerate(ids)}
+    out = io.StringIO()
+    api.write_csv(run, out, names)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    for row in rows:
+        assert row["mentee"] == "'" + names[int(row["mentee_id"])]
+        if row["mentor_id"]:
+            assert row["mentor"] == "'" + names[int(row["mentor_id"])]
+            assert float(row["score"]) == pytest.approx(sum(float(row[k]) for k in run.criteria))
+            assert not row["score"].startswith("'")
+
+
 # -- mentee-requests ------------------------------------------------------------------------------------------------
 
 @pytest.fixture

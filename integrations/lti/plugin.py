@@ -21,7 +21,7 @@ from mentorflow import extras, hookimpl
 from mentorflow.i18n import _
 
 from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
-from .models import Context, Member, Score
+from .models import Context, Member, Platform, Score
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -52,6 +52,15 @@ def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
     from .web import tool_blueprint
 
     return [tool_blueprint(engine), api_blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_frame_ancestors(engine: Engine) -> Iterable[str]:
+    """Registered platforms frame the launched pages: their issuer (wwwroot) and login address."""
+    P = Platform.__table__
+    with engine.read() as conn:
+        rows = conn.execute(select(P.c.issuer, P.c.auth_login_url)).all()
+    return [url for row in rows for url in (row.issuer, row.auth_login_url)]
 
 
 @hookimpl(trylast=True)
@@ -92,13 +101,22 @@ def mentorflow_export_personal_data(person_id: int, connection: Connection) -> d
                                  .order_by(M.c.id)).all()
     grades = connection.execute(select(S.c.relationship_id, S.c.score_given, S.c.score_maximum, S.c.status,
                                        S.c.updated_at).where(S.c.person_id == person_id).order_by(S.c.id)).all()
-    if not courses and not grades:
+    from .states import SECRET_KEYS, person_states
+
+    launches = person_states(connection, person_id)
+    if not courses and not grades and not launches:
         return None
     return {"courses": [{"context_id": c.context_id, "title": c.title, "roles": list(c.roles), "status": c.status,
                          "last_seen_at": c.last_seen_at.isoformat()} for c in courses],
             "grades": [{"relationship_id": g.relationship_id, "score_given": g.score_given,
                         "score_maximum": g.score_maximum, "status": g.status,
-                        "updated_at": g.updated_at.isoformat()} for g in grades]}
+                        "updated_at": g.updated_at.isoformat()} for g in grades],
+            # Sign-ins and deep-linking choices in progress or recently made (kept a day after they expire).
+            "launch_states": [{"kind": s.kind, "created_at": s.created_at.isoformat(),
+                               "expires_at": s.expires_at.isoformat(),
+                               "used_at": s.used_at.isoformat() if s.used_at else None,
+                               "data": {k: v for k, v in (s.data or {}).items() if k not in SECRET_KEYS}}
+                              for s in launches]}
 
 
 @hookimpl(trylast=True)
@@ -106,3 +124,11 @@ def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: C
     # Course memberships and published grades identify the person in an LMS; the LMS keeps its own copy.
     connection.execute(delete(Member.__table__).where(Member.__table__.c.person_id == person_id))
     connection.execute(delete(Score.__table__).where(Score.__table__.c.person_id == person_id))
+    # Deep-linking and login states hold the LMS user id, name and e-mail: nothing in them is needed afterwards.
+    from .models import LaunchState
+    from .states import person_states
+
+    S = LaunchState.__table__
+    ids = [row.id for row in person_states(connection, person_id)]
+    if ids:
+        connection.execute(delete(S).where(S.c.id.in_(ids)))

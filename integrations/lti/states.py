@@ -60,3 +60,35 @@ def consume(conn: Connection, state: StoredState, now: datetime) -> bool:
     """Mark the state used; False when someone used it first."""
     return bool(conn.execute(update(S).where(S.c.id == state.id, S.c.used_at.is_(None)).values(used_at=now))
                 .rowcount)
+
+
+SECRET_KEYS = frozenset({"browser"})
+"""State data that is a credential, not personal data: never exported."""
+
+
+def person_states(conn: Connection, person_id: int) -> list[Any]:
+    """The stored states about a person: deep-linking choices (their LMS user id, roles, name and e-mail) and
+    logins whose ``login_hint`` is their LMS user id, matched through their ``lti:<issuer>`` identities."""
+    from mentorflow.db.models import ExternalIdentity
+
+    from .models import Platform
+
+    X, P = ExternalIdentity.__table__, Platform.__table__
+    subs: dict[str, set[str]] = {}
+    for source, external_id in conn.execute(select(X.c.source, X.c.external_id).where(
+            X.c.person_id == person_id, X.c.source.like("lti:%"))).all():
+        subs.setdefault(source.removeprefix("lti:"), set()).add(external_id)
+    if not subs:
+        return []
+    platforms = {row.id: subs[row.issuer] for row in conn.execute(
+        select(P.c.id, P.c.issuer).where(P.c.issuer.in_(sorted(subs)))).all()}
+    if not platforms:
+        return []
+    found = []
+    for row in conn.execute(select(S).where(S.c.platform_id.in_(sorted(platforms))).order_by(S.c.id)).all():
+        data = row.data or {}
+        login = data.get("login") if isinstance(data.get("login"), dict) else {}
+        if str(data.get("sub", "")) in platforms[row.platform_id] or \
+                str(login.get("login_hint", "")) in platforms[row.platform_id]:
+            found.append(row)
+    return found

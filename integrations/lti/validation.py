@@ -3,8 +3,11 @@
 Checked, in order, each failure a :class:`LaunchError` with its own code:
 
 1. a ``state`` came back and matches a login this tool started (``missing-state``, ``unknown-state``,
-   ``expired-state``); the state cookie is preferred, the server-side copy is the fallback for iframes
-   whose browser drops third-party cookies;
+   ``expired-state``), unused (``replayed-state``), in the browser that started it: the state cookie set
+   at login must come back with the login's secret (``state-not-bound``; without it, an attacker's unsent
+   launch posted from another site would sign the victim in as the attacker — login CSRF), or, where the
+   login used LTI platform storage, the launch page read the state back from the platform's frame
+   (:class:`PlatformStorageCheck` asks the web layer for that page);
 2. the token is a compact JWS signed RS256 by a key in the platform's JWKS (``malformed-token``,
    ``wrong-algorithm``, ``unknown-key``, ``bad-signature``);
 3. ``iss`` is the platform of that login (``wrong-issuer``), ``aud`` holds our client id (``wrong-audience``),
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,7 +37,7 @@ from mentorflow.i18n import _
 
 from . import claims as C
 from . import states
-from .errors import LaunchError
+from .errors import LaunchError, PlatformStorageCheck
 from .models import Nonce
 from .platform_keys import platform_key
 from .platforms import DeploymentInfo, PlatformInfo, find_deployment, get_platform
@@ -57,7 +61,6 @@ class Launch:
     platform: PlatformInfo
     deployment: DeploymentInfo
     claims: dict[str, Any]
-    state_cookie_used: bool
 
     @property
     def message_type(self) -> str:
@@ -88,8 +91,14 @@ def unverified_claims(token: str) -> dict[str, Any]:
         return {}
 
 
-def validate_launch(engine: Engine, id_token: str | None, state_value: str | None, cookie_state: bool) -> Launch:
-    """Check everything about a launch (see the module doc) and use up its state and nonce."""
+def validate_launch(engine: Engine, id_token: str | None, state_value: str | None,
+                    browser_secret: str | None, *, storage_checked: bool = False) -> Launch:
+    """Check everything about a launch (see the module doc) and use up its state and nonce.
+
+    ``browser_secret`` is the value of the login's state cookie in this request (None when the
+    browser did not send it). ``storage_checked`` says the launch page read the state back from the
+    platform's storage in this browser (the caller checked that this post came from that page).
+    """
     from joserfc import jwt
     from joserfc.errors import BadSignatureError, JoseError
     from joserfc.jws import extract_compact
@@ -103,6 +112,21 @@ def validate_launch(engine: Engine, id_token: str | None, state_value: str | Non
     now = engine.clock.now()
     if login.expires_at < now:
         raise LaunchError("expired-state", _("The sign-in took too long; start it again from your course."))
+    if login.used_at is not None:
+        raise LaunchError("replayed-state", _("This launch has been used already; start it again from your "
+                                              "course."), 401)
+    expected = str(login.data.get("browser") or "")
+    bound = bool(expected and browser_secret and secrets.compare_digest(expected, browser_secret))
+    storage = str(login.data.get("storage_target") or "")
+    if not bound and storage and not storage_checked:
+        raise PlatformStorageCheck(state_value, storage, login.data.get("login"))
+    if not bound and not (storage and storage_checked):
+        # Nothing is used up: the login's own browser may still finish it (or restart it top-level).
+        raise LaunchError("state-not-bound", _("Your browser did not keep the sign-in cookie, so mentorflow cannot "
+                                               "tell that this launch was started by you. This happens when the "
+                                               "learning platform shows mentorflow inside a frame and the browser "
+                                               "blocks its cookies there. Open mentorflow in a new window to "
+                                               "continue."), 403, restart=login.data.get("login"))
     if not id_token:
         raise LaunchError("malformed-token", _("The launch carried no id_token."))
     try:
@@ -141,7 +165,7 @@ def validate_launch(engine: Engine, id_token: str | None, state_value: str | Non
         if not states.consume(conn, login, now):
             raise LaunchError("replayed-state", _("This launch has been used already; start it again from your "
                                                   "course."), 401)
-    return Launch(platform, deployment, payload, cookie_state)
+    return Launch(platform, deployment, payload)
 
 
 def _check_claims(payload: dict[str, Any], platform: PlatformInfo, nonce: str | None, now: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -34,7 +35,7 @@ from mentorflow.i18n import _, localized, normalise_locale, set_locale
 from . import claims as C
 from . import deep_linking, states
 from .contexts import is_member_of_programme, link_context, record_member
-from .errors import LaunchError
+from .errors import LaunchError, PlatformStorageCheck
 from .keys import public_jwks
 from .launch import handle_resource_link
 from .people import upsert_person
@@ -45,6 +46,10 @@ from .validation import unverified_claims, validate_launch
 
 log = logging.getLogger("mentorflow.lti")
 STATE_COOKIE = "mf_lti_state_"
+STORAGE_TARGET = re.compile(r"_parent|[A-Za-z0-9_-]{1,64}")
+"""``lti_storage_target``: the platform's window or the name of its frame that keeps the storage."""
+LOGIN_PARAMETERS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
+"""The login initiation's parameters, kept with the state so a refused launch can restart the sign-in."""
 
 
 def base_url() -> str:
@@ -57,6 +62,42 @@ def _secure() -> bool:
     return bool(current_app.extensions["mentorflow"].settings.secure_cookies)
 
 
+def _speak_token_language(token: str | None) -> None:
+    """Speak the launch's language; nothing else is taken from a token that has not been checked."""
+    if token:
+        locale = (unverified_claims(token).get(C.LAUNCH_PRESENTATION) or {}).get("locale")
+        if isinstance(locale, str):
+            set_locale(normalise_locale(locale))
+
+
+def _origin(url: str) -> str:
+    from mentorflow.integrations.web.framing import origin_of
+
+    return origin_of(url) or ""
+
+
+def _storage_key(state: str) -> str:
+    return "mf_state_" + state
+
+
+def _framed_by_registering_platform(response: Response, configuration: str) -> Response:
+    """Dynamic registration runs in the platform's frame before the platform is registered (and so before
+    ``frame-ancestors`` names it): these two pages, reached only with a valid invitation, also allow the
+    origin of the platform's openid configuration."""
+    from mentorflow.integrations.web.framing import frame_origins, frame_policy, parse_origins
+
+    state = current_app.extensions["mentorflow"]
+    known = frame_origins(state.engine, parse_origins(state.settings.frame_ancestors))
+    response.headers["Content-Security-Policy"] = frame_policy([*known, configuration])
+    return response
+
+
+def _posted_from_here() -> bool:
+    """Whether this POST came from one of our own pages (its ``Origin`` is this tool's)."""
+    sent = request.headers.get("Origin", "")
+    return bool(sent) and _origin(sent) == _origin(base_url())
+
+
 def tool_blueprint(engine: Engine) -> Blueprint:
     """The LTI endpoints, closing over ``engine``."""
     bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates", static_folder="static",
@@ -64,11 +105,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
 
     @bp.errorhandler(LaunchError)
     def refused(error: LaunchError) -> Any:
-        token = request.form.get("id_token") if request.method == "POST" else None
-        if token:  # only to speak the person's language; nothing else is taken from an unchecked token
-            locale = (unverified_claims(token).get(C.LAUNCH_PRESENTATION) or {}).get("locale")
-            if isinstance(locale, str):
-                set_locale(normalise_locale(locale))
+        _speak_token_language(request.form.get("id_token") if request.method == "POST" else None)
         log.warning(json.dumps({"event": "lti_refused", "code": error.code, "path": request.path,
                                 "status": error.status, "detail": error.message}))
         return render_template("lti_error.html", error=error), error.status
@@ -94,16 +131,31 @@ def tool_blueprint(engine: Engine) -> Blueprint:
                                                       "mentorflow; ask the administrator to add it.").format(
                 id=deployment_hint, issuer=issuer), 403)
         nonce = secrets.token_urlsafe(32)
+        browser = secrets.token_urlsafe(32)  # the state cookie's value: binds the state to this browser
+        restart = {name: str(params[name]) for name in LOGIN_PARAMETERS if params.get(name)}
+        storage = params.get("lti_storage_target", "")
+        if storage and STORAGE_TARGET.fullmatch(storage) is None:
+            raise LaunchError("bad-login", _("The sign-in request names an unusable lti_storage_target."))
+        data = {"target_link_uri": target, "browser": browser, "login": restart}
+        if storage:
+            data["storage_target"] = storage
         state = states.create(engine, "login", states.LOGIN_LIFETIME, platform_id=platform.id, nonce=nonce,
-                              data={"target_link_uri": target})
+                              data=data)
         query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
                  "client_id": platform.client_id, "redirect_uri": base_url() + "/lti/launch",
                  "login_hint": hint, "state": state, "nonce": nonce}
         if params.get("lti_message_hint"):
             query["lti_message_hint"] = params["lti_message_hint"]
         separator = "&" if "?" in platform.auth_login_url else "?"
-        response = redirect(platform.auth_login_url + separator + urlencode(query), code=302)
-        response.set_cookie(STATE_COOKIE + state, "1", max_age=int(states.LOGIN_LIFETIME.total_seconds()),
+        authenticate = platform.auth_login_url + separator + urlencode(query)
+        if storage:
+            # The platform offers its storage: keep the state there too (the frame may lose the cookie).
+            response = Response(render_template("lti_storage.html", mode="put", target=storage,
+                                                origin=_origin(platform.auth_login_url), key=_storage_key(state),
+                                                value=state, next=authenticate))
+        else:
+            response = redirect(authenticate, code=302)
+        response.set_cookie(STATE_COOKIE + state, browser, max_age=int(states.LOGIN_LIFETIME.total_seconds()),
                             secure=_secure(), httponly=True, samesite="None" if _secure() else "Lax", path="/lti/")
         return response
 
@@ -113,10 +165,24 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             raise LaunchError("platform-error", _("The learning platform reported: {error}").format(
                 error=request.form.get("error_description") or request.form["error"]))
         state = request.form.get("state")
-        cookie = bool(state) and request.cookies.get(STATE_COOKIE + str(state)) is not None
-        checked = validate_launch(engine, request.form.get("id_token"), state, cookie)
-        if not cookie:
-            log.info(json.dumps({"event": "lti_state_cookie_absent", "issuer": checked.platform.issuer}))
+        cookie = request.cookies.get(STATE_COOKIE + state) if state else None
+        storage_checked = request.form.get("lti_storage") == "checked"
+        if storage_checked and not _posted_from_here():
+            # Only our launch page posts this, after reading the state back from the platform's frame; from any
+            # other page it is a forgery (the browser always names the posting page's origin).
+            raise LaunchError("state-not-bound", _("This sign-in was not confirmed by your learning platform; "
+                                                   "start it again from your course."), 403)
+        try:
+            checked = validate_launch(engine, request.form.get("id_token"), state, cookie,
+                                      storage_checked=storage_checked)
+        except PlatformStorageCheck as check:
+            login = states.find(engine, check.state, "login")
+            platform = get_platform(engine, login.platform_id)  # type: ignore[union-attr, arg-type]
+            _speak_token_language(request.form.get("id_token"))
+            return render_template("lti_storage.html", mode="get", target=check.storage_target,
+                                   origin=_origin(platform.auth_login_url), key=_storage_key(check.state),
+                                   value=check.state, id_token=request.form.get("id_token", ""), error=check,
+                                   next=None)
         locale = (checked.claim(C.LAUNCH_PRESENTATION).get("locale") or None)
         if locale:
             set_locale(normalise_locale(str(locale)))
@@ -202,8 +268,9 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             raise LaunchError("registration-failed", _("Open this address from the learning platform's "
                                                        "\"Register tool\" page; it adds the platform's "
                                                        "configuration."))
-        return render_template("lti_register.html", token=token, configuration=configuration,
-                               registration_token=request.args.get("registration_token", ""))
+        response = Response(render_template("lti_register.html", token=token, configuration=configuration,
+                                            registration_token=request.args.get("registration_token", "")))
+        return _framed_by_registering_platform(response, configuration)
 
     @bp.post("/register/<token>")
     def registration_submit(token: str) -> Any:
@@ -211,7 +278,8 @@ def tool_blueprint(engine: Engine) -> Blueprint:
                             request.form.get("registration_token") or None, base_url())
         log.info(json.dumps({"event": "lti_registered", "issuer": platform.issuer, "client_id": platform.client_id,
                              "deployments": [d.deployment_id for d in platform.deployments]}))
-        return render_template("lti_registered.html", platform=platform)
+        response = Response(render_template("lti_registered.html", platform=platform))
+        return _framed_by_registering_platform(response, request.form.get("openid_configuration", ""))
 
     @bp.route("/signup/<key>", methods=["GET", "POST"])
     def signup(key: str) -> Any:

@@ -37,6 +37,14 @@ def mentorflow_migration_locations() -> Iterable[str]:
 
 
 @hookimpl(trylast=True)
+def mentorflow_frame_ancestors(engine: Engine) -> Iterable[str]:
+    """A configured Moodle site may show mentorflow's pages in its own frames."""
+    from .sites import list_sites
+
+    return [site.url for site in list_sites(engine)]
+
+
+@hookimpl(trylast=True)
 def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
     from .channel import MoodleChannel
 

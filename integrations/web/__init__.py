@@ -23,7 +23,7 @@ from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import SUPPORTED_LOCALES, _, set_locale
 from mentorflow.pluginmanager import call_one, implementations
 
-from . import problems
+from . import framing, problems
 from .settings import Settings, load_settings
 
 log = logging.getLogger("mentorflow.web")
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         JSON_SORT_KEYS=False,
     )
     app.extensions["mentorflow"] = WebState(engine=engine, settings=settings)
+    configured_frame_origins = framing.parse_origins(settings.frame_ancestors)
     problems.install(app)
 
     from . import api_lifecycle  # noqa: F401 (registers its routes on the v1 blueprint)
@@ -79,9 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def finish(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                    "script-src 'self'; frame-ancestors *")
+        framing.apply(request, response, engine, configured_frame_origins)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info(json.dumps({"event": "request", "pid": os.getpid(), "method": request.method, "path": request.path,
                              "status": response.status_code, "ms": round(elapsed, 2)}))

@@ -93,7 +93,10 @@ def me() -> Any:
     principal = _principal()
     if principal.person_id is None:
         return {"person": None, "is_admin": principal.is_admin}
-    person = engine().person(principal.person_id)
+    acting_for_someone = principal.token is not None and principal.token.person_id != principal.person_id
+    # An administrator token limited to some programmes may act only for people of those programmes.
+    person = (_visible_person(principal, principal.person_id) if acting_for_someone
+              else engine().person(principal.person_id))
     return {"person": {"id": person["id"], "display_name": person["display_name"], "email": person["email"],
                        "locale": person["locale"]}, "is_admin": principal.is_admin,
             "programmes": [{"key": p["key"], "roles": p["roles"]} for p in engine().programmes(principal.person_id)
@@ -168,7 +171,7 @@ def post_role(key: str) -> Any:
     body = json_body(("person_id", "role"))
     person_id = int_field(body, "person_id")
     assert person_id is not None
-    engine().person(person_id)
+    _enrollable_person(principal, person_id)
     engine().grant_role(key, person_id, str(body["role"]))
     return {"programme": key, "person_id": person_id, "role": body["role"]}, 201
 
@@ -199,14 +202,46 @@ def post_person() -> Any:
 @api.route("/people/<int:person_id>", "GET", summary="A person (yourself, or someone you work with)", tag="people")
 def get_person(person_id: int) -> Any:
     principal = _principal()
-    person = engine().person(person_id)
+    person = _visible_person(principal, person_id)
     if principal.is_admin or principal.person_id == person_id:
         return {k: person[k] for k in ("id", "display_name", "email", "locale")}
     mine, _total = engine().list_relationships(person_id=principal.person_id or -1,
                                                coordinator_id=principal.person_id or -1, limit=10_000)
-    if any(person_id in (r.mentor_id, r.mentee_id) for r in mine):
+    # A limited token works with people only through the relationships of its own programmes.
+    if any(person_id in (r.mentor_id, r.mentee_id) and in_token_scope(principal, r.programme_id) for r in mine):
         return {"id": person["id"], "display_name": person["display_name"]}
     raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+
+
+def _enrollable_person(principal: Principal, person_id: int) -> None:
+    """404 unless the person exists and a programme-limited token may give them a role (see
+    :func:`mentorflow.policy.may_enrol_through_scope`)."""
+    from mentorflow.policy import may_enrol_through_scope
+
+    scope = principal.token.programmes if principal.token is not None else None
+    with engine().read() as conn:
+        allowed = may_enrol_through_scope(conn, person_id, scope)
+    try:
+        engine().person(person_id)
+    except NotFound:
+        allowed = False
+    if not allowed:
+        raise NotFound(_("Person {id} does not exist.").format(id=person_id))
+
+
+def _visible_person(principal: Principal, person_id: int) -> dict[str, Any]:
+    """The person when they exist and the principal's token scope reaches them; the same 404 otherwise."""
+    from mentorflow.policy import person_in_programmes
+
+    missing = NotFound(_("Person {id} does not exist.").format(id=person_id))
+    scope = principal.token.programmes if principal.token is not None else None
+    with engine().read() as conn:
+        if not person_in_programmes(conn, person_id, scope):
+            raise missing
+    try:
+        return engine().person(person_id)
+    except NotFound:
+        raise missing from None
 
 
 @api.route("/relationships", "GET", summary="Relationships I may see (paginated)", tag="relationships",
@@ -313,7 +348,7 @@ def export_person_data(person_id: int) -> Any:
     from mentorflow.gdpr import export_person
 
     principal = _principal()
-    engine().person(person_id)
+    _visible_person(principal, person_id)
     # The export holds the person's private notes too: mentorflow.policy.export_access decides who gets it
     # (the person, or an administrator whose token is not limited to some programmes, since the export
     # spans every programme). A token limited to some programmes never exports.

@@ -13,12 +13,15 @@ attempts are counted per client and per token (see :mod:`.ratelimit`).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import Unauthorized
+from werkzeug.urls import iri_to_uri
 
 from mentorflow.actors import SYSTEM, Actor
 from mentorflow.engine import Engine
@@ -132,3 +135,26 @@ def check_session() -> None:
 def install(app: Flask) -> None:
     """Check the browser session before every request (after the locale is chosen)."""
     app.before_request(check_session)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``default``: the one check for every redirect that takes
+    its destination from the request (``?next=``).
+
+    Browsers are lenient where servers are strict: they drop tabs and line breaks inside a URL, read ``\\`` as
+    ``/`` and ``//host`` or ``/\\host`` as another site, and accept ``https:host``. So a target with any control,
+    format or space character or a backslash is refused outright rather than cleaned (what a browser would make of
+    a cleaned one is not ours to guess); what is left must start with one ``/`` and have no scheme or host.
+    Non-ASCII characters are percent-encoded first, so a lookalike dot or slash stays part of a path.
+    """
+    if not target or len(target) > 2048:
+        return default
+    if "\\" in target or any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return default  # Cc/Cf/Cs/Co/Cn (tab, CR, LF, NUL, bidi marks, ...) and Zs/Zl/Zp (spaces)
+    encoded = iri_to_uri(target)
+    if not target.startswith("/") or target.startswith("//") or not encoded.startswith("/") or encoded.startswith("//"):
+        return default
+    parts = urlsplit(encoded)
+    if parts.scheme or parts.netloc:
+        return default
+    return encoded

@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, current_app, flash, redirect, render_t
 from jinja2 import ChoiceLoader
 from sqlalchemy import select
 
+from mentorflow.csvcells import safe_row
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, FormInvalid, UserError
@@ -32,7 +33,7 @@ from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
 from . import charts
-from .auth import sign_in, sign_out
+from .auth import safe_next, sign_in, sign_out
 
 
 def engine() -> Engine:
@@ -119,8 +120,7 @@ def install_pages(app: Flask) -> None:
     def choose_language(code: str) -> Any:
         if code in ("en", "da"):
             session["locale"] = code
-        target = request.args.get("next", "/")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        return redirect(safe_next(request.args.get("next")))
 
     @app.get("/me")
     def my_relationships() -> Any:
@@ -216,9 +216,9 @@ def install_pages(app: Flask) -> None:
                 names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
                 for s in snaps:
                     state = eng.workflow_by_version(s.workflow_version_id).states[s.state].title()
-                    writer.writerow([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""), state,
-                                     s.started_at.isoformat(), s.state_entered_at.isoformat(),
-                                     s.closed_at.isoformat() if s.closed_at else "", s.version])
+                    writer.writerow(safe_row([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""),
+                                              state, s.started_at.isoformat(), s.state_entered_at.isoformat(),
+                                              s.closed_at.isoformat() if s.closed_at else "", s.version]))
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()

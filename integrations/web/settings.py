@@ -33,6 +33,8 @@ class Settings:
     """The public URL (for links in e-mails and LTI registration); defaults to http://host:port."""
     secure_cookies: bool = False
     """Set Secure and SameSite=None on the session cookie (needed inside an LMS iframe over HTTPS)."""
+    frame_ancestors: str = ""
+    """Origins, besides the registered LMS platforms, that may show the pages in a frame (space-separated)."""
     log_level: str = "info"
     page_size: int = 50
     session_hours: int = 8
@@ -104,6 +106,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     typed = {name: _coerce(name, value, {"bool": bool, "int": int}.get(str(known[name]), str(known[name])))
              for name, value in values.items()}
     settings = Settings(**typed)
+    from .framing import parse_origins
+
+    parse_origins(settings.frame_ancestors)  # a bad origin stops the start with a message naming it
     if not settings.secret_key:
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     for name in ("session_hours", "session_idle_minutes", "rate_limit_window"):

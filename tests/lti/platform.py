@@ -176,6 +176,10 @@ class TestPlatform:
             return self._json({"keys": [k.jwk() for k in self.keys]})
         if path == "/mod/lti/auth.php":
             return self.authenticate(request)
+        if path == "/course/view.php":
+            return self.course_page(request)
+        if path == "/mod/lti/storage.php":
+            return Response(STORAGE_FRAME, mimetype="text/html")
         if path == "/mod/lti/token.php" and request.method == "POST":
             return self.token(request)
         match = re.fullmatch(r"/mod/lti/services\.php/CourseSection/([^/]+)/bindings/1/memberships", path)
@@ -222,8 +226,20 @@ class TestPlatform:
         token = self.id_token(spec, q["nonce"])
         fields = {"id_token": token, "state": q["state"]}
         inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items())
-        return Response(f'<form method="post" action="{html.escape(q["redirect_uri"])}">{inputs}</form>',
-                        mimetype="text/html")
+        # A browser posts it at once, as Moodle's auth.php does (HTTP clients in the tests post it themselves).
+        return Response(f'<form method="post" action="{html.escape(q["redirect_uri"])}">{inputs}</form>'
+                        '<script>document.forms[0].submit();</script>', mimetype="text/html")
+
+    def course_page(self, request: Request) -> Response:
+        """A course page that shows the tool in a frame, with platform storage in a frame named
+        ``post_message_forwarding`` (as Canvas does); ``?login=`` is the tool's login initiation address."""
+        login = html.escape(request.args["login"])
+        return Response('<!doctype html><title>Course</title>'
+                        '<iframe name="post_message_forwarding" src="/mod/lti/storage.php"></iframe>'
+                        f'<iframe id="tool" data-src="{login}" width="800" height="600"></iframe>'
+                        '<script>var f = document.getElementsByName("post_message_forwarding")[0];'
+                        'f.addEventListener("load", function () { var t = document.getElementById("tool");'
+                        't.src = t.dataset.src; });</script>', mimetype="text/html")
 
     def token(self, request: Request) -> Response:
         form = request.form
@@ -283,6 +299,28 @@ class TestPlatform:
         created = {**request.get_json(force=True), "id": f"{base}/{number}/lineitem?type_id=1"}
         course.lineitems.append(created)
         return self._json(created, status=201, mimetype="application/vnd.ims.lis.v2.lineitem+json")
+
+
+STORAGE_FRAME = """<!doctype html><title>Platform storage</title><script>
+// LTI Client Side postMessages, platform storage: one store per tool origin, for as long as the course page lives.
+var stores = {};
+window.addEventListener("message", function (event) {
+  var m = event.data;
+  if (!m || typeof m !== "object" || typeof m.subject !== "string") { return; }
+  var store = stores[event.origin] = stores[event.origin] || {};
+  var answer = {subject: m.subject + ".response", message_id: m.message_id, key: m.key};
+  if (m.subject === "lti.put_data") {
+    store[m.key] = m.value;
+    answer.value = m.value;
+  } else if (m.subject === "lti.get_data") {
+    if (Object.prototype.hasOwnProperty.call(store, m.key)) { answer.value = store[m.key]; }
+    else { answer.error = {code: "bad_request", message: "no such key"}; }
+  } else {
+    return;
+  }
+  event.source.postMessage(answer, event.origin);
+});
+</script>"""
 
 
 def form_fields(page: str) -> tuple[str, dict[str, str]]:

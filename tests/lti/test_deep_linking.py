@@ -63,3 +63,42 @@ def test_learners_cannot_add_the_activity(sqlite_tool: Tool, teacher_browser: Br
                                 message_type="LtiDeepLinkingRequest")
     answer = teacher_browser.launch("dl-learner")
     assert answer.status_code == 403 and 'data-lti-error="not-allowed"' in answer.text
+
+
+def test_deep_linking_state_is_in_the_teachers_export_and_gone_after_erasure(tool: Tool) -> None:
+    """``mf_lti_states.data`` keeps the teacher's LMS user id, name and e-mail (SQLite and PostgreSQL)."""
+    from sqlalchemy import select
+
+    from mentorflow.gdpr import erase_person, export_person
+    from mentorflow.integrations.lti.models import LaunchState
+
+    key = tool.programme()
+    teacher = person("Instructor", "Erin Eraseme")
+    browser = Browser(tool)
+    # One choice made (the teacher becomes a person), one deep-linking launch left unfinished.
+    for hint in ("dl-made", "dl-open"):
+        tool.platform.expect(hint, teacher, course(tool.platform), message_type="LtiDeepLinkingRequest")
+        chooser = browser.launch(hint)
+        assert chooser.status_code == 200
+        if hint == "dl-made":
+            url = next(a.split('"')[0] for a in chooser.text.split('action="')[1:] if "/lti/deep-link/" in a)
+            assert browser.client.post(url, data={"programme": key}).status_code == 200
+    browser.close()
+    engine = tool.engine()
+    pid = engine.find_person(f"lti:{tool.platform.url}", teacher.sub)
+    assert pid is not None
+    exported = export_person(engine, pid)["plugins"]["lti"]["launch_states"]
+    deep = [s for s in exported if s["kind"] == "deep_link"]
+    assert len(deep) == 2 and {s["data"]["claims"]["email"] for s in deep} == {teacher.email}
+    assert all(s["data"]["sub"] == teacher.sub for s in deep)
+    assert all("browser" not in s["data"] for s in exported)  # the cookie secret is no personal data
+    S = LaunchState.__table__
+
+    def stored() -> str:
+        with engine.read() as conn:
+            return " ".join(str(row.data) for row in conn.execute(select(S)).all())
+
+    assert teacher.email in stored() and "Erin" in stored()
+    erase_person(engine, pid)
+    assert teacher.email not in stored() and "Erin" not in stored() and f"'sub': '{teacher.sub}'" not in stored()
+    engine.db.dispose()

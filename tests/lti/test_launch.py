@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mentorflow.db.models import ExternalIdentity, Person
 
 from .conftest import Browser, Tool, course, person, unique
-from .platform import Key
+from .platform import Key, form_fields
 
 
 def people_count(tool: Tool) -> tuple[int, int]:
@@ -86,16 +86,57 @@ def test_a_second_launch_updates_the_person_and_keeps_the_role(tool: Tool) -> No
     engine.db.dispose()
 
 
-def test_without_the_state_cookie_the_server_side_state_still_validates(tool: Tool, browser: Browser) -> None:
-    """A browser that drops third-party cookies in the LMS iframe still gets in (the state is kept server-side)."""
+def test_an_attackers_launch_posted_from_the_victims_browser_signs_nobody_in(tool: Tool, browser: Browser) -> None:
+    """Login CSRF: the attacker's own, unsent launch auto-posted by another site into the victim's browser."""
     key = tool.programme()
-    tool.platform.expect("iframe", person("Learner"), course(tool.platform), custom={"programme": key})
+    victim_person, attacker_person = person("Learner", "Vera Victim"), person("Learner", "Mallory Attacker")
+    room = course(tool.platform)
+    tool.platform.expect("victim", victim_person, room, custom={"programme": key})
+    assert browser.launch("victim").status_code == 303  # the victim is signed in as herself
+    attacker = Browser(tool)
+    tool.platform.expect("attacker", attacker_person, room, custom={"programme": key})
+    action, fields = attacker.authorize("attacker")  # the attacker stops before posting the launch
+    before = people_count(tool)
+    forged = browser.client.post(action, data=fields)
+    refused(forged, "state-not-bound", 403)
+    assert person_of(tool, attacker_person.sub) is None and people_count(tool) == before
+    me = browser.client.get("/me")
+    assert me.status_code == 200 and "Vera Victim" in me.text and "Mallory" not in me.text
+    # A cookie named for the state but with another value is no better; nothing was used up meanwhile.
+    browser.client.cookies.set("mf_lti_state_" + fields["state"], "guessed", path="/lti/")
+    refused(browser.client.post(action, data=fields), "state-not-bound", 403)
+    assert attacker.client.post(action, data=fields).status_code == 303
+    attacker.close()
+
+
+def test_a_browser_that_blocks_the_frame_cookie_is_offered_a_new_window(tool: Tool, browser: Browser) -> None:
+    """Without the state cookie (third-party cookies blocked in the LMS frame) the launch is refused with a link
+    that restarts the sign-in top-level, where the cookie is first-party."""
+    key = tool.programme()
+    learner = person("Learner")
+    tool.platform.expect("iframe", learner, course(tool.platform), custom={"programme": key}, locale="da")
     action, fields = browser.authorize("iframe")
     assert any(c.startswith("mf_lti_state_") for c in browser.client.cookies)
     with httpx.Client(timeout=10) as cookieless:
-        launched = cookieless.post(action, data=fields)
+        answer = cookieless.post(action, data=fields)
+        assert cookieless.get(tool.url + "/me").status_code == 401  # no session came with the refusal
+    refused(answer, "state-not-bound", 403)
+    assert person_of(tool, learner.sub) is None
+    assert "Åbn i et nyt vindue" in answer.text  # in the LMS language
+    link = re.search(r'data-lti-restart href="([^"]+)" target="_blank"', answer.text)
+    assert link is not None
+    restart = link.group(1).replace("&amp;", "&")
+    assert restart.startswith("/lti/login?") and "login_hint=iframe" in restart
+    tool.platform.expect("iframe", learner, course(tool.platform), custom={"programme": key})
+    window = Browser(tool)
+    login = window.client.get(restart)
+    assert login.status_code == 302
+    page = httpx.get(login.headers["location"], timeout=10)
+    launch_action, launch_fields = form_fields(page.text)
+    launched = window.client.post(launch_action, data=launch_fields)
     assert launched.status_code == 303 and launched.headers["location"].endswith("/me")
-    assert "session=" in launched.headers["set-cookie"]
+    assert person_of(tool, learner.sub) is not None
+    window.close()
 
 
 def test_self_sign_up_lets_a_learner_choose_mentor(tool: Tool, browser: Browser) -> None:
@@ -166,8 +207,8 @@ def test_a_replayed_launch_is_refused(tool: Tool, browser: Browser) -> None:
     action, fields = browser.authorize("replay")
     assert browser.client.post(action, data=fields).status_code == 303
     with httpx.Client(timeout=10) as attacker:
-        refused(attacker.post(action, data=fields), "replayed-nonce", 401)
-    refused(browser.client.post(action, data=fields), "replayed-nonce", 401)
+        refused(attacker.post(action, data=fields), "replayed-state", 401)
+    refused(browser.client.post(action, data=fields), "replayed-state", 401)
 
 
 def test_missing_or_unknown_state_is_refused(tool: Tool, browser: Browser) -> None:

@@ -58,6 +58,20 @@ def test_dynamic_registration_by_invitation(sqlite_tool: Tool) -> None:
     assert registered.auth_login_url == platform.auth_url and registered.jwks_url == platform.jwks_url
 
 
+def test_the_registering_platform_may_frame_the_registration_page(sqlite_tool: Tool) -> None:
+    """Dynamic registration runs in the platform's frame before the platform is registered."""
+    tool = sqlite_tool
+    with tool.server.client(admin_token(tool)) as api:
+        invitation = api.post("/api/v1/lti/registrations", json={"name": "New Moodle", "days": 1}).json()["url"]
+    page = httpx.get(invitation, params={"openid_configuration": "https://new-moodle.example.edu:8443/mod/lti/"
+                                                                 "openid-configuration.php"}, timeout=10)
+    assert page.status_code == 200
+    ancestors = next(p.strip() for p in page.headers["content-security-policy"].split(";") if "frame-ancestors" in p)
+    assert "https://new-moodle.example.edu:8443" in ancestors.split() and "*" not in ancestors
+    # Other pages stay closed to it: it is not registered.
+    assert "new-moodle" not in httpx.get(tool.url + "/", timeout=10).headers["content-security-policy"]
+
+
 def test_registration_page_refuses_a_made_up_invitation(sqlite_tool: Tool) -> None:
     answer = httpx.get(sqlite_tool.url + "/lti/register/nonsense", params={"openid_configuration": "x"})
     assert answer.status_code == 403 and 'data-lti-error="bad-invitation"' in answer.text

@@ -202,8 +202,9 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("POST", "/api/v1/people", {"display_name": "New Person"},
      {"coordinator": 201, "admin": 201, "scoped_admin": 201, "other_coordinator": 201, "mentor": 403,
       "mentee": 403, "outsider": 403}),
+    # The scoped administrator's token is limited to another programme: the mentee is no business of it (#21).
     ("GET", "/api/v1/people/{mentee}", None,
-     {"coordinator": 200, "admin": 200, "scoped_admin": 200, "mentor": 200, "mentee": 200, "outsider": 404,
+     {"coordinator": 200, "admin": 200, "scoped_admin": 404, "mentor": 200, "mentee": 200, "outsider": 404,
       "other_coordinator": 404}),
     ("GET", "/api/v1/relationships", None,
      {"coordinator": 200, "admin": 200, "mentor": 200, "mentee": 200, "outsider": 200, "other_coordinator": 200,
