@@ -66,4 +66,4 @@ main()
 """
     run = subprocess.run([str(python), "-c", check], capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "mf0004_engine_events" in run.stdout
+    assert "mf0005_programme_owners" in run.stdout
