@@ -10,6 +10,7 @@ the victim's workflow stays the version it was.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import update
 
@@ -185,3 +186,42 @@ def test_course_staff_cannot_upload_a_workflow_that_lets_coordinators_read_conte
     assert versions(engine, key) == before
     biology.as_user(MIA)
     assert "Mentoring is not available" in biology.view(biology.block(workflow_json=privacy_workflow()))
+
+
+NOTICE = "Your programme&#39;s coordinators can read what you share here."
+
+
+def test_participants_are_told_when_coordinators_read_what_they_share(course: Course, tmp_path: Path) -> None:
+    from .test_block import paired
+
+    # A server template (the operator's, so an administrator's choice) that opens content to coordinators.
+    opened = tmp_path / "open.json"
+    opened.write_text(privacy_workflow(), "utf-8")
+    course.settings.buckets["MentorflowXBlock"]["EXTRA_TEMPLATES"]["open"] = str(opened)
+    plain = course.block()
+    paired(course, plain)
+    course.as_user(MIA)
+    assert NOTICE not in course.view(plain)
+    other = course.other(VICTIM_COURSE)
+    block = other.block(template="open")
+    sofie, liam = lms_user(5, "sofie", full_name="Sofie Dahl"), lms_user(6, "liam", full_name="Liam Chen")
+    for who, role in ((sofie, "mentee"), (liam, "mentor")):
+        other.as_user(who)
+        assert other.call(block, "enrol", {"role": role, "profile": {"study_line": "Biology"}})[0] == 200
+    engine = Engine(course.database_url)
+    other.as_user(CARLA)
+    status, answer = other.call(block, "pair", {"mentee": engine.find_person("openedx:learn.example.edu", "5"),
+                                                "mentor": engine.find_person("openedx:learn.example.edu", "6")})
+    assert status == 200, answer
+    for who in (sofie, liam):
+        other.as_user(who)
+        assert NOTICE in other.view(block)
+    other.as_user(CARLA)  # the coordinator is no participant: the notice is for the pair
+    assert NOTICE not in other.view(block)
+    # In Danish.
+    other.as_user(sofie)
+    other.i18n.language = "da"
+    try:
+        assert "Programmets koordinatorer kan læse det, du deler her." in other.view(block)
+    finally:
+        other.i18n.language = "en"
