@@ -399,9 +399,11 @@ def demo(database: Path | None) -> None:
 
 from mentorflow.gdpr_cli import gdpr  # noqa: E402 (commands are defined above)
 from mentorflow.retention_cli import retention  # noqa: E402
+from mentorflow.tenancy_cli import programmes  # noqa: E402
 
 cli.add_command(gdpr)
 cli.add_command(retention)
+cli.add_command(programmes)
 
 
 def main() -> None:

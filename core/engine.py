@@ -6,7 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine as SAEngine
@@ -32,7 +32,7 @@ from mentorflow.db.models import (
 from mentorflow.db.reads import SharedReads
 from mentorflow.db.reads import forget as forget_remembered
 from mentorflow.effects import EffectSpec
-from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, UserError
+from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, PublishForbidden, UserError
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.notifications import Message, NotificationChannel
@@ -143,23 +143,39 @@ class Engine:
         """Validate a workflow document against the schema, the semantic checks and the plugins' checks."""
         return self.loader.load(document, source)
 
-    def publish_workflow(self, programme_key: str, document: Mapping[str, Any], source: str = "") -> PublishedWorkflow:
+    def publish_workflow(self, programme_key: str, document: Mapping[str, Any], source: str = "", *,
+                         publisher: policy.Publisher = policy.SYSTEM_PUBLISHER) -> PublishedWorkflow:
         """Validate ``document`` and store it as the programme's newest workflow version.
 
-        Creates the programme on first publication. Running relationships
-        keep the version they started on.
+        Creates the programme on first publication, owned by the publisher's
+        tenant. Running relationships keep the version they started on.
+        :func:`mentorflow.policy.publish_problems` decides, against the
+        programme's owner and newest version as stored, whether ``publisher``
+        may publish it (:class:`PublishForbidden` otherwise, writing nothing);
+        the default publisher is the system (code and the command line).
         """
         workflow = self.load_workflow(dict(document), source)
         now = self.clock.now()
         P, W = Programme.__table__, WorkflowVersion.__table__
         with self.write() as conn:
-            programme_id = conn.execute(select(P.c.id).where(P.c.key == programme_key)).scalar()
-            if programme_id is None:
+            row = conn.execute(select(P.c.id, P.c.owner_kind, P.c.owner_ref).where(P.c.key == programme_key)
+                               .with_for_update()).first()
+            latest = None if row is None else conn.execute(
+                select(W.c.id, W.c.version, W.c.digest, W.c.definition).where(W.c.programme_id == row.id)
+                .order_by(W.c.version.desc()).limit(1)).first()
+            owner = None if row is None else policy.Owner(policy.OwnerKind(row.owner_kind), row.owner_ref)
+            problems = policy.publish_problems(publisher, owner, latest.definition if latest else None,
+                                               workflow.document)
+            if problems:
+                raise PublishForbidden(_("You may not publish this workflow to programme '{key}':").format(
+                    key=programme_key), [replace(p, source=source) for p in problems])
+            if row is None:
                 programme_id = conn.execute(insert(P).values(
                     key=programme_key, name=dict(workflow.programme["name"]),
-                    context=workflow.programme["context"], created_at=now)).inserted_primary_key[0]
-            latest = conn.execute(select(W.c.id, W.c.version, W.c.digest).where(W.c.programme_id == programme_id)
-                                  .order_by(W.c.version.desc()).limit(1)).first()
+                    context=workflow.programme["context"], created_at=now, owner_kind=str(publisher.tenant.kind),
+                    owner_ref=publisher.tenant.ref)).inserted_primary_key[0]
+            else:
+                programme_id = row.id
             if latest is not None and latest.digest == workflow.digest:
                 return PublishedWorkflow(programme_id, latest.id, latest.version, created=False)
             version = (latest.version if latest else 0) + 1

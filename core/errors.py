@@ -101,6 +101,19 @@ class FormInvalid(ProblemsError):
         return _("Invalid form data")
 
 
+class PublishForbidden(ProblemsError):
+    """A workflow the publisher may not publish: another owner's programme, or privacy only an administrator widens.
+
+    Each problem's pointer names what is refused (empty: the programme itself). Nothing was written.
+    """
+
+    status = 403
+    kind = "forbidden"
+
+    def title(self) -> str:
+        return _("Forbidden")
+
+
 class NotFound(UserError):
     status = 404
     kind = "not-found"

@@ -168,6 +168,8 @@ def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
     from mentorflow.transitions import TransitionRunner
 
     return actor.is_system or TransitionRunner.is_coordinator(conn, programme_id, actor.person_id)
+
+
 def person_in_programmes(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
     """Whether a principal limited to ``programme_keys`` (None: unlimited) may know person ``person_id`` exists.
 
@@ -208,3 +210,143 @@ def _has_role_or_relationship(conn: Connection, person_id: int, programme_ids: A
     if programme_ids is not None:
         role, party = role.where(T.c.programme_id.in_(programme_ids)), party.where(R.c.programme_id.in_(programme_ids))
     return conn.execute(role.limit(1)).first() is not None or conn.execute(party.limit(1)).first() is not None
+# -- Tenancy: who may publish to, bind and coordinate a programme ------------------------------------------------
+# A programme belongs to an owner: the web service's administrators (programmes created through the REST API, the
+# command line or code) or one Open edX course (programmes created by that course's blocks). Every publish path
+# (Engine.publish_workflow, called by the REST API and the XBlock) and every path that makes someone a coordinator
+# from outside (an XBlock's course staff, an LTI instructor) asks the functions below.
+
+
+class OwnerKind(StrEnum):
+    WEB = "web"
+    OPENEDX = "openedx"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who a programme belongs to (its tenant)."""
+
+    kind: OwnerKind | str
+    ref: str | None = None
+    """The Open edX course id; None for the web service, and for Open edX programmes from before owners were kept."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.ref}" if self.ref else str(self.kind)
+
+
+WEB_OWNER = Owner(OwnerKind.WEB)
+
+
+def course_owner(course: str) -> Owner:
+    """The owner of the programmes an Open edX course's blocks create."""
+    return Owner(OwnerKind.OPENEDX, course)
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """Who asks to publish a workflow version, on whose behalf."""
+
+    tenant: Owner
+    """The owner a programme they create gets: the web service, or their Open edX course."""
+    administrator: bool = False
+    """A web administrator or the system (command line, code): may publish to any programme and widen privacy."""
+    coordinator: bool = False
+    """Holds the coordinator role on the programme (REST API callers)."""
+    sanctioned: bool = False
+    """The document comes from an administrator (a server template an XBlock chose), so its privacy settings do."""
+
+
+SYSTEM_PUBLISHER = Publisher(WEB_OWNER, administrator=True)
+
+
+def may_publish(publisher: Publisher, owner: Owner | None) -> bool:
+    """May ``publisher`` store a new workflow version of a programme owned by ``owner`` (None: a new programme)?
+
+    Administrators may publish anywhere. A new programme is created by an
+    administrator or by an Open edX course for itself. A web programme's
+    coordinators publish its new versions through the API; an Open edX
+    course's programme is published only by that course's blocks, never by
+    another course, a programme it was shared with, or a REST coordinator.
+    """
+    if publisher.administrator:
+        return True
+    if owner is None:
+        return publisher.tenant.kind == OwnerKind.OPENEDX
+    if owner.kind == OwnerKind.OPENEDX:
+        return publisher.tenant == owner
+    return publisher.tenant.kind == OwnerKind.WEB and publisher.coordinator
+
+
+def privacy_widenings(current: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Problem]:
+    """The settings of ``new`` that let more people read content than ``current`` (None: a new programme) does.
+
+    - ``programme.settings.privacy.coordinator_sees_content`` turned on;
+    - a form that was ``private`` (its data seen by the author only) no longer is;
+    - a form field that was ``private`` no longer is.
+    """
+    problems = []
+    before = ((current or {}).get("programme") or {}).get("settings")
+    after = (new.get("programme") or {}).get("settings")
+    if coordinator_sees_content(after) and not coordinator_sees_content(before):
+        problems.append(Problem("/programme/settings/privacy/coordinator_sees_content",
+                                _("letting coordinators read what participants share needs an administrator")))
+    old_forms = (current or {}).get("forms") or {}
+    for form_id, form in (new.get("forms") or {}).items():
+        old = old_forms.get(form_id)
+        if not isinstance(old, Mapping) or not isinstance(form, Mapping):
+            continue
+        if old.get("private") is True and form.get("private") is not True:
+            problems.append(Problem(f"/forms/{_escape(form_id)}/private",
+                                    _("making a private form visible to others needs an administrator")))
+        old_fields, new_fields = old.get("fields") or {}, form.get("fields") or {}
+        for name, meta in new_fields.items():
+            was = old_fields.get(name)
+            if isinstance(was, Mapping) and was.get("private") is True and isinstance(meta, Mapping) \
+                    and meta.get("private") is not True:
+                problems.append(Problem(f"/forms/{_escape(form_id)}/fields/{_escape(name)}/private",
+                                        _("making a private field visible to others needs an administrator")))
+    return problems
+
+
+def publish_problems(publisher: Publisher, owner: Owner | None, current: Mapping[str, Any] | None,
+                     new: Mapping[str, Any]) -> list[Problem]:
+    """Why ``publisher`` may not publish ``new`` over ``current`` (empty: they may)."""
+    if not may_publish(publisher, owner):
+        return [Problem("", _("this programme belongs to {owner}; only its owner or an administrator may publish "
+                              "to it").format(owner=owner.label if owner else "-"))]
+    if publisher.administrator or publisher.sanctioned:
+        return []
+    return privacy_widenings(current, new)
+
+
+def may_bind(course: str, owner: Owner | None, shared_with: frozenset[str] | set[str]) -> bool:
+    """May a block of Open edX ``course`` run a programme (owned by ``owner``; None: not created yet)?
+
+    Its own course's programmes, new ones (it will own them), and those an
+    administrator shared with the course. Binding is what makes the
+    course's staff coordinators of the programme.
+    """
+    if owner is None:
+        return True
+    return owner == course_owner(course) or course in shared_with
+
+
+def may_publish_from_block(course: str, owner: Owner | None) -> bool:
+    """Whether a block's own document is published: only to its course's programmes (never to a shared one)."""
+    return owner is None or owner == course_owner(course)
+
+
+def may_coordinate_through_lti(owner: Owner, listed_by_deployment: bool) -> bool:
+    """May an LTI launch or deep link make someone a coordinator of a programme owned by ``owner``?
+
+    Web programmes: as the deployment allows (its list, or every programme).
+    An Open edX course's programme only when an administrator named it in the
+    deployment's programme list: "every programme" does not reach into
+    another tenant's.
+    """
+    return owner.kind == OwnerKind.WEB or listed_by_deployment
+
+
+def _escape(token: str) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")

@@ -16,7 +16,7 @@ from mentorflow.pluginmanager import build_plugin_manager
 from tests.conftest import postgres_server_url
 
 CORE_TABLES = {"mf_programmes", "mf_workflow_versions", "mf_people", "mf_external_identities",
-               "mf_programme_roles", "mf_relationships", "mf_audit_events", "mf_api_tokens"}
+               "mf_programme_roles", "mf_relationships", "mf_audit_events", "mf_api_tokens", "mf_programme_shares"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -46,19 +46,19 @@ def plugin_locations() -> list[str]:
 
 def test_core_upgrade_from_empty_creates_every_table(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
-    assert migrate.pending(engine) == ["mf0004_engine_events"]
-    assert migrate.upgrade(engine) == ["mf0004_engine_events"]
+    assert migrate.pending(engine) == ["mf0005_programme_owners"]
+    assert migrate.upgrade(engine) == ["mf0005_programme_owners"]
     assert set(inspect(engine).get_table_names()) >= CORE_TABLES
     assert migrate.pending(engine) == []
     # Upgrading again is a no-op.
-    assert migrate.upgrade(engine) == ["mf0004_engine_events"]
+    assert migrate.upgrade(engine) == ["mf0005_programme_owners"]
     engine.dispose()
 
 
 def test_upgrade_with_every_built_in_plugin_reaches_all_heads(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
     heads = migrate.upgrade(engine, plugin_locations())
-    assert "mf0004_engine_events" in heads or len(heads) >= 1
+    assert "mf0005_programme_owners" in heads or len(heads) >= 1
     assert migrate.pending(engine, plugin_locations()) == []
     engine.dispose()
 

@@ -45,6 +45,28 @@ class Programme(Base):
     name: Mapped[dict[str, Any]]
     context: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    owner_kind: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    """Who the programme belongs to (:class:`mentorflow.policy.OwnerKind`): ``web`` or ``openedx``."""
+    owner_ref: Mapped[str | None] = mapped_column(String(255))
+    """The owning Open edX course id (``openedx`` programmes)."""
+
+
+class ProgrammeShare(Base):
+    """An administrator's permission for an Open edX course to run a programme it does not own.
+
+    Rows are never deleted: revoking sets ``revoked_at``, so the table is
+    the audit trail of who shared what with whom, and when.
+    """
+
+    __tablename__ = "mf_programme_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("mf_programmes.id", ondelete="CASCADE"), index=True)
+    course: Mapped[str] = mapped_column(String(255))
+    granted_by: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[datetime]
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None]
 
 
 class WorkflowVersion(Base):

@@ -12,8 +12,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mentorflow import policy
 from mentorflow.errors import NotFound
 from mentorflow.i18n import _
+from mentorflow.tenancy import owner_of
 
 from . import claims as C
 from .contexts import contexts_of, link_context, record_member
@@ -63,10 +65,23 @@ def resolve_programme(engine: Engine, launch: Launch) -> str:
     except NotFound:
         raise LaunchError("unknown-programme", _("The activity names programme '{key}', which does not exist in "
                                                  "mentorflow.").format(key=key), 404) from None
-    if not launch.deployment.allows_programme(key):
+    if not deployment_may_use(engine, launch.deployment, key):
         raise LaunchError("programme-not-allowed", _("This course's tool deployment may not use programme "
                                                      "'{key}'.").format(key=key), 403)
     return key
+
+
+def deployment_may_use(engine: Engine, deployment: Any, key: str) -> bool:
+    """Whether a deployment's launches and deep links may use (and make coordinators of) programme ``key``.
+
+    The deployment's own list, and the tenancy policy: a programme an Open edX
+    course owns only when an administrator named it in that list.
+    """
+    if not deployment.allows_programme(key):
+        return False
+    owner = owner_of(engine, key)
+    listed = deployment.programmes is not None and key in deployment.programmes
+    return owner is None or policy.may_coordinate_through_lti(owner, listed)
 
 
 def handle_resource_link(engine: Engine, launch: Launch) -> Outcome:

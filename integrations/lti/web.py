@@ -37,7 +37,7 @@ from . import deep_linking, states
 from .contexts import is_member_of_programme, link_context, record_member
 from .errors import LaunchError, PlatformStorageCheck
 from .keys import public_jwks
-from .launch import handle_resource_link
+from .launch import deployment_may_use, handle_resource_link
 from .people import upsert_person
 from .platforms import find_deployment, find_platform, get_platform
 from .registration import check_invitation, register
@@ -206,7 +206,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
         return response
 
     def _chooser(engine: Engine, deployment: Any, chooser: str) -> str:
-        programmes = [p for p in engine.programmes() if deployment.allows_programme(p["key"])]
+        programmes = [p for p in engine.programmes() if deployment_may_use(engine, deployment, p["key"])]
         return render_template("lti_deep_link.html", programmes=programmes, state=chooser, localized=localized)
 
     @bp.post("/deep-link/<state>")
@@ -226,7 +226,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
         except NotFound:
             raise LaunchError("unknown-programme", _("Programme '{key}' does not exist.").format(key=key),
                               404) from None
-        if deployment is None or not deployment.allows_programme(key):
+        if deployment is None or not deployment_may_use(engine, deployment, key):
             raise LaunchError("programme-not-allowed", _("This course's tool deployment may not use programme "
                                                          "'{key}'.").format(key=key), 403)
         with engine.write() as conn:

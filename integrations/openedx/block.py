@@ -25,7 +25,15 @@ from xblock.exceptions import JsonHandlerError
 from xblock.fields import Scope, String
 
 from mentorflow.engine import Engine
-from mentorflow.errors import ConfigurationError, FormInvalid, Problem, ProblemsError, UserError, WorkflowInvalid
+from mentorflow.errors import (
+    ConfigurationError,
+    FormInvalid,
+    Problem,
+    ProblemsError,
+    PublishForbidden,
+    UserError,
+    WorkflowInvalid,
+)
 from mentorflow.i18n import _, set_locale
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
@@ -35,7 +43,15 @@ from . import mentoring
 from .config import BUCKET, Config, engine_for
 from .identity import Identity, find_person, identify
 from .language import resolve_locale
-from .programme import CADENCES, ProgrammeChoice, cadence_choices, default_key, ensure_published, validate
+from .programme import (
+    CADENCES,
+    ProgrammeChoice,
+    cadence_choices,
+    check_settings,
+    default_key,
+    ensure_published,
+    validate,
+)
 
 log = logging.getLogger("mentorflow.openedx")
 PACKAGE = "mentorflow.integrations.openedx"
@@ -140,7 +156,7 @@ class MentorflowXBlock(XBlock):
     def _programme(self, ask: Asking) -> mentoring.Programme:
         engine = ask.engine()
         choice = self._choice()
-        ensure_published(engine, choice, ask.config)
+        ensure_published(engine, choice, ask.config, self._course())
         return mentoring.programme(engine, choice.key)
 
     def _prefix(self) -> str:
@@ -178,7 +194,7 @@ class MentorflowXBlock(XBlock):
             return render("_notice.html", {**context, "notice": _("Sign in to take part in mentoring.")}, PACKAGE)
         try:
             prog = self._programme(ask)
-        except (ConfigurationError, WorkflowInvalid) as error:
+        except (ConfigurationError, WorkflowInvalid, PublishForbidden) as error:
             log.warning("mentorflow block %s is not usable: %s", self.scope_ids.usage_id, error)
             detail = error.message if ask.identity.is_staff else None
             return render("_notice.html", {**context, "notice": _("Mentoring is not available in this course yet."),
@@ -351,6 +367,8 @@ class MentorflowXBlock(XBlock):
                                      cadence=text["cadence"])
             try:
                 workflow = validate(_validation_engine(ask.config), choice, ask.config)
+                if ask.config.database_url:  # without the LMS's database the first view in the LMS checks it
+                    check_settings(engine_for(ask.config), choice, workflow, self._course())
             except UserError as error:
                 raise error_for(error) from None
             self.display_name = text["display_name"] or self.display_name

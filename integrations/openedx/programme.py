@@ -17,8 +17,9 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from mentorflow import policy, tenancy
 from mentorflow.engine import Engine
-from mentorflow.errors import Problem, WorkflowInvalid
+from mentorflow.errors import Problem, PublishForbidden, WorkflowInvalid
 from mentorflow.i18n import _
 from mentorflow.workflow.loader import canonical_digest, parse_document
 from mentorflow.workflow.model import Workflow
@@ -27,6 +28,10 @@ from .config import Config
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 CADENCES = ("P7D", "P14D", "P21D", "P30D")
+DEFAULT_PREFIX = "openedx-"
+"""Keys of this form are courses' default keys (:func:`default_key`): a course creates only its own."""
+WORKBENCH_COURSE = "workbench"
+"""The course a block outside a course (the xblock-sdk workbench) counts as."""
 UPLOADED = "uploaded"
 """The ``source`` name problems in an uploaded document are reported against."""
 
@@ -130,15 +135,74 @@ def _source_key(choice: ProgrammeChoice, config: Config) -> tuple[Any, ...]:
     return (choice, template, stamp)
 
 
-def ensure_published(engine: Engine, choice: ProgrammeChoice, config: Config) -> int:
+def course_of(course: str | None) -> str:
+    """The course id a block acts for (the workbench has none)."""
+    return course or WORKBENCH_COURSE
+
+
+def check_binding(engine: Engine, key: str, course: str | None) -> policy.Owner | None:
+    """The programme's owner when a block of ``course`` may run programme ``key``; PublishForbidden otherwise.
+
+    A block runs its own course's programmes, creates new ones (which its
+    course then owns; a course default key only for its own course), and
+    runs programmes an administrator shared with the course. Anything else
+    (another course's programme, a web or LTI programme) is refused before
+    anything is written, so nobody becomes its coordinator.
+    """
+    owner, shared = tenancy.standing(engine, key)
+    mine = course_of(course)
+    if owner is not None and owner.kind == policy.OwnerKind.OPENEDX and owner.ref is None \
+            and key == default_key(course):
+        tenancy.claim(engine, key, mine)  # a programme from before owners were kept: its own course claims it
+        owner = policy.course_owner(mine)
+    if owner is None and key.startswith(DEFAULT_PREFIX) and key != default_key(course):
+        raise PublishForbidden(_("This block may not use programme '{key}':").format(key=key), [Problem(
+            "/programme_key", _("keys starting with {prefix} belong to courses; use {default} or another key").format(
+                prefix=DEFAULT_PREFIX, default=default_key(course)))])
+    if not policy.may_bind(mine, owner, shared):
+        raise PublishForbidden(_("This block may not use programme '{key}':").format(key=key), [Problem(
+            "/programme_key", _("the programme belongs to another course or to the mentoring service; an "
+                                "administrator can share it with this course"))])
+    return owner
+
+
+def publisher_for(choice: ProgrammeChoice, course: str | None) -> policy.Publisher:
+    """The block as a publisher: its course; a server template's privacy settings count as the operator's."""
+    return policy.Publisher(policy.course_owner(course_of(course)), sanctioned=not choice.workflow_json.strip())
+
+
+def check_settings(engine: Engine, choice: ProgrammeChoice, workflow: Workflow, course: str | None) -> None:
+    """What Studio checks before saving a block's settings: the binding, and that publishing would be allowed.
+
+    PublishForbidden (nothing saved) for a programme the course may not run,
+    or an uploaded workflow whose privacy settings need an administrator.
+    """
+    owner = check_binding(engine, choice.key, course)
+    if not policy.may_publish_from_block(course_of(course), owner):
+        return  # a shared programme: the block's document is never published over it
+    current = engine.current_workflow(choice.key)[1].document if owner is not None else None
+    problems = policy.publish_problems(publisher_for(choice, course), owner, current, workflow.document)
+    if problems:
+        raise PublishForbidden(_("This block may not publish its workflow to programme '{key}':").format(
+            key=choice.key), problems)
+
+
+def ensure_published(engine: Engine, choice: ProgrammeChoice, config: Config, course: str | None) -> int:
     """Publish the block's document as its programme's newest version when it changed; the programme id.
 
-    What this process last published is remembered twice: by what the
-    document is built from (settings and template file), so a page view
-    neither reads, digests nor validates it; and by the document's digest,
-    so a change that builds the same document publishes nothing.
+    The binding is checked on every call (:func:`check_binding`), so a share
+    an administrator revokes ends at the next view. A programme shared with
+    the course runs as its owner publishes it: the block's own document is
+    never published over it. What this process last published is remembered
+    twice: by what the document is built from (settings, template file and
+    course), so a page view neither reads, digests nor validates it; and by
+    the document's digest, so a change that builds the same document
+    publishes nothing.
     """
-    source = _source_key(choice, config)
+    owner = check_binding(engine, choice.key, course)
+    if not policy.may_publish_from_block(course_of(course), owner):
+        return engine.programme_id(choice.key)
+    source = (_source_key(choice, config), course_of(course))
     with _LOCK:
         memory = _PUBLISHED.setdefault(engine, _Published())
         known = memory.settled.get(source)
@@ -150,7 +214,8 @@ def ensure_published(engine: Engine, choice: ProgrammeChoice, config: Config) ->
         programme_id = engine.programme_id(choice.key)
     else:
         programme_id = engine.publish_workflow(choice.key, document,
-                                               UPLOADED if choice.workflow_json.strip() else "").programme_id
+                                               UPLOADED if choice.workflow_json.strip() else "",
+                                               publisher=publisher_for(choice, course)).programme_id
     with _LOCK:
         memory.digests[choice.key] = digest
         memory.settled[source] = programme_id

@@ -14,6 +14,7 @@ from typing import Any
 from mentorflow.engine import Engine
 from mentorflow.errors import NotFound, Problem, UserError
 from mentorflow.i18n import _
+from mentorflow.policy import coordinator_sees_content
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import PURGE_EVENT, Transition
@@ -37,6 +38,8 @@ def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -
         "programme_name": workflow.name(), "stages": stages,
         "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
         "names": names,
+        # The setting of the version the relationship runs on: what decides whether coordinators read its content.
+        "coordinators_read_content": coordinator_sees_content(workflow.programme.get("settings")),
     }
 
 

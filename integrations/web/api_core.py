@@ -15,7 +15,7 @@ from mentorflow.actors import Actor
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, NotFound, UserError
 from mentorflow.i18n import _
-from mentorflow.policy import Viewer
+from mentorflow.policy import WEB_OWNER, Publisher, Viewer
 from mentorflow.queries import redact_entry
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.text import check_person
@@ -144,7 +144,10 @@ def put_workflow(key: str) -> Any:
         _require_coordinator(principal, key)
     elif not (principal.is_admin and principal.allows_programme(key)):
         raise Forbidden(_("Only an administrator may create a programme."))
-    published = engine().publish_workflow(key, json_body(), source="request")
+    # Whose programme it is and which privacy settings widen are decided in policy.publish_problems (in the engine).
+    publisher = Publisher(WEB_OWNER, administrator=principal.is_admin,
+                          coordinator=exists and "coordinator" in _programme_roles(principal, key))
+    published = engine().publish_workflow(key, json_body(), source="request", publisher=publisher)
     return {"programme": key, "version": published.version, "workflow_version_id": published.workflow_version_id,
             "created": published.created}, 201 if published.created else 200
 

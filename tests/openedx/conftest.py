@@ -84,6 +84,12 @@ class Course:
     settings: Settings
     i18n: Any
     blocks: list[Any] = field(default_factory=list)
+    course_id: str | None = None
+    """The Open edX course the blocks are in (None: outside a course, as in the workbench)."""
+
+    def other(self, course_id: str) -> Course:
+        """Another course on the same site: the same services and engine database, its own blocks."""
+        return Course(self.database_url, self.users, self.settings, self.i18n, course_id=course_id)
 
     def block(self, **fields: Any) -> Any:
         from xblock.fields import ScopeIds
@@ -93,6 +99,8 @@ class Course:
         runtime = TestRuntime(services={"user": self.users, "settings": self.settings, "i18n": self.i18n,
                                         "field-data": KvsFieldData(DictKeyValueStore())})
         usage = f"block-v1:Uni+Mentoring+2026+type@mentorflow+block@b{len(self.blocks)}"
+        if self.course_id:
+            runtime.course_id = self.course_id  # as the LMS's runtime names the block's course
         block = runtime.construct_xblock_from_class(MentorflowXBlock, ScopeIds("user", "mentorflow", usage, usage))
         for name, value in fields.items():
             setattr(block, name, value)
