@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from mentorflow.errors import MentorflowError, ProblemsError, UserError, WorkflowInvalid
 from mentorflow.i18n import _, set_locale
@@ -188,6 +189,21 @@ class MentorflowGroup(click.Group):
         except MentorflowError as error:
             click.echo(_("Internal error: {error}").format(error=error.message), err=True)
             sys.exit(1)
+        except (OperationalError, ProgrammingError) as error:
+            # The user's database, not our code: never set up, out of date, or unreachable.
+            _fail(_database_problem(error))
+
+
+MISSING_TABLE = re.compile(r"no such table|relation \S+ does not exist|UndefinedTable", re.IGNORECASE)
+
+
+def _database_problem(error: OperationalError | ProgrammingError) -> str:
+    """What a command that met a database error tells its user (the driver's first line, no traceback)."""
+    detail = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+    if MISSING_TABLE.search(str(error.orig)):
+        return _("The database is not set up for this command ({detail}): run `mentorflow db upgrade` first, with "
+                 "the same --database-url or MENTORFLOW_DATABASE_URL.").format(detail=detail)
+    return _("The database could not be used: {detail}").format(detail=detail)
 
 
 _plugin_commands_loaded = False
@@ -376,7 +392,6 @@ def templates() -> None:
               help=_("SQLite file to create (default: a new temporary file). Must not exist yet."))
 def demo(database: Path | None) -> None:
     """Run one relationship through the whole lifecycle on a fresh SQLite file and print its timeline."""
-    from sqlalchemy.exc import OperationalError
 
     from mentorflow.demo import run_demo
 

@@ -121,6 +121,10 @@ RUNS: dict[str, Run] = {
     "demo": Run(("demo",), None),
     "demo existing": Run(("demo", "--database", "existing.db"), with_existing_database),
     "demo no folder": Run(("demo", "--database", "no/such/folder.db"), None),
+    # Commands that read tables, on a database nobody has upgraded yet.
+    "moodle sites not set up": Run(("moodle", "sites", "--database-url", "sqlite:///fresh.db"), None),
+    "programmes shares not set up": Run(("programmes", "shares", "--database-url", "sqlite:///fresh.db"), None),
+    "token list not set up": Run(("token", "list", "--database-url", "sqlite:///fresh.db"), None),
 }
 
 
@@ -153,6 +157,14 @@ def test_no_run_shows_a_traceback(runs: dict[str, Result], name: str) -> None:
     assert result.returncode in (0, 2), (result.returncode, result.stderr)
     if result.returncode == 2 and name != "validate json":
         assert result.stderr.strip(), "a failure must say why"
+
+
+@pytest.mark.parametrize("name", [name for name in RUNS if name.endswith("not set up")])
+def test_a_database_nobody_upgraded_is_named_with_the_command_that_sets_it_up(
+        runs: dict[str, Result], name: str) -> None:
+    result = runs[name]
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "mentorflow db upgrade" in result.stderr and "no such table" in result.stderr, result.stderr
 
 
 # -- help ----------------------------------------------------------------------------------------------
