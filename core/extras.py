@@ -3,7 +3,7 @@
 A plain ``pip install mentorflow`` has everything the engine, the demo, the
 web service, matching and calendars need. The LMS integrations and the
 server-side services are extras; a plugin that uses one imports it lazily,
-stays loaded without it, declares it in ``MENTORFLOW_EXTRAS`` (so
+stays loaded without it, declares it in ``NEEDS_EXTRAS`` (so
 ``mentorflow plugins`` can say "needs mentorflow[moodle]"), and calls
 :func:`require` (or :func:`load`) where the missing part is used. The user
 then reads which extra to install, as exit code 2 on the command line and a
@@ -82,8 +82,8 @@ def load(extra: str, module: str, feature: str) -> ModuleType:
 
 
 def needed_by(plugin: object) -> list[str]:
-    """The extras ``plugin`` declares in ``MENTORFLOW_EXTRAS`` that are not installed here."""
-    return [extra for extra in getattr(plugin, "MENTORFLOW_EXTRAS", ()) if missing(extra)]
+    """The extras ``plugin`` declares in ``NEEDS_EXTRAS`` that are not installed here."""
+    return [extra for extra in getattr(plugin, "NEEDS_EXTRAS", ()) if missing(extra)]
 
 
 class NeedsExtraGroup(click.Group):

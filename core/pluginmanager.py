@@ -81,7 +81,7 @@ class PluginManager(pluggy.PluginManager):
     def plugin_list(self) -> list[dict[str, Any]]:
         """Loaded plugins with the hooks each implements (for ``mentorflow plugins``).
 
-        ``needs`` lists the extras a plugin declares in ``MENTORFLOW_EXTRAS`` that are not installed:
+        ``needs`` lists the extras a plugin declares in ``NEEDS_EXTRAS`` that are not installed:
         the plugin is loaded, but the parts that use them say so when used.
         """
         from mentorflow.extras import needed_by

@@ -60,7 +60,7 @@ def test_bad_params_are_rejected_with_pointers_into_the_params(engine: Engine) -
         (3, {"name": "timezone_distance", "params": {"max_hours": 0}}),
         (4, {"name": "seniority_gap", "params": {"field": "career_stage", "levels": ["junior"]}}),
     ))
-    assert found[f"{BASE}/criteria/1/params/fld"] == "'fld' is not allowed here (misspelt?)"
+    assert found[f"{BASE}/criteria/1/params/fld"] == "'fld' is not allowed here (misspelt?) — did you mean 'field'?"
     assert found[f"{BASE}/criteria/3/params/max_hours"] == "must be more than 0"
     assert found[f"{BASE}/criteria/4/params/levels"] == "needs at least 2 item(s)"
 

@@ -86,6 +86,9 @@ def test_switching_coordinator_access_on_never_opens_what_was_written_before(men
     engine.publish_workflow("p", workflow(sees=False))
     coordinator, mentor, mentee, mentee2 = (engine.add_person(n) for n in ("Carla", "Morten", "Mia", "Noah"))
     engine.grant_role("p", coordinator, "coordinator")
+    engine.grant_role("p", mentor, "mentor")  # a coordinator pairs only people enrolled in the programme
+    for person in (mentee, mentee2):
+        engine.grant_role("p", person, "mentee")
     old = engine.start_relationship("p", mentee=mentee, mentor=mentor, actor=coordinator)
     old = engine.fire(old, "sign_agreement", mentee, {"accept": True, "comment": "written while off"}).relationship
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 log = logging.getLogger("mentorflow.moodle")
-MENTORFLOW_EXTRAS = ("moodle",)
+NEEDS_EXTRAS = ("moodle",)
 """Optional dependencies this plugin uses (``mentorflow plugins`` lists those not installed)."""
 
 

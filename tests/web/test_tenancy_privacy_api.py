@@ -60,6 +60,7 @@ def test_only_an_administrator_turns_coordinator_access_on_and_it_is_never_retro
     assert comments(server, world.tokens["mentor"], world.relationship) == ["written while off"]
     # A relationship on the version with the setting on: the coordinator reads it.
     engine = server.engine()
+    engine.grant_role(world.key, world.people["outsider"], "mentee")  # a coordinator pairs only enrolled people
     new = engine.start_relationship(world.key, mentee=world.people["outsider"], mentor=world.people["mentor"],
                                     actor=world.people["coordinator"])
     engine.db.dispose()

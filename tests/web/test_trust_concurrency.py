@@ -71,6 +71,8 @@ def make_pairs(url: str, count: int) -> Pairs:
     pairs = Pairs(engine, url, [], {})
     for n in range(count):
         mentor, mentee = engine.add_person(f"Mentor {n}"), engine.add_person(f"Mentee {n}")
+        engine.grant_role("load", mentor, "mentor")  # a coordinator pairs only people enrolled in the programme
+        engine.grant_role("load", mentee, "mentee")
         rel = engine.start_relationship("load", mentee=mentee, mentor=mentor, actor=coordinator)
         pairs.relationships.append(rel.id)
         pairs.actors[rel.id] = (mentor, mentee)
