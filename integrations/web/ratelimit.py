@@ -163,6 +163,9 @@ def install(app: Flask) -> None:
         if wants_json():
             response = Response(json.dumps(problem), status=429, mimetype=PROBLEM_JSON)
         else:
-            response = Response(render_template("error.html", problem=problem), status=429)
+            # A person in a browser has only signed in (API tokens are not typed into pages): say it their way.
+            page = {**problem, "detail": _("Too many sign-in attempts from your network; wait {seconds} seconds and "
+                                           "try again.").format(seconds=error.retry_after)}
+            response = Response(render_template("error.html", problem=page), status=429)
         response.headers["Retry-After"] = str(error.retry_after)
         return response

@@ -212,6 +212,7 @@ def test_sign_in_attempts_are_bounded_per_address_with_a_readable_page(seeded: E
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
     page = client.post(f"/demo/enter/{mentee}", data={"csrf": csrf}, headers={"Accept": "text/html"})
     assert page.status_code == 429 and "Too many attempts" in page.text and "Traceback" not in page.text
+    assert "Too many sign-in attempts from your network" in page.text and "token" not in page.text  # a person's words
     assert int(page.headers["Retry-After"]) >= 1
     assert page.content_type.startswith("text/html")
     danish = client.post(f"/demo/enter/{mentee}", data={"csrf": csrf},
