@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.web.browser import browser
+from tests.web.browser import assert_accessible, browser
 
 from .conftest import Browser, Tool, course, person, start_tool
 from .platform import TestPlatform, form_fields
@@ -113,11 +113,13 @@ def test_an_attackers_launch_posted_by_another_site_fails_the_platform_storage_c
     page.locator("#mf-lti-storage-refused").wait_for(state="visible")
     assert page.locator("[data-lti-error]").inner_text() == "state-not-bound"
     assert page.locator("[data-lti-restart]").count() == 1
+    assert_accessible(page)  # the refusal a real victim would see, with its "open in a new window" way out
     # Posting straight to the step after the check is refused too: the post does not come from the tool's page.
     context.unroute("http://evil.example/")
     serve({"lti_storage": "checked"})
     page.goto("http://evil.example/")
     page.locator('[data-lti-error="state-not-bound"]').wait_for()
+    assert_accessible(page)
     assert person_of(tool, attacker.sub) is None
     context.close()
 

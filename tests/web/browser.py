@@ -40,3 +40,12 @@ def browser() -> Iterator[Any]:
 
 def shot(page: Any, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page: Any) -> None:
+    """Open every collapsed part of the page and fail on any axe-core violation (axe-playwright-python bundles it)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{page.url}:\n{results.generate_report()}"
