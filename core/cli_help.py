@@ -10,10 +10,10 @@ checks the whole command tree).
 
 from __future__ import annotations
 
+from gettext import gettext as click_gettext  # what click translates its own "Options" heading with
 from typing import Any
 
 import click
-from click.core import _ as click_gettext  # click's own gettext, for its "Options" heading
 
 from mentorflow.i18n import gettext_at_render
 
