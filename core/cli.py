@@ -17,8 +17,9 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from mentorflow.cli_help import LocalizedGroup
 from mentorflow.errors import MentorflowError, ProblemsError, UserError, WorkflowInvalid
-from mentorflow.i18n import _, set_locale
+from mentorflow.i18n import _, _lazy, set_locale
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -163,7 +164,7 @@ def problem_positions(raw: bytes, pointers: list[str], parsed: bool) -> dict[str
     return {p: _nearest(text, p) for p in pointers}
 
 
-class MentorflowGroup(click.Group):
+class MentorflowGroup(LocalizedGroup):
     """Adds plugin commands and turns mentorflow's user errors into exit code 2."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -225,8 +226,15 @@ def _load_plugin_commands(group: click.Group) -> None:
     group.commands.update(built_in)
 
 
+def _locale_first(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # Eager, so ``mentorflow --locale da --help`` already shows the help in Danish.
+    set_locale(value)
+    return value
+
+
 @click.group(cls=MentorflowGroup, context_settings=CONTEXT)
-@click.option("--locale", metavar="LOCALE", help=_("Language of messages: en or da (default: from the environment)."))
+@click.option("--locale", metavar="LOCALE", is_eager=True, callback=_locale_first,
+              help=_lazy("Language of messages: en or da (default: from the environment)."))
 @click.version_option(package_name="mentorflow")
 def cli(locale: str | None) -> None:
     """mentorflow: workflows for mentoring programmes."""
@@ -240,14 +248,14 @@ def _engine(database_url: str | None, **kwargs: Any) -> Any:
 
 
 DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
-                        help=_("SQLAlchemy database URL (default: sqlite:///mentorflow.db; env "
+                        help=_lazy("SQLAlchemy database URL (default: sqlite:///mentorflow.db; env "
                                "MENTORFLOW_DATABASE_URL)."))
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help=_("json gives machine-readable results for CI."))
+              help=_lazy("json gives machine-readable results for CI."))
 def validate(files: tuple[Path, ...], output: str) -> None:
     """Validate workflow (programme) files; every problem is reported with its JSON pointer."""
     from mentorflow.pluginmanager import build_plugin_manager
@@ -312,10 +320,10 @@ def _load_one(path: Path) -> Any:
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid",
-              show_default=True, help=_("svg and png are drawn by Graphviz (the 'dot' program)."))
+              show_default=True, help=_lazy("svg and png are drawn by Graphviz (the 'dot' program)."))
 @click.option("--output", "-o", "target", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write the diagram to this file instead of standard output."))
-@click.option("--locale", "label_locale", metavar="LOCALE", help=_("Language of the labels (en or da)."))
+              help=_lazy("Write the diagram to this file instead of standard output."))
+@click.option("--locale", "label_locale", metavar="LOCALE", help=_lazy("Language of the labels (en or da)."))
 def diagram(file: Path, output: str, target: Path | None, label_locale: str | None) -> None:
     """Print the workflow's state diagram as Mermaid text or Graphviz DOT, or draw it as an SVG or PNG image."""
     from mentorflow.workflow.diagram import render_image, to_dot, to_mermaid
@@ -389,7 +397,7 @@ def templates() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--database", "database", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("SQLite file to create (default: a new temporary file). Must not exist yet."))
+              help=_lazy("SQLite file to create (default: a new temporary file). Must not exist yet."))
 def demo(database: Path | None) -> None:
     """Run one relationship through the whole lifecycle on a fresh SQLite file and print its timeline."""
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from mentorflow.cli_help import LocalizedGroup
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
 
@@ -86,7 +87,7 @@ def needed_by(plugin: object) -> list[str]:
     return [extra for extra in getattr(plugin, "NEEDS_EXTRAS", ()) if missing(extra)]
 
 
-class NeedsExtraGroup(click.Group):
+class NeedsExtraGroup(LocalizedGroup):
     """A command group whose commands need ``extra``: running one without it is exit code 2 naming the extra.
 
     Help (``--help`` anywhere after the group) still works, so the commands can be read about before installing.

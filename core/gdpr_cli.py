@@ -7,20 +7,21 @@ from pathlib import Path
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
-                        help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+                        help=_lazy("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 
 
-@click.group("gdpr")
+@click.group("gdpr", cls=LocalizedGroup)
 def gdpr() -> None:
     """Export or erase a person's personal data."""
 
 
 @gdpr.command("export")
 @click.argument("person_id", type=int)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help=_("Write to this file."))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help=_lazy("Write to this file."))
 @DATABASE
 def export_command(person_id: int, output: Path | None, database_url: str | None) -> None:
     """Print (or write) everything stored about PERSON_ID as JSON."""
@@ -37,7 +38,7 @@ def export_command(person_id: int, output: Path | None, database_url: str | None
 
 @gdpr.command("erase")
 @click.argument("person_id", type=int)
-@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.option("--yes", is_flag=True, help=_lazy("Do not ask for confirmation."))
 @DATABASE
 def erase_command(person_id: int, yes: bool, database_url: str | None) -> None:
     """Pseudonymise PERSON_ID everywhere; the other party's records and statistics stay intact."""
@@ -51,7 +52,7 @@ def erase_command(person_id: int, yes: bool, database_url: str | None) -> None:
 
 
 @gdpr.command("reclaim")
-@click.option("--full", is_flag=True, help=_("Rewrite the tables (VACUUM FULL): locks each table while it runs."))
+@click.option("--full", is_flag=True, help=_lazy("Rewrite the tables (VACUUM FULL): locks each table while it runs."))
 @DATABASE
 def reclaim_command(full: bool, database_url: str | None) -> None:
     """Vacuum the database so erased texts are gone from its files too (erasure already vacuums what it changed)."""

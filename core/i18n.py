@@ -3,6 +3,10 @@
 Messages are marked with :func:`_` (gettext) and live in Babel catalogues
 under ``mentorflow/locale``. The active locale comes from
 :func:`set_locale`, else ``MENTORFLOW_LOCALE``, else ``LANGUAGE``/``LC_ALL``/``LANG``.
+
+Text defined when a module is imported (click help texts, XBlock field labels)
+is marked with :func:`_lazy` instead: it is translated each time it is shown,
+so the language is not frozen at import time.
 """
 
 from __future__ import annotations
@@ -58,6 +62,44 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current locale."""
+    return translations(get_locale()).gettext(message)
+
+
+class LazyString(str):
+    """A message id that is translated into the current locale each time it is shown.
+
+    It is a ``str`` (its value is the English message id), so code that only
+    stores it or compares it works unchanged; ``str()`` and ``format()`` give
+    the translation in the locale in force at that moment. Other string
+    operations (concatenation, ``split``) see the English message id, so
+    callers that render it must go through ``str()`` — as the XBlock runtime
+    and :mod:`mentorflow.cli_help` do.
+    """
+
+    __slots__ = ()
+
+    @property
+    def msgid(self) -> str:
+        """The untranslated (English) message id."""
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        return translations(get_locale()).gettext(self.msgid)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"_lazy({self.msgid!r})"
+
+
+def _lazy(message: str) -> LazyString:
+    """Mark ``message`` for translation at the time it is shown, not now (for module-level text)."""
+    return LazyString(message)
+
+
+def gettext_at_render(message: str) -> str:
+    """Translate a message id that was marked with :func:`_lazy` and reached the renderer as a plain ``str``."""
     return translations(get_locale()).gettext(message)
 
 

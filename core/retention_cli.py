@@ -6,19 +6,20 @@ import json
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
-                        help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+                        help=_lazy("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 
 
-@click.group("retention")
+@click.group("retention", cls=LocalizedGroup)
 def retention() -> None:
     """Apply the programmes' retention periods (settings.retention.closed_content)."""
 
 
 @retention.command("run")
-@click.option("--dry-run", is_flag=True, help=_("Only list the relationships that are due; change nothing."))
+@click.option("--dry-run", is_flag=True, help=_lazy("Only list the relationships that are due; change nothing."))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DATABASE
 def run_command(dry_run: bool, output: str, database_url: str | None) -> None:

@@ -12,12 +12,13 @@ import json
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
-                        help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+                        help=_lazy("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 BY = click.option("--by", "by", metavar="NAME",
-                  help=_("Who is sharing, for the record (default: cli:<your user name>)."))
+                  help=_lazy("Who is sharing, for the record (default: cli:<your user name>)."))
 
 
 def _who(by: str | None) -> str:
@@ -29,7 +30,7 @@ def _who(by: str | None) -> str:
         return "cli"
 
 
-@click.group("programmes")
+@click.group("programmes", cls=LocalizedGroup)
 def programmes() -> None:
     """Programme owners and shares (who may run which programme)."""
 

@@ -8,7 +8,7 @@ Run from anywhere with the project's Python::
     python scripts/i18n.py check     # exit 1 listing every message that is not ready
 
 Which files are read is set in ``babel.cfg`` at the repository root; the
-keywords are ``_`` and ``ngettext`` (see :data:`KEYWORDS`). The written files
+keywords are ``_``, ``_lazy`` and ``ngettext`` (see :data:`KEYWORDS`). The written files
 are stable: messages are sorted, locations carry no line numbers, and the
 template's creation date only moves when its messages do, so running a
 command twice gives no diff. See ``docs/i18n.md``.
@@ -44,8 +44,8 @@ LOCALE_DIR = ROOT / "core" / "locale"
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 #: Languages with a catalogue; English is the source language and has none.
 LANGUAGES = ("da",)
-#: Same as ``pybabel extract --no-default-keywords -k _ -k ngettext:1,2``.
-KEYWORDS = parse_keywords(["_", "ngettext:1,2"])
+#: Same as ``pybabel extract --no-default-keywords -k _ -k _lazy -k ngettext:1,2``.
+KEYWORDS = parse_keywords(["_", "_lazy", "ngettext:1,2"])
 COMMENT_TAGS = ("Translators:",)
 #: Folders never searched for sources (build output, virtual environments, ...).
 SKIP_DIRS = frozenset({"build", "dist", "venv", "node_modules", "test-artifacts", "artifacts", "var"})

@@ -11,14 +11,14 @@ import click
 
 from mentorflow.errors import UserError
 from mentorflow.extras import NeedsExtraGroup
-from mentorflow.i18n import _
+from mentorflow.i18n import _, _lazy
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
-DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_("SQLAlchemy database URL."))
+DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
 BASE_URL = click.option("--base-url", envvar="MENTORFLOW_BASE_URL",
-                        help=_("mentorflow's public address, e.g. https://mentoring.example.edu (env "
+                        help=_lazy("mentorflow's public address, e.g. https://mentoring.example.edu (env "
                                "MENTORFLOW_BASE_URL)."))
 FORMAT = click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
@@ -54,18 +54,18 @@ def lti() -> None:
 
 
 @lti.command("register")
-@click.option("--issuer", required=True, help=_("The platform's issuer (Moodle: its wwwroot)."))
-@click.option("--client-id", required=True, help=_("The client id the platform gave mentorflow."))
-@click.option("--deployment-id", "deployments", multiple=True, help=_("A deployment id (repeatable)."))
-@click.option("--auth-login-url", required=True, help=_("OIDC authentication URL (Moodle: /mod/lti/auth.php)."))
-@click.option("--token-url", required=True, help=_("OAuth2 token URL (Moodle: /mod/lti/token.php)."))
-@click.option("--jwks-url", required=True, help=_("Public keyset URL (Moodle: /mod/lti/certs.php)."))
-@click.option("--token-audience", help=_("Audience of client assertions when not the token URL."))
-@click.option("--name", help=_("A name for the platform."))
+@click.option("--issuer", required=True, help=_lazy("The platform's issuer (Moodle: its wwwroot)."))
+@click.option("--client-id", required=True, help=_lazy("The client id the platform gave mentorflow."))
+@click.option("--deployment-id", "deployments", multiple=True, help=_lazy("A deployment id (repeatable)."))
+@click.option("--auth-login-url", required=True, help=_lazy("OIDC authentication URL (Moodle: /mod/lti/auth.php)."))
+@click.option("--token-url", required=True, help=_lazy("OAuth2 token URL (Moodle: /mod/lti/token.php)."))
+@click.option("--jwks-url", required=True, help=_lazy("Public keyset URL (Moodle: /mod/lti/certs.php)."))
+@click.option("--token-audience", help=_lazy("Audience of client assertions when not the token URL."))
+@click.option("--name", help=_lazy("A name for the platform."))
 @click.option("--programme", "programmes", multiple=True,
-              help=_("Only these programmes may be linked from its courses (repeatable; default: all)."))
+              help=_lazy("Only these programmes may be linked from its courses (repeatable; default: all)."))
 @click.option("--role-map", "role_map", multiple=True,
-              help=_("LTI role to mentorflow role, e.g. Learner=mentee (repeatable)."))
+              help=_lazy("LTI role to mentorflow role, e.g. Learner=mentee (repeatable)."))
 @FORMAT
 @DATABASE
 def register(issuer: str, client_id: str, deployments: tuple[str, ...], auth_login_url: str, token_url: str,
@@ -119,9 +119,9 @@ def remove(platform_id: int, database_url: str | None) -> None:
 
 @lti.command("registration-link")
 @click.option("--programme", "programmes", multiple=True,
-              help=_("Only these programmes may be linked from the platform's courses (repeatable)."))
-@click.option("--name", help=_("A name for the platform."))
-@click.option("--days", type=click.IntRange(1, 90), default=7, show_default=True, help=_("Days the link is valid."))
+              help=_lazy("Only these programmes may be linked from the platform's courses (repeatable)."))
+@click.option("--name", help=_lazy("A name for the platform."))
+@click.option("--days", type=click.IntRange(1, 90), default=7, show_default=True, help=_lazy("Days the link is valid."))
 @BASE_URL
 @DATABASE
 def registration_link(programmes: tuple[str, ...], name: str | None, days: int, base_url: str | None,
@@ -167,7 +167,7 @@ def keys_list(database_url: str | None) -> None:
 
 @keys.command("rotate")
 @click.option("--grace-days", type=click.FloatRange(0, 365), default=7, show_default=True,
-              help=_("Days the old key stays in the published key set."))
+              help=_lazy("Days the old key stays in the published key set."))
 @DATABASE
 def keys_rotate(grace_days: float, database_url: str | None) -> None:
     """Make a new signing key; the old one stays published for the grace period."""
@@ -196,8 +196,9 @@ def contexts(output: str, database_url: str | None) -> None:
 
 
 @lti.command("sync-roster")
-@click.option("--context", "context_rows", type=int, multiple=True, help=_("A linked course id (see lti contexts)."))
-@click.option("--programme", help=_("Every course linked to this programme."))
+@click.option("--context", "context_rows", type=int, multiple=True,
+              help=_lazy("A linked course id (see lti contexts)."))
+@click.option("--programme", help=_lazy("Every course linked to this programme."))
 @FORMAT
 @DATABASE
 def sync_roster_command(context_rows: tuple[int, ...], programme: str | None, output: str,
@@ -232,8 +233,8 @@ def sync_roster_command(context_rows: tuple[int, ...], programme: str | None, ou
 
 
 @lti.command("grades")
-@click.option("--retry", is_flag=True, help=_("Publish failed grades again."))
-@click.option("--status", type=click.Choice(["sent", "failed"]), help=_("Only grades with this status."))
+@click.option("--retry", is_flag=True, help=_lazy("Publish failed grades again."))
+@click.option("--status", type=click.Choice(["sent", "failed"]), help=_lazy("Only grades with this status."))
 @DATABASE
 def grades(retry: bool, status: str | None, database_url: str | None) -> None:
     """Grades published to course gradebooks (Assignment and Grade Services)."""

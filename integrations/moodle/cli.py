@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
-DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_("SQLAlchemy database URL."))
-SITE = click.option("--site", help=_("The Moodle site (id or URL; default: the only one)."))
+DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
+SITE = click.option("--site", help=_lazy("The Moodle site (id or URL; default: the only one)."))
 
 
 def _engine(database_url: str | None) -> Engine:
@@ -23,7 +24,7 @@ def _engine(database_url: str | None) -> Engine:
     return Engine(database_url)
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def moodle() -> None:
     """Moodle Web Services: sites, cohorts, Mentor roles."""
 
@@ -31,8 +32,8 @@ def moodle() -> None:
 @moodle.command("add-site")
 @click.argument("url")
 @click.option("--token", envvar="MENTORFLOW_MOODLE_TOKEN", required=True,
-              help=_("The Web Services token (env MENTORFLOW_MOODLE_TOKEN)."))
-@click.option("--mentor-role-id", type=int, help=_("Id of the site's user-context Mentor role, to mirror mentors."))
+              help=_lazy("The Web Services token (env MENTORFLOW_MOODLE_TOKEN)."))
+@click.option("--mentor-role-id", type=int, help=_lazy("Id of the site's user-context Mentor role, to mirror mentors."))
 @DATABASE
 def add_site(url: str, token: str, mentor_role_id: int | None, database_url: str | None) -> None:
     """Add a Moodle site (its wwwroot) or change its token and Mentor role."""
@@ -74,10 +75,10 @@ def check(site: str | None, database_url: str | None) -> None:
 
 
 @moodle.command("import-cohort")
-@click.option("--programme", required=True, help=_("The programme key."))
-@click.option("--cohort", required=True, help=_("The cohort's id, idnumber or name."))
+@click.option("--programme", required=True, help=_lazy("The programme key."))
+@click.option("--cohort", required=True, help=_lazy("The cohort's id, idnumber or name."))
 @click.option("--role", type=click.Choice(["mentee", "mentor"]), required=True,
-              help=_("The role its members get in the programme."))
+              help=_lazy("The role its members get in the programme."))
 @SITE
 @DATABASE
 def import_cohort_command(programme: str, cohort: str, role: str, site: str | None, database_url: str | None) -> None:
@@ -98,7 +99,7 @@ def import_cohort_command(programme: str, cohort: str, role: str, site: str | No
 
 
 @moodle.command("sync-mentors")
-@click.option("--list", "show", is_flag=True, help=_("Only list the queue."))
+@click.option("--list", "show", is_flag=True, help=_lazy("Only list the queue."))
 @DATABASE
 def sync_mentors(show: bool, database_url: str | None) -> None:
     """Send queued Mentor role assignments to Moodle (the worker does this too)."""

@@ -34,7 +34,7 @@ from mentorflow.errors import (
     UserError,
     WorkflowInvalid,
 )
-from mentorflow.i18n import _, set_locale
+from mentorflow.i18n import _, _lazy, set_locale
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
 from mentorflow.integrations.shared.rendering import render
@@ -102,19 +102,19 @@ class MentorflowXBlock(XBlock):
     block_settings_key = BUCKET
     has_author_view = True
 
-    display_name = String(display_name=_("Display name"), default="Mentoring", scope=Scope.settings,
-                          help=_("The component's name in the course outline."))
-    programme_key = String(display_name=_("Programme key"), default="", scope=Scope.settings,
-                           help=_("Blocks with the same key share one programme; empty: one programme per course."))
-    template = String(display_name=_("Programme template"), default="", scope=Scope.settings,
-                      help=_("A built-in or server template; empty: the server's default template."))
-    workflow_json = String(display_name=_("Uploaded workflow"), default="", scope=Scope.settings,
-                           help=_("A workflow document (JSON) used instead of the template."))
-    cadence = String(display_name=_("Check-in cadence"), default="", scope=Scope.settings,
-                     help=_("How often the pair reflects (an ISO 8601 duration); empty: as in the template."))
-    signup_roles = String(display_name=_("Who can sign up"), default="both", scope=Scope.settings,
+    display_name = String(display_name=_lazy("Display name"), default="Mentoring", scope=Scope.settings,
+                          help=_lazy("The component's name in the course outline."))
+    programme_key = String(display_name=_lazy("Programme key"), default="", scope=Scope.settings,
+                           help=_lazy("Blocks with the same key share one programme; empty: one programme per course."))
+    template = String(display_name=_lazy("Programme template"), default="", scope=Scope.settings,
+                      help=_lazy("A built-in or server template; empty: the server's default template."))
+    workflow_json = String(display_name=_lazy("Uploaded workflow"), default="", scope=Scope.settings,
+                           help=_lazy("A workflow document (JSON) used instead of the template."))
+    cadence = String(display_name=_lazy("Check-in cadence"), default="", scope=Scope.settings,
+                     help=_lazy("How often the pair reflects (an ISO 8601 duration); empty: as in the template."))
+    signup_roles = String(display_name=_lazy("Who can sign up"), default="both", scope=Scope.settings,
                           values=list(mentoring.SIGNUP_ROLES),
-                          help=_("both, mentee, mentor, or none (the coordinator enrols people)."))
+                          help=_lazy("both, mentee, mentor, or none (the coordinator enrols people)."))
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _service(self, name: str) -> Any:

@@ -13,8 +13,9 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
+from mentorflow.cli_help import LocalizedCommand
 from mentorflow.errors import UserError
-from mentorflow.i18n import _
+from mentorflow.i18n import _, _lazy
 
 from .settings import Settings, load_settings
 
@@ -62,17 +63,17 @@ def prepare(settings: Settings) -> None:
     engine.db.dispose()
 
 
-@click.command("serve")
-@click.option("--host", help=_("Address to listen on (default 127.0.0.1; env MENTORFLOW_HOST)."))
-@click.option("--port", type=int, help=_("Port to listen on (default 8000; env MENTORFLOW_PORT)."))
-@click.option("--workers", type=int, help=_("Web worker processes (default 2)."))
+@click.command("serve", cls=LocalizedCommand)
+@click.option("--host", help=_lazy("Address to listen on (default 127.0.0.1; env MENTORFLOW_HOST)."))
+@click.option("--port", type=int, help=_lazy("Port to listen on (default 8000; env MENTORFLOW_PORT)."))
+@click.option("--workers", type=int, help=_lazy("Web worker processes (default 2)."))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("A TOML configuration file (env MENTORFLOW_CONFIG)."))
-@click.option("--database-url", help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+              help=_lazy("A TOML configuration file (env MENTORFLOW_CONFIG)."))
+@click.option("--database-url", help=_lazy("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 @click.option("--demo", is_flag=True, default=None,
-              help=_("Seed a demo programme on a fresh SQLite file and let visitors enter as anyone."))
+              help=_lazy("Seed a demo programme on a fresh SQLite file and let visitors enter as anyone."))
 @click.option("--no-worker", "no_worker", is_flag=True, default=False,
-              help=_("Do not start the background worker and scheduler (run `mentorflow worker` separately)."))
+              help=_lazy("Do not start the background worker and scheduler (run `mentorflow worker` separately)."))
 def serve_command(host: str | None, port: int | None, workers: int | None, config_file: Path | None,
                   database_url: str | None, demo: bool | None, no_worker: bool) -> None:
     """Run the web service: REST API, participant pages and coordinator dashboard."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 
 def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
@@ -13,19 +14,19 @@ def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
     return Engine(database_url)
 
 
-DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_("SQLAlchemy database URL."))
+DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 def token() -> None:
     """Manage API tokens (shown once, stored hashed)."""
 
 
 @token.command("create")
-@click.option("--name", required=True, help=_("What the token is for."))
-@click.option("--person", "person_id", type=int, help=_("The person the token acts as."))
-@click.option("--admin", is_flag=True, help=_("An administrator token."))
-@click.option("--programme", "programmes", multiple=True, help=_("Limit to this programme (repeatable)."))
+@click.option("--name", required=True, help=_lazy("What the token is for."))
+@click.option("--person", "person_id", type=int, help=_lazy("The person the token acts as."))
+@click.option("--admin", is_flag=True, help=_lazy("An administrator token."))
+@click.option("--programme", "programmes", multiple=True, help=_lazy("Limit to this programme (repeatable)."))
 @DATABASE
 def create(name: str, person_id: int | None, admin: bool, programmes: tuple[str, ...],
            database_url: str | None) -> None:

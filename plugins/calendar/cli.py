@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 
 def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
@@ -17,10 +18,10 @@ def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
 
 
 DATABASE = click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", metavar="URL",
-                        help=_("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
+                        help=_lazy("SQLAlchemy database URL (env MENTORFLOW_DATABASE_URL)."))
 
 
-@click.group("calendar")
+@click.group("calendar", cls=LocalizedGroup)
 def calendar() -> None:
     """Meetings and reflection due dates as iCalendar files and feeds."""
 
@@ -28,7 +29,7 @@ def calendar() -> None:
 @calendar.command("export")
 @click.argument("person", type=int)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write the .ics file here (default: standard output)."))
+              help=_lazy("Write the .ics file here (default: standard output)."))
 @DATABASE
 def export_command(person: int, output: Path | None, database_url: str | None) -> None:
     """Print PERSON's calendar (meetings and due dates) as an iCalendar (.ics) file."""
@@ -50,10 +51,10 @@ def export_command(person: int, output: Path | None, database_url: str | None) -
 @calendar.command("feed")
 @click.argument("person", type=int)
 @click.option("--rotate", is_flag=True,
-              help=_("Required when PERSON already has a feed: the old address stops working."))
-@click.option("--revoke", is_flag=True, help=_("Only revoke PERSON's feed address."))
+              help=_lazy("Required when PERSON already has a feed: the old address stops working."))
+@click.option("--revoke", is_flag=True, help=_lazy("Only revoke PERSON's feed address."))
 @click.option("--base-url", envvar="MENTORFLOW_BASE_URL", metavar="URL",
-              help=_("Public address of the web service (env MENTORFLOW_BASE_URL)."))
+              help=_lazy("Public address of the web service (env MENTORFLOW_BASE_URL)."))
 @DATABASE
 def feed_command(person: int, rotate: bool, revoke: bool, base_url: str | None, database_url: str | None) -> None:
     """Make PERSON's secret calendar-feed address (shown once) for subscribing in a calendar application."""

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from mentorflow.errors import UserError
-from mentorflow.i18n import _
+from mentorflow.i18n import _, _lazy
 
 
 def register(cli: click.Group, available: bool = True) -> None:
@@ -36,11 +36,12 @@ def register(cli: click.Group, available: bool = True) -> None:
     @cli.command("match", context_settings=CONTEXT)
     @click.argument("programme")
     @click.option("--mode", "algorithm", type=click.Choice(["optimal", "greedy"]), default=None,
-                  help=_("Assignment algorithm (default: the programme's setting, else optimal)."))
+                  help=_lazy("Assignment algorithm (default: the programme's setting, else optimal)."))
     @click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True,
                                                                       path_type=Path),
-                  help=_("Write the result as CSV (mentee, mentor, score, one column per criterion); - for stdout."))
-    @click.option("--dry-run", is_flag=True, help=_("Compute and report, but store nothing."))
+                  help=_lazy("Write the result as CSV (mentee, mentor, score, one column per criterion); - for "
+                             "stdout."))
+    @click.option("--dry-run", is_flag=True, help=_lazy("Compute and report, but store nothing."))
     @DATABASE
     def match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run: bool,
               database_url: str | None) -> None:

@@ -6,13 +6,14 @@ import json
 
 import click
 
-from mentorflow.i18n import _
+from mentorflow.cli_help import LocalizedCommand
+from mentorflow.i18n import _lazy
 
 
-@click.command("worker")
-@click.option("--concurrency", type=int, default=2, show_default=True, help=_("Worker processes."))
+@click.command("worker", cls=LocalizedCommand)
+@click.option("--concurrency", type=int, default=2, show_default=True, help=_lazy("Worker processes."))
 @click.option("--beat/--no-beat", default=True, show_default=True,
-              help=_("Also run the scheduler (run it in exactly one process)."))
+              help=_lazy("Also run the scheduler (run it in exactly one process)."))
 @click.option("--loglevel", default="info", show_default=True)
 def worker_command(concurrency: int, beat: bool, loglevel: str) -> None:
     """Run the background worker: reminders, escalations, deadlines and digests."""
@@ -25,7 +26,7 @@ def worker_command(concurrency: int, beat: bool, loglevel: str) -> None:
     app.worker_main(argv)
 
 
-@click.command("beat")
+@click.command("beat", cls=LocalizedCommand)
 @click.option("--loglevel", default="info", show_default=True)
 def beat_command(loglevel: str) -> None:
     """Run only the scheduler (exactly one per installation when workers run with --no-beat)."""
@@ -34,10 +35,10 @@ def beat_command(loglevel: str) -> None:
     app.start(["beat", f"--loglevel={loglevel}"])
 
 
-@click.command("reminders")
+@click.command("reminders", cls=LocalizedCommand)
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
-              help=_("Only notifications with this status."))
-@click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_("SQLAlchemy database URL."))
+              help=_lazy("Only notifications with this status."))
+@click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def reminders_command(status: str | None, database_url: str | None, output: str) -> None:
     """List owed and sent notifications (failed ones show their last error)."""

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from mentorflow.i18n import _, localized
+from mentorflow.cli_help import LocalizedCommand
+from mentorflow.i18n import _, _lazy, localized
 
 from .simulation import DEFAULT_START, ROLES, Event, Reflect, Simulation, Step, simulate
 
@@ -144,19 +145,19 @@ def print_text(simulation: Simulation) -> None:
                  "escalations: {escalation}, deadlines fired: {deadline}").format(**counts))
 
 
-@click.command("simulate")
+@click.command("simulate", cls=LocalizedCommand)
 @click.argument("workflow")
 @click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True,
-              help=_("How long to simulate."))
+              help=_lazy("How long to simulate."))
 @click.option("--path", "paths", multiple=True, metavar="DAY:ROLE:TRANSITION[,...]",
-              help=_("Transitions to fire, e.g. 0:mentor:sign_agreement,0:mentee:sign_agreement (repeatable)."))
+              help=_lazy("Transitions to fire, e.g. 0:mentor:sign_agreement,0:mentee:sign_agreement (repeatable)."))
 @click.option("--reflect", "reflects", multiple=True, metavar="[ROLE:]DAYS",
-              help=_("Policy: the mentor and mentee (or ROLE) do their recurring duty on these days, "
+              help=_lazy("Policy: the mentor and mentee (or ROLE) do their recurring duty on these days, "
                      "e.g. 14,28 or mentee:every:14 (repeatable)."))
 @click.option("--data", "data", multiple=True, metavar="TRANSITION=JSON",
-              help=_("Form data for a transition (default: the simplest data its form accepts)."))
+              help=_lazy("Form data for a transition (default: the simplest data its form accepts)."))
 @click.option("--start", "start", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              help=_("Start of the simulation, UTC (default: 2026-01-05T09:00)."))
+              help=_lazy("Start of the simulation, UTC (default: 2026-01-05T09:00)."))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def simulate_command(workflow: str, days: int, paths: tuple[str, ...], reflects: tuple[str, ...],
                      data: tuple[str, ...], start: datetime | None, output: str) -> None:
