@@ -32,11 +32,11 @@ from mentorflow.db.models import (
 from mentorflow.db.reads import SharedReads
 from mentorflow.db.reads import forget as forget_remembered
 from mentorflow.effects import EffectSpec
-from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PluginError, PublishForbidden, UserError
+from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PublishForbidden, UserError
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.notifications import Message, NotificationChannel
-from mentorflow.pluginmanager import PluginManager, build_plugin_manager
+from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
@@ -508,7 +508,7 @@ class Engine:
                 channel.send(message)
                 delivered.append(name)
             except Exception as error:
-                failures.append(error if is_outage(error) else PluginError(name, "send", error))
+                failures.append(plugin_failure(name, "send", error))
         if failures:
             raise next((f for f in failures if is_outage(f)), failures[0])
         return delivered

@@ -20,12 +20,38 @@ import pluggy
 
 from mentorflow import hookspecs
 from mentorflow.db.database import is_outage
-from mentorflow.errors import ConfigurationError, PluginError, Veto, Vetoed
+from mentorflow.errors import ConfigurationError, PluginError, UserError, Veto, Vetoed
 from mentorflow.i18n import _
 
 ENTRY_POINT_GROUP = "mentorflow"
 DISABLE_ENV = "MENTORFLOW_DISABLE_PLUGINS"
 """Comma-separated plugin names not to load (for example ``log_channel``)."""
+
+
+ONE_BY_ONE = frozenset({
+    "mentorflow_register_guards", "mentorflow_register_effects", "mentorflow_register_choices",
+    "mentorflow_after_transition", "mentorflow_programme_templates", "mentorflow_export_personal_data",
+    "mentorflow_web_blueprints",
+})
+"""Hooks mentorflow calls one implementation at a time (:func:`implementations`), to tag or log each
+result or failure with its plugin: a wrapper there would never run its generator, so it is refused at
+registration. Every other hook is called through pluggy and supports wrappers (historic ones excepted)."""
+
+
+def plugin_failure(plugin: str, hook: str, error: Exception, *, user_errors: bool = False) -> Exception:
+    """The exception to raise for ``error`` met in ``plugin``'s code for ``hook``: the one attribution rule.
+
+    A database outage and an already attributed error pass through unchanged, a :class:`Veto` becomes
+    :class:`Vetoed` naming the plugin, anything else a :class:`PluginError`. With ``user_errors`` a
+    :class:`UserError` the plugin raised on purpose (an effect refusing) passes through too.
+    Use as ``raise plugin_failure(...)`` inside the ``except`` block; the cause is set here.
+    """
+    if is_outage(error) or isinstance(error, PluginError | Vetoed) or (user_errors and isinstance(error, UserError)):
+        return error
+    failure: Exception = (Vetoed(plugin, error.reason) if isinstance(error, Veto)
+                          else PluginError(plugin, hook, error))
+    failure.__cause__ = error
+    return failure
 
 
 def _attributed(plugin: str, hook: str, function: Any) -> Any:
@@ -35,14 +61,8 @@ def _attributed(plugin: str, hook: str, function: Any) -> Any:
     def call(*args: Any) -> Any:
         try:
             return function(*args)
-        except Veto as veto:
-            raise Vetoed(plugin, veto.reason) from veto
-        except (PluginError, Vetoed):
-            raise
         except Exception as error:
-            if is_outage(error):
-                raise
-            raise PluginError(plugin, hook, error) from error
+            raise plugin_failure(plugin, hook, error)  # noqa: B904 - the cause is set by plugin_failure
 
     call.__mentorflow_attributed__ = True  # type: ignore[attr-defined]
     return call
@@ -74,7 +94,20 @@ class PluginManager(pluggy.PluginManager):
         return opts
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
-        result = super().register(plugin, name)
+        label = name or getattr(plugin, "__name__", None) or repr(plugin)
+        try:
+            result = super().register(plugin, name)
+        except pluggy.PluginValidationError as error:  # a wrapper on a historic hook, an unknown argument
+            raise ConfigurationError(_("Plugin '{plugin}' cannot be loaded: {error}").format(
+                plugin=label, error=" ".join(str(error).split()))) from error
+        for caller in self.get_hookcallers(plugin) or ():
+            if caller.name in ONE_BY_ONE and any(impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+                                                 for impl in caller.get_hookimpls()):
+                self.unregister(plugin)
+                raise ConfigurationError(_(
+                    "Plugin '{plugin}' implements {hook} as a wrapper, which this hook does not support: "
+                    "mentorflow calls its implementations one at a time. Use a plain @hookimpl.").format(
+                    plugin=label, hook=caller.name))
         _attribute_errors(self, plugin)
         return result
 

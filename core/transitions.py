@@ -43,12 +43,11 @@ from mentorflow.errors import (
     PluginError,
     Problem,
     UnknownTransition,
-    UserError,
     Vetoed,
     WrongState,
 )
 from mentorflow.i18n import _
-from mentorflow.pluginmanager import call_one, implementations
+from mentorflow.pluginmanager import call_one, implementations, plugin_failure
 from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
 from mentorflow.text import text_problems
 from mentorflow.validation import schema_problems
@@ -297,10 +296,8 @@ class TransitionRunner:
                 continue
             try:
                 reason = spec.check(ctx, call.params)
-            except Exception as error:
-                if is_outage(error):  # the database went away under the guard: the caller's 503, not a plugin bug
-                    raise
-                raise PluginError(spec.plugin or call.name, f"guard {call.name}", error) from error
+            except Exception as error:  # a database outage passes through: the caller's 503, not a plugin bug
+                raise plugin_failure(spec.plugin or call.name, f"guard {call.name}", error)  # noqa: B904
             if reason:
                 failures.append(GuardFailed(call.name, str(reason), spec.plugin))
         return failures
@@ -392,12 +389,9 @@ class TransitionRunner:
             spec = self.engine.effects[call.name]
             try:
                 spec.apply(event, conn, call.params)
-            except (UserError, PluginError):
-                raise
             except Exception as error:
-                if is_outage(error):
-                    raise
-                raise PluginError(spec.plugin or call.name, f"effect {call.name}", error) from error
+                raise plugin_failure(spec.plugin or call.name, f"effect {call.name}", error,  # noqa: B904
+                                     user_errors=True)
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
         self._apply(event=event, connection=conn)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
 from typing import Any, ClassVar
 
-import pluggy
 import pytest
 
-from mentorflow import Problem, WorkflowInvalid, hookimpl
-from mentorflow.pluginmanager import build_plugin_manager
+from mentorflow import Problem, WorkflowInvalid, hookimpl, hookspecs
+from mentorflow.errors import ConfigurationError, PluginError, Veto, Vetoed, WrongState
+from mentorflow.pluginmanager import ONE_BY_ONE, build_plugin_manager, plugin_failure
 from mentorflow.registry import make_loader
 from mentorflow.testing import Factory, default_workflow
 from tests.lifecycle import base_workflow
+
+DOCS = (Path(__file__).parent.parent / "docs" / "hooks.md").read_text(encoding="utf-8")
 
 
 class ExtraCheck:
@@ -65,5 +69,77 @@ class HistoricWrapper:
 
 
 def test_a_wrapper_on_a_historic_hook_is_refused() -> None:
-    with pytest.raises(pluggy.PluginValidationError, match="historic"):
+    with pytest.raises(ConfigurationError, match=r"Plugin 'historic'.*historic"):
         build_plugin_manager([("historic", HistoricWrapper())], load_entrypoints=False)
+
+
+def _wrapper_plugin(hook: str) -> object:
+    """A plugin whose only implementation of ``hook`` is a wrapper taking the hook's arguments."""
+    argnames = list(inspect.signature(getattr(hookspecs, hook)).parameters)
+
+    def wrapper(*args: Any) -> Any:
+        return (yield)
+
+    wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in argnames])
+    plugin = type("Wrapping", (), {})()
+    setattr(plugin, hook, hookimpl(wrapper=True)(wrapper))
+    return plugin
+
+
+HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("mentorflow_"))
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_follows_the_wrapper_rule(hook: str) -> None:
+    """Hooks called one implementation at a time (and historic ones) refuse a wrapper at load; the rest accept it."""
+    historic = getattr(hookspecs, hook).mentorflow_spec.get("historic", False)
+    if hook in ONE_BY_ONE or historic:
+        with pytest.raises(ConfigurationError, match=f"Plugin 'wrapping'.*{hook if not historic else 'historic'}"):
+            build_plugin_manager([("wrapping", _wrapper_plugin(hook))], load_entrypoints=False)
+    else:
+        pm = build_plugin_manager([("wrapping", _wrapper_plugin(hook))], load_entrypoints=False)
+        assert [i.wrapper for i in getattr(pm.hook, hook).get_hookimpls()] == [True]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_docs_state_the_wrapper_rule_of_every_hook(hook: str) -> None:
+    section = DOCS.split(f"\n## {hook}(")[1].split("\n## ")[0]
+    line = next(line for line in section.splitlines() if line.startswith("- **Wrappers:**"))
+    refused = hook in ONE_BY_ONE or getattr(hookspecs, hook).mentorflow_spec.get("historic", False)
+    assert ("refused" in line or "not allowed" in line) if refused else "supported" in line
+
+
+class AfterWrapper:
+    @hookimpl(wrapper=True)
+    def mentorflow_after_transition(self, event: Any, engine: Any) -> Any:
+        return (yield)
+
+
+class GuardsWrapper:
+    @hookimpl(wrapper=True)
+    def mentorflow_register_guards(self) -> Any:
+        return (yield)
+
+
+@pytest.mark.parametrize("plugin,hook", [(AfterWrapper(), "mentorflow_after_transition"),
+                                         (GuardsWrapper(), "mentorflow_register_guards")])
+def test_a_wrapper_where_implementations_are_called_one_by_one_is_refused_clearly(plugin: Any, hook: str) -> None:
+    # Before: the after_transition wrapper was silently never called, the guards one crashed with AttributeError.
+    with pytest.raises(ConfigurationError, match=f"Plugin 'mine' implements {hook} as a wrapper"):
+        build_plugin_manager([("mine", plugin)], load_entrypoints=False)
+
+
+def test_plugin_failure_is_the_one_attribution_rule() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    outage = OperationalError("select 1", {}, Exception("server closed the connection"))
+    assert plugin_failure("p", "h", outage) is outage
+    vetoed = plugin_failure("p", "h", Veto("no"))
+    assert isinstance(vetoed, Vetoed) and vetoed.plugin == "p"
+    failure = plugin_failure("p", "h", RuntimeError("boom"))
+    assert isinstance(failure, PluginError) and failure.hook == "h" and isinstance(failure.__cause__, RuntimeError)
+    assert plugin_failure("p", "h", failure) is failure
+    refused = WrongState("no")
+    assert plugin_failure("p", "h", refused, user_errors=True) is refused
+    assert isinstance(plugin_failure("p", "h", refused), PluginError)
