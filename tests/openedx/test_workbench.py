@@ -52,7 +52,9 @@ class Workbench:
             if self.process.poll() is not None:
                 raise RuntimeError(f"workbench exited:\n{(self.folder / 'server.log').read_text()}")
             try:
-                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                # Ready means the scenario answers, not just the index: the workbench fills its scenario table on
+                # first use, and a probe that gave up early leaves that filling running while the test asks (404).
+                if httpx.get(self.page_url("readiness-probe"), timeout=20).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
