@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mentorflow.actors import Actor
-from mentorflow.db.database import is_outage
-from mentorflow.errors import PluginError, Problem, UserError
+from mentorflow.errors import Problem
 from mentorflow.i18n import _
+from mentorflow.pluginmanager import plugin_failure
 from mentorflow.snapshots import RelationshipSnapshot
 
 if TYPE_CHECKING:
@@ -110,12 +110,9 @@ def options(specs: Mapping[str, ChoicesSpec], ctx: ChoiceContext, names: Iterabl
         spec = specs[name]
         try:
             out[name] = [(value, str(label)) for value, label in spec.options(ctx)]
-        except (UserError, PluginError):
-            raise
         except Exception as error:
-            if is_outage(error):  # the database's failure, not the provider's
-                raise
-            raise PluginError(spec.plugin or name, f"choices {name}", error) from error
+            # An outage and a provider's own UserError pass through; anything else names the provider.
+            raise plugin_failure(spec.plugin or name, f"choices {name}", error, user_errors=True)  # noqa: B904
     return out
 
 
