@@ -30,7 +30,7 @@ def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
 
 @hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
-    from .commands import beat_command, reminders_command, worker_command
+    from .cli import beat_command, reminders_command, worker_command
 
     cli.add_command(worker_command)
     cli.add_command(beat_command)
