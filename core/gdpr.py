@@ -79,7 +79,6 @@ def export_rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return [{k: _iso(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
 
 
-
 def erase_text(conn: Connection, table: Any, where: Any, *columns: str) -> None:
     """Replace the free text in ``columns`` of the rows of ``table`` matching ``where`` with ``[erased]``.
 
