@@ -29,7 +29,7 @@ that does not exist gets, so ids tell nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -124,7 +124,7 @@ def settings_problems(document: Mapping[str, Any]) -> list[Problem]:
 _IS_COORDINATOR = select(ProgrammeRole.__table__.c.id).where(
     ProgrammeRole.__table__.c.programme_id == bindparam("pid"), ProgrammeRole.__table__.c.person_id == bindparam(
         "person"), ProgrammeRole.__table__.c.role == "coordinator").limit(1)
-_ALL_ROLES = frozenset(ROLES)
+_ONLY = {role: frozenset({role}) for role in ROLES}
 
 
 def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
@@ -133,42 +133,34 @@ def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -
         _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
 
 
-def _held_roles(conn: Connection, snap: RelationshipSnapshot, actor: Actor, among: frozenset[str],
-                coordinator: bool | None) -> Iterator[str]:
-    """The roles of ``among`` that ``actor`` holds on ``snap``, in the order of :data:`mentorflow.actors.ROLES`.
-
-    Lazy, so a caller that wants the first one asks the database only when the pair does not already
-    answer: the mentor firing a transition open to coordinators too costs no role query.
-    """
-    if actor.is_system:
-        if "system" in among:
-            yield "system"
-        return
-    person = actor.person_id
-    if "mentor" in among and person == snap.mentor_id:
-        yield "mentor"
-    if "mentee" in among and person == snap.mentee_id:
-        yield "mentee"
-    if "coordinator" in among and (coordinator if coordinator is not None
-                                   else is_coordinator(conn, snap.programme_id, person)):
-        yield "coordinator"
-
-
 def acting_role(conn: Connection, snap: RelationshipSnapshot, actor: Actor, allowed: frozenset[str] | set[str],
                 coordinator: bool | None = None) -> str | None:
     """The role under which ``actor`` may act on the relationship where ``allowed`` roles may, or None.
 
-    ``snap`` must be the row the decision is about: the transition runner passes the row it has just
-    read and locked, never a caller's copy. ``coordinator`` is the answer to "does ``actor`` coordinate
-    the programme?" when the caller already knows it (the query API asks once for all transitions out
-    of a state, not once per transition).
+    The one rule: ``system`` for the system, ``mentor`` or ``mentee`` of this relationship, ``coordinator``
+    of its programme, tried in that order, so the database is asked only when the pair does not already
+    answer (a mentor firing a transition open to coordinators too costs no role query; this is the
+    transition hot path). ``snap`` must be the row the decision is about: the transition runner passes
+    the row it has just read and locked, never a caller's copy. ``coordinator`` is the answer to "does
+    ``actor`` coordinate the programme?" when the caller already knows it (the query API asks once for
+    all transitions out of a state, not once per transition).
     """
-    return next(_held_roles(conn, snap, actor, frozenset(allowed), coordinator), None)
+    if actor.is_system:
+        return "system" if "system" in allowed else None
+    person = actor.person_id
+    if "mentor" in allowed and person == snap.mentor_id:
+        return "mentor"
+    if "mentee" in allowed and person == snap.mentee_id:
+        return "mentee"
+    if "coordinator" in allowed and (coordinator if coordinator is not None
+                                     else is_coordinator(conn, snap.programme_id, person)):
+        return "coordinator"
+    return None
 
 
 def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
-    """The roles ``actor`` holds on this relationship (empty for a stranger)."""
-    return Viewer(actor, frozenset(_held_roles(conn, snap, actor, _ALL_ROLES, None)))
+    """The roles ``actor`` holds on this relationship (empty for a stranger), each as :func:`acting_role` says."""
+    return Viewer(actor, frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role])))
 
 
 def relationship_for(conn: Connection, actor: Actor | int, relationship: RelationshipSnapshot | int, *,
