@@ -20,17 +20,19 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.engine import Connection
 
+    from mentorflow.actors import Actor
     from mentorflow.choices import ChoicesSpec
     from mentorflow.effects import EffectSpec
     from mentorflow.engine import Engine
     from mentorflow.errors import Problem
     from mentorflow.guards import GuardSpec
     from mentorflow.notifications import NotificationChannel
+    from mentorflow.panels import PageContext, Panel
     from mentorflow.snapshots import RelationshipSnapshot, TransitionEvent
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 5
+HOOKSPEC_VERSION = 6
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -238,6 +240,32 @@ def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
     a configuration error. The service's error pages, security headers and
     request logging apply to their routes too. Results of all plugins are
     collected.
+    """
+
+
+@hookspec
+def mentorflow_programme_health(engine: Engine, programme: str, actor: Actor) -> dict[str, Any] | None:
+    """Return this plugin's programme-wide figures for a coordinator, by section name (``{"goals": ...}``).
+
+    Called for ``GET /api/v1/programmes/{key}/health`` after the web service checked that ``actor``
+    coordinates ``programme`` (its key). Values are JSON-ready or dataclasses (made JSON like every API
+    answer); return ``None`` when the plugin has nothing to say. Results of all plugins are merged.
+    """
+
+
+@hookspec
+def mentorflow_page_panels(engine: Engine, page: PageContext) -> Iterable[Panel]:
+    """Return the panels this plugin adds to a page a person sees (:class:`mentorflow.panels.Panel`).
+
+    ``page`` says which page (``page.page``: ``"dashboard"`` for a programme's coordinator dashboard,
+    ``"relationship"`` for one relationship's page), for whom (``page.viewer``, a person id, already
+    allowed to see the page), in which language (``page.locale``, in force while the hook runs), for which
+    programme and relationship, and on which host (``page.host``: ``"web"``; the XBlock and the LTI launch
+    may render the same panels). A panel is an id, a localized title, an order, a slot and its HTML body
+    (render it with :func:`mentorflow.panels.render_template`, escaped); the host draws the heading and
+    the frame. Check what the viewer may see in the plugin's own queries, as its REST routes do. Called on
+    every render; reuse expensive programme figures with ``page.cached``. Results of all plugins are
+    collected and sorted by ``(order, id)``.
     """
 
 

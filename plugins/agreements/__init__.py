@@ -85,3 +85,10 @@ def mentorflow_purge_relationship_content(relationship_id: int, connection: Conn
     from . import gdpr
 
     gdpr.purge(relationship_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]

@@ -105,3 +105,17 @@ def mentorflow_purge_relationship_content(relationship_id: int, connection: Conn
     from .retention import purge
 
     purge(relationship_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprints
+
+    return blueprints(engine)
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)

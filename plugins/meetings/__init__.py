@@ -73,3 +73,17 @@ def mentorflow_purge_relationship_content(relationship_id: int, connection: Conn
     from . import gdpr
 
     gdpr.purge(relationship_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict[str, Any] | None:
+    from .api import meeting_stats
+
+    return {"meetings": meeting_stats(engine, programme, actor)}

@@ -81,3 +81,24 @@ def mentorflow_purge_relationship_content(relationship_id: int, connection: Conn
     from . import gdpr
 
     gdpr.purge(relationship_id, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict[str, Any] | None:
+    from .api import programme_health
+
+    return {"reflections": programme_health(engine, programme, actor)}
