@@ -119,3 +119,23 @@ def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
     from .panels import page_panels
 
     return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_signup_profile(engine: Any, programme_id: int, workflow: Any) -> Any:
+    """``settings.matching.profile_schema``, checked and stored as :func:`.profiles.set_profile` does."""
+    from mentorflow.signup import SignupProfile
+    from mentorflow.validation import schema_problems
+
+    from .profiles import FORM, set_profile
+    from .settings import profile_validator
+
+    matching = ((workflow.programme.get("settings") or {}).get("matching")) or {}
+    schema = matching.get("profile_schema")
+    if not isinstance(schema, dict) or not schema.get("properties"):
+        return None
+    validator = profile_validator(schema)
+    return SignupProfile(
+        form=FORM, schema=schema, title={"en": "Profile", "da": "Profil"},
+        check=lambda profile: list(schema_problems(validator, profile)),
+        store=lambda person, role, profile, actor: set_profile(engine, programme_id, person, role, profile, actor))

@@ -87,3 +87,13 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
     from .api import meeting_stats
 
     return {"meetings": meeting_stats(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int) -> Iterable[Any]:
+    from mentorflow.meetings import MeetingRecord
+
+    from .api import meetings
+
+    return [MeetingRecord(id=m.id, held_on=m.held_on, logged_at=m.logged_at, duration_minutes=m.duration_minutes,
+                          format=m.format, agenda=m.agenda) for m in meetings(engine, relationship, viewer)]
