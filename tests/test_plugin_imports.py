@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"mentorflow.plugins": "plugins", "mentorflow.integrations": "integrations", "mentorflow": "core"}
 PUBLIC_API = {"mentorflow.integrations.web.plugin_api"}
 """Modules of a plugin that other plugins may import, each documented as such."""
-PLUGIN_FREE = ("mentorflow.integrations.web", "mentorflow.integrations.openedx")
-"""Packages that may not import any ``mentorflow.plugins`` module (not even a public one)."""
+PLUGIN_FREE = ("mentorflow.integrations.web", "mentorflow.integrations.openedx", "mentorflow.integrations.shared")
+"""Packages that may not import any ``mentorflow.plugins`` module (the web service, the XBlock and what they share)."""
 
 
 def module_of(path: Path) -> str:
