@@ -70,3 +70,10 @@ _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export
 mentorflow_erase_personal_data = _personal_data.erase
 mentorflow_purge_relationship_content = _personal_data.purge
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]

@@ -88,3 +88,24 @@ _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export
 mentorflow_erase_personal_data = _personal_data.erase
 mentorflow_purge_relationship_content = _personal_data.purge
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict[str, Any] | None:
+    from .api import programme_goal_attainment
+
+    return {"goals": programme_goal_attainment(engine, programme, actor)}

@@ -19,7 +19,7 @@ functions to call are in :mod:`.api`; the command line has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -90,3 +90,37 @@ _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export
 mentorflow_erase_personal_data = _personal_data.erase
 mentorflow_purge_relationship_content = _personal_data.purge
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprints
+
+    return blueprints(engine)
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_signup_profile(engine: Any, programme_id: int, workflow: Any) -> Any:
+    """``settings.matching.profile_schema``, checked and stored as :func:`.profiles.set_profile` does."""
+    from mentorflow.signup import SignupProfile
+    from mentorflow.validation import schema_problems
+
+    from .profiles import FORM, set_profile
+    from .settings import profile_validator
+
+    matching = ((workflow.programme.get("settings") or {}).get("matching")) or {}
+    schema = matching.get("profile_schema")
+    if not isinstance(schema, dict) or not schema.get("properties"):
+        return None
+    validator = profile_validator(schema)
+    return SignupProfile(
+        form=FORM, schema=schema, title={"en": "Profile", "da": "Profil"},
+        check=lambda profile: list(schema_problems(validator, profile)),
+        store=lambda person, role, profile, actor: set_profile(engine, programme_id, person, role, profile, actor))

@@ -57,3 +57,27 @@ _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export
 mentorflow_erase_personal_data = _personal_data.erase
 mentorflow_purge_relationship_content = _personal_data.purge
+
+
+@hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
+
+    return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict[str, Any] | None:
+    from .api import meeting_stats
+
+    return {"meetings": meeting_stats(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int) -> Iterable[Any]:
+    from mentorflow.meetings import MeetingRecord
+
+    from .api import meetings
+
+    return [MeetingRecord(id=m.id, held_on=m.held_on, logged_at=m.logged_at, duration_minutes=m.duration_minutes,
+                          format=m.format, agenda=m.agenda) for m in meetings(engine, relationship, viewer)]

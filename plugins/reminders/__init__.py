@@ -7,6 +7,7 @@ and the ``worker`` and ``reminders`` commands.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -42,3 +43,32 @@ _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export
 mentorflow_erase_personal_data = _personal_data.erase
 mentorflow_purge_relationship_content = _personal_data.purge
+
+
+@hookimpl(trylast=True)
+def mentorflow_timer_scan(engine: Any, now: Any) -> Iterable[Any]:
+    """The outbox scan (:func:`.outbox.scan`), and the notifications it added to the outbox."""
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+
+    from mentorflow.timers import TimerNotice
+
+    from .models import Notification
+    from .outbox import scan
+
+    N = Notification.__table__
+    with engine.read() as conn:
+        before = conn.execute(select(func.max(N.c.id))).scalar() or 0
+    scan(engine, now)  # owes reminders and escalations first, then fires deadlines
+    with engine.read() as conn:
+        rows = conn.execute(select(N.c.kind, N.c.recipient_id, N.c.context).where(N.c.id > before)
+                            .order_by(N.c.id)).all()
+    notices = []
+    for row in rows:
+        context = row.context or {}
+        due = context.get("due_at")
+        notices.append(TimerNotice(kind={"remind": "reminder", "escalate": "escalation"}.get(row.kind, row.kind),
+                                   recipient_id=row.recipient_id, role=context.get("role"),
+                                   timer=context.get("timer"), due_at=datetime.fromisoformat(due) if due else None))
+    return notices
