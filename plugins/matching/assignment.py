@@ -55,7 +55,7 @@ MENTOR_CANDIDATES = 4
 MAX_MENTOR_CANDIDATES = 16
 SCALE = 10**6
 """Score units per point: scores are rounded to 1e-6 before the flow (see the module docstring)."""
-RESERVE = 40
+RESERVE = 100
 """Best usable pairs remembered per mentee (the first ``CANDIDATES`` start the graph): priced exactly without
 scoring again, and the next one down is a tight bound on the rest of the row."""
 ADD_PER_ROW = 32
@@ -386,6 +386,8 @@ def solve(source: Source, capacity: np.ndarray, *, candidates: int = CANDIDATES,
         suspect = _suspects(cand, d, cap, m, scale, weight, columns)
         bounded += m - len(suspect)
         priced += len(suspect)
+        if progress is not None:
+            progress("pricing", 0, len(suspect))
         added.append(_price(source, cand, suspect, d, cap, m, scale, weight, progress, cancelled))
         new = sum(len(x.rows) for x in added)
         if not new:

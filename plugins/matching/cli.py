@@ -30,7 +30,7 @@ def register(cli: click.Group, available: bool = True) -> None:
         @click.argument("args", nargs=-1, type=click.UNPROCESSED)
         def unavailable(args: tuple[str, ...]) -> None:
             """Match mentees to mentors (needs the matching extra)."""
-            raise UserError(_("Matching needs numpy and scipy: pip install 'mentorflow[matching]'"))
+            raise UserError(_("Matching needs numpy, scipy and ortools: pip install 'mentorflow[matching]'"))
 
         return
 
