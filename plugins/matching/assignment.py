@@ -369,6 +369,7 @@ def solve(source: Source, capacity: np.ndarray, *, candidates: int = CANDIDATES,
         flow = _solve(graph, np.rint(graph.score * scale).astype(np.int64), cap_used, m, n, weight)
         if progress is not None:
             progress("solving", rounds, rounds)
+        _check(cancelled)
         d = flow.potential
         # The reserve first: exact reduced costs, no scoring needed.
         outside = ~np.isin(cand.reserve.codes(n), graph.codes(n), assume_unique=True)

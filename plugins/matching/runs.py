@@ -147,6 +147,8 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     try:
         chosen = assign(source, pool.capacity, algorithm, progress=reporter.progress, cancelled=reporter.cancelled)
         assigned = time.perf_counter()
+        if reporter.cancelled():  # the last chance: nothing is stored yet
+            raise assignment.Cancelled()
         reporter.progress("storing", 0, 1)
         scores, breakdowns = source.pairs(chosen.pairs)
     except assignment.Cancelled:
