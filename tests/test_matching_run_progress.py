@@ -80,3 +80,22 @@ def test_a_dry_run_can_be_cancelled_through_its_callback(cohort: Cohort) -> None
     with pytest.raises(api.RunCancelled):
         api.run_matching(cohort.engine, cohort.key, cohort.coordinator, store=False, cancelled=lambda: True)
     assert run_row(cohort) is None
+
+
+def test_the_review_panel_explains_the_objective_in_english_and_danish(cohort: Cohort) -> None:
+    from mentorflow.integrations.web import create_app
+    from mentorflow.integrations.web.sessions import cookie_data
+    from mentorflow.integrations.web.settings import load_settings
+
+    api.run_matching(cohort.engine, cohort.key, cohort.coordinator)
+    app = create_app(load_settings(database_url=str(cohort.engine.db.url), secret_key="t", worker=False),
+                     engine=cohort.engine)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(cookie_data(cohort.engine, cohort.coordinator))
+    pages = {lang: client.get(f"/coordinator/{cohort.key}", headers={"Accept-Language": lang}) for lang in ("en", "da")}
+    assert all(page.status_code == 200 for page in pages.values())
+    english, danish = (page.get_data(as_text=True) for page in pages.values())
+    assert "largest total score first and then match as many mentees as possible" in english
+    assert "Proven optimal" in english
+    assert "største samlede score" in danish and "Bevist optimal" in danish

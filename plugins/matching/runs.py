@@ -71,6 +71,19 @@ class RunResult:
     def unmatched(self) -> list[ProposalView]:
         return [p for p in self.proposals if p.mentor_id is None]
 
+    @property
+    def objective(self) -> str:
+        """How the proposals were chosen, for the review page (translated when read, so at render time)."""
+        text = _("Proposals give the largest total score first and then match as many mentees as possible; a "
+                 "pair with a negative score is never proposed.")
+        certificate = self.stats.get("certificate")
+        if self.algorithm == "greedy":
+            return text + " " + _("This run was greedy (best pair first): fast, not always the best total.")
+        if certificate:
+            return text + " " + _("Proven optimal: after {rounds} round(s) of checking, no allowed pair could "
+                                  "improve it.").format(rounds=certificate.get("rounds", 1))
+        return text
+
 
 def assign(source: PoolScorer, capacity: Iterable[int], algorithm: str, *,
            progress: assignment.Progress | None = None, cancelled: Callable[[], bool] | None = None
