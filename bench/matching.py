@@ -480,6 +480,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job", choices=["ours", "greedy", "ortools", "lsa"], help=argparse.SUPPRESS)
     parser.add_argument("--size", help=argparse.SUPPRESS)
     parser.add_argument("--tiers-only", action="store_true", help="only the national-scale tiers")
+    parser.add_argument("--no-tiers", action="store_true", help="everything but the national-scale tiers")
     opts = parser.parse_args(argv)
     if opts.job:
         import json
@@ -509,7 +510,8 @@ def main(argv: list[str] | None = None) -> None:
     growth(sizes, mentor_count, opts.seed, out)
     networkx_section((100, 20) if opts.quick else (200, 40), opts.seed, out)
     end_to_end(mentee_count, mentor_count, opts.seed, out)
-    tiers(QUICK_TIERS if opts.quick else TIERS, opts.seed, out)
+    if not opts.no_tiers:
+        tiers(QUICK_TIERS if opts.quick else TIERS, opts.seed, out)
 
 
 def _cpus() -> int:
