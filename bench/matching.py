@@ -265,7 +265,7 @@ def compare_all(matrix: ScoreMatrix, capacity: np.ndarray, out: Any, stable: boo
 def growth(sizes: list[int], mentors: int, seed: int, out: Any) -> None:
     print(f"\nGrowth with the number of mentees ({mentors:,} mentors, capacity 1-5; one cold run each, as a "
           "command-line run would be):", file=out)
-    print(f"  {'mentees':>8}{'places':>8}{'score':>9}{'optimal':>10}{'method':>12}{'greedy':>9}{'opt/greedy score':>18}"
+    print(f"  {'mentees':>8}{'places':>8}{'score':>9}{'optimal':>10}{'method':>15}{'greedy':>9}{'opt/greedy score':>18}"
           f"{'opt/greedy time':>17}", file=out)
     for size in sizes:
         mentees, mentor_table, capacity = generate(size, mentors, seed)
@@ -275,7 +275,7 @@ def growth(sizes: list[int], mentors: int, seed: int, out: Any) -> None:
         check(opt.pairs, matrix.allowed, capacity)
         check(greedy.pairs, matrix.allowed, capacity)
         ratio = total(matrix.total, opt.pairs) / max(total(matrix.total, greedy.pairs), 1e-12)
-        print(f"  {size:>8,}{int(capacity.sum()):>8,}{score_s:>8.2f}s{opt_s:>9.2f}s{opt.method:>12}{greedy_s:>8.2f}s"
+        print(f"  {size:>8,}{int(capacity.sum()):>8,}{score_s:>8.2f}s{opt_s:>9.2f}s{opt.method:>15}{greedy_s:>8.2f}s"
               f"{ratio:>18.4f}{opt_s / greedy_s:>16.2f}×", file=out)
 
 

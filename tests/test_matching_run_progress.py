@@ -93,7 +93,13 @@ def test_the_review_panel_explains_the_objective_in_english_and_danish(cohort: C
     client = app.test_client()
     with client.session_transaction() as session:
         session.update(cookie_data(cohort.engine, cohort.coordinator))
-    pages = {lang: client.get(f"/coordinator/{cohort.key}", headers={"Accept-Language": lang}) for lang in ("en", "da")}
+    from mentorflow.i18n import set_locale
+
+    try:
+        pages = {lang: client.get(f"/coordinator/{cohort.key}", headers={"Accept-Language": lang})
+                 for lang in ("en", "da")}
+    finally:
+        set_locale(None)  # the test client serves in this thread: leave no Danish behind for the next test
     assert all(page.status_code == 200 for page in pages.values())
     english, danish = (page.get_data(as_text=True) for page in pages.values())
     assert "largest total score first and then match as many mentees as possible" in english
