@@ -16,21 +16,28 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import click
     from flask import Blueprint
     from sqlalchemy.engine import Connection
 
+    from mentorflow.actors import Actor
     from mentorflow.choices import ChoicesSpec
     from mentorflow.effects import EffectSpec
     from mentorflow.engine import Engine
     from mentorflow.errors import Problem
     from mentorflow.guards import GuardSpec
+    from mentorflow.meetings import MeetingRecord
     from mentorflow.notifications import NotificationChannel
+    from mentorflow.panels import PageContext, Panel
+    from mentorflow.signup import SignupProfile
     from mentorflow.snapshots import RelationshipSnapshot, TransitionEvent
+    from mentorflow.timers import TimerNotice
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 5
+HOOKSPEC_VERSION = 6
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -238,6 +245,64 @@ def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
     a configuration error. The service's error pages, security headers and
     request logging apply to their routes too. Results of all plugins are
     collected.
+    """
+
+
+@hookspec
+def mentorflow_programme_health(engine: Engine, programme: str, actor: Actor) -> dict[str, Any] | None:
+    """Return this plugin's programme-wide figures for a coordinator, by section name (``{"goals": ...}``).
+
+    Called for ``GET /api/v1/programmes/{key}/health`` after the web service checked that ``actor``
+    coordinates ``programme`` (its key). Values are JSON-ready or dataclasses (made JSON like every API
+    answer); return ``None`` when the plugin has nothing to say. Results of all plugins are merged.
+    """
+
+
+@hookspec
+def mentorflow_page_panels(engine: Engine, page: PageContext) -> Iterable[Panel]:
+    """Return the panels this plugin adds to a page a person sees (:class:`mentorflow.panels.Panel`).
+
+    ``page`` says which page (``page.page``: ``"dashboard"`` for a programme's coordinator dashboard,
+    ``"relationship"`` for one relationship's page), for whom (``page.viewer``, a person id, already
+    allowed to see the page), in which language (``page.locale``, in force while the hook runs), for which
+    programme and relationship, and on which host (``page.host``: ``"web"``; the XBlock and the LTI launch
+    may render the same panels). A panel is an id, a localized title, an order, a slot and its HTML body
+    (render it with :func:`mentorflow.panels.render_template`, escaped); the host draws the heading and
+    the frame. Check what the viewer may see in the plugin's own queries, as its REST routes do. Called on
+    every render; reuse expensive programme figures with ``page.cached``. Results of all plugins are
+    collected and sorted by ``(order, id)``.
+    """
+
+
+@hookspec(firstresult=True)
+def mentorflow_signup_profile(engine: Engine, programme_id: int, workflow: Workflow) -> SignupProfile | None:
+    """Return the profile form a person fills in when signing up to the programme (a ``SignupProfile``).
+
+    Asked by integrations that sign people up (the Open edX XBlock) with the programme's id and current
+    ``workflow``; return a :class:`mentorflow.signup.SignupProfile`, or ``None`` when this plugin has no
+    profile for it. The first plugin to answer wins.
+    """
+
+
+@hookspec
+def mentorflow_relationship_meetings(engine: Engine, relationship: RelationshipSnapshot,
+                                     viewer: int) -> Iterable[MeetingRecord]:
+    """Return the relationship's logged meetings as ``viewer`` (a person id) may see them.
+
+    A core-level question other plugins ask through :func:`mentorflow.meetings.relationship_meetings`
+    (the calendar puts them in a person's calendar feed) instead of importing the plugin that keeps the
+    meetings. Return :class:`mentorflow.meetings.MeetingRecord` objects; what the viewer may not see is left
+    out by the answering plugin's own policy checks. Results of all plugins are collected.
+    """
+
+
+@hookspec
+def mentorflow_timer_scan(engine: Engine, now: datetime) -> Iterable[TimerNotice]:
+    """Owe what the workflow's timers make due by ``now`` (reminders, escalations, deadlines), and say what was owed.
+
+    The reminders plugin answers with its outbox scan; the workflow simulator (``mentorflow simulate``)
+    calls it at every instant where a timer can act. Return a :class:`mentorflow.timers.TimerNotice` for
+    each notification created by this call. Results of all plugins are collected.
     """
 
 

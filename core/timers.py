@@ -57,6 +57,18 @@ class DeadlineDue:
     due_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class TimerNotice:
+    """A notification a timer scan owed (``mentorflow_timer_scan``): a reminder, an escalation or a digest."""
+
+    kind: str
+    """``"reminder"``, ``"escalation"``, or another kind the answering plugin names."""
+    recipient_id: int | None
+    role: str | None
+    timer: str | None
+    due_at: datetime | None
+
+
 def _last_by(role: str, timer: Timer) -> object:
     return (select(func.max(A.c.at)).where(A.c.relationship_id == R.c.id, A.c.transition.in_(timer.satisfied_by),
                                            A.c.actor_role == role).scalar_subquery())

@@ -1,8 +1,9 @@
 """``/api/v1/lti/...``: platforms, deployments and registration invitations, for unrestricted administrator tokens.
 
-The routes are declared with the web service's :class:`ApiRegistry`, on a
-blueprint of their own; when the blueprint is mounted their documentation
-joins the service's ``/api/v1/openapi.json``.
+The routes are declared through the web service's public plugin API
+(:func:`mentorflow.integrations.web.plugin_api.api_blueprint`), on a blueprint
+of their own; when the blueprint is mounted their documentation joins the
+service's ``/api/v1/openapi.json``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from flask import Blueprint
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, UserError
 from mentorflow.i18n import _
-from mentorflow.integrations.web.apidoc import ApiRegistry
-from mentorflow.integrations.web.auth import current_principal
-from mentorflow.integrations.web.requests import json_body
+from mentorflow.integrations.web.plugin_api import api_blueprint as documented_blueprint
+from mentorflow.integrations.web.plugin_api import current_principal, json_body
 
 from .platforms import add_deployment, get_platform, list_platforms, register_platform, remove_platform
 from .registration import invite
@@ -61,8 +61,7 @@ def _role_map(body: dict[str, Any]) -> dict[str, str] | None:
 
 def api_blueprint(engine: Engine) -> Blueprint:
     """The LTI administration API, closing over ``engine``."""
-    bp = Blueprint("lti_api", __name__, url_prefix="/api/v1")
-    api = ApiRegistry(bp, "/api/v1")
+    bp, api = documented_blueprint("lti_api", __name__)  # its routes join the service's openapi.json when mounted
 
     @api.route("/lti/platforms", "GET", summary="Registered LTI platforms with their deployments (administrators)",
                tag="lti", response={"type": "object", "properties": {"items": {"type": "array",
@@ -137,13 +136,4 @@ def api_blueprint(engine: Engine) -> Blueprint:
         token = invite(engine, programmes=_strings(body, "programmes"), name=body.get("name"),
                        role_map=_role_map(body), lifetime=timedelta(days=days))
         return {"url": f"{base_url()}/lti/register/{token}", "expires_in_days": days}, 201
-
-    def document(state: Any) -> None:
-        # Publish these routes in the service's OpenAPI document (once per application).
-        main = state.app.extensions.get("mentorflow_api")
-        if main is not None:
-            known = {(r.rule, r.method) for r in main.routes}
-            main.routes.extend(r for r in api.routes if (r.rule, r.method) not in known)
-
-    bp.record_once(document)
     return bp

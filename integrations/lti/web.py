@@ -71,7 +71,7 @@ def _speak_token_language(token: str | None) -> None:
 
 
 def _origin(url: str) -> str:
-    from mentorflow.integrations.web.framing import origin_of
+    from mentorflow.integrations.web.plugin_api import origin_of
 
     return origin_of(url) or ""
 
@@ -84,7 +84,7 @@ def _framed_by_registering_platform(response: Response, configuration: str) -> R
     """Dynamic registration runs in the platform's frame before the platform is registered (and so before
     ``frame-ancestors`` names it): these two pages, reached only with a valid invitation, also allow the
     origin of the platform's openid configuration."""
-    from mentorflow.integrations.web.framing import frame_origins, frame_policy, parse_origins
+    from mentorflow.integrations.web.plugin_api import frame_origins, frame_policy, parse_origins
 
     state = current_app.extensions["mentorflow"]
     known = frame_origins(state.engine, parse_origins(state.settings.frame_ancestors))
@@ -191,7 +191,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             response = Response(_chooser(engine, checked.deployment, chooser))
         else:
             outcome = handle_resource_link(engine, checked)
-            from mentorflow.integrations.web.auth import sign_in
+            from mentorflow.integrations.web.plugin_api import sign_in
 
             sign_in(outcome.person_id)
             if outcome.locale:
@@ -283,7 +283,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
 
     @bp.route("/signup/<key>", methods=["GET", "POST"])
     def signup(key: str) -> Any:
-        from mentorflow.integrations.web.pages import check_csrf, require_person
+        from mentorflow.integrations.web.plugin_api import check_csrf, require_person
 
         person_id = require_person()
         _version, workflow = engine.current_workflow(key)

@@ -19,6 +19,7 @@ from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserErr
 from mentorflow.i18n import _, localized
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError, decode, fields, schema_form
+from mentorflow.signup import signup_profile
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import Form, Workflow
@@ -72,14 +73,11 @@ def situation(engine: Engine, prog: Programme, identity: Identity, locale: str) 
 
 # -- what the person sees ----------------------------------------------------------------------------
 def profile_form(engine: Engine, prog: Programme) -> Form | None:
-    """The programme's sign-up profile form: ``settings.matching.profile_schema`` when matching is loaded."""
-    if engine.pm.get_plugin("matching") is None:
+    """The programme's sign-up profile form, from the plugin that offers one (matching's ``profile_schema``)."""
+    offered = signup_profile(engine, prog.id, prog.workflow)
+    if offered is None:
         return None
-    matching = ((prog.workflow.programme.get("settings") or {}).get("matching")) or {}
-    schema = matching.get("profile_schema")
-    if not isinstance(schema, dict) or not schema.get("properties"):
-        return None
-    return schema_form(PROFILE_FORM, schema, {"en": "Profile", "da": "Profil"})
+    return schema_form(offered.form, dict(offered.schema), dict(offered.title))
 
 
 def signup_context(engine: Engine, prog: Programme, signup_roles: str, values: dict[str, Any] | None = None,
@@ -160,25 +158,21 @@ def enrol(engine: Engine, prog: Programme, who: Situation, locale: str, signup_r
     """
     if role not in SIGNUP_ROLES.get(signup_roles, SIGNUP_ROLES["both"]):
         raise FormInvalid("signup", [Problem("/role", _("is not a role you can sign up for here"))])
+    offered = signup_profile(engine, prog.id, prog.workflow)
     form = profile_form(engine, prog)
     profile: dict[str, Any] | None = None
-    if form is not None:
+    if form is not None and offered is not None:
         try:
             profile = decode(form, posted)
         except FormDecodeError as error:
             raise FormInvalid(PROFILE_FORM, [Problem(f"/{error.field}", error.message)]) from None
-        from mentorflow.plugins.matching.settings import profile_validator
-        from mentorflow.validation import schema_problems
-
-        problems = schema_problems(profile_validator(form.schema), profile)
+        problems = offered.check(profile)
         if problems:
             raise FormInvalid(PROFILE_FORM, problems)
     person = ensure_person(engine, who.identity, locale)
     engine.grant_role(prog.id, person, role)
-    if profile is not None:
-        from mentorflow.plugins.matching.api import set_profile
-
-        set_profile(engine, prog.id, person, role, profile, person)
+    if profile is not None and offered is not None:
+        offered.store(person, role, profile, person)
     return person
 
 

@@ -29,10 +29,16 @@ Step = tuple[str, int, Data]
 
 
 def _newest_goal(engine: Engine, rel: RelationshipSnapshot) -> dict[str, Any]:
-    """Form data naming the relationship's newest goal (for the other side to confirm it)."""
-    from mentorflow.plugins.goals import api as goals
+    """Form data naming the relationship's newest goal, for the mentor to confirm it.
 
-    return {"goal_id": goals.list_goals(engine, rel, rel.mentee_id).goals[-1].id}
+    Read from the ``agree_goal`` form's own choices (the public :meth:`Engine.form_choices`), so the demo
+    knows no plugin: what the mentor may choose is what the page would offer them.
+    """
+    workflow = engine.workflow_by_version(rel.workflow_version_id)
+    form = workflow.transitions["agree_goal"].form
+    assert form is not None and rel.mentor_id is not None
+    offered = engine.form_choices(rel, rel.mentor_id, form, role="mentor")
+    return {"goal_id": max(value for options in offered.values() for value, _label in options)}
 
 
 def seed_demo(engine: Engine) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, current_app, flash, redirect, render_t
 from jinja2 import ChoiceLoader
 from sqlalchemy import select
 
+from mentorflow import charts
 from mentorflow.csvcells import safe_row
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
@@ -30,9 +31,9 @@ from mentorflow.i18n import _, get_locale, localized, ngettext, set_locale
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
 from mentorflow.integrations.shared.rendering import safe_output, shared_loader
+from mentorflow.panels import PageContext, page_panels
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
-from . import charts
 from .auth import safe_next, sign_in, sign_out
 
 
@@ -161,41 +162,6 @@ def install_pages(app: Flask) -> None:
         _require_coordinator(key, pid)
         return render_template("dashboard.html", **_dashboard(key))
 
-    @app.post("/coordinator/<key>/matching/run")
-    def dashboard_run_matching(key: str) -> Any:
-        pid = require_person()
-        check_csrf()
-        _require_coordinator(key, pid)
-        from mentorflow.plugins.matching.api import run_matching
-
-        try:
-            result = run_matching(engine(), key, pid)
-        except UserError as error:
-            flash(error.message, "error")
-            return redirect(url_for("dashboard", key=key) + "#matching-heading")
-        flash(ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.",
-                       sum(1 for p in result.proposals if p.mentor_id is not None)).format(
-            n=sum(1 for p in result.proposals if p.mentor_id is not None)), "success")
-        return redirect(url_for("dashboard", key=key) + "#matching-heading")
-
-    @app.post("/coordinator/<key>/matching/approve/<int:proposal_id>")
-    def dashboard_approve(key: str, proposal_id: int) -> Any:
-        pid = require_person()
-        check_csrf()
-        _require_coordinator(key, pid)
-        from mentorflow.plugins.matching.api import approve
-
-        try:
-            approve(engine(), proposal_id, pid)
-        except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
-            flash(_("Proposal {id} does not exist.").format(id=proposal_id), "error")
-            return redirect(url_for("dashboard", key=key) + "#matching-heading")
-        except UserError as error:
-            flash(error.message, "error")
-            return redirect(url_for("dashboard", key=key) + "#matching-heading")
-        flash(_("Approved: the relationship has started."), "success")
-        return redirect(url_for("dashboard", key=key) + "#matching-heading")
-
     @app.get("/coordinator/<key>/export.csv")
     def export_csv(key: str) -> Any:
         pid = require_person()
@@ -247,9 +213,16 @@ def _render_relationship(rid: int, open_transition: str | None = None, values: d
     pid = require_person()
     snap = views.visible_relationship(engine(), rid, pid)
     panel = views.relationship_panel(engine(), snap, pid, open_transition, values, errors)
-    return render_template("relationship.html", **panel, h=2, id_prefix="",
+    panels = page_panels(engine(), _page("relationship", pid, None, relationship=snap))
+    return render_template("relationship.html", **panel, h=2, id_prefix="", panels=panels,
                            form_url=lambda transition: url_for("fire", rid=snap.id, transition=transition),
                            hidden_fields=[("csrf", csrf_token())])
+
+
+def _page(name: str, pid: int, programme: str | None, **more: Any) -> PageContext:
+    """What plugins' page panels are told about the page being rendered (see :mod:`mentorflow.panels`)."""
+    return PageContext(page=name, viewer=pid, locale=get_locale(), programme=programme, host="web",
+                       base_url=request.script_root, hidden_fields=(("csrf", csrf_token()),), **more)
 
 
 def _require_coordinator(key: str, pid: int) -> None:
@@ -276,19 +249,19 @@ def _dashboard(key: str) -> dict[str, Any]:
     pages = max(1, (matches + per_page - 1) // per_page)
     figures = _programme_figures(eng, key, _version_id, workflow, require_person())
     activity, overdue, overdue_total = figures["activity"], figures["overdue"], figures["overdue_total"]
-    health, goals = figures["health"], figures["goals"]
-    matching = _matching_panel(eng, key, require_person())
+    cache = _figures_cache()
+
+    def cached(name: str, compute: Any) -> Any:  # a plugin's programme-wide figures, reused like the core's
+        return cache.get((key, _version_id, get_locale(), name), compute)
+
+    panels = page_panels(eng, _page("dashboard", require_person(), key, cached=cached))
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
             "rows": rows, "matches": matches, "page": page, "pages": pages, "page_links": _page_links(page, pages),
             "state_filter": state_filter, "search": search, "overdue": overdue, "overdue_total": overdue_total,
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
-            "health": health, "goals": goals, "matching": matching, "figures_at": figures["at"],
-            "plugins": {name for name, _plugin in eng.pm.list_name_plugin()},
-            "goal_chart": charts.bar_chart(_("Goal attainment"), [
-                (_("Achieved"), goals.achieved), (_("Active"), goals.active), (_("Dropped"), goals.dropped)])
-            if goals is not None and goals.total else "",
+            "figures_at": figures["at"], "panels": panels,
             "states": list(workflow.states.values())}
 
 
@@ -336,39 +309,19 @@ class _FiguresCache:
 
 
 def _programme_figures(eng: Engine, key: str, version_id: int, workflow: Any, pid: int) -> dict[str, Any]:
-    """Activity, overdue list, health and goal attainment of the programme (see :class:`_FiguresCache`)."""
-    cache = current_app.extensions.setdefault("mentorflow_dashboard_figures", _FiguresCache())
+    """Activity and the overdue list of the programme (see :class:`_FiguresCache`); plugins' panels cache theirs
+    through ``PageContext.cached``."""
 
     def compute() -> dict[str, Any]:
         overdue, overdue_total = _overdue(eng, key, workflow)
-        health = goals = None
-        if eng.pm.get_plugin("reflections") is not None:
-            from mentorflow.plugins.reflections.api import programme_health
-
-            health = programme_health(eng, key, pid)
-        if eng.pm.get_plugin("goals") is not None:
-            from mentorflow.plugins.goals.api import programme_goal_attainment
-
-            goals = programme_goal_attainment(eng, key, pid)
         return {"activity": _weekly_activity(eng, key, workflow), "overdue": overdue, "overdue_total": overdue_total,
-                "health": health, "goals": goals, "at": eng.clock.now()}
+                "at": eng.clock.now()}
 
-    return cache.get((key, version_id, get_locale()), compute)
+    return _figures_cache().get((key, version_id, get_locale()), compute)
 
 
-def _matching_panel(eng: Engine, key: str, pid: int) -> Any:
-    """The newest matching run with its proposals, when the matching plugin is loaded (always fresh)."""
-    if eng.pm.get_plugin("matching") is None:
-        return None
-    from mentorflow.plugins.matching.api import get_run, list_runs
-
-    runs = list_runs(eng, key, pid)
-    if not runs:
-        return None
-    run = get_run(eng, max(runs, key=lambda r: (r.created_at, r.id)).id, pid)
-    names = eng.display_names({p for proposal in run.proposals
-                               for p in (proposal.mentee_id, proposal.mentor_id) if p is not None})
-    return {"run": run, "names": names}
+def _figures_cache() -> _FiguresCache:
+    return current_app.extensions.setdefault("mentorflow_dashboard_figures", _FiguresCache())
 
 
 def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> list[tuple[str, float]]:

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from mentorflow import Engine
 from mentorflow.clock import as_utc
 from mentorflow.i18n import _, get_locale, localized, set_locale
+from mentorflow.meetings import relationship_meetings
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.timers import duties
 from mentorflow.workflow.model import Workflow
@@ -53,12 +54,10 @@ def _partner(rel: RelationshipSnapshot, person_id: int) -> int | None:
 
 def meeting_events(engine: Engine, rel: RelationshipSnapshot, person_id: int, workflow: Workflow,
                    names: dict[int, str], domain: str) -> list[CalendarEvent]:
-    """The relationship's logged meetings, as ``person_id`` may see them."""
-    from mentorflow.plugins.meetings.api import meetings
-
+    """The relationship's logged meetings, as ``person_id`` may see them (from whichever plugin keeps them)."""
     partner = names.get(_partner(rel, person_id) or -1) or _("your partner")
     out = []
-    for meeting in meetings(engine, rel, person_id):
+    for meeting in relationship_meetings(engine, rel, person_id):
         details = [_("{minutes} minutes {format}").format(
             minutes=meeting.duration_minutes, format=_formats().get(meeting.format, meeting.format))]
         if meeting.agenda:
@@ -109,14 +108,12 @@ def person_events(engine: Engine, person_id: int, *, domain: str, now: datetime 
 
 
 def _person_events(engine: Engine, person_id: int, domain: str, now: datetime) -> list[CalendarEvent]:
-    loaded = {name for name, _plugin in engine.pm.list_name_plugin()}
     events: list[CalendarEvent] = []
     relationships = engine.relationships_of(person_id)
     names = engine.display_names({p for r in relationships for p in (r.mentor_id, r.mentee_id) if p is not None})
     for rel in relationships:
         workflow = engine.workflow_by_version(rel.workflow_version_id)
-        if "meetings" in loaded:
-            events += meeting_events(engine, rel, person_id, workflow, names, domain)
+        events += meeting_events(engine, rel, person_id, workflow, names, domain)
         if rel.closed_at is None:
             events += duty_events(engine, rel, person_id, workflow, names, domain, now)
     return sorted(events, key=lambda e: (_sort_key(e.start), e.uid))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from mentorflow import hookimpl
+from mentorflow.gdpr import personal_data_hooks
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from . import registry
@@ -80,30 +81,48 @@ def mentorflow_relationship_started(relationship: RelationshipSnapshot, workflow
 
 
 @hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from .personal_data import export
-
-    return export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from .personal_data import erase
-
-    erase(person_id, connection)
-
-
-@hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
     from .cli import register
 
     register(cli, available=registry.AVAILABLE)
 
 
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge
 
 
 @hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from .retention import purge
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprints
 
-    purge(relationship_id, connection)
+    return blueprints(engine)
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_signup_profile(engine: Any, programme_id: int, workflow: Any) -> Any:
+    """``settings.matching.profile_schema``, checked and stored as :func:`.profiles.set_profile` does."""
+    from mentorflow.signup import SignupProfile
+    from mentorflow.validation import schema_problems
+
+    from .profiles import FORM, set_profile
+    from .settings import profile_validator
+
+    matching = ((workflow.programme.get("settings") or {}).get("matching")) or {}
+    schema = matching.get("profile_schema")
+    if not isinstance(schema, dict) or not schema.get("properties"):
+        return None
+    validator = profile_validator(schema)
+    return SignupProfile(
+        form=FORM, schema=schema, title={"en": "Profile", "da": "Profil"},
+        check=lambda profile: list(schema_problems(validator, profile)),
+        store=lambda person, role, profile, actor: set_profile(engine, programme_id, person, role, profile, actor))

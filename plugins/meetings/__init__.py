@@ -19,13 +19,11 @@ relationship's meetings, for the rating form's ``meeting_id``): see :mod:`.choic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mentorflow import ChoicesSpec, EffectSpec, Problem, hookimpl
+from mentorflow.gdpr import personal_data_hooks
 from mentorflow.workflow.model import Workflow
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from .checks import check_workflow
@@ -54,22 +52,32 @@ def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> I
     return check_workflow(workflow, document)
 
 
-@hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from . import gdpr
-
-    return gdpr.export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.erase(person_id, connection)
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge
 
 
 @hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from . import gdpr
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprint
 
-    gdpr.purge(relationship_id, connection)
+    return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict[str, Any] | None:
+    from .api import meeting_stats
+
+    return {"meetings": meeting_stats(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int) -> Iterable[Any]:
+    from mentorflow.meetings import MeetingRecord
+
+    from .api import meetings
+
+    return [MeetingRecord(id=m.id, held_on=m.held_on, logged_at=m.logged_at, duration_minutes=m.duration_minutes,
+                          format=m.format, agenda=m.agenda) for m in meetings(engine, relationship, viewer)]

@@ -4,7 +4,7 @@ Nothing is mocked: the workflow is published and a relationship started
 on a real (throw-away) database, scripted transitions go through
 ``Engine.fire`` with its guards and effects, and at every instant where
 something can happen the real reminder scan
-(:func:`mentorflow.plugins.reminders.outbox.scan`) runs, owing reminders
+(``mentorflow_timer_scan``, answered by the reminders plugin) runs, owing reminders
 and escalations in its outbox and firing deadlines. The clock jumps from
 one such instant to the next (a scripted step, a reminder, a due time, an
 escalation, a deadline), so a six-month programme takes a moment.
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import select
 
 from mentorflow import SYSTEM, Engine, ManualClock, UserError
 from mentorflow.i18n import _
@@ -110,7 +108,6 @@ class _Run:
         self.roles = {person: role for role, person in self.people.items()}
         self.rel = engine.start_relationship(PROGRAMME, mentee=self.people["mentee"], mentor=self.people["mentor"])
         self.seq = 1
-        self.outbox_id = 0
         self.due_seen: set[tuple[str, str, datetime]] = set()
         self.events: list[Event] = [Event(clock.now(), "start", to_state=self.rel.state)]
 
@@ -164,24 +161,14 @@ class _Run:
                                      from_state=entry.from_state, to_state=entry.to_state, timer=timer))
 
     def scan(self) -> None:
-        from mentorflow.plugins.reminders.models import Notification
-        from mentorflow.plugins.reminders.outbox import scan
-
         now = self.clock.now()
         self._record_due(now)
-        scan(self.engine, now)  # owes reminders and escalations first, then fires deadlines
-        N = Notification.__table__
-        with self.engine.read() as conn:
-            rows = conn.execute(select(N.c.id, N.c.kind, N.c.recipient_id, N.c.context)
-                                .where(N.c.id > self.outbox_id).order_by(N.c.id)).all()
-        for row in rows:
-            self.outbox_id = row.id
-            context = row.context or {}
-            kind = {"remind": "reminder", "escalate": "escalation"}.get(row.kind, row.kind)
-            due = context.get("due_at")
-            self.events.append(Event(now, kind, role=context.get("role"), recipient=self.roles.get(row.recipient_id),
-                                     timer=context.get("timer"),
-                                     due_at=datetime.fromisoformat(due) if due else None))
+        # Whichever plugin keeps the outbox (reminders) owes reminders and escalations, then fires deadlines.
+        for notices in self.engine.pm.hook.mentorflow_timer_scan(engine=self.engine, now=now):
+            for notice in notices or ():
+                self.events.append(Event(now, notice.kind, role=notice.role,
+                                         recipient=self.roles.get(notice.recipient_id), timer=notice.timer,
+                                         due_at=notice.due_at))
         self._record_transitions("deadline")
 
     def _duties(self, now: datetime) -> list[Any]:

@@ -1,0 +1,135 @@
+"""The matching plugin on the web service: its REST routes (``/api/v1/.../matching/...``) and the two buttons of
+the dashboard's matching review panel (run matching, approve a proposal), mounted through ``mentorflow_web_blueprints``.
+
+Coordinators only: who may manage a run is decided by :func:`mentorflow.policy.coordinates` here and in
+:mod:`.api`; a run or proposal of a programme the principal does not manage is answered as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect
+from sqlalchemy import select
+
+from mentorflow import policy
+from mentorflow.engine import Engine
+from mentorflow.errors import Forbidden, NotFound, UserError
+from mentorflow.i18n import _, ngettext
+from mentorflow.integrations.web.plugin_api import (
+    api_blueprint,
+    check_csrf,
+    dashboard_url,
+    in_token_scope,
+    int_field,
+    json_body,
+    plain,
+    principal,
+    require_coordinator,
+    require_known_programme,
+    require_person,
+)
+
+from .api import approve, get_run, list_runs, override, run_matching
+from .models import Proposal, Run
+
+ALGORITHMS = ("optimal", "greedy")
+
+
+def _matching_scope(engine: Engine, run_id: int | None = None, proposal_id: int | None = None) -> None:
+    """404 unless the principal may manage the run's (or proposal's) programme, the same 404 as for an id that
+    does not exist: answering 403 for someone else's run would tell who guesses ids which runs exist.
+
+    Allowed are the system (an administrator token) and the programme's coordinators
+    (:func:`mentorflow.policy.coordinates`), and only within a limited token's programmes.
+    """
+    who = principal()
+    runs, proposals = Run.__table__, Proposal.__table__
+    query = select(runs.c.programme_id).where(runs.c.id == run_id) if run_id is not None else select(
+        runs.c.programme_id).join(proposals, proposals.c.run_id == runs.c.id).where(proposals.c.id == proposal_id)
+    with engine.read() as conn:
+        programme_id = conn.execute(query).scalar()
+        allowed = programme_id is not None and in_token_scope(who, programme_id) and policy.coordinates(
+            conn, programme_id, who.actor)
+    if not allowed:
+        raise NotFound(_("Matching run {id} does not exist.").format(id=run_id) if run_id is not None
+                       else _("Proposal {id} does not exist.").format(id=proposal_id))
+
+
+def blueprints(engine: Engine) -> list[Blueprint]:
+    """The REST routes and the review panel's form posts, closing over ``engine``."""
+    bp, api = api_blueprint("matching_api", __name__)
+
+    @api.route("/programmes/<key>/matching/runs", "GET", summary="Matching runs of a programme (coordinators)",
+               tag="matching")
+    def list_matching_runs(key: str) -> Any:
+        require_known_programme(key)
+        return {"items": plain(list_runs(engine, key, principal().actor))}
+
+    @api.route("/programmes/<key>/matching/runs", "POST",
+               summary="Run matching and store the proposals (coordinators)", tag="matching", status=201,
+               body={"type": "object", "properties": {"algorithm": {"enum": list(ALGORITHMS)}}})
+    def post_matching_run(key: str) -> Any:
+        require_known_programme(key)
+        algorithm = json_body().get("algorithm")
+        if algorithm is not None and algorithm not in ALGORITHMS:
+            raise UserError(_("algorithm must be optimal or greedy."))
+        return plain(run_matching(engine, key, principal().actor, algorithm=algorithm)), 201
+
+    @api.route("/matching/runs/<int:run_id>", "GET", summary="A matching run with every proposal and its breakdown",
+               tag="matching")
+    def get_matching_run(run_id: int) -> Any:
+        _matching_scope(engine, run_id=run_id)
+        return plain(get_run(engine, run_id, principal().actor))
+
+    @api.route("/matching/proposals/<int:proposal_id>/approve", "POST",
+               summary="Approve a proposal: the relationship starts in its initial state (coordinators)",
+               tag="matching")
+    def approve_proposal(proposal_id: int) -> Any:
+        _matching_scope(engine, proposal_id=proposal_id)
+        return plain(approve(engine, proposal_id, principal().actor))
+
+    @api.route("/matching/proposals/<int:proposal_id>/override", "POST",
+               summary="Give a proposal's mentee another mentor (coordinators)", tag="matching",
+               body={"type": "object", "required": ["mentor_id"], "properties": {"mentor_id": {"type": "integer"}}})
+    def override_proposal(proposal_id: int) -> Any:
+        _matching_scope(engine, proposal_id=proposal_id)
+        mentor = int_field(json_body(("mentor_id",)), "mentor_id")
+        return plain(override(engine, proposal_id, mentor, principal().actor))
+
+    pages = Blueprint("matching_pages", __name__)
+
+    @pages.post("/coordinator/<key>/matching/run")
+    def dashboard_run_matching(key: str) -> Any:
+        pid = require_person()
+        check_csrf()
+        require_coordinator(key, pid)
+        back = redirect(dashboard_url(key) + "#matching-heading")
+        try:
+            result = run_matching(engine, key, pid)
+        except UserError as error:
+            flash(error.message, "error")
+            return back
+        paired = sum(1 for p in result.proposals if p.mentor_id is not None)
+        flash(ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.", paired).format(n=paired),
+              "success")
+        return back
+
+    @pages.post("/coordinator/<key>/matching/approve/<int:proposal_id>")
+    def dashboard_approve(key: str, proposal_id: int) -> Any:
+        pid = require_person()
+        check_csrf()
+        require_coordinator(key, pid)
+        back = redirect(dashboard_url(key) + "#matching-heading")
+        try:
+            approve(engine, proposal_id, pid)
+        except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
+            flash(_("Proposal {id} does not exist.").format(id=proposal_id), "error")
+            return back
+        except UserError as error:
+            flash(error.message, "error")
+            return back
+        flash(_("Approved: the relationship has started."), "success")
+        return back
+
+    return [bp, pages]
