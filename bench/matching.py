@@ -21,6 +21,12 @@ criteria and constraints (vectorised, in blocks), then assigned:
 - networkx's ``max_weight_matching`` on a smaller instance (pure Python
   blossom algorithm), when installed, next to ``optimal`` on the same one.
 
+Then the national-scale tiers (20,000 x 4,000 and 50,000 x 10,000; ``--tiers-only``
+runs just those): ``optimal`` in blocks with its certificate, greedy, OR-tools'
+min-cost flow given every allowed pair at once, and scipy on the slot-expanded
+matrix, each in its own process so its time (scoring included) and peak memory
+are its own; a reference that does not fit is reported as skipped.
+
 Every result is checked (constraints, capacities, one mentor per mentee)
 before it is reported. Totals are in score points (sum of the chosen pairs'
 scores); ratios compare within this run, since machines are noisy.
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import statistics
 import sys
@@ -258,7 +265,7 @@ def compare_all(matrix: ScoreMatrix, capacity: np.ndarray, out: Any, stable: boo
 def growth(sizes: list[int], mentors: int, seed: int, out: Any) -> None:
     print(f"\nGrowth with the number of mentees ({mentors:,} mentors, capacity 1-5; one cold run each, as a "
           "command-line run would be):", file=out)
-    print(f"  {'mentees':>8}{'places':>8}{'score':>9}{'optimal':>10}{'method':>12}{'greedy':>9}{'opt/greedy score':>18}"
+    print(f"  {'mentees':>8}{'places':>8}{'score':>9}{'optimal':>10}{'method':>15}{'greedy':>9}{'opt/greedy score':>18}"
           f"{'opt/greedy time':>17}", file=out)
     for size in sizes:
         mentees, mentor_table, capacity = generate(size, mentors, seed)
@@ -268,7 +275,7 @@ def growth(sizes: list[int], mentors: int, seed: int, out: Any) -> None:
         check(opt.pairs, matrix.allowed, capacity)
         check(greedy.pairs, matrix.allowed, capacity)
         ratio = total(matrix.total, opt.pairs) / max(total(matrix.total, greedy.pairs), 1e-12)
-        print(f"  {size:>8,}{int(capacity.sum()):>8,}{score_s:>8.2f}s{opt_s:>9.2f}s{opt.method:>12}{greedy_s:>8.2f}s"
+        print(f"  {size:>8,}{int(capacity.sum()):>8,}{score_s:>8.2f}s{opt_s:>9.2f}s{opt.method:>15}{greedy_s:>8.2f}s"
               f"{ratio:>18.4f}{opt_s / greedy_s:>16.2f}×", file=out)
 
 
@@ -326,9 +333,143 @@ def end_to_end(mentee_count: int, mentor_count: int, seed: int, out: Any) -> Non
         engine.db.dispose()
     s = result.stats["seconds"]
     print(f"\nEnd to end on SQLite, run_matching with {mentee_count:,} mentees x {mentor_count:,} mentors: "
-          f"{seconds:.2f} s (score {s['score']:.2f} s, assign {s['assign']:.2f} s, the rest reading the pool and "
+          f"{seconds:.2f} s (score and assign {s['assign']:.2f} s, the rest reading the pool and "
           f"storing {len(result.proposals):,} proposals with breakdowns); {len(result.matched):,} matched, "
           f"total {result.total_score:,.2f}", file=out)
+
+
+TIERS = [(20_000, 4_000), (50_000, 10_000)]
+QUICK_TIERS = [(4_000, 800)]
+LSA_CELLS = 60_000_000
+"""Largest slot-expanded matrix scipy is given (480 MB of float64): where it fits."""
+ALL_PAIRS = 80_000_000
+"""Most allowed pairs OR-tools is given in one graph (where it fits: 20,000 x 4,000 has about 58 million, a
+few GB; 50,000 x 10,000 has about 360 million and is skipped, not tried)."""
+
+
+def _pool(mentee_count: int, mentor_count: int, seed: int) -> tuple[Any, np.ndarray]:
+    from mentorflow.plugins.matching.scoring import PoolScorer
+
+    mentees, mentors, capacity = generate(mentee_count, mentor_count, seed)
+    return PoolScorer(MatchingSettings.parse(SETTINGS), {s.name: s for s in SCORERS},
+                      {c.name: c for c in CONSTRAINTS}, mentees, mentors), capacity
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def tier_job(job: str, mentee_count: int, mentor_count: int, seed: int) -> dict[str, Any]:
+    """One measurement in this (fresh) process: ``ours``, ``greedy``, ``ortools`` (every allowed pair) or ``lsa``."""
+    source, capacity = _pool(mentee_count, mentor_count, seed)
+    start = time.perf_counter()
+    if job in ("ours", "greedy"):
+        phases: dict[str, float] = {}
+        last = [start, ""]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            now = time.perf_counter()
+            if last[1]:
+                phases[str(last[1])] = phases.get(str(last[1]), 0.0) + now - float(last[0])
+            last[:] = [now, phase]
+
+        solve = assignment.solve if job == "ours" else assignment.greedy_solve
+        result = solve(source, capacity, progress=progress)
+        seconds = time.perf_counter() - start
+        out = {"seconds": seconds, "total": result.total(), "matched": len(result.pairs),
+               "phases": {k: round(v, 1) for k, v in phases.items()}}
+        if result.certificate is not None:
+            out["certificate"] = result.certificate.as_dict()
+        return {**out, "peak_mb": _peak_mb()}
+    m, n = source.shape
+    slots = int(capacity.sum())
+    if job == "lsa" and m * slots > LSA_CELLS:
+        return {"skipped": f"{m:,} x {slots:,} expanded matrix: does not fit"}
+    # The references see every usable pair (allowed, score >= 0), scored in the same blocks.
+    rows, cols, scores = [], [], []
+    kept = 0
+    for block in source.blocks():
+        r, c = np.nonzero(block.allowed & (block.total >= 0) & (capacity[None, :] > 0))
+        kept += len(r)
+        if kept > ALL_PAIRS:
+            return {"skipped": f"more than {ALL_PAIRS:,} allowed pairs: does not fit"}
+        rows.append(block.rows[r].astype(np.int32))
+        cols.append(c.astype(np.int32))
+        scores.append(block.total[r, c])
+    scored = time.perf_counter() - start
+    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(scores)
+    del rows, cols, scores
+    if job == "ortools":
+        from ortools.graph.python import min_cost_flow
+
+        solve_start = time.perf_counter()
+        weight, sink = m + 2, m + n
+        flow = min_cost_flow.SimpleMinCostFlow()
+        q = np.rint(v * 1e6).astype(np.int64)
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate([r, m + np.arange(n), np.arange(m)]).astype(np.int64),
+            np.concatenate([m + c, np.full(n, sink), np.full(m, sink)]).astype(np.int64),
+            np.concatenate([np.ones(len(r)), capacity, np.ones(m)]).astype(np.int64),
+            np.concatenate([-(q * weight + 1), np.zeros(n + m)]).astype(np.int64))
+        supplies = np.zeros(m + n + 1, dtype=np.int64)
+        supplies[:m], supplies[sink] = 1, -m
+        flow.set_nodes_supplies(np.arange(m + n + 1), supplies)
+        if flow.solve() != flow.OPTIMAL:
+            raise AssertionError("OR-tools did not solve")
+        used = np.asarray(flow.flows(arcs[:len(r)])) > 0
+        return {"seconds": time.perf_counter() - start, "solve_seconds": time.perf_counter() - solve_start,
+                "score_seconds": scored, "total": math.fsum(v[used].tolist()), "matched": int(used.sum()),
+                "pairs": len(r), "peak_mb": _peak_mb()}
+    slot_mentor = np.repeat(np.arange(n), capacity)
+    value = np.zeros((m, n))
+    value[r, c] = v
+    rows_, cols_ = linear_sum_assignment(value[:, slot_mentor], maximize=True)
+    return {"seconds": time.perf_counter() - start, "total": float(value[rows_, slot_mentor[cols_]].sum()),
+            "matched": len(rows_), "peak_mb": _peak_mb()}
+
+
+def _job(job: str, size: tuple[int, int], seed: int) -> dict[str, Any]:
+    """Run :func:`tier_job` in a child process, so its peak memory is its own."""
+    import json
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", "bench.matching", "--job", job, "--size", f"{size[0]}x{size[1]}",
+                          "--seed", str(seed)], capture_output=True, text=True)
+    if run.returncode:
+        return {"skipped": f"failed ({run.stderr.strip().splitlines()[-1] if run.stderr.strip() else run.returncode})"}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def tiers(sizes: list[tuple[int, int]], seed: int, out: Any) -> None:
+    """National scale: the exact optimum in blocks against OR-tools on every allowed pair and scipy, each in its
+    own process (time includes scoring; peak is the process's maximum resident memory)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nNational scale (each row its own process; load average {load:.1f} on {_cpus()} CPU(s) at the start):",
+          file=out)
+    print(f"  {'':<44}{'time':>10}{'peak':>10}{'total score':>15}{'matched':>9}{'time/ours':>11}  note", file=out)
+    for size in sizes:
+        print(f"  {size[0]:,} mentees x {size[1]:,} mentors", file=out)
+        ours = _job("ours", size, seed)
+        rows = [("optimal (mentorflow, blocks + pricing)", ours), ("greedy (mentorflow)", _job("greedy", size, seed)),
+                ("OR-tools min-cost flow, every allowed pair", _job("ortools", size, seed)),
+                ("scipy linear_sum_assignment, expanded", _job("lsa", size, seed))]
+        for name, row in rows:
+            if "skipped" in row:
+                print(f"  {name:<44}{'':>10}{'':>10}{'':>15}{'':>9}{'':>11}  skipped: {row['skipped']}", file=out)
+                continue
+            note = ""
+            if "certificate" in row:
+                cert = row["certificate"]
+                note = (f"exact: {cert['rounds']} flow round(s), max violation {cert['max_violation']}, "
+                        f"{cert['candidate_pairs']:,} candidate pairs; phases {row['phases']}")
+            elif "pairs" in row:
+                note = (f"{row['pairs']:,} pairs; scoring {row['score_seconds']:.1f} s, "
+                        f"solve {row['solve_seconds']:.1f} s")
+            ratio = row["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
+            print(f"  {name:<44}{row['seconds']:>9.1f}s{row['peak_mb']:>8.0f}MB{row['total']:>15,.2f}"
+                  f"{row['matched']:>9,}{ratio:>10.2f}×  {note}", file=out)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -336,7 +477,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a quick look")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reps", type=int, default=None, help="repetitions per timing (default 3, quick 1)")
+    parser.add_argument("--job", choices=["ours", "greedy", "ortools", "lsa"], help=argparse.SUPPRESS)
+    parser.add_argument("--size", help=argparse.SUPPRESS)
+    parser.add_argument("--tiers-only", action="store_true", help="only the national-scale tiers")
+    parser.add_argument("--no-tiers", action="store_true", help="everything but the national-scale tiers")
     opts = parser.parse_args(argv)
+    if opts.job:
+        import json
+
+        mentee_count, mentor_count = (int(x) for x in opts.size.split("x"))
+        print(json.dumps(tier_job(opts.job, mentee_count, mentor_count, opts.seed)))
+        return
     opts.reps = opts.reps or (1 if opts.quick else 3)
     out = sys.stdout
     mentee_count, mentor_count = (1_000, 200) if opts.quick else (5_000, 1_000)
@@ -350,17 +501,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nprofiles generated in {generate_s:.2f} s; scored {matrix.total.size:,} pairs on "
           f"{len(SETTINGS['criteria'])} criteria and {len(SETTINGS['constraints'])} constraints in {score_s:.2f} s "
           f"({matrix.allowed.mean():.1%} of pairs allowed, {int(capacity.sum()):,} places)", file=out)
+    if opts.tiers_only:
+        tiers(QUICK_TIERS if opts.quick else TIERS, opts.seed, out)
+        return
     print(f"\nAssignment on the same scores (median of {opts.reps}):", file=out)
     compare_all(matrix, capacity, out, stable=True, reps=opts.reps)
     del matrix
     growth(sizes, mentor_count, opts.seed, out)
     networkx_section((100, 20) if opts.quick else (200, 40), opts.seed, out)
     end_to_end(mentee_count, mentor_count, opts.seed, out)
+    if not opts.no_tiers:
+        tiers(QUICK_TIERS if opts.quick else TIERS, opts.seed, out)
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

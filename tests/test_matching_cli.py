@@ -89,7 +89,15 @@ def test_more_bad_input_in_process(database: str, tmp_path: Path) -> None:
                                   "mentorflow db upgrade"),
         "csv in a missing folder": (("match", "matching", "--database-url", database, "--csv",
                                      str(tmp_path / "no" / "r.csv")), "Cannot write"),
+        "cancel an unknown run": (("match-cancel", "999", "--database-url", database), "does not exist"),
+        "cancel a finished run": (("match-cancel", "1", "--database-url", database),
+                                  "only a running run can be cancelled"),
+        "cancel without a database": (("match-cancel", "1", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}"),
+                                       "mentorflow db upgrade"),
     }
+    engine = Engine(database)
+    api.run_matching(engine, "matching")  # run 1, finished
+    engine.db.dispose()
     for name, (args, message) in cases.items():
         result = CliRunner().invoke(cli, list(args))
         assert result.exit_code == 2, (name, result.output)

@@ -10,9 +10,11 @@ Programme settings, ``programme.settings.matching`` (see :mod:`.settings`)::
 
 Other plugins add criteria and constraints through the hooks in
 :mod:`.hookspecs` (``mentorflow_match_scorers``, ``mentorflow_match_constraints``),
-returning objects made with :func:`scorer` and :func:`constraint`. The
+returning objects made with :func:`scorer` (vectorised), :func:`pair_scorer`
+(one pair at a time, with an optional vectorised fast path) and
+:func:`constraint`. The
 functions to call are in :mod:`.api`; the command line has
-``mentorflow match PROGRAMME``. Relationships are only ever created through
+``mentorflow match PROGRAMME`` and ``mentorflow match-cancel RUN``. Relationships are only ever created through
 :meth:`Engine.start_relationship`, which audits them as ``start``.
 """
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from mentorflow.snapshots import RelationshipSnapshot
     from mentorflow.workflow.model import Workflow
 
-__all__ = ["ConstraintSpec", "ProfileTable", "ScorerSpec", "ScoringContext", "constraint", "scorer"]
+__all__ = ["ConstraintSpec", "ProfileTable", "ScorerSpec", "ScoringContext", "constraint", "pair_scorer", "scorer"]
 
 
 def __getattr__(name: str) -> object:

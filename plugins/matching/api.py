@@ -7,7 +7,8 @@ Profiles::
 
 Runs and coordinator review (coordinators and the system)::
 
-    run_matching(engine, programme, actor, algorithm=None, store=True) -> RunResult
+    run_matching(engine, programme, actor, algorithm=None, store=True, progress=None, cancelled=None) -> RunResult
+    cancel_run(engine, run_id, actor)  # a running run stops at its next block or round
     get_run(engine, run_id, viewer) / list_runs(engine, programme, viewer)
     approve(engine, proposal_id, actor) / approve_all(engine, run_id, actor)
     override(engine, proposal_id, mentor, actor) / exclude_pair(engine, programme, mentee, mentor, actor)
@@ -43,7 +44,17 @@ from .mentee_requests import (
 from .profiles import ProfileView, get_profile, set_profile
 from .rematch import RematchCandidate, rematch_candidates
 from .review import ApprovalFailure, approve, approve_all, exclude_pair, get_proposal, override
-from .runs import ProposalView, RunResult, RunSummary, get_run, list_runs, rerun, run_matching
+from .runs import (
+    ProposalView,
+    RunCancelled,
+    RunResult,
+    RunSummary,
+    cancel_run,
+    get_run,
+    list_runs,
+    rerun,
+    run_matching,
+)
 from .starting import MatchRefused
 
 __all__ = [
@@ -53,12 +64,14 @@ __all__ = [
     "ProposalView",
     "RematchCandidate",
     "RequestView",
+    "RunCancelled",
     "RunResult",
     "RunSummary",
     "Suggestion",
     "answer_request",
     "approve",
     "approve_all",
+    "cancel_run",
     "exclude_pair",
     "expire_requests",
     "get_profile",

@@ -1,4 +1,5 @@
-"""``mentorflow match PROGRAMME``: run matching from the command line, with a progress bar and CSV export.
+"""``mentorflow match PROGRAMME``: run matching from the command line, with progress per phase and CSV export;
+``mentorflow match-cancel RUN`` stops a running one.
 
 Exit codes follow the core CLI: 0 done, 2 anything the user can fix (an
 unknown programme, a programme without matching settings, a database that
@@ -29,7 +30,7 @@ def register(cli: click.Group, available: bool = True) -> None:
         @click.argument("args", nargs=-1, type=click.UNPROCESSED)
         def unavailable(args: tuple[str, ...]) -> None:
             """Match mentees to mentors (needs the matching extra)."""
-            raise UserError(_("Matching needs numpy and scipy: pip install 'mentorflow[matching]'"))
+            raise UserError(_("Matching needs numpy, scipy and ortools: pip install 'mentorflow[matching]'"))
 
         return
 
@@ -51,14 +52,40 @@ def register(cli: click.Group, available: bool = True) -> None:
         approved at once (the relationships start, audited as started by the
         system).
         """
-        from sqlalchemy.exc import SQLAlchemyError
+        _database(lambda: _match(programme, algorithm, csv_path, dry_run, database_url))
 
-        try:
-            _match(programme, algorithm, csv_path, dry_run, database_url)
-        except SQLAlchemyError as error:
-            detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            raise UserError(_("The database could not be used ({error}). Check --database-url and run "
-                              "'mentorflow db upgrade' first.").format(error=detail)) from None
+    @cli.command("match-cancel", context_settings=CONTEXT)
+    @click.argument("run_id", type=int)
+    @DATABASE
+    def match_cancel(run_id: int, database_url: str | None) -> None:
+        """Stop the running matching run RUN_ID (started by 'mentorflow match' elsewhere).
+
+        The run stops at its next block or round and is stored as cancelled,
+        without proposals.
+        """
+        _database(lambda: _cancel(run_id, database_url))
+
+
+def _database(action: Any) -> None:
+    """Run ``action``, turning a database that cannot be used into a clear message (exit 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        action()
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise UserError(_("The database could not be used ({error}). Check --database-url and run "
+                          "'mentorflow db upgrade' first.").format(error=detail)) from None
+
+
+def _cancel(run_id: int, database_url: str | None) -> None:
+    from mentorflow.actors import SYSTEM
+    from mentorflow.engine import Engine
+
+    from .runs import cancel_run
+
+    cancel_run(Engine(database_url), run_id, SYSTEM)
+    click.echo(_("Run {id} will stop at its next step.").format(id=run_id))
 
 
 def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run: bool,
@@ -74,15 +101,26 @@ def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run
     with ExitStack() as stack:
         bar: Any = None
 
-        def progress(stage: str, done: int, total: int) -> None:
-            nonlocal bar
-            if stage == "score":
-                if bar is None:
-                    bar = stack.enter_context(click.progressbar(length=max(total, 1), label=_("Scoring"),
-                                                                file=sys.stderr, show_pos=True))
+        shown = ""
+
+        def progress(phase: str, done: int, total: int) -> None:
+            # A bar per pass over the mentees (scoring, each pricing pass); one line per flow solved.
+            nonlocal bar, shown
+            if phase in ("scoring", "pricing"):
+                if bar is None or phase != shown or done < bar.pos:
+                    if bar is not None:
+                        bar.render_finish()
+                    label = _("Scoring") if phase == "scoring" else _("Pricing")
+                    bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr, show_pos=True)
+                    stack.enter_context(bar)
                 bar.update(done - bar.pos)
-            elif stage == "assign" and done == 0 and bar is not None:
-                bar.render_finish()
+            else:
+                if bar is not None:
+                    bar.render_finish()
+                    bar = None
+                if phase == "solving" and done == total:
+                    click.echo(_("Min-cost flow solved (round {n})").format(n=done), err=True)
+            shown = phase
 
         result = run_matching(engine, programme, algorithm=algorithm, store=not dry_run, progress=progress)
     elapsed = time.perf_counter() - started

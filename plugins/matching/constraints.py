@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .features import as_set, codes, overlap_counts
-from .scorers import field_names, fields_of, overlap_values, sides_schema
+from .features import SetIndex, as_set
+from .scorers import field_names, fields_of, has_lists, overlap_values, same_codes, set_counts, sides_schema
 from .specs import ConstraintSpec, ScoringContext, constraint
 
 
@@ -39,16 +39,23 @@ def not_same_reporting_line(ctx: ScoringContext, params: Mapping[str, Any]) -> n
     """Neither may report to the other, directly or further up (``reporting_line``: [self, manager, ...])."""
     name = params.get("field", "reporting_line")
     mentee_lines = [_line(v) for v in ctx.mentees.values(name)]
-    mentor_lines = [_line(v) for v in ctx.mentors.values(name)]
+
+    def mentor_index(table: Any) -> tuple[SetIndex, SetIndex, dict[str, int], np.ndarray]:
+        lines = [_line(v) for v in table.values(name)]
+        managers: dict[str, int] = {}
+        codes = [managers.setdefault(line[1], len(managers)) if len(line) > 1 else -1 for line in lines]
+        return (SetIndex([frozenset(line[:1]) for line in lines]), SetIndex([frozenset(line[1:]) for line in lines]),
+                managers, np.asarray(codes, dtype=np.int64))
+
+    selves, uppers, managers, manager_codes = ctx.mentor_feature(("reporting_line", name), mentor_index)
+    columns = ctx.columns
     # The mentor is somewhere above the mentee, or the mentee above the mentor.
-    above_mentee = overlap_counts([frozenset(line[1:]) for line in mentee_lines],
-                                  [frozenset(line[:1]) for line in mentor_lines])[0]
-    above_mentor = overlap_counts([frozenset(line[:1]) for line in mentee_lines],
-                                  [frozenset(line[1:]) for line in mentor_lines])[0]
+    above_mentee = selves.counts([frozenset(line[1:]) for line in mentee_lines], columns)[0]
+    above_mentor = uppers.counts([frozenset(line[:1]) for line in mentee_lines], columns)[0]
     allowed = (above_mentee == 0) & (above_mentor == 0)
     if params.get("forbid_same_manager"):
-        a, b = codes([line[1] if len(line) > 1 else None for line in mentee_lines],
-                     [line[1] if len(line) > 1 else None for line in mentor_lines])
+        a = np.asarray([managers.get(line[1], -2) if len(line) > 1 else -1 for line in mentee_lines], dtype=np.int64)
+        b = manager_codes if columns is None else manager_codes[columns]
         allowed &= ~((a[:, None] == b[None, :]) & (a[:, None] >= 0))
     return allowed
 
@@ -63,20 +70,16 @@ def _line(value: Any) -> list[str]:
 def same_value(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
     """Both must have the same value (a location, a campus); lists must share an item. Missing never matches."""
     mentee, mentor = field_names(params)
-    left, right = ctx.mentees.values(mentee), ctx.mentors.values(mentor)
-    if any(isinstance(v, list) for v in left) or any(isinstance(v, list) for v in right):
+    if has_lists(ctx, mentee, mentor):
         return overlap_values(ctx, mentee, mentor, "any") > 0
-    a, b = codes(left, right)
-    return (a[:, None] == b[None, :]) & (a[:, None] >= 0)
+    return same_codes(ctx, mentee, mentor)
 
 
 @constraint("different_value", params=sides_schema(), fields=fields_of())
 def different_value(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
     """The two must differ in a field (a department, an employer); lists must share no item."""
     mentee, mentor = field_names(params)
-    left = [as_set(v) for v in ctx.mentees.values(mentee)]
-    right = [as_set(v) for v in ctx.mentors.values(mentor)]
-    inter = overlap_counts(left, right)[0]
+    inter = set_counts(ctx, [as_set(v) for v in ctx.mentees.values(mentee)], mentor)[0]
     return inter == 0
 
 
@@ -85,7 +88,7 @@ def different_value(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarra
 def max_timezone_distance(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
     """At most ``max_hours`` (default 3) between the two time zones (``utc_offset``); unknown zones pass."""
     mentee, mentor = field_names(params, "utc_offset")
-    a, b = ctx.mentees.numbers(mentee), ctx.mentors.numbers(mentor)
+    a, b = ctx.mentees.numbers(mentee), ctx.mentor_numbers(mentor)
     distance = np.abs(a[:, None] - b[None, :]) % 24
     distance = np.minimum(distance, 24 - distance)
     return ~(distance > float(params.get("max_hours", 3)))  # NaN compares False: unknown passes

@@ -100,3 +100,51 @@ def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape), dtype=np.float64)
     np.divide(numerator, denominator, out=out, where=np.broadcast_to(denominator > 0, out.shape))
     return out
+
+
+DENSE_CELLS = 50_000_000
+"""Largest vocabulary x mentors indicator kept dense (float32, 200 MB): a BLAS product then counts overlaps."""
+
+
+class SetIndex:
+    """One side's sets (the mentors', built once per run) for counting overlaps with blocks of the other side.
+
+    Items only the other side has cannot be shared, so they only count in
+    that side's set sizes.
+    """
+
+    def __init__(self, sets: Sequence[frozenset[str]]) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for j, items in enumerate(sets):
+            for item in items:
+                rows.append(self.vocabulary.setdefault(item, len(self.vocabulary)))
+                cols.append(j)
+        width = max(1, len(self.vocabulary))
+        matrix = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(width, len(sets)))
+        self.sizes = np.asarray(matrix.sum(axis=0)).ravel().astype(np.float64)
+        # Small vocabularies (languages, skills, days) multiply fastest dense; free text stays sparse.
+        self.matrix: Any = matrix.toarray() if width * len(sets) <= DENSE_CELLS else matrix
+
+    def counts(self, sets: Sequence[frozenset[str]], columns: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(intersection sizes (len(sets) x columns), sizes of ``sets``, sizes of the columns' sets)``."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, items in enumerate(sets):
+            for item in items:
+                k = self.vocabulary.get(item)
+                if k is not None:
+                    rows.append(i)
+                    cols.append(k)
+        left_size = np.fromiter((len(s) for s in sets), dtype=np.float64, count=len(sets))
+        right = self.matrix if columns is None else self.matrix[:, columns]
+        right_size = self.sizes if columns is None else self.sizes[columns]
+        if not rows:
+            return np.zeros((len(sets), right.shape[1])), left_size, right_size
+        left = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                 shape=(len(sets), right.shape[0]))
+        inter = left @ right
+        inter = inter.toarray() if sparse.issparse(inter) else np.asarray(inter)
+        return inter.astype(np.float64), left_size, right_size

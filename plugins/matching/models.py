@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Double, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Double, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mentorflow.db.models import Base
@@ -43,6 +43,12 @@ class Run(Base):
     settings: Mapped[dict[str, Any]]
     """The ``settings.matching`` the run used (so a breakdown stays explainable after the programme changes)."""
     stats: Mapped[dict[str, Any]]
+    phase: Mapped[str | None] = mapped_column(String(16))
+    """While running: scoring, solving, pricing or storing; None once finished."""
+    progress: Mapped[float | None] = mapped_column(Double)
+    """Share (0..1) of the current phase done."""
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    """Set by a cancel; the running solver checks it between blocks and rounds and stops."""
 
 
 class Proposal(Base):

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 Spec = TypeVar("Spec", "ScorerSpec", "ConstraintSpec")
 
-AVAILABLE = find_spec("numpy") is not None and find_spec("scipy") is not None
-"""numpy and scipy (the ``matching`` extra) are installed. Without them this module, the hookspecs and the
-tables still load (so installing mentorflow without the extra keeps working); scoring does not."""
+AVAILABLE = all(find_spec(name) is not None for name in ("numpy", "scipy", "ortools"))
+"""numpy, scipy and ortools (base dependencies, and the ``matching`` extra) are installed. Without them this
+module, the hookspecs and the tables still load (so an install without them keeps working); scoring does not."""
 
 
 def ensure_hookspecs(pm: pluggy.PluginManager) -> None:
@@ -88,7 +88,7 @@ class MatchingRegistry:
         if not uses_matching(document):
             return []
         if not AVAILABLE:
-            return [Problem(BASE, _("matching needs numpy and scipy: pip install 'mentorflow[matching]'"))]
+            return [Problem(BASE, _("matching needs numpy, scipy and ortools: pip install 'mentorflow[matching]'"))]
         return check_settings(document, scorers(self.pm), constraints(self.pm))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .features import as_set, codes, overlap_counts, safe_ratio, tokens
+from .features import SetIndex, as_set, normalise, safe_ratio, tokens
 from .specs import ScorerSpec, ScoringContext, scorer
 
 FIELD = {"type": "string", "minLength": 1, "maxLength": 100, "description": "A property of the profile schema."}
@@ -53,12 +53,65 @@ def fields_of(default: str | None = None, mentee_default: str | None = None, men
     return fields
 
 
+def pairwise(a: np.ndarray, b: np.ndarray, value: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """``value(a, b)`` (an outer function of two number vectors), computed once per distinct pair of values.
+
+    Time zones, career stages and years take few distinct values: the
+    function runs on the small table of those, and one lookup spreads it
+    over the block (the same numbers, a fraction of the passes).
+    """
+    ua, ia = np.unique(a, return_inverse=True)
+    ub, ib = np.unique(b, return_inverse=True)
+    if len(ua) * len(ub) * 4 > len(a) * len(b):
+        return value(a, b)
+    return value(ua, ub)[ia.reshape(-1)[:, None], ib.reshape(-1)[None, :]]
+
+
+def mentor_sets(ctx: ScoringContext, mentor_field: str, reader: Any = as_set) -> SetIndex:
+    """The mentors' sets of a field, indexed once per run."""
+    return ctx.mentor_feature(("sets", mentor_field, reader),
+                              lambda table: SetIndex([reader(v) for v in table.values(mentor_field)]))
+
+
+def set_counts(ctx: ScoringContext, mentee_sets: list[frozenset[str]], mentor_field: str, reader: Any = as_set
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(shared items per pair, mentee set sizes, mentor set sizes)`` for the block."""
+    return mentor_sets(ctx, mentor_field, reader).counts(mentee_sets, ctx.columns)
+
+
+def mentor_codes(ctx: ScoringContext, mentor_field: str) -> tuple[dict[str, int], np.ndarray]:
+    """A dictionary of the mentors' scalar values and their codes (-1: missing or a list), once per run."""
+
+    def compute(table: Any) -> tuple[dict[str, int], np.ndarray]:
+        dictionary: dict[str, int] = {}
+        out = [-1 if v is None or isinstance(v, list | dict) else dictionary.setdefault(normalise(v), len(dictionary))
+               for v in table.values(mentor_field)]
+        return dictionary, np.asarray(out, dtype=np.int64)
+
+    dictionary, values = ctx.mentor_feature(("codes", mentor_field), compute)
+    return dictionary, values if ctx.columns is None else values[ctx.columns]
+
+
+def same_codes(ctx: ScoringContext, mentee_field: str, mentor_field: str) -> np.ndarray:
+    """True where the mentee's scalar value equals the mentor's (missing never equals)."""
+    dictionary, right = mentor_codes(ctx, mentor_field)
+    left = np.asarray([-1 if v is None or isinstance(v, list | dict) else dictionary.get(normalise(v), -2)
+                       for v in ctx.mentees.values(mentee_field)], dtype=np.int64)
+    return (left[:, None] == right[None, :]) & (left[:, None] >= 0)
+
+
+def has_lists(ctx: ScoringContext, mentee_field: str, mentor_field: str) -> bool:
+    """Whether either side holds a list in the field (then "same value" means "a shared item")."""
+    mentors = ctx.mentor_feature(("lists", mentor_field),
+                                 lambda table: any(isinstance(v, list) for v in table.values(mentor_field)))
+    return mentors or any(isinstance(v, list) for v in ctx.mentees.values(mentee_field))
+
+
 def overlap_values(ctx: ScoringContext, mentee_field: str, mentor_field: str, measure: str,
                    reader: Any = as_set) -> np.ndarray:
     """Set overlap of two fields for every pair: coverage of the mentee's set, Jaccard, or any shared item."""
     left = [reader(v) for v in ctx.mentees.values(mentee_field)]
-    right = [reader(v) for v in ctx.mentors.values(mentor_field)]
-    inter, left_size, right_size = overlap_counts(left, right)
+    inter, left_size, right_size = set_counts(ctx, left, mentor_field, reader)
     if measure == "any":
         return (inter > 0).astype(np.float64)
     if measure == "coverage":
@@ -90,11 +143,9 @@ def skills_overlap(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray
 def same_value(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
     """1 when both have the same value (field of study, industry, location); lists: any shared item."""
     mentee, mentor = field_names(params)
-    left, right = ctx.mentees.values(mentee), ctx.mentors.values(mentor)
-    if any(isinstance(v, list) for v in left) or any(isinstance(v, list) for v in right):
+    if has_lists(ctx, mentee, mentor):
         return overlap_values(ctx, mentee, mentor, "any")
-    a, b = codes(left, right)
-    return ((a[:, None] == b[None, :]) & (a[:, None] >= 0)).astype(np.float64)
+    return same_codes(ctx, mentee, mentor).astype(np.float64)
 
 
 @scorer("shared_language", params=sides_schema("languages"), fields=fields_of("languages"))
@@ -110,12 +161,14 @@ def shared_language(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarra
 def timezone_distance(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
     """1 for the same time zone, falling linearly to 0 at ``max_hours`` apart (``utc_offset`` in hours)."""
     mentee, mentor = field_names(params, "utc_offset")
-    a, b = ctx.mentees.numbers(mentee), ctx.mentors.numbers(mentor)
     limit = float(params.get("max_hours", 12))
-    distance = np.abs(a[:, None] - b[None, :]) % 24
-    distance = np.minimum(distance, 24 - distance)  # -11 and +13 are two hours apart
-    value = 1 - np.minimum(distance, limit) / limit
-    return np.nan_to_num(value, nan=0.0)
+
+    def value(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        distance = np.abs(a[:, None] - b[None, :]) % 24
+        distance = np.minimum(distance, 24 - distance)  # -11 and +13 are two hours apart
+        return np.nan_to_num(1 - np.minimum(distance, limit) / limit, nan=0.0)
+
+    return pairwise(ctx.mentees.numbers(mentee), ctx.mentor_numbers(mentor), value)
 
 
 @scorer("seniority_gap", params=sides_schema("years_experience", {
@@ -136,15 +189,20 @@ def seniority_gap(ctx: ScoringContext, params: Mapping[str, Any]) -> np.ndarray:
         def level_of(values: list[Any]) -> np.ndarray:
             return np.array([rank.get(v.casefold(), np.nan) if isinstance(v, str) else np.nan for v in values])
 
-        a, b = level_of(ctx.mentees.values(mentee)), level_of(ctx.mentors.values(mentor))
+        b = ctx.mentor_feature(("levels", mentor, tuple(levels)), lambda table: level_of(table.values(mentor)))
+        a, b = level_of(ctx.mentees.values(mentee)), b if ctx.columns is None else b[ctx.columns]
         ideal, tolerance = float(params.get("ideal", 1)), float(params.get("tolerance", 2))
     else:
-        a, b = ctx.mentees.numbers(mentee), ctx.mentors.numbers(mentor)
+        a, b = ctx.mentees.numbers(mentee), ctx.mentor_numbers(mentor)
         ideal, tolerance = float(params.get("ideal", 5)), float(params.get("tolerance", 5))
-    gap = b[None, :] - a[:, None]
-    value = np.clip(1 - np.abs(gap - ideal) / tolerance, 0, 1)
-    value = np.where(gap < float(params.get("min_gap", 0)), 0.0, value)
-    return np.nan_to_num(value, nan=0.0)
+    min_gap = float(params.get("min_gap", 0))
+
+    def value(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        gap = b[None, :] - a[:, None]
+        out = np.where(gap < min_gap, 0.0, np.clip(1 - np.abs(gap - ideal) / tolerance, 0, 1))
+        return np.nan_to_num(out, nan=0.0)
+
+    return pairwise(a, b, value)
 
 
 @scorer("text_similarity", params=sides_schema("interests"), fields=fields_of("interests"))

@@ -7,7 +7,7 @@ left to right in criteria order (the order the breakdown lists them), so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,8 +22,9 @@ from .specs import ConstraintSpec, ProfileTable, ScorerSpec, ScoringContext
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in mentees scored."""
 
-BLOCK_CELLS = 1_000_000
-"""Pairs scored per block: bounds the scorers' temporary arrays and paces the progress bar."""
+BLOCK_CELLS = 2_000_000
+"""Pairs scored per block: bounds the scorers' temporary arrays (a few float64 arrays of 16 MB each) and paces the
+progress bar. Larger blocks barely help: per-mentor features are cached, so a block's cost is its pairs."""
 
 
 @dataclass
@@ -42,9 +43,7 @@ class ScoreMatrix:
 
     def breakdown(self, i: int, j: int) -> list[dict[str, Any]]:
         """Which criteria contributed how much to pair (i, j), in order; contributions add up to its score."""
-        return [{"key": c.key, "criterion": c.name, "weight": c.weight, "value": float(v[i, j]),
-                 "contribution": float(p[i, j])} for c, v, p in zip(self.criteria, self.values, self.parts,
-                                                                    strict=True)]
+        return _breakdown(self.criteria, self.values, self.parts, i, j)
 
     def score(self, i: int, j: int) -> float:
         return float(self.total[i, j])
@@ -67,50 +66,145 @@ def _call(spec: ScorerSpec | ConstraintSpec, kind: str, ctx: ScoringContext, par
     return result
 
 
+@dataclass
+class Block:
+    """Scores of a block of pairs: rows ``rows`` of the mentees against columns ``columns`` of the mentors."""
+
+    rows: np.ndarray
+    columns: np.ndarray | None
+    """Mentor columns (None: every mentor)."""
+    values: list[np.ndarray]
+    parts: list[np.ndarray]
+    total: np.ndarray
+    allowed: np.ndarray
+
+
+class PoolScorer:
+    """Scores blocks of a pool on demand, so a run never holds a mentees x mentors matrix.
+
+    Per-mentor features (indicator matrices, codes, numbers) are computed
+    once and shared by every block through the scoring context's cache.
+    """
+
+    def __init__(self, settings: MatchingSettings, scorers: Mapping[str, ScorerSpec],
+                 constraints: Mapping[str, ConstraintSpec], mentees: ProfileTable, mentors: ProfileTable, *,
+                 excluded: Collection[tuple[int, int]] = (), preferences: Mapping[int, Sequence[int]] | None = None,
+                 now: datetime | None = None, apply_min_score: bool = True, block_cells: int = BLOCK_CELLS) -> None:
+        self.settings, self.scorers, self.constraints = settings, scorers, constraints
+        self.mentees, self.mentors = mentees, mentors
+        self.preferences, self.now, self.apply_min_score = preferences or {}, now, apply_min_score
+        self.criteria = settings.criteria
+        self.cache: dict[Any, Any] = {}
+        self.rows_per_block = max(1, block_cells // max(len(mentors), 1))
+        row = {int(p): i for i, p in enumerate(mentees.ids)}
+        col = {int(p): j for j, p in enumerate(mentors.ids)}
+        self.excluded: dict[int, list[int]] = {}
+        for a, b in excluded:
+            if a in row and b in col:
+                self.excluded.setdefault(row[a], []).append(col[b])
+        self.mentor_row = np.asarray([row.get(int(p), -1) for p in mentors.ids], dtype=np.int64)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.mentees), len(self.mentors)
+
+    def block(self, rows: np.ndarray | slice, columns: np.ndarray | None = None, *, detail: bool = True) -> Block:
+        """Score ``rows`` (indices or a slice of mentees) against ``columns`` (indices of mentors; None: all).
+
+        ``detail=False`` keeps only totals and allowed (no per-criterion arrays): what the solver needs.
+        """
+        index = np.arange(len(self.mentees))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        mentors = self.mentors if columns is None else self.mentors.take(columns)
+        ctx = ScoringContext(self.mentees.take(index), mentors, self.settings.raw, self.preferences, self.now,
+                             self.mentors if columns is not None else None, columns, self.cache)
+        b, n = ctx.shape
+        values, parts = [], []
+        running = np.zeros((b, n))
+        allowed = np.ones((b, n), dtype=bool)
+        if b and n:
+            for criterion in self.criteria:
+                value = np.asarray(_call(self.scorers[criterion.name], "scorer", ctx, criterion.params),
+                                   dtype=np.float64)
+                if not np.isfinite(value).all():
+                    value = np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0)
+                part = criterion.weight * value
+                if detail:
+                    values.append(value)
+                    parts.append(part)
+                running += part  # left to right, the order breakdowns are summed in
+            for call in self.settings.constraints:
+                allowed &= np.asarray(_call(self.constraints[call.name], "constraint", ctx, call.params), dtype=bool)
+            # Nobody with themself: the mentor's own mentee row, if any, in this block.
+            own = self.mentor_row if columns is None else self.mentor_row[columns]
+            allowed &= own[None, :] != index[:, None]
+            if self.excluded:
+                where = {int(j): k for k, j in enumerate(columns)} if columns is not None else None
+                for r, i in enumerate(index.tolist()):
+                    for j in self.excluded.get(i, ()):
+                        k = j if where is None else where.get(j)
+                        if k is not None:
+                            allowed[r, k] = False
+            if self.apply_min_score:
+                allowed &= running >= self.settings.min_score
+        else:
+            values = [np.zeros((b, n)) for _ in self.criteria]
+            parts = [np.zeros((b, n)) for _ in self.criteria]
+        return Block(index, columns, values, parts, running, allowed)
+
+    def blocks(self, rows: np.ndarray | None = None) -> Iterator[Block]:
+        """Every row of ``rows`` (default: all mentees) against every mentor, block by block."""
+        rows = np.arange(len(self.mentees)) if rows is None else np.asarray(rows, dtype=np.int64)
+        for start in range(0, len(rows), self.rows_per_block):
+            yield self.block(rows[start:start + self.rows_per_block])
+
+    def scores(self, rows: np.ndarray, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(total, allowed)`` of ``rows`` against ``columns`` (None: every mentor): what the solver asks for."""
+        block = self.block(rows, columns, detail=False)
+        return block.total, block.allowed
+
+    def pairs(self, pairs: Sequence[tuple[int, int]]) -> tuple[list[float], list[list[dict[str, Any]]]]:
+        """Scores and breakdowns of the given pairs, scored as small blocks (rows against only their mentors)."""
+        scores: list[float] = []
+        breakdowns: list[list[dict[str, Any]]] = []
+        step = 512  # a step x step block per chunk, of which the diagonal is used
+        for start in range(0, len(pairs), step):
+            chunk = pairs[start:start + step]
+            rows = np.asarray([i for i, _ in chunk], dtype=np.int64)
+            cols = np.asarray([j for _, j in chunk], dtype=np.int64)
+            block = self.block(rows, cols)
+            diagonal = np.arange(len(chunk))
+            scores += block.total[diagonal, diagonal].tolist()
+            for k in range(len(chunk)):
+                breakdowns.append(_breakdown(self.criteria, block.values, block.parts, k, k))
+        return scores, breakdowns
+
+
+def _breakdown(criteria: Sequence[Any], values: Sequence[np.ndarray], parts: Sequence[np.ndarray], i: int, j: int
+               ) -> list[dict[str, Any]]:
+    return [{"key": c.key, "criterion": c.name, "weight": c.weight, "value": float(v[i, j]),
+             "contribution": float(p[i, j])} for c, v, p in zip(criteria, values, parts, strict=True)]
+
+
 def score_pool(settings: MatchingSettings, scorers: Mapping[str, ScorerSpec],
                constraints: Mapping[str, ConstraintSpec], mentees: ProfileTable, mentors: ProfileTable, *,
                excluded: Collection[tuple[int, int]] = (), preferences: Mapping[int, Sequence[int]] | None = None,
                now: datetime | None = None, progress: Progress | None = None,
                apply_min_score: bool = True) -> ScoreMatrix:
-    """Score every pair and decide which are allowed (constraints, exclusions, nobody with themself, min_score)."""
+    """Score every pair into one matrix, and decide which are allowed (constraints, exclusions, nobody with
+    themself, min_score). For small pools (a mentee's suggestions, one pair); runs use :class:`PoolScorer`."""
     m, n = len(mentees), len(mentors)
-    criteria = settings.criteria
-    parts = [np.zeros((m, n)) for _ in criteria]
-    values = [np.zeros((m, n)) for _ in criteria]
+    source = PoolScorer(settings, scorers, constraints, mentees, mentors, excluded=excluded, preferences=preferences,
+                        now=now, apply_min_score=apply_min_score)
+    parts = [np.zeros((m, n)) for _ in settings.criteria]
+    values = [np.zeros((m, n)) for _ in settings.criteria]
     total = np.zeros((m, n))
     allowed = np.ones((m, n), dtype=bool)
-    step = max(1, BLOCK_CELLS // max(n, 1))
-    for start in range(0, m, step):
-        block = slice(start, min(m, start + step))
-        ctx = ScoringContext(mentees.take(block), mentors, settings.raw, preferences or {}, now)
-        if n:
-            running = np.zeros(ctx.shape)
-            for k, criterion in enumerate(criteria):
-                value = np.nan_to_num(_call(scorers[criterion.name], "scorer", ctx, criterion.params).astype(
-                    np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-                values[k][block] = value
-                parts[k][block] = criterion.weight * value
-                running = running + parts[k][block]  # left to right, the order breakdowns are summed in
-            total[block] = running
-            for call in settings.constraints:
-                allowed[block] &= _call(constraints[call.name], "constraint", ctx, call.params).astype(bool)
+    for block in source.blocks():
+        for k in range(len(settings.criteria)):
+            values[k][block.rows] = block.values[k]
+            parts[k][block.rows] = block.parts[k]
+        total[block.rows] = block.total
+        allowed[block.rows] = block.allowed
         if progress is not None:
-            progress(block.stop, m)
-    allowed &= mentees.ids[:, None] != mentors.ids[None, :]
-    if excluded and m and n:
-        rows, cols = _positions(excluded, mentees, mentors)
-        allowed[rows, cols] = False
-    if apply_min_score:
-        allowed &= total >= settings.min_score
-    return ScoreMatrix(mentees, mentors, criteria, parts, values, total, allowed)
-
-
-def _positions(pairs: Collection[tuple[int, int]], mentees: ProfileTable, mentors: ProfileTable
-               ) -> tuple[np.ndarray, np.ndarray]:
-    row = {int(p): i for i, p in enumerate(mentees.ids)}
-    col = {int(p): j for j, p in enumerate(mentors.ids)}
-    hits = [(row[a], col[b]) for a, b in pairs if a in row and b in col]
-    if not hits:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    array = np.asarray(hits, dtype=np.int64)
-    return array[:, 0], array[:, 1]
+            progress(int(block.rows[-1]) + 1, m)
+    return ScoreMatrix(mentees, mentors, settings.criteria, parts, values, total, allowed)

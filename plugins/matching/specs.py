@@ -50,7 +50,7 @@ class ProfileTable:
 
 @dataclass(frozen=True, slots=True)
 class ScoringContext:
-    """What a scorer or constraint sees: a block of mentees against every candidate mentor."""
+    """What a scorer or constraint sees: a block of mentees against the candidate mentors (all, or some columns)."""
 
     mentees: ProfileTable
     mentors: ProfileTable
@@ -59,10 +59,29 @@ class ScoringContext:
     preferences: Mapping[int, Sequence[int]] = field(default_factory=dict)
     """Mentee id -> the mentor ids the mentee picked, most wanted first."""
     now: datetime | None = None
+    all_mentors: ProfileTable | None = None
+    """Every mentor of the run, when ``mentors`` is a selection of its ``columns`` (None: ``mentors`` is all)."""
+    columns: np.ndarray | None = None
+    cache: dict[Any, Any] | None = None
+    """Shared by every block of one run: per-mentor features are computed once, not once per block."""
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.mentees), len(self.mentors)
+
+    def mentor_feature(self, key: Any, compute: Callable[[ProfileTable], Any]) -> Any:
+        """``compute(every mentor)``, once per run (cached under ``key``); callers select ``columns`` themselves."""
+        table = self.all_mentors if self.all_mentors is not None else self.mentors
+        if self.cache is None:
+            return compute(table)
+        if key not in self.cache:
+            self.cache[key] = compute(table)
+        return self.cache[key]
+
+    def mentor_numbers(self, name: str) -> np.ndarray:
+        """The mentors' field ``name`` as floats (NaN where missing), for the columns of this block."""
+        values = self.mentor_feature(("numbers", name), lambda table: table.numbers(name))
+        return values if self.columns is None else values[self.columns]
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,36 @@ def scorer(name: str, *, params: Mapping[str, Any] | None = None, description: s
     def wrap(function: ScoreFunction) -> ScorerSpec:
         schema = dict(params) if params is not None else {"type": "object", "additionalProperties": False}
         return ScorerSpec(name, function, schema, description or (function.__doc__ or "").strip(), fields)
+
+    return wrap
+
+
+PairFunction = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], float]
+"""``(mentee profile, mentor profile, params) -> value`` of one pair."""
+
+
+def pair_scorer(name: str, *, params: Mapping[str, Any] | None = None, description: str = "",
+                fields: Callable[[Mapping[str, Any]], list[tuple[str, str]]] | None = None,
+                score_block: ScoreFunction | None = None) -> Callable[[PairFunction], ScorerSpec]:
+    """Decorator turning a per-pair ``function(mentee, mentor, params) -> number`` into a :class:`ScorerSpec`.
+
+    The simple interface for a plugin: one pair at a time, profiles as
+    dicts. It is called for every pair of every block, so it is slow at
+    scale; give ``score_block(ctx, params) -> ndarray`` (the vectorised
+    fast path, same values) and that is used instead.
+    """
+
+    def wrap(function: PairFunction) -> ScorerSpec:
+        def by_pair(ctx: ScoringContext, values: Mapping[str, Any]) -> np.ndarray:
+            out = np.zeros(ctx.shape)
+            for i, mentee in enumerate(ctx.mentees.profiles):
+                for j, mentor in enumerate(ctx.mentors.profiles):
+                    out[i, j] = float(function(mentee, mentor, values))
+            return out
+
+        schema = dict(params) if params is not None else {"type": "object", "additionalProperties": False}
+        return ScorerSpec(name, score_block or by_pair, schema, description or (function.__doc__ or "").strip(),
+                          fields)
 
     return wrap
 
