@@ -69,8 +69,10 @@ _UPDATE = (
             state_entered_at=bindparam("entered"), closed_at=bindparam("closed"), updated_at=bindparam("now"))
 )
 _INSERT_AUDIT = insert(A)
+# Every column a transition writes, engine_event included: a column left to its default makes the compiled
+# INSERT carry an optional parameter, and PreparedStatement.compile then declines it (the fallback path).
 _AUDIT_COLUMNS = ("relationship_id", "seq", "at", "actor_id", "actor_role", "transition", "from_state", "to_state",
-                  "data")
+                  "data", "engine_event")
 _SELECT_REL = select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
                      R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at).where(
     R.c.id == bindparam("rid"))
@@ -87,6 +89,12 @@ _ROLE_NAMES: Mapping[str, Callable[[], str]] = {
     "coordinator": lambda: _("coordinator"), "system": lambda: _("the system"),
 }
 
+
+PREPARED_OPTION = "mentorflow_prepared"
+"""Execution option: ``False`` sends a transition's statements through ``conn.execute``, SQLAlchemy's full path.
+
+The prepared path leans on compiled attributes SQLAlchemy documents only loosely; the fallback is what an
+unusual dialect gets anyway. Tests and ``python -m bench.transitions --unprepared`` select it to compare both."""
 
 _NAMED_PARAMSTYLES = frozenset({"named", "pyformat"})
 _POSITIONAL_PARAMSTYLES = frozenset({"qmark", "format", "numeric"})
@@ -236,9 +244,10 @@ class TransitionRunner:
         """The locking read, the UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
 
         None for any means: run it through ``conn.execute`` (an unusual
-        dialect, or a ``schema_translate_map`` that renders names per connection).
+        dialect, a ``schema_translate_map`` that renders names per connection, or ``PREPARED_OPTION`` False).
         """
-        if conn.get_execution_options().get("schema_translate_map"):
+        options = conn.get_execution_options()
+        if options.get("schema_translate_map") or options.get(PREPARED_OPTION, True) is False:
             return None, None, None
         dialect = conn.dialect
         statements = self._prepared.get(dialect)
@@ -373,7 +382,7 @@ class TransitionRunner:
             raise Conflict(snap.id, snap.version)
         audit = {"relationship_id": snap.id, "seq": new_version, "at": now, "actor_id": actor.person_id,
                  "actor_role": role, "transition": transition.id, "from_state": snap.state, "to_state": to_state,
-                 "data": form_data or None}
+                 "data": form_data or None, "engine_event": False}
         try:
             if insert_audit is not None:
                 event.audit_id = insert_audit.inserted_id(insert_audit.execute(conn, audit))
