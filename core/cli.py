@@ -263,7 +263,8 @@ def validate(files: tuple[Path, ...], output: str) -> None:
     from mentorflow.workflow.loader import parse_document
 
     loader = make_loader(build_plugin_manager())
-    results, failed = [], False
+    results: list[dict[str, Any]] = []
+    failed = False
     for path in files:
         document: Any = None
         raw = b""

@@ -182,7 +182,7 @@ def build_plugin_manager(
                 ) from error
             pm.register(plugin, name=ep.name)
             if ep.dist is not None:
-                pm._plugin_distinfo.append((plugin, ep.dist))  # type: ignore[arg-type]
+                pm._plugin_distinfo.append((plugin, ep.dist))
     for item in plugins:
         name, plugin = item if isinstance(item, tuple) else (None, item)
         if isinstance(plugin, str):

@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.clock import as_utc
-from mentorflow.db.database import WRITE_OPTION, is_outage
+from mentorflow.db.database import WRITE_OPTION, inserted_id, is_outage
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
 from mentorflow.errors import (
@@ -159,9 +159,10 @@ class PreparedStatement:
             # costs ten times this indexed read of one row. Errors are wrapped as SQLAlchemy would.
             values = tuple(params[n] if p is None else p(params[n])
                            for n, p in zip(self.names, self.processors, strict=True))
-            dbapi = conn.dialect.dbapi
+            dbapi, driver = conn.dialect.dbapi, conn.connection.driver_connection
+            assert dbapi is not None and driver is not None, "a live pysqlite connection has both"
             try:
-                row = conn.connection.driver_connection.execute(self.sql, values).fetchone()
+                row = driver.execute(self.sql, values).fetchone()
             except dbapi.Error as error:
                 raise DBAPIError.instance(self.sql, values, error, dbapi.Error, dialect=conn.dialect) from error
         else:
@@ -341,7 +342,8 @@ class TransitionRunner:
         actor = as_actor(actor)
         read, update, insert_audit = self._statements(conn)
         claimed = relationship if isinstance(relationship, RelationshipSnapshot) else None
-        snap = self.stored(conn, claimed.id if claimed is not None else relationship, read)  # type: ignore[arg-type]
+        snap = self.stored(conn, relationship.id if isinstance(relationship, RelationshipSnapshot) else relationship,
+                           read)
         if claimed is not None and claimed.version != snap.version:
             raise Conflict(snap.id, claimed.version)
         workflow = self.engine.workflow_by_version(snap.workflow_version_id, conn)
@@ -387,7 +389,7 @@ class TransitionRunner:
             if insert_audit is not None:
                 event.audit_id = insert_audit.inserted_id(insert_audit.execute(conn, audit))
             else:
-                event.audit_id = conn.execute(_INSERT_AUDIT, audit).inserted_primary_key[0]
+                event.audit_id = inserted_id(conn.execute(_INSERT_AUDIT, audit))
         except IntegrityError:
             raise Conflict(snap.id, snap.version) from None
         event.after = RelationshipSnapshot(
@@ -412,7 +414,8 @@ class TransitionRunner:
         row = conn.execute(_ENTERED_FROM, {"rid": snap.id, "state": snap.state}).first()
         if row is None or row.from_state is None:
             raise WrongState(_("There is no earlier state to return to."))
-        return row.from_state
+        state: str = row.from_state
+        return state
 
     def after_commit(self, event: TransitionEvent) -> None:
         """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised.
