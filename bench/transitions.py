@@ -47,7 +47,9 @@ import pluggy
 import sqlalchemy
 
 from mentorflow import Engine, GuardContext, RelationshipSnapshot, SystemClock, guard, hookimpl
+from mentorflow.db.database import create_db_engine
 from mentorflow.schemas import template_paths
+from mentorflow.transitions import PREPARED_OPTION
 
 TARGET = 0.25
 BATCH = 100
@@ -127,10 +129,12 @@ closure add a hook on the fire path, which returns at once when the state does n
 FIRE_PATH_HOOKS = ("mentorflow_before_transition", "mentorflow_apply_transition", "mentorflow_after_transition")
 
 
-def make_engine(url: str) -> tuple[Engine, BenchPlugin]:
+def make_engine(url: str, prepared: bool = True) -> tuple[Engine, BenchPlugin]:
+    """The bench engine; ``prepared=False`` runs the transition's statements through ``conn.execute``."""
     plugin = BenchPlugin()
     plugins: list[Any] = [*BUILTIN_PLUGINS, ("bench", plugin), ("bench-observer", BenchObserver())]
-    return Engine(url, clock=SystemClock(), plugins=plugins, load_entrypoints=False), plugin
+    db = None if prepared else create_db_engine(url, execution_options={PREPARED_OPTION: False})
+    return Engine(url, db=db, clock=SystemClock(), plugins=plugins, load_entrypoints=False), plugin
 
 
 def fire_path_impls(engine: Engine) -> dict[str, int]:
@@ -290,6 +294,7 @@ class Options:
     gets: int
     workdir: Path
     postgres_url: str | None
+    prepared: bool = True
 
 
 def machine() -> str:
@@ -360,7 +365,7 @@ def bench_sqlite(out: TextIO, opts: Options) -> dict[str, float]:
         fixtures[name] = populate(setup)
         setup.db.dispose()
 
-    engine, plugin = make_engine(f"sqlite:///{paths['engine']}")
+    engine, plugin = make_engine(f"sqlite:///{paths['engine']}", opts.prepared)
     path = EnginePath(engine, fixtures["engine"])
     floor = SqliteFloor(paths["floor"], fixtures["floor"])
     warmup = max(50, opts.n // 10)
@@ -428,7 +433,7 @@ def bench_postgres(out: TextIO, opts: Options) -> dict[str, float]:
     results: dict[str, float] = {}
     engine = floor = None
     try:
-        engine, _ = make_engine(url)
+        engine, _ = make_engine(url, opts.prepared)
         engine.upgrade_database()
         engine_fixture, floor_fixture = populate(engine), populate(engine)
         with engine.read() as conn:
@@ -470,7 +475,8 @@ def run(opts: Options, out: TextIO = sys.stdout) -> dict[str, Any]:
                        for name, count in impls.items())
     print(f"workload: action '{TRANSITION}' with guard bench.allow, {sum(impls.values())} hook impls on the fire "
           f"path ({counts}), audit row, SystemClock; N={opts.n} per repetition, "
-          f"median of {opts.reps} after a warm-up; each ratio is the median of back-to-back pairs", file=out)
+          f"median of {opts.reps} after a warm-up; each ratio is the median of back-to-back pairs; "
+          f"statements {'prepared' if opts.prepared else 'through conn.execute (--unprepared)'}", file=out)
     results: dict[str, Any] = {"sqlite": bench_sqlite(out, opts)}
     if opts.postgres_url:
         results["postgres"] = bench_postgres(out, opts)
@@ -489,6 +495,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=None,
                         help=f"PostgreSQL server URL (default ${POSTGRES_ENVS[0]} or ${POSTGRES_ENVS[1]})")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even when configured")
+    parser.add_argument("--unprepared", action="store_true",
+                        help="send the transition's statements through conn.execute, not prepared (to compare)")
     return parser.parse_args(argv)
 
 
@@ -501,7 +509,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> dict[str, 
     small = args.quick or n < 500
     with tempfile.TemporaryDirectory(prefix="mentorflow-bench-", dir=args.dir) as workdir:
         opts = Options(n=n, reps=reps, loads=5 if small else 20, gets=100 if small else 500,
-                       workdir=Path(workdir), postgres_url=postgres_url)
+                       workdir=Path(workdir), postgres_url=postgres_url, prepared=not args.unprepared)
         return run(opts, out or sys.stdout)
 
 

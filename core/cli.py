@@ -94,7 +94,9 @@ def _locate(text: str, pointer: str) -> tuple[int, int] | None:
     decoder = json.JSONDecoder()
 
     def skip(i: int) -> int:
-        return _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        match = _SPACE.match(text, i)
+        assert match is not None  # "[ \t\n\r]*" matches the empty string too
+        return match.end()
 
     try:
         i = skip(0)
@@ -102,6 +104,7 @@ def _locate(text: str, pointer: str) -> tuple[int, int] | None:
             if text[i] == "{":
                 found, i = None, skip(i + 1)
                 while text[i] != "}":
+                    # scanstring is json.decoder's own string scanner; typeshed does not declare it.
                     key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
                     i = skip(skip(i) + 1)  # the ':'
                     if key == part:
@@ -263,7 +266,8 @@ def validate(files: tuple[Path, ...], output: str) -> None:
     from mentorflow.workflow.loader import parse_document
 
     loader = make_loader(build_plugin_manager())
-    results, failed = [], False
+    results: list[dict[str, Any]] = []
+    failed = False
     for path in files:
         document: Any = None
         raw = b""

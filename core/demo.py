@@ -121,7 +121,7 @@ class GoalNotes:
         return _("amend the agreement: {text}").format(text=item.get("text", ""))
 
     def _applied(self, item: dict[str, Any]) -> str:
-        kind, goal = item.get("kind"), item.get("goal_id")
+        kind, goal = item.get("kind"), int(item.get("goal_id", 0))
         if kind == "revise_goal":
             old, self.titles[goal] = self.titles.get(goal, "?"), item["text"]
             return _("goal {n} revised: {old} → {new}").format(n=goal, old=old, new=item["text"])
@@ -175,8 +175,8 @@ def run_demo(database_url: str, echo: Callable[[str], None] = print) -> int:
     echo("")
     goals = GoalNotes()
     for entry in engine.timeline(relationship):
-        transition = None if entry.engine_event else workflow.transitions.get(entry.transition)
-        what = transition.title() if transition else _("Relationship started")
+        fired = None if entry.engine_event else workflow.transitions.get(entry.transition)
+        what = fired.title() if fired else _("Relationship started")
         to_state = workflow.states[entry.to_state].title()
         role = workflow.role_label(entry.actor_role)
         echo(f"{entry.seq:>3}  {entry.at:%Y-%m-%d}  {names.get(entry.actor_id, '?'):<7} ({role:<11})  "

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -185,7 +185,7 @@ class Engine:
             return programme
         P = Programme.__table__
         with self._maybe(conn) as c:
-            pid = c.execute(select(P.c.id).where(P.c.key == programme)).scalar()
+            pid: int | None = c.execute(select(P.c.id).where(P.c.key == programme)).scalar()
         if pid is None:
             raise NotFound(_("Programme '{key}' does not exist.").format(key=programme))
         return pid
@@ -345,7 +345,7 @@ class Engine:
         """
         R, T, P = Relationship.__table__, ProgrammeRole.__table__, Person.__table__
         with self.read() as conn:
-            where = []
+            where: list[ColumnElement[bool]] = []
             if programme is not None:
                 where.append(R.c.programme_id == self.programme_id(programme, conn))
             if state is not None:
@@ -353,7 +353,7 @@ class Engine:
             if search:
                 named = select(P.c.id).where(func.lower(P.c.display_name).contains(search.lower(), autoescape=True))
                 where.append(R.c.mentee_id.in_(named) | R.c.mentor_id.in_(named))
-            visible = []
+            visible: list[ColumnElement[bool]] = []
             if person_id is not None:
                 visible.append((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))
             if coordinator_id is not None:

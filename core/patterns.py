@@ -17,6 +17,7 @@ from typing import Any
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema.protocols import Validator
 
 MAX_PATTERN_LENGTH = 1000
 """Characters in one pattern; every pattern a template uses is far shorter."""
@@ -135,7 +136,8 @@ def format_checker() -> FormatChecker:
     return checker
 
 
-SafeValidator = validators.extend(Draft202012Validator, {
+# types-jsonschema leaves validators.extend unannotated; the class it makes is a Validator, not a subclass.
+SafeValidator: type[Validator] = validators.extend(Draft202012Validator, {  # type: ignore[no-untyped-call]
     "pattern": _pattern, "patternProperties": _pattern_properties, "additionalProperties": _additional_properties,
 })
 """Draft 2020-12 with every pattern of the schema matched by RE2: the validator for schemas from documents."""

@@ -64,6 +64,8 @@ def _attributed(plugin: str, hook: str, function: Any) -> Any:
         except Exception as error:
             raise plugin_failure(plugin, hook, error)  # noqa: B904 - the cause is set by plugin_failure
 
+    # A marker on the function object (so a second registration does not wrap it twice); a function's type
+    # cannot declare extra attributes.
     call.__mentorflow_attributed__ = True  # type: ignore[attr-defined]
     return call
 
@@ -75,6 +77,8 @@ def _attribute_errors(pm: pluggy.PluginManager, plugin: object) -> None:
             # Wrappers are generators; their errors surface through the wrapped call.
             if (impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper)
                     and not getattr(impl.function, "__mentorflow_attributed__", False)):
+                # pluggy declares HookImpl.function read-only (Final); replacing it is how the attribution
+                # reaches every call path, pluggy's own included.
                 impl.function = _attributed(name, caller.name, impl.function)  # type: ignore[misc]
 
 
@@ -182,7 +186,7 @@ def build_plugin_manager(
                 ) from error
             pm.register(plugin, name=ep.name)
             if ep.dist is not None:
-                pm._plugin_distinfo.append((plugin, ep.dist))  # type: ignore[arg-type]
+                pm._plugin_distinfo.append((plugin, ep.dist))
     for item in plugins:
         name, plugin = item if isinstance(item, tuple) else (None, item)
         if isinstance(plugin, str):

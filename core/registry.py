@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pluggy import HookImpl
+
 from mentorflow.choices import ChoicesSpec
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Problem
@@ -14,11 +16,18 @@ from mentorflow.workflow.loader import WorkflowLoader
 from mentorflow.workflow.model import Workflow
 
 
+def _returned(impl: HookImpl) -> list[Any]:
+    """What one implementation of a registration hook returns: pluggy types it as ``object``, the hookspec as a
+    list (or None for nothing)."""
+    result: Any = impl.function()
+    return list(result or ())
+
+
 def collect_guards(pm: PluginManager) -> dict[str, GuardSpec]:
     """Every guard of every plugin, tagged with the plugin's name; a name used twice is an error."""
     guards: dict[str, GuardSpec] = {}
     for impl in pm.hook.mentorflow_register_guards.get_hookimpls():
-        for spec in impl.function() or ():
+        for spec in _returned(impl):
             if spec.name in guards:
                 raise ConfigurationError(_("Guard '{name}' is registered by both '{a}' and '{b}'.").format(
                     name=spec.name, a=guards[spec.name].plugin, b=impl.plugin_name))
@@ -31,7 +40,7 @@ def collect_effects(pm: PluginManager) -> dict[str, EffectSpec]:
     """Every effect of every plugin, tagged with the plugin's name; a name used twice is an error."""
     effects: dict[str, EffectSpec] = {}
     for impl in pm.hook.mentorflow_register_effects.get_hookimpls():
-        for spec in impl.function() or ():
+        for spec in _returned(impl):
             if spec.name in effects:
                 raise ConfigurationError(_("Effect '{name}' is registered by both '{a}' and '{b}'.").format(
                     name=spec.name, a=effects[spec.name].plugin, b=impl.plugin_name))
@@ -44,7 +53,7 @@ def collect_choices(pm: PluginManager) -> dict[str, ChoicesSpec]:
     """Every choices provider of every plugin, tagged with the plugin's name; a name used twice is an error."""
     providers: dict[str, ChoicesSpec] = {}
     for impl in pm.hook.mentorflow_register_choices.get_hookimpls():
-        for spec in impl.function() or ():
+        for spec in _returned(impl):
             if spec.name in providers:
                 raise ConfigurationError(_("Choices '{name}' are registered by both '{a}' and '{b}'.").format(
                     name=spec.name, a=providers[spec.name].plugin, b=impl.plugin_name))
@@ -79,7 +88,7 @@ def programme_templates(pm: PluginManager) -> dict[str, Any]:
 
     templates: dict[str, Any] = dict(template_paths())
     for impl in pm.hook.mentorflow_programme_templates.get_hookimpls():
-        for path in impl.function() or ():
+        for path in _returned(impl):
             name = Path(str(getattr(path, "name", path))).name.removesuffix(".json")
             key = name if name not in templates else f"{impl.plugin_name}:{name}"
             templates[key] = Path(path) if isinstance(path, str) else path

@@ -84,7 +84,7 @@ def claim(engine: Engine, programme_key: str, course: str) -> None:
 
 
 def _programme_id(conn: Connection, programme_key: str) -> int:
-    pid = conn.execute(select(P.c.id).where(P.c.key == programme_key)).scalar()
+    pid: int | None = conn.execute(select(P.c.id).where(P.c.key == programme_key)).scalar()
     if pid is None:
         raise NotFound(_("Programme '{key}' does not exist.").format(key=programme_key))
     return pid

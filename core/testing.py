@@ -47,7 +47,8 @@ Step = tuple[str, ActorRef] | tuple[str, ActorRef, Mapping[str, Any] | None]
 
 def default_workflow() -> dict[str, Any]:
     """A fresh copy of the built-in default template: the full lifecycle with every lifecycle plugin's steps."""
-    return json.loads(template_paths()["default"].read_text("utf-8"))
+    document: dict[str, Any] = json.loads(template_paths()["default"].read_text("utf-8"))
+    return document
 
 
 def lifecycle_workflow() -> dict[str, Any]:
@@ -56,7 +57,8 @@ def lifecycle_workflow() -> dict[str, Any]:
     Its states, transitions, timers and forms carry no plugin's effects, guards or settings: extend it with
     your own plugin's additions to test that plugin alone.
     """
-    return json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8"))
+    document: dict[str, Any] = json.loads(files("mentorflow.schemas").joinpath("lifecycle.json").read_text("utf-8"))
+    return document
 
 
 class Factory:
@@ -126,7 +128,7 @@ class Factory:
         """
         for step in path:
             transition, who = step[0], step[1]
-            data = step[2] if len(step) > 2 else None  # type: ignore[misc]
+            data = step[2] if len(step) > 2 else None
             actor = self.actor(relationship, who)
             relationship = self.engine.fire(relationship, transition, actor, data).relationship
         return relationship

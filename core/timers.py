@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.clock import as_utc
@@ -69,7 +70,7 @@ class TimerNotice:
     due_at: datetime | None
 
 
-def _last_by(role: str, timer: Timer) -> object:
+def _last_by(role: str, timer: Timer) -> ScalarSelect[Any]:
     return (select(func.max(A.c.at)).where(A.c.relationship_id == R.c.id, A.c.transition.in_(timer.satisfied_by),
                                            A.c.actor_role == role).scalar_subquery())
 
@@ -95,7 +96,7 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         # The role's last time is filtered on in an outer query: written in the WHERE clause
         # beside the select list, PostgreSQL evaluated each role's subquery three times per row.
         # OFFSET 0 keeps the planner from folding the inner query back in.
-        cutoff = bindparam("threshold", threshold)
+        cutoff: BindParameter[datetime] = bindparam("threshold", threshold)
         inner = query.where(R.c.state_entered_at <= cutoff).offset(0).subquery("candidates")
         query = select(inner).where(or_(*(or_(inner.c[f"last_{role}"].is_(None), inner.c[f"last_{role}"] <= cutoff)
                                           for role in timer.who)))

@@ -14,11 +14,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 
 from mentorflow.clock import as_utc
+from mentorflow.db.database import inserted_id
 from mentorflow.db.models import ApiToken
 from mentorflow.errors import NotFound, UserError
 from mentorflow.i18n import _
@@ -53,13 +54,13 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _info(row: object) -> TokenInfo:
-    r = row  # a Row with the table's columns
-    return TokenInfo(id=r.id, name=r.name, prefix=r.prefix, person_id=r.person_id, is_admin=r.is_admin,  # type: ignore[attr-defined]
-                     programmes=tuple(r.programmes) if r.programmes is not None else None,  # type: ignore[attr-defined]
-                     created_at=as_utc(r.created_at),  # type: ignore[attr-defined]
-                     last_used_at=as_utc(r.last_used_at) if r.last_used_at else None,  # type: ignore[attr-defined]
-                     revoked_at=as_utc(r.revoked_at) if r.revoked_at else None)  # type: ignore[attr-defined]
+def _info(r: Row[Any]) -> TokenInfo:
+    """A row of the tokens table as :class:`TokenInfo`."""
+    return TokenInfo(id=r.id, name=r.name, prefix=r.prefix, person_id=r.person_id, is_admin=r.is_admin,
+                     programmes=tuple(r.programmes) if r.programmes is not None else None,
+                     created_at=as_utc(r.created_at),
+                     last_used_at=as_utc(r.last_used_at) if r.last_used_at else None,
+                     revoked_at=as_utc(r.revoked_at) if r.revoked_at else None)
 
 
 def create_token(engine: Engine, name: str, *, person_id: int | None = None, admin: bool = False,
@@ -75,9 +76,9 @@ def create_token(engine: Engine, name: str, *, person_id: int | None = None, adm
     secret = f"mf_{prefix}_{secrets.token_urlsafe(32)}"
     scope = sorted(set(programmes)) if programmes is not None else None
     with engine.write() as conn:
-        token_id = conn.execute(insert(T).values(
+        token_id = inserted_id(conn.execute(insert(T).values(
             name=name.strip(), prefix=prefix, token_hash=_hash(secret), person_id=person_id, is_admin=admin,
-            programmes=scope, created_at=engine.clock.now())).inserted_primary_key[0]
+            programmes=scope, created_at=engine.clock.now())))
         row = conn.execute(select(T).where(T.c.id == token_id)).one()
     return secret, _info(row)
 

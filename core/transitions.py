@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from mentorflow import policy
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
-from mentorflow.db.database import is_outage
+from mentorflow.db.database import inserted_id, is_outage
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.errors import (
     Conflict,
@@ -70,8 +70,10 @@ _UPDATE = (
             state_entered_at=bindparam("entered"), closed_at=bindparam("closed"), updated_at=bindparam("now"))
 )
 _INSERT_AUDIT = insert(A)
+# Every column a transition writes, engine_event included: a column left to its default makes the compiled
+# INSERT carry an optional parameter, and PreparedStatement.compile then declines it (the fallback path).
 _AUDIT_COLUMNS = ("relationship_id", "seq", "at", "actor_id", "actor_role", "transition", "from_state", "to_state",
-                  "data")
+                  "data", "engine_event")
 _LOCK_REL = _SELECT_REL.with_for_update()
 _ENTERED_FROM = select(A.c.from_state).where(
     A.c.relationship_id == bindparam("rid"), A.c.to_state == bindparam("state"),
@@ -82,6 +84,12 @@ _ROLE_NAMES: Mapping[str, Callable[[], str]] = {
     "coordinator": lambda: _("coordinator"), "system": lambda: _("the system"),
 }
 
+
+PREPARED_OPTION = "mentorflow_prepared"
+"""Execution option: ``False`` sends a transition's statements through ``conn.execute``, SQLAlchemy's full path.
+
+The prepared path leans on compiled attributes SQLAlchemy documents only loosely; the fallback is what an
+unusual dialect gets anyway. Tests and ``python -m bench.transitions --unprepared`` select it to compare both."""
 
 _NAMED_PARAMSTYLES = frozenset({"named", "pyformat"})
 _POSITIONAL_PARAMSTYLES = frozenset({"qmark", "format", "numeric"})
@@ -146,9 +154,10 @@ class PreparedStatement:
             # costs ten times this indexed read of one row. Errors are wrapped as SQLAlchemy would.
             values = tuple(params[n] if p is None else p(params[n])
                            for n, p in zip(self.names, self.processors, strict=True))
-            dbapi = conn.dialect.dbapi
+            dbapi, driver = conn.dialect.dbapi, conn.connection.driver_connection
+            assert dbapi is not None and driver is not None, "a live pysqlite connection has both"
             try:
-                row = conn.connection.driver_connection.execute(self.sql, values).fetchone()
+                row = driver.execute(self.sql, values).fetchone()
             except dbapi.Error as error:
                 raise DBAPIError.instance(self.sql, values, error, dbapi.Error, dialect=conn.dialect) from error
         else:
@@ -195,9 +204,10 @@ class TransitionRunner:
         """The locking read, the UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
 
         None for any means: run it through ``conn.execute`` (an unusual
-        dialect, or a ``schema_translate_map`` that renders names per connection).
+        dialect, a ``schema_translate_map`` that renders names per connection, or ``PREPARED_OPTION`` False).
         """
-        if conn.get_execution_options().get("schema_translate_map"):
+        options = conn.get_execution_options()
+        if options.get("schema_translate_map") or options.get(PREPARED_OPTION, True) is False:
             return None, None, None
         dialect = conn.dialect
         statements = self._prepared.get(dialect)
@@ -266,7 +276,8 @@ class TransitionRunner:
         actor = as_actor(actor)
         read, update, insert_audit = self._statements(conn)
         claimed = relationship if isinstance(relationship, RelationshipSnapshot) else None
-        snap = self.stored(conn, claimed.id if claimed is not None else relationship, read)  # type: ignore[arg-type]
+        snap = self.stored(conn, relationship.id if isinstance(relationship, RelationshipSnapshot) else relationship,
+                           read)
         if claimed is not None and claimed.version != snap.version:
             raise Conflict(snap.id, claimed.version)
         workflow = self.engine.workflow_by_version(snap.workflow_version_id, conn)
@@ -308,12 +319,12 @@ class TransitionRunner:
             raise Conflict(snap.id, snap.version)
         audit = {"relationship_id": snap.id, "seq": new_version, "at": now, "actor_id": actor.person_id,
                  "actor_role": role, "transition": transition.id, "from_state": snap.state, "to_state": to_state,
-                 "data": form_data or None}
+                 "data": form_data or None, "engine_event": False}
         try:
             if insert_audit is not None:
                 event.audit_id = insert_audit.inserted_id(insert_audit.execute(conn, audit))
             else:
-                event.audit_id = conn.execute(_INSERT_AUDIT, audit).inserted_primary_key[0]
+                event.audit_id = inserted_id(conn.execute(_INSERT_AUDIT, audit))
         except IntegrityError:
             raise Conflict(snap.id, snap.version) from None
         event.after = RelationshipSnapshot(
@@ -338,7 +349,8 @@ class TransitionRunner:
         row = conn.execute(_ENTERED_FROM, {"rid": snap.id, "state": snap.state}).first()
         if row is None or row.from_state is None:
             raise WrongState(_("There is no earlier state to return to."))
-        return row.from_state
+        state: str = row.from_state
+        return state
 
     def after_commit(self, event: TransitionEvent) -> None:
         """Run ``mentorflow_after_transition``; failures are logged with the plugin's name, never raised.

@@ -147,7 +147,10 @@ def describe(error: ValidationError) -> tuple[list[Any], str]:
     """Return the path to point at and a translated sentence for one schema error."""
     path = list(error.absolute_path)
     keyword = error.validator
-    value = error.validator_value
+    # The keyword's value in the schema: any JSON (jsonschema types it "Any | Unset"; Unset is only for an
+    # error built by hand, never for one a validator reports).
+    value: Any = error.validator_value
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     inst = error.instance
     if isinstance(inst, str) and _about_a_name(error):
         path = [*path, inst]
@@ -168,7 +171,7 @@ def describe(error: ValidationError) -> tuple[list[Any], str]:
         return path, _("must be {value}").format(value=_short(value))
     if keyword == "pattern":
         return path, _("{value} does not have the expected form ({pattern})").format(
-            value=_short(inst), pattern=error.schema.get("description") or value)
+            value=_short(inst), pattern=schema.get("description") or value)
     if keyword == "minLength":
         return path, _("must not be empty") if value == 1 else _("is shorter than {n} characters").format(n=value)
     if keyword == "maxLength":
@@ -186,7 +189,7 @@ def describe(error: ValidationError) -> tuple[list[Any], str]:
     if keyword == "maxItems":
         return path, _("has more than {n} items").format(n=value)
     if keyword == "items" and value is False:
-        return path, _("has more than {n} items").format(n=len(error.schema.get("prefixItems", ())))
+        return path, _("has more than {n} items").format(n=len(schema.get("prefixItems", ())))
     if keyword == "uniqueItems":
         return path, _("has duplicate items")
     if keyword in ("contains", "minContains"):
@@ -222,11 +225,12 @@ def _root_types(errors: Sequence[ValidationError], instance: Any) -> tuple[bool,
     for e in errors:
         if e.relative_path:
             continue
+        value: Any = e.validator_value  # any JSON, as in describe()
         if e.validator == "type":
             mismatch = True
-            wanted.update(e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])
+            wanted.update(value if isinstance(value, list) else [value])
         elif e.validator in ("const", "enum"):
-            allowed = [e.validator_value] if e.validator == "const" else list(e.validator_value or ())
+            allowed = [value] if e.validator == "const" else list(value or ())
             types = {_json_type(v) for v in allowed}
             wanted.update(types)
             if _json_type(instance) not in types:
@@ -298,8 +302,8 @@ def _false_property_keys(error: ValidationError, validator: Validator, instance:
         if part in ("$ref", "$dynamicRef") or not isinstance(node, dict | list):
             return None
         try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
+            node = node[part] if isinstance(node, dict) else node[int(part)]
+        except (KeyError, IndexError, TypeError, ValueError):
             return None
     target: Any = instance
     for part in error.absolute_path:

@@ -20,7 +20,8 @@ def load_schema(name: str) -> dict[str, Any]:
     """The parsed ``<name>.schema.json`` (``workflow``, ``programme`` or ``form``)."""
     if name not in SCHEMA_NAMES:
         raise KeyError(f"no schema called {name!r}; choose one of {', '.join(SCHEMA_NAMES)}")
-    return json.loads(files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    return schema
 
 
 def template_paths() -> dict[str, Traversable]:

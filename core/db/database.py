@@ -7,7 +7,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -28,6 +28,18 @@ def is_outage(error: BaseException) -> bool:
     """
     return isinstance(error, OperationalError | InterfaceError) or (
         isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT wrote.
+
+    SQLAlchemy types ``inserted_primary_key`` as optional: it is None only for a statement that is not an
+    INSERT of one row, which is a bug of the caller, said so here rather than as a ``TypeError`` on ``None[0]``.
+    """
+    key = result.inserted_primary_key
+    if key is None:
+        raise TypeError("inserted_id() needs the result of an INSERT of one row")
+    return int(key[0])
 
 
 def default_database_url() -> str:

@@ -44,6 +44,8 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
         return compute()
     if key not in memo:
         memo[key] = compute()
+    # The memo holds values of every key's own type (object to the dict); the key says which, as it did when
+    # compute() stored it.
     return memo[key]  # type: ignore[return-value]
 
 

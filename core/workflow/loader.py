@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from jsonschema.protocols import Validator
+from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
@@ -70,7 +71,7 @@ PluginChecks = Callable[[Workflow, dict[str, Any]], Iterable[Problem]]
 
 @cache
 def _registry() -> Registry:
-    resources = [(load_schema(n)["$id"], Resource(load_schema(n), DRAFT202012)) for n in SCHEMA_NAMES]
+    resources = [(load_schema(n)["$id"], DRAFT202012.create_resource(load_schema(n))) for n in SCHEMA_NAMES]
     return Registry().with_resources(resources)
 
 
@@ -85,7 +86,7 @@ def metaschema_validator() -> Draft202012Validator:
     return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def form_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+def form_validator(schema: Mapping[str, Any]) -> Validator:
     # An empty registry: a form can never pull a schema from the network or disk; patterns run on RE2.
     return SafeValidator(schema, registry=Registry(), format_checker=format_checker())
 
@@ -96,8 +97,11 @@ def canonical_digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_document(text: str | bytes, source: str = "") -> dict[str, Any]:
-    """Parse JSON text into a document, with a located error for bad syntax or size."""
+def parse_document(text: str | bytes, source: str = "") -> Any:
+    """Parse JSON text into a document, with a located error for bad syntax or size.
+
+    Any JSON value comes back (a list, a number): whether it is a workflow is the schema check's to say.
+    """
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_DOCUMENT_BYTES:
         raise WorkflowInvalid(_("The document is too large."), [

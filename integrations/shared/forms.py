@@ -361,7 +361,7 @@ def decode(form: Form, posted: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _decode_rows(name: str, shape: _Items, posted: Mapping[str, str], required: bool) -> Any:
-    items = []
+    items: list[dict[str, Any]] = []
     for row in _posted_rows(name, shape, posted).values():
         if _empty(row, shape):
             continue
@@ -444,4 +444,4 @@ def schema_form(name: str, schema: dict[str, Any], title: dict[str, str] | str |
             labels[prop] = {key: spec.get(f"x-{key}") or spec.get(plain) for key, plain in
                             (("label", "title"), ("help", "description")) if spec.get(f"x-{key}") or spec.get(plain)}
     title_labels = {"en": title, "da": title} if isinstance(title, str) else dict(title or {})
-    return Form(name=name, title=title_labels, schema=schema, validator=None, fields=labels)  # type: ignore[arg-type]
+    return Form(name=name, title=title_labels, schema=schema, validator=None, fields=labels)

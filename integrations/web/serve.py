@@ -22,7 +22,7 @@ from .settings import Settings, load_settings
 DEMO_DATABASE = "mentorflow-demo.db"
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings, on_exit: Any = None) -> None:
         self.settings = settings
         self.exit_hook = on_exit

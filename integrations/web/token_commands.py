@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from mentorflow.cli_help import LocalizedGroup
 from mentorflow.i18n import _, _lazy
 
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
 
-def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
+
+def _engine(database_url: str | None) -> Engine:
     from mentorflow.engine import Engine
 
     return Engine(database_url)

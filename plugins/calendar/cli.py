@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mentorflow.cli_help import LocalizedGroup
 from mentorflow.i18n import _, _lazy
 
+if TYPE_CHECKING:
+    from mentorflow import Engine
 
-def _engine(database_url: str | None):  # type: ignore[no-untyped-def]
+
+def _engine(database_url: str | None) -> Engine:
     from mentorflow import Engine
 
     return Engine(database_url)

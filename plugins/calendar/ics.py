@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from types import ModuleType
 
 from mentorflow import __version__
 from mentorflow.errors import ConfigurationError
@@ -21,7 +22,7 @@ REFRESH = timedelta(hours=1)
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
-def _library():  # type: ignore[no-untyped-def]
+def _library() -> ModuleType:
     try:
         import icalendar
     except ImportError:  # the plugin loads without the extra; only rendering needs it

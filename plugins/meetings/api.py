@@ -132,7 +132,8 @@ def meeting_stats(engine: Engine, programme: str | int, viewer: Actor | int) -> 
         count, pairs, minutes, average = conn.execute(select(
             func.count(), func.count(M.c.relationship_id.distinct()), func.coalesce(func.sum(M.c.duration_minutes), 0),
             func.avg(M.c.duration_minutes)).select_from(log)).one()
-        by_format = dict(conn.execute(select(M.c.format, func.count()).select_from(log).group_by(M.c.format)).all())
+        by_format: dict[str, int] = dict(conn.execute(
+            select(M.c.format, func.count()).select_from(log).group_by(M.c.format)).all())
         rated = F.join(log, M.c.id == F.c.meeting_id)
         ratings, average_rating = conn.execute(select(func.count(F.c.rating), func.avg(F.c.rating))
                                                .select_from(rated)).one()

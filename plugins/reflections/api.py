@@ -244,7 +244,7 @@ def programme_health(engine: Engine, programme_key: str | int, viewer: Actor | i
         in_programme = and_(R.c.id == E.c.relationship_id, R.c.programme_id == programme_id)
         relationships = conn.execute(select(func.count()).select_from(R).where(
             R.c.programme_id == programme_id, R.c.closed_at.is_(None))).scalar_one()
-        by_role = dict(conn.execute(select(E.c.role, func.count()).select_from(E.join(R, in_programme))
+        by_role: dict[str, int] = dict(conn.execute(select(E.c.role, func.count()).select_from(E.join(R, in_programme))
                                     .group_by(E.c.role)).all())
         figures = conn.execute(select(
             func.count(case((private, 1))),

@@ -173,7 +173,7 @@ class _Run:
 
     def _duties(self, now: datetime) -> list[Any]:
         rel = self.engine.get(self.rel.id)
-        found = []
+        found: list[Any] = []
         with self.engine.read() as conn:
             for timer in self.workflow.timers:
                 if timer.kind == "recurring" and rel.state in timer.states:

@@ -26,7 +26,7 @@ def _fk(table: str, column: str, referred: str, cascade: bool = False) -> sa.For
 
 
 def _table(name: str, *columns: sa.Column, people: tuple[str, ...] = (), audits: tuple[str, ...] = ("audit_id",),
-           extra: tuple[sa.SchemaItem, ...] = ()) -> None:
+           extra: tuple[sa.schema.SchemaItem, ...] = ()) -> None:
     op.create_table(
         name,
         sa.Column("id", sa.Integer, nullable=False),
