@@ -38,4 +38,6 @@ class SignupProfile:
 
 def signup_profile(engine: Engine, programme_id: int, workflow: Workflow) -> SignupProfile | None:
     """The sign-up profile of the programme (its current ``workflow``), or ``None`` when no plugin offers one."""
-    return engine.pm.hook.mentorflow_signup_profile(engine=engine, programme_id=programme_id, workflow=workflow)
+    profile: SignupProfile | None = engine.pm.hook.mentorflow_signup_profile(
+        engine=engine, programme_id=programme_id, workflow=workflow)
+    return profile

@@ -279,7 +279,7 @@ def post_relationship() -> Any:
     body = json_body(("programme", "mentee_id"))
     key = str(body["programme"])
     _require_coordinator(principal, key)
-    snap = engine().start_relationship(key, mentee=int_field(body, "mentee_id"),  # type: ignore[arg-type]
+    snap = engine().start_relationship(key, mentee=int_field(body, "mentee_id"),
                                        mentor=int_field(body, "mentor_id", optional=True), actor=principal.actor)
     return _relationship_json([snap])[0], 201
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from flask import request
 
@@ -44,7 +44,12 @@ def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
     return body
 
 
+@overload
+def int_field(body: dict[str, Any], name: str) -> int: ...
+@overload
+def int_field(body: dict[str, Any], name: str, *, optional: bool) -> int | None: ...
 def int_field(body: dict[str, Any], name: str, *, optional: bool = False) -> int | None:
+    """The whole number at ``name`` of a JSON body; a clear problem at ``/name`` otherwise (``None`` if optional)."""
     value = body.get(name)
     if value is None and optional:
         return None

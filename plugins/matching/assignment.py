@@ -95,7 +95,8 @@ class Dense:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.total.shape  # type: ignore[return-value]
+        rows, columns = self.total.shape
+        return rows, columns
 
     def scores(self, rows: np.ndarray, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         if columns is None:
@@ -488,14 +489,14 @@ def _price(source: Source, cand: _Candidates, suspect: np.ndarray, d: np.ndarray
         q = np.rint(np.where(usable, total, 0.0) * scale).astype(np.int64)
         reduced = (d[index][:, None] - mentor_d[None, :]) - (q * weight + 1)
         violating = usable & (reduced < 0)
-        for r in np.flatnonzero(violating.any(axis=1)):
-            cols = np.flatnonzero(violating[r])
+        for row in np.flatnonzero(violating.any(axis=1)):
+            cols = np.flatnonzero(violating[row])
             if len(cols) > ADD_PER_ROW:
-                cols = cols[np.argsort(reduced[r, cols], kind="stable")[:ADD_PER_ROW]]
-            added_r.append(np.full(len(cols), index[r]))
+                cols = cols[np.argsort(reduced[row, cols], kind="stable")[:ADD_PER_ROW]]
+            added_r.append(np.full(len(cols), index[row]))
             added_c.append(cols)
-            added_s.append(total[r, cols])
-            usable[r, cols] = False
+            added_s.append(total[row, cols])
+            usable[row, cols] = False
         # The row's exact bound from now on: its best usable pair still outside the graph.
         cand.rest[index] = np.where(usable, total, -np.inf).max(axis=1, initial=-np.inf)
         if progress is not None:
