@@ -119,7 +119,7 @@ def link_launch_context(engine: Engine, launch: Launch, key: str) -> int:
                         title=_text(context.get("title") or context.get("label")),
                         memberships_url=_text(nrps.get("context_memberships_url")),
                         lineitems_url=_text(ags.get("lineitems")), lineitem_url=_text(ags.get("lineitem")),
-                        scopes=scopes)
+                        scopes=scopes, resource_link_id=_text(launch.claim(C.RESOURCE_LINK).get("id")))
     return info.id
 
 

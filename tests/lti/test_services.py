@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 
-from mentorflow.integrations.lti.ags import scores
+from mentorflow import Engine, ManualClock
+from mentorflow.integrations.lti.ags import deliver_grades, scores
 from mentorflow.integrations.lti.contexts import contexts_of
 from mentorflow.integrations.lti.errors import ServiceError
 from mentorflow.integrations.lti.nrps import sync_roster
@@ -78,14 +83,20 @@ def test_completion_is_published_to_the_gradebook_when_the_relationship_closes(s
     engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
     relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
     relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
-    assert room.scores == []  # completion: nothing until the end
+    assert deliver_grades(engine).sent == 0 and room.scores == []  # completion: nothing until the end
     engine.fire(relationship, "finish", mentor_id)  # type: ignore[arg-type]
+    # The transition only owes the grade; the worker sends it.
+    assert room.scores == [] and [s["status"] for s in scores(engine)
+                                  if s["relationship_id"] == relationship.id] == ["pending"]
+    assert deliver_grades(engine).sent == 1
     [score] = room.scores
     assert score["userId"] == mentee.sub and score["scoreGiven"] == score["scoreMaximum"] == 100
     assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
     assert score["timestamp"].endswith("+00:00")
     [item] = room.lineitems
     assert item["label"] == "Mentoring done" and item["resourceId"] == f"mentorflow:{key}"
+    assert item["resourceLinkId"] == room.resource_link_id  # the launch's resource link
+    assert room.gradebook[(1, mentee.sub)]["score"] == 100  # read back through the results service
     linked = get_context(engine, contexts_of(engine, programme_id=engine.programme_id(key))[0].id)
     assert linked.lineitem_url == item["id"]
     assert [s["status"] for s in scores(engine) if s["relationship_id"] == relationship.id] == ["sent"]
@@ -108,11 +119,114 @@ def test_progress_grades_follow_each_stage_and_reuse_the_line_item(sqlite_tool: 
     engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
     relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
     relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
-    assert sorted((s["userId"], s["scoreGiven"], s["activityProgress"]) for s in room.scores) == sorted(
-        [(mentee.sub, 5.0, "InProgress"), (mentor.sub, 5.0, "InProgress")])
+    assert deliver_grades(engine).sent == 2
+    # Progress is sent FullyGraded: Moodle would store no score for InProgress/Pending.
+    assert sorted((s["userId"], s["scoreGiven"], s["activityProgress"], s["gradingProgress"])
+                  for s in room.scores) == sorted([(mentee.sub, 5.0, "InProgress", "FullyGraded"),
+                                                   (mentor.sub, 5.0, "InProgress", "FullyGraded")])
+    assert room.gradebook[(7, mentee.sub)]["score"] == 5.0
     engine.fire(relationship, "finish", mentee_id)  # type: ignore[arg-type]
-    assert [s["scoreGiven"] for s in room.scores[2:]] == [10, 10]
+    wait_for_sent(engine, relationship.id)
+    assert [s["scoreGiven"] for s in room.scores[2:] if s not in room.refused][-2:] == [10, 10]
+    assert {g["score"] for (item, _user), g in room.gradebook.items() if item == 7} == {10}
     assert len(room.lineitems) == 1 and {s["lineitem"] for s in room.scores} == {7}  # found, not created
+    engine.db.dispose()
+
+
+def wait_for_sent(engine: Any, relationship_id: int, timeout: float = 10) -> list[dict[str, Any]]:
+    """The worker's loop: deliver what is owed until every grade of the relationship is sent (or time is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        deliver_grades(engine, datetime.now(UTC))
+        rows = [s for s in scores(engine) if s["relationship_id"] == relationship_id]
+        if rows and all(s["status"] == "sent" for s in rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError(f"grades not sent: {scores(engine)}")
+
+
+def graded_pair(tool: Tool, room: Course, key: str, clock: ManualClock | None = None) -> tuple[Engine, Any, int, int]:
+    """A mentor and a mentee in a linked, synced course, and their relationship (on ``clock`` if given)."""
+    mentor, mentee = person("Learner"), person("Learner")
+    room.members = [mentor, mentee]
+    link_course(tool, room, key, person("Instructor"))
+    engine = Engine(tool.server.database_url, clock=clock) if clock else tool.engine()
+    sync_roster(engine, contexts_of(engine, programme_id=engine.programme_id(key))[0].id)
+    source = f"lti:{tool.platform.url}"
+    mentor_id, mentee_id = engine.find_person(source, mentor.sub), engine.find_person(source, mentee.sub)
+    engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
+    relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
+    return engine, relationship, mentee_id, int(mentee.sub)  # type: ignore[return-value]
+
+
+def test_open_edx_counts_a_programmatic_line_items_score_for_the_block(sqlite_tool: Tool) -> None:
+    """Open edX passes a score to the course grade only on a line item carrying the block's resourceLinkId."""
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion")
+    room = course(platform, "edX course")
+    room.dialect = "openedx"
+    engine, relationship, mentee_id, sub = graded_pair(tool, room, key)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    engine.fire(relationship, "finish", mentee_id)
+    assert deliver_grades(engine).sent == 1
+    [item] = room.lineitems
+    assert item["resourceLinkId"] == room.resource_link_id
+    assert room.refused == [] and room.block_grades == {str(sub): 1.0}
+    engine.db.dispose()
+
+
+def test_a_score_the_gradebook_accepts_but_does_not_show_is_not_marked_sent(sqlite_tool: Tool) -> None:
+    """A platform that answers 200 but grades nothing: the read-back catches it, the row is retried, not ``sent``."""
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion")
+    room = course(platform, "Moodle, dropping")
+    room.drops_scores = True
+    engine, relationship, mentee_id, _sub = graded_pair(tool, room, key)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    engine.fire(relationship, "finish", mentee_id)
+    report = deliver_grades(engine)
+    assert (report.sent, report.retried) == (0, 1) and len(room.scores) == 1
+    [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
+    assert row["status"] == "pending"
+    assert row["last_error"] == "The gradebook accepted the score 100 but shows - for it."
+    engine.db.dispose()
+
+
+def test_a_grade_the_gradebook_keeps_refusing_stays_owed_with_its_error(sqlite_tool: Tool) -> None:
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion")
+    room = course(platform, "Moodle, no score")
+    engine, relationship, mentee_id, sub = graded_pair(tool, room, key)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    engine.fire(relationship, "finish", mentee_id)
+    # Someone edited the grade in the gradebook in the future: Moodle stores nothing and says 409 every time.
+    room.gradebook[(1, str(sub))] = {"score": None, "maximum": 100, "timemodified": 4102444800}
+    report = deliver_grades(engine)
+    assert (report.sent, report.retried) == (0, 1)
+    [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
+    assert row["status"] == "pending" and "409" in row["last_error"]
+    engine.db.dispose()
+
+
+def test_two_changes_in_one_second_reach_moodle_through_the_workers_retry(sqlite_tool: Tool) -> None:
+    """Moodle refuses a score not later, to the second, than the last: the worker retries it with a later one."""
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="progress")
+    room = course(platform, "Moodle, fast")
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = ManualClock(start)
+    engine, relationship, mentee_id, sub = graded_pair(tool, room, key, clock)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    assert deliver_grades(engine, clock.advance(seconds=0.1)).sent == 1  # 50 at second 0
+    engine.fire(relationship, "finish", mentee_id)
+    report = deliver_grades(engine, clock.advance(seconds=0.3))  # 100 in the same second
+    assert (report.sent, report.retried) == (0, 1) and "earlier timestamp" in report.errors[0]
+    [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
+    assert row["status"] == "pending" and row["next_attempt_at"].replace(tzinfo=UTC) == start + timedelta(seconds=1)
+    [rows] = [wait_for_sent(engine, relationship.id)]
+    assert rows[0]["score_given"] == 100 and rows[0]["attempts"] == 2
+    assert room.gradebook[(1, str(sub))]["score"] == 100
+    assert [r["reason"] for r in room.refused] == ["409"]
     engine.db.dispose()
 
 
