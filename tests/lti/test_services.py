@@ -16,7 +16,7 @@ from mentorflow.integrations.lti.nrps import sync_roster
 from mentorflow.integrations.lti.services import forget_tokens
 
 from .conftest import Browser, Tool, course, person, run_cli
-from .platform import Course, Person
+from .platform import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, RESULT_SCOPE, SCORE_SCOPE, Course, Person
 
 
 def link_course(tool: Tool, room: Course, key: str, teacher: Person) -> int:
@@ -244,4 +244,33 @@ def test_a_course_without_a_roster_service_says_so(sqlite_tool: Tool) -> None:
         conn.execute(update(Context.__table__).where(Context.__table__.c.id == row).values(memberships_url=None))
     with pytest.raises(ServiceError, match="roster service"):
         sync_roster(engine, row)
+    engine.db.dispose()
+
+
+def test_only_the_ags_scopes_the_launch_offers_are_asked_for(sqlite_tool: Tool) -> None:
+    """A launch offering ``lineitem.readonly`` (not ``lineitem``): mentorflow finds columns, never asks to make one."""
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion")
+    room = course(platform, "Read-only columns")
+    room.ags_scopes = [LINEITEM_READONLY_SCOPE, SCORE_SCOPE, RESULT_SCOPE]
+    engine, relationship, mentee_id, sub = graded_pair(tool, room, key)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    engine.fire(relationship, "finish", mentee_id)
+    forget_tokens()
+    asked = len(platform.token_requests)
+    report = deliver_grades(engine)
+    assert report.retried == 1 and "no lineitem scope" in report.errors[0] and room.lineitems == []
+    assert [r["scopes"] for r in platform.token_requests[asked:]] == [
+        {LINEITEM_READONLY_SCOPE, SCORE_SCOPE, RESULT_SCOPE}]
+    # The teacher adds the column on the platform (as deep linking would): the next round finds and uses it.
+    room.lineitems.append({"id": f"{platform.url}/mod/lti/services.php/{room.id}/lineitems/1/lineitem?type_id=1",
+                           "resourceId": f"mentorflow:{key}", "label": "Mentoring", "scoreMaximum": 100})
+    from sqlalchemy import update
+
+    from mentorflow.integrations.lti.models import Score
+
+    with engine.write() as conn:  # the backoff has passed
+        conn.execute(update(Score.__table__).values(next_attempt_at=engine.clock.now()))
+    assert deliver_grades(engine).sent == 1 and room.gradebook[(1, str(sub))]["score"] == 100
+    assert all(LINEITEM_SCOPE not in r["scopes"] for r in platform.token_requests[asked:])
     engine.db.dispose()
