@@ -189,6 +189,9 @@ def test_a_score_the_gradebook_accepts_but_does_not_show_is_not_marked_sent(sqli
     [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
     assert row["status"] == "pending"
     assert row["last_error"] == "The gradebook accepted the score 100 but shows - for it."
+    room.drops_scores = False  # the platform is mended: the retry after the backoff (a minute) arrives
+    assert deliver_grades(engine, engine.clock.now() + timedelta(seconds=30)).sent == 0
+    assert deliver_grades(engine, engine.clock.now() + timedelta(minutes=2)).sent == 1
     engine.db.dispose()
 
 
@@ -205,6 +208,8 @@ def test_a_grade_the_gradebook_keeps_refusing_stays_owed_with_its_error(sqlite_t
     assert (report.sent, report.retried) == (0, 1)
     [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
     assert row["status"] == "pending" and "409" in row["last_error"]
+    del room.gradebook[(1, str(sub))]  # the teacher's edit is undone: the retry after the backoff arrives
+    assert deliver_grades(engine, engine.clock.now() + timedelta(minutes=2)).sent == 1
     engine.db.dispose()
 
 
