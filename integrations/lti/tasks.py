@@ -42,6 +42,7 @@ def retry_grades_task() -> int:
 def deliver_grades_task(self: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
+    from mentorflow.clock import as_utc
     from mentorflow.db.database import default_database_url
     from mentorflow.engine import Engine
 
@@ -53,8 +54,9 @@ def deliver_grades_task(self: Any) -> dict[str, Any]:
         now = engine.clock.now()
         with engine.read() as conn:
             due = conn.execute(select(func.min(S.c.next_attempt_at)).where(S.c.status == "pending")).scalar()
-        if due is not None and due.replace(tzinfo=now.tzinfo) - now < SOON:
-            self.apply_async(countdown=max(0.0, (due.replace(tzinfo=now.tzinfo) - now).total_seconds()))
+        wait = as_utc(due) - now if due is not None else None
+        if wait is not None and wait < SOON:
+            self.apply_async(countdown=max(0.0, wait.total_seconds()))
         return report.as_dict()
     finally:
         engine.db.dispose()

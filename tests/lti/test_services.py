@@ -279,3 +279,20 @@ def test_only_the_ags_scopes_the_launch_offers_are_asked_for(sqlite_tool: Tool) 
     assert deliver_grades(engine).sent == 1 and room.gradebook[(1, str(sub))]["score"] == 100
     assert all(LINEITEM_SCOPE not in r["scopes"] for r in platform.token_requests[asked:])
     engine.db.dispose()
+
+
+def test_the_workers_task_delivers_owed_grades(sqlite_tool: Tool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mentorflow.lti.deliver_grades``, run as Celery runs it (eagerly here), on the configured database."""
+    from mentorflow.integrations.lti.tasks import deliver_grades_task
+
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = tool.programme(grade="completion")
+    room = course(platform, "Worker task")
+    engine, relationship, mentee_id, sub = graded_pair(tool, room, key)
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship
+    engine.fire(relationship, "finish", mentee_id)
+    monkeypatch.setenv("MENTORFLOW_DATABASE_URL", tool.server.database_url)
+    report = deliver_grades_task.apply().get()
+    assert report["sent"] >= 1 and room.gradebook[(1, str(sub))]["score"] == 100
+    assert [s["status"] for s in scores(engine) if s["relationship_id"] == relationship.id] == ["sent"]
+    engine.db.dispose()
