@@ -2,6 +2,8 @@
 virtual environment: its Django and XBlock pins are not ours). ``tests/lti/openedx_platform.py`` runs its
 ``LtiAdvantageConsumer`` on loopback; these tests launch a learner and an instructor, deep-link (Open edX checks
 the tool's signed response), and have Open edX's token endpoint check the tool's client assertion.
+``tests/lti/openedx_site.py`` runs its Django app (models, token endpoint, AGS views, the signal that grades the
+block): a completion grade reaches the block in both AGS modes.
 
 The environment is made once in ``.openedx-venv/`` (``MENTORFLOW_OPENEDX_VENV`` to reuse another); without
 PyPI the tests are skipped with the reason.
@@ -92,11 +94,12 @@ def launch(server: Server, platform: OpenEdx, role: str, key: str, **extra: str)
     user = unique(f"oex-{role}-")
     start = httpx.get(platform.url + "/start?" + urlencode({"user": user, "role": role, "course": key,
                                                              "programme": key, "name": f"Ann {role}",
-                                                             "email": f"{user}@example.edu", **extra})).json()
+                                                             "email": f"{user}@example.edu", **extra}),
+                      timeout=60).json()
     client = server.client(follow_redirects=False)
     login = client.get(start["url"])
     assert login.status_code == 302, login.text
-    action, fields = form_fields(httpx.get(login.headers["location"], timeout=10).text)
+    action, fields = form_fields(httpx.get(login.headers["location"], timeout=60).text)
     return client, client.post(action, data=fields)
 
 
@@ -123,7 +126,7 @@ def test_open_edx_checks_the_tools_deep_linking_response(openedx: tuple[Server, 
     assert answer.status_code == 200, answer.text
     back, fields = form_fields(answer.text)
     assert back == platform.url + "/deep-link-return"
-    checked = httpx.post(back, data=fields).json()
+    checked = httpx.post(back, data=fields, timeout=60).json()
     assert checked[0]["type"] == "ltiResourceLink" and checked[0]["custom"]["programme"] == key, checked
 
 
@@ -137,4 +140,78 @@ def test_open_edx_token_endpoint_accepts_the_tools_client_assertion(openedx: tup
     scopes = ("https://purl.imsglobal.org/spec/lti-ags/scope/score",
               "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
     assert access_token(engine, registered, scopes)  # type: ignore[arg-type]
+    engine.db.dispose()
+
+
+class OpenEdxSite:
+    """``tests/lti/openedx_site.py``: Open edX's LTI consumer app in a Django site (its AGS views and signals)."""
+
+    def __init__(self, tool: Server, python: str, database: Path) -> None:
+        self.process = subprocess.Popen([python, "-I", str(Path(__file__).with_name("openedx_site.py")), tool.url,
+                                         str(database)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        assert line.strip().isdigit(), "the Open edX site did not start"
+        self.url = f"http://127.0.0.1:{line.strip()}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def openedx_site(openedx: tuple[Server, OpenEdx], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenEdxSite]:
+    site = OpenEdxSite(openedx[0], openedx_python(), tmp_path_factory.mktemp("oex-site") / "lms.sqlite3")
+    yield site
+    site.stop()
+
+
+def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str, ags: str) -> str:
+    """A launch from the block's configuration (registering the block's passport with the tool first)."""
+    user = unique(f"oex-{role}-")
+    start = httpx.get(site.url + "/start", params={"user": user, "role": role, "course": course, "programme": key,
+                                                   "name": f"Ann {user}", "email": f"{user}@example.edu",
+                                                   "ags": ags}, timeout=60).json()  # new keys take a while
+    engine = server.engine()
+    register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
+                      auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
+                      name=f"Open edX block {course}")
+    engine.db.dispose()
+    client = server.client(follow_redirects=False)
+    login = client.get(start["url"])
+    assert login.status_code == 302, login.text
+    action, fields = form_fields(httpx.get(login.headers["location"], timeout=60).text)
+    answer = client.post(action, data=fields)
+    client.close()
+    assert answer.status_code == 303, answer.text
+    return user
+
+
+@pytest.mark.parametrize("ags", ["programmatic", "declarative"])
+def test_a_completion_grade_reaches_the_open_edx_block(openedx: tuple[Server, OpenEdx], openedx_site: OpenEdxSite,
+                                                       ags: str) -> None:
+    """Open edX's AGS views store the score and its signal passes it to the block (programmatic: only because the
+    line item carries the block's resourceLinkId; declarative: the block's own line item)."""
+    from mentorflow.integrations.lti.ags import deliver_grades, scores
+
+    server = openedx[0]
+    key = unique("oexg")
+    engine = server.engine()
+    engine.publish_workflow(key, workflow(grade="completion", learner_role="mentee"))
+    course = unique("c")
+    site_launch(server, openedx_site, "instructor", key, course, ags)
+    mentee = site_launch(server, openedx_site, "student", key, course, ags)
+    mentor = site_launch(server, openedx_site, "student", key, course, ags)
+    issuer = openedx_site.url
+    mentee_id, mentor_id = engine.find_person(f"lti:{issuer}", mentee), engine.find_person(f"lti:{issuer}", mentor)
+    engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
+    relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
+    engine.fire(relationship, "finish", mentee_id)  # type: ignore[arg-type]
+    forget_tokens()
+    report = deliver_grades(engine)
+    assert report.sent == 1, report
+    [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
+    assert row["status"] == "sent"
+    block = f"block-v1:edX+Mentor+2026+type@lti_consumer+block@{course}"
+    assert httpx.get(openedx_site.url + "/grades", timeout=60).json().get(block) == {mentee: 1.0}
     engine.db.dispose()
