@@ -6,32 +6,44 @@ The programme chooses with ``settings.lti.grade``:
     when a relationship reaches a terminal state, its graded participants get the full score
     (``Completed``/``FullyGraded``);
 ``progress``
-    after every change of state, the share of the lifecycle's stages reached
-    (``InProgress``/``Pending``; full and ``FullyGraded`` once closed).
+    after every change of state, the share of the lifecycle's stages reached, as the current grade
+    (``InProgress``/``FullyGraded``: Moodle stores no score and Open edX passes none on unless
+    ``gradingProgress`` is ``FullyGraded``); the full score and ``Completed`` once closed.
 
 Scores go to one line item per linked course and programme: the one the
 platform created through deep linking (the launch's ``lineitem`` claim), or
-one found by ``resourceId``/``tag``, or one created here. Each publication
-is remembered in ``mf_lti_scores``; failures stay ``failed`` for
-``mentorflow lti grades --retry``.
+one found by ``resourceId``/``tag``, or one created here with the launch's
+``resourceLinkId`` (Open edX counts a score for the course grade only on a
+line item of its own block).
+
+``mf_lti_scores`` is the grades' outbox. A transition owes the grade in its
+own transaction (:func:`owe_grades`, one row per relationship, course and
+person, so a later grade replaces one not sent yet); the worker sends it
+(:func:`deliver_grades`: claim with a lease, POST, read the result back
+where the platform lets us, mark ``sent``). A refusal is retried with
+backoff and ends ``failed`` (visible in ``mentorflow lti grades``) after
+:data:`MAX_ATTEMPTS`; Moodle's ``409`` for a timestamp not later, to the
+second, than the last one is retried once that second has passed.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, or_, select, update
 
+from mentorflow.clock import as_utc
 from mentorflow.i18n import _, localized
-from mentorflow.snapshots import RelationshipSnapshot
 
 from . import claims as C
-from .contexts import ContextInfo, contexts_of, members, set_lineitem
+from .contexts import ContextInfo, get_context, set_lineitem
 from .errors import ServiceError
+from .grading import Grade, grade_for, owe_grades  # noqa: F401 (owe_grades: part of this module's API)
 from .models import Score
 from .people import identity_source
 from .platforms import PlatformInfo, get_platform
@@ -44,37 +56,45 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mentorflow.lti")
 S = Score.__table__
-SCOPES = (C.SCOPE_LINEITEM, C.SCOPE_SCORE)
+AGS_SCOPES = (C.SCOPE_LINEITEM, C.SCOPE_LINEITEM_READONLY, C.SCOPE_RESULT_READONLY, C.SCOPE_SCORE)
+LEGACY_SCOPES = (C.SCOPE_LINEITEM, C.SCOPE_SCORE)
+"""Asked for when a course was linked before its launch's offered scopes were remembered."""
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Grade:
-    score_given: float
-    score_maximum: float
-    activity_progress: str
-    grading_progress: str
+@dataclass
+class DeliveryReport:
+    """What one delivery round did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "errors": self.errors}
 
 
-def grade_for(workflow: Workflow, state: str, settings: dict[str, Any]) -> Grade | None:
-    """The grade a relationship in ``state`` earns under the programme's setting (None: publish nothing)."""
-    maximum = float(settings["score_maximum"])
-    terminal = workflow.states[state].is_terminal
-    if settings["grade"] == "completion":
-        return Grade(maximum, maximum, "Completed", "FullyGraded") if terminal else None
-    if settings["grade"] != "progress":
-        return None
-    if terminal:
-        return Grade(maximum, maximum, "Completed", "FullyGraded")
-    stages = [s.id for s in workflow.states.values() if s.kind in ("initial", "active")]
-    if state not in stages:  # paused: the last published progress stands
-        return None
-    return Grade(round(maximum * stages.index(state) / len(stages), 2), maximum, "InProgress", "Pending")
+class ScoreRefused(ServiceError):
+    """The gradebook answered a score with an error status (kept for the retry decision)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status_code = status
 
 
-def scores_url(lineitem: str) -> str:
+def scores_url(lineitem: str, leaf: str = "scores") -> str:
     """``.../lineitem?type_id=1`` → ``.../lineitem/scores?type_id=1`` (the query stays at the end)."""
     parts = urlsplit(lineitem)
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + leaf))
+
+
+def ags_scopes(context: ContextInfo) -> tuple[str, ...]:
+    """The AGS scopes to ask the token endpoint for: only those the course's launch offered."""
+    if not context.scopes:
+        return LEGACY_SCOPES
+    return tuple(s for s in AGS_SCOPES if s in context.scopes)
 
 
 def ensure_line_item(engine: Engine, platform: PlatformInfo, context: ContextInfo, workflow: Workflow,
@@ -85,19 +105,29 @@ def ensure_line_item(engine: Engine, platform: PlatformInfo, context: ContextInf
     if not context.lineitems_url:
         raise ServiceError(_("Course '{title}' announced no gradebook service (AGS).").format(
             title=context.title or context.context_id))
+    scopes = ags_scopes(context)
     resource_id = f"mentorflow:{context.programme_key}"
-    response = call(engine, platform, SCOPES, "GET", context.lineitems_url,
-                    params={"resource_id": resource_id, "tag": "mentorflow"}, headers={"Accept": C.MEDIA_LINEITEMS})
-    if response.status_code == 200:
-        items = response.json()
-        found = next((i for i in items if isinstance(i, dict) and i.get("resourceId") == resource_id), None)
-        if found and found.get("id"):
-            set_lineitem(engine, context.id, str(found["id"]))
-            return str(found["id"])
+    if {C.SCOPE_LINEITEM, C.SCOPE_LINEITEM_READONLY} & set(scopes):
+        response = call(engine, platform, scopes, "GET", context.lineitems_url,
+                        params={"resource_id": resource_id, "tag": "mentorflow"},
+                        headers={"Accept": C.MEDIA_LINEITEMS})
+        if response.status_code == 200:
+            items = response.json()
+            found = next((i for i in items if isinstance(i, dict) and i.get("resourceId") == resource_id
+                          and _same_link(i, context)), None)
+            if found and found.get("id"):
+                set_lineitem(engine, context.id, str(found["id"]))
+                return str(found["id"])
+    if C.SCOPE_LINEITEM not in scopes:
+        raise ServiceError(_("Course '{title}' does not let mentorflow create a gradebook column (no lineitem "
+                             "scope): add the activity through deep linking, or allow the tool to manage "
+                             "grade columns.").format(title=context.title or context.context_id))
     label = localized(settings["line_item_label"]) if settings["line_item_label"] else workflow.name()
-    body = {"scoreMaximum": settings["score_maximum"], "label": label, "resourceId": resource_id,
-            "tag": "mentorflow"}
-    response = call(engine, platform, SCOPES, "POST", context.lineitems_url, json=body,
+    body: dict[str, Any] = {"scoreMaximum": settings["score_maximum"], "label": label, "resourceId": resource_id,
+                            "tag": "mentorflow"}
+    if context.resource_link_id:
+        body["resourceLinkId"] = context.resource_link_id
+    response = call(engine, platform, scopes, "POST", context.lineitems_url, json=body,
                     headers={"Content-Type": C.MEDIA_LINEITEM, "Accept": C.MEDIA_LINEITEM})
     if response.status_code not in (200, 201) or not response.json().get("id"):
         raise ServiceError(_("Creating the gradebook column failed: {status} {body}").format(
@@ -107,77 +137,137 @@ def ensure_line_item(engine: Engine, platform: PlatformInfo, context: ContextInf
     return url
 
 
-def post_score(engine: Engine, platform: PlatformInfo, lineitem: str, user_id: str, grade: Grade,
-               comment: str | None = None) -> None:
-    """POST one score (``application/vnd.ims.lis.v1.score+json``)."""
-    timestamp = engine.clock.now().astimezone(UTC).isoformat(timespec="milliseconds")
+def _same_link(item: dict[str, Any], context: ContextInfo) -> bool:
+    """A found line item serves this course's link when it names no other resource link."""
+    return not item.get("resourceLinkId") or not context.resource_link_id or \
+        str(item["resourceLinkId"]) == context.resource_link_id
+
+
+def post_score(engine: Engine, platform: PlatformInfo, context: ContextInfo, lineitem: str, user_id: str,
+               grade: Grade, timestamp: datetime, comment: str | None = None) -> None:
+    """POST one score (``application/vnd.ims.lis.v1.score+json``); :class:`ScoreRefused` when refused."""
     body: dict[str, Any] = {"userId": user_id, "scoreGiven": grade.score_given, "scoreMaximum": grade.score_maximum,
                             "activityProgress": grade.activity_progress, "gradingProgress": grade.grading_progress,
-                            "timestamp": timestamp}
+                            "timestamp": timestamp.astimezone(UTC).isoformat(timespec="milliseconds")}
     if comment:
         body["comment"] = comment
-    response = call(engine, platform, SCOPES, "POST", scores_url(lineitem), json=body,
+    response = call(engine, platform, ags_scopes(context), "POST", scores_url(lineitem), json=body,
                     headers={"Content-Type": C.MEDIA_SCORE})
     if response.status_code not in (200, 201, 202, 204):
-        raise ServiceError(_("The gradebook refused the score: {status} {body}").format(
-            status=response.status_code, body=response.text[:200]))
+        raise ScoreRefused(_("The gradebook refused the score: {status} {body}").format(
+            status=response.status_code, body=response.text[:200]), response.status_code)
 
 
-def publish_relationship(engine: Engine, relationship: RelationshipSnapshot) -> int:
-    """Publish a relationship's grade to every course linked to its programme; returns the scores sent."""
-    workflow = engine.workflow_by_version(relationship.workflow_version_id)
-    settings = lti_settings(workflow)
-    grade = grade_for(workflow, relationship.state, settings)
-    if grade is None:
-        return 0
-    graded = {"mentee": relationship.mentee_id, "mentor": relationship.mentor_id}
-    people = {graded[r] for r in settings["grade_roles"] if graded.get(r) is not None}
-    sent = 0
-    for context in contexts_of(engine, programme_id=relationship.programme_id):
-        if not (context.lineitem_url or context.lineitems_url):
+def verify_result(engine: Engine, platform: PlatformInfo, context: ContextInfo, lineitem: str, user_id: str,
+                  grade: Grade) -> bool:
+    """Read the result back (``result.readonly``) and check the gradebook holds the score; False: cannot check.
+
+    Raises :class:`ServiceError` when the platform accepted the score but shows another one (or none).
+    """
+    if C.SCOPE_RESULT_READONLY not in ags_scopes(context):
+        return False
+    response = call(engine, platform, ags_scopes(context), "GET", scores_url(lineitem, "results"),
+                    params={"user_id": user_id}, headers={"Accept": C.MEDIA_RESULTS})
+    if response.status_code != 200:
+        return False  # the platform offers no way to read it back: the POST's answer is all we know
+    try:
+        results = response.json()
+    except ValueError:
+        return False
+    mine = [r for r in results if isinstance(r, dict) and str(r.get("userId")) == user_id] \
+        if isinstance(results, list) else []
+    shown = mine[-1].get("resultScore") if mine else None
+    maximum = (mine[-1].get("resultMaximum") if mine else None) or grade.score_maximum
+    wanted = grade.score_given / grade.score_maximum
+    if not isinstance(shown, int | float) or not math.isclose(shown / float(maximum), wanted, abs_tol=1e-4):
+        raise ServiceError(_("The gradebook accepted the score {score:g} but shows {shown} for it.").format(
+            score=grade.score_given, shown="-" if shown is None else shown))
+    return True
+
+
+def _ready(now: datetime) -> Any:
+    return or_(and_(S.c.status == "pending", S.c.next_attempt_at <= now),
+               and_(S.c.status == "sending", S.c.claimed_until < now))
+
+
+def _claim(engine: Engine, score_id: int, now: datetime) -> bool:
+    """Take a row for sending; only one worker wins it (an expired lease can be taken over)."""
+    with engine.write() as conn:
+        return conn.execute(update(S).where(S.c.id == score_id, _ready(now)).values(
+            status="sending", claimed_until=now + LEASE, attempts=S.c.attempts + 1)).rowcount == 1
+
+
+def _backoff(attempts: int) -> timedelta:
+    """1, 5, 25, 125 minutes ... capped at 12 hours."""
+    return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=12))
+
+
+def _next_second(moment: datetime) -> datetime:
+    """The start of the second after ``moment``: the earliest timestamp Moodle takes after one in ``moment``."""
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def deliver_grades(engine: Engine, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+    """Send up to ``limit`` owed grades (the worker's job; ``mentorflow lti grades --deliver`` by hand)."""
+    now = now or engine.clock.now()
+    report = DeliveryReport()
+    with engine.read() as conn:
+        ids = list(conn.execute(select(S.c.id).where(_ready(now)).order_by(S.c.id).limit(limit)).scalars())
+    for score_id in ids:
+        if not _claim(engine, score_id, now):
             continue
-        in_course = members(engine, context.id)
-        for person_id in people & set(in_course):
-            sent += _publish_one(engine, context, workflow, settings, relationship.id, person_id, grade)
-    return sent
+        with engine.read() as conn:
+            row = conn.execute(select(S).where(S.c.id == score_id)).one()
+        grade = Grade(row.score_given, row.score_maximum, row.activity_progress, row.grading_progress)
+        timestamp = max(now, as_utc(row.sent_timestamp) + timedelta(microseconds=1)) if row.sent_timestamp \
+            else now
+        try:
+            _send(engine, row, grade, timestamp)
+        except ServiceError as failure:
+            conflict = isinstance(failure, ScoreRefused) and failure.status_code == 409
+            final = row.attempts >= MAX_ATTEMPTS
+            # A 409 (Moodle: a timestamp not later, to the second, than the last score) is retried with a later
+            # timestamp as soon as that second has passed; other refusals wait longer each time.
+            retry_at = _next_second(timestamp) if conflict else now + _backoff(row.attempts)
+            with engine.write() as conn:
+                conn.execute(update(S).where(S.c.id == score_id, S.c.status == "sending").values(
+                    status="failed" if final else "pending", claimed_until=None, next_attempt_at=retry_at,
+                    last_error=failure.message[:2000], updated_at=now))
+            if final:
+                report.failed += 1
+                log.error("grade %s for relationship %s failed for good after %s attempts: %s", score_id,
+                          row.relationship_id, row.attempts, failure.message)
+            else:
+                report.retried += 1
+                log.warning("grade %s for relationship %s failed (attempt %s), will retry at %s: %s", score_id,
+                            row.relationship_id, row.attempts, retry_at.isoformat(), failure.message)
+            report.errors.append(failure.message)
+            continue
+        with engine.write() as conn:
+            conn.execute(update(S).where(S.c.id == score_id).values(sent_timestamp=timestamp))
+            # A newer grade owed meanwhile (status back to pending) stays owed.
+            conn.execute(update(S).where(S.c.id == score_id, S.c.status == "sending").values(
+                status="sent", claimed_until=None, last_error=None, updated_at=now))
+        report.sent += 1
+    return report
 
 
-def _publish_one(engine: Engine, context: ContextInfo, workflow: Workflow, settings: dict[str, Any],
-                 relationship_id: int, person_id: int, grade: Grade) -> int:
+def _send(engine: Engine, row: Any, grade: Grade, timestamp: datetime) -> None:
+    context = get_context(engine, row.lti_context_id)
     platform = get_platform(engine, context.platform_id)
     from mentorflow.db.models import ExternalIdentity
 
-    X = ExternalIdentity.__table__
+    I = ExternalIdentity.__table__  # noqa: E741 (the table's initial, as everywhere here)
     with engine.read() as conn:
-        sub = conn.execute(select(X.c.external_id).where(X.c.person_id == person_id,
-                                                         X.c.source == identity_source(platform.issuer))).scalar()
+        sub = conn.execute(select(I.c.external_id).where(I.c.person_id == row.person_id,
+                                                         I.c.source == identity_source(platform.issuer))).scalar()
     if sub is None:
-        return 0
-    error: str | None = None
-    try:
-        lineitem = ensure_line_item(engine, platform, context, workflow, settings)
-        post_score(engine, platform, lineitem, sub, grade)
-    except ServiceError as failure:
-        error = failure.message
-        log.warning("publishing a grade for relationship %s to %s failed: %s", relationship_id, platform.issuer,
-                    error)
-    _remember(engine, relationship_id, context.id, person_id, grade, error)
-    return 0 if error else 1
-
-
-def _remember(engine: Engine, relationship_id: int, context_row: int, person_id: int, grade: Grade,
-              error: str | None) -> None:
-    values = {"score_given": grade.score_given, "score_maximum": grade.score_maximum,
-              "activity_progress": grade.activity_progress, "grading_progress": grade.grading_progress,
-              "status": "failed" if error else "sent", "last_error": error, "updated_at": engine.clock.now()}
-    where = (S.c.relationship_id == relationship_id, S.c.lti_context_id == context_row, S.c.person_id == person_id)
-    with engine.write() as conn:
-        row = conn.execute(select(S.c.id, S.c.attempts).where(*where)).first()
-        if row is None:
-            conn.execute(insert(S).values(relationship_id=relationship_id, lti_context_id=context_row,
-                                          person_id=person_id, attempts=1, **values))
-        else:
-            conn.execute(update(S).where(S.c.id == row.id).values(attempts=row.attempts + 1, **values))
+        raise ServiceError(_("Person {id} has no account on {issuer}.").format(id=row.person_id,
+                                                                               issuer=platform.issuer))
+    workflow = engine.workflow_by_version(engine.get(row.relationship_id).workflow_version_id)
+    lineitem = ensure_line_item(engine, platform, context, workflow, lti_settings(workflow))
+    post_score(engine, platform, context, lineitem, sub, grade, timestamp)
+    verify_result(engine, platform, context, lineitem, sub, grade)
 
 
 def scores(engine: Engine, status: str | None = None) -> list[dict[str, Any]]:
@@ -189,8 +279,9 @@ def scores(engine: Engine, status: str | None = None) -> list[dict[str, Any]]:
 
 
 def retry_failed(engine: Engine) -> int:
-    """Publish again every relationship with a failed score; returns the scores now sent."""
-    sent = 0
-    for relationship_id in sorted({row["relationship_id"] for row in scores(engine, "failed")}):
-        sent += publish_relationship(engine, engine.get(relationship_id))
-    return sent
+    """Owe every failed grade again and deliver what is owed; returns the grades now sent."""
+    now = engine.clock.now()
+    with engine.write() as conn:
+        conn.execute(update(S).where(S.c.status == "failed").values(status="pending", attempts=0,
+                                                                     next_attempt_at=now, updated_at=now))
+    return deliver_grades(engine, now).sent

@@ -234,15 +234,20 @@ def sync_roster_command(context_rows: tuple[int, ...], programme: str | None, ou
 
 @lti.command("grades")
 @click.option("--retry", is_flag=True, help=_lazy("Publish failed grades again."))
-@click.option("--status", type=click.Choice(["sent", "failed"]), help=_lazy("Only grades with this status."))
+@click.option("--deliver", is_flag=True, help=_lazy("Send the owed grades now (what the worker does)."))
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
+              help=_lazy("Only grades with this status."))
 @DATABASE
-def grades(retry: bool, status: str | None, database_url: str | None) -> None:
-    """Grades published to course gradebooks (Assignment and Grade Services)."""
-    from .ags import retry_failed, scores
+def grades(retry: bool, deliver: bool, status: str | None, database_url: str | None) -> None:
+    """Grades owed and published to course gradebooks (Assignment and Grade Services)."""
+    from .ags import deliver_grades, retry_failed, scores
 
     engine = _engine(database_url)
     if retry:
         click.echo(_("{n} grade(s) published.").format(n=retry_failed(engine)))
+        return
+    if deliver:
+        click.echo(_("{n} grade(s) published.").format(n=deliver_grades(engine).sent))
         return
     for row in scores(engine, status):
         click.echo(f"{row['relationship_id']}\t{row['person_id']}\t{row['score_given']:g}/{row['score_maximum']:g}"

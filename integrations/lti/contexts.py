@@ -38,19 +38,21 @@ class ContextInfo:
     lineitem_url: str | None
     scopes: tuple[str, ...]
     roster_synced_at: datetime | None
+    resource_link_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "platform_id": self.platform_id, "deployment_id": self.deployment_id,
                 "context_id": self.context_id, "title": self.title, "programme": self.programme_key,
                 "memberships_url": self.memberships_url, "lineitems_url": self.lineitems_url,
-                "lineitem_url": self.lineitem_url, "scopes": list(self.scopes),
+                "lineitem_url": self.lineitem_url, "resource_link_id": self.resource_link_id,
+                "scopes": list(self.scopes),
                 "roster_synced_at": self.roster_synced_at.isoformat() if self.roster_synced_at else None}
 
 
 def _info(row: Any) -> ContextInfo:
     return ContextInfo(row.id, row.platform_id, row.deployment_id, row.context_id, row.title, row.programme_id,
                        row.key, row.memberships_url, row.lineitems_url, row.lineitem_url, tuple(row.scopes or ()),
-                       as_utc(row.roster_synced_at) if row.roster_synced_at else None)
+                       as_utc(row.roster_synced_at) if row.roster_synced_at else None, row.resource_link_id)
 
 
 def _select() -> Any:
@@ -59,8 +61,12 @@ def _select() -> Any:
 
 def link_context(engine: Engine, *, platform_id: int, deployment_id: str, context_id: str, programme_id: int,
                  title: str | None = None, memberships_url: str | None = None, lineitems_url: str | None = None,
-                 lineitem_url: str | None = None, scopes: list[str] | None = None) -> ContextInfo:
-    """Create or refresh the link of a course to a programme with the service endpoints the launch named."""
+                 lineitem_url: str | None = None, scopes: list[str] | None = None,
+                 resource_link_id: str | None = None) -> ContextInfo:
+    """Create or refresh the link of a course to a programme with the service endpoints the launch named.
+
+    ``resource_link_id`` is kept from the first launch that names one: a line item created for it carries it.
+    """
     now = engine.clock.now()
     values: dict[str, Any] = {"deployment_id": deployment_id, "updated_at": now}
     for name, value in (("title", title), ("memberships_url", memberships_url), ("lineitems_url", lineitems_url),
@@ -69,16 +75,19 @@ def link_context(engine: Engine, *, platform_id: int, deployment_id: str, contex
             values[name] = value[:500] if isinstance(value, str) else value
     where = (X.c.platform_id == platform_id, X.c.context_id == context_id, X.c.programme_id == programme_id)
     with engine.write() as conn:
-        found = conn.execute(select(X.c.id).where(*where)).scalar()
+        found = conn.execute(select(X.c.id, X.c.resource_link_id).where(*where)).first()
+        if resource_link_id and (found is None or not found.resource_link_id):
+            values["resource_link_id"] = resource_link_id[:255]
         if found is None:
             try:
                 with conn.begin_nested():
                     conn.execute(insert(X).values(platform_id=platform_id, context_id=context_id,
                                                   programme_id=programme_id, created_at=now, **values))
             except IntegrityError:  # a concurrent launch linked it first
+                values.pop("resource_link_id", None)
                 conn.execute(update(X).where(*where).values(**values))
         else:
-            conn.execute(update(X).where(X.c.id == found).values(**values))
+            conn.execute(update(X).where(X.c.id == found.id).values(**values))
         row = conn.execute(_select().where(*where)).one()
     return _info(row)
 

@@ -87,11 +87,11 @@ def deployment_may_use(engine: Engine, deployment: Any, key: str) -> bool:
 def handle_resource_link(engine: Engine, launch: Launch) -> Outcome:
     """Provision and route a person for an ``LtiResourceLinkRequest``."""
     key = resolve_programme(engine, launch)
-    wanted = targets(launch.roles, launch.deployment.role_map)
+    settings = programme_lti_settings(engine, key)
+    wanted = targets(launch.roles, launch.deployment.role_map, settings["person_roles"])
     if not wanted:
         raise LaunchError("no-role", _("Your role in this course ({roles}) gives no access to the mentoring "
                                        "programme.").format(roles=", ".join(launch.roles) or "-"), 403)
-    settings = programme_lti_settings(engine, key)
     context_row = link_launch_context(engine, launch, key)
     person_id, created = upsert_person(engine, launch.platform.issuer, launch.sub, launch.claims,
                                        launch_locale(launch))
@@ -119,7 +119,7 @@ def link_launch_context(engine: Engine, launch: Launch, key: str) -> int:
                         title=_text(context.get("title") or context.get("label")),
                         memberships_url=_text(nrps.get("context_memberships_url")),
                         lineitems_url=_text(ags.get("lineitems")), lineitem_url=_text(ags.get("lineitem")),
-                        scopes=scopes)
+                        scopes=scopes, resource_link_id=_text(launch.claim(C.RESOURCE_LINK).get("id")))
     return info.id
 
 

@@ -126,6 +126,8 @@ class Context(Base):
     lineitems_url: Mapped[str | None] = mapped_column(String(500))
     lineitem_url: Mapped[str | None] = mapped_column(String(500))
     """The gradebook column mentorflow publishes to (found or created on first use)."""
+    resource_link_id: Mapped[str | None] = mapped_column(String(255))
+    """The resource link of the launch that linked the course: a created line item's ``resourceLinkId``."""
     scopes: Mapped[list[str] | None] = mapped_column(JSONList)
     roster_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -162,7 +164,13 @@ class Score(Base):
     activity_progress: Mapped[str] = mapped_column(String(16))
     grading_progress: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
-    """``sent`` or ``failed`` (``mentorflow lti grades --retry`` sends failed ones again)."""
+    """``pending`` (owed, the worker sends it), ``sending`` (claimed), ``sent``, or ``failed`` for good
+    (``mentorflow lti grades --retry`` owes failed ones again)."""
     attempts: Mapped[int]
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    """A worker's lease on a ``sending`` row; an expired lease may be taken over."""
+    sent_timestamp: Mapped[datetime | None]
+    """The ``timestamp`` of the score last sent: a retry after a 409 sends a later one."""

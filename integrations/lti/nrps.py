@@ -82,7 +82,8 @@ def sync_roster(engine: Engine, context_row: int,
     platform = get_platform(engine, context.platform_id)
     deployment = find_deployment(platform, context.deployment_id)
     role_map = deployment.role_map if deployment else {}
-    learner_role = programme_lti_settings(engine, context.programme_key)["learner_role"]
+    settings = programme_lti_settings(engine, context.programme_key)
+    learner_role, person_roles = settings["learner_role"], settings["person_roles"]
     report = RosterReport(context.id)
     everyone: list[dict[str, Any]] = []
     for page in iter_pages(engine, context):
@@ -106,7 +107,7 @@ def sync_roster(engine: Engine, context_row: int,
         if status != "Active":
             report.inactive += 1
             continue
-        wanted = targets(roles, role_map)
+        wanted = targets(roles, role_map, person_roles)
         grant(engine, context.programme_key, person_id, wanted, learner_role)
         for role in wanted:
             report.roles[role] = report.roles.get(role, 0) + 1

@@ -18,7 +18,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from mentorflow import extras, hookimpl
-from mentorflow.i18n import _
 
 from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
 from .models import Context, Member, Platform, Score
@@ -78,8 +77,12 @@ def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> I
 
 
 @hookimpl(trylast=True)
-def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
-    """Publish the relationship's grade when its state changed and the programme publishes grades."""
+def mentorflow_apply_transition(event: TransitionEvent, connection: Connection) -> None:
+    """Owe the relationship's grade in the transition's own transaction; the worker sends it (``deliver_grades``).
+
+    Nothing is sent from the request: a platform that is slow, down or refusing cannot hold up or lose a state
+    change, and a refused grade is retried and stays visible in ``mentorflow lti grades``.
+    """
     after = event.after
     if after is None or after.state == event.before.state:
         return
@@ -87,10 +90,9 @@ def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
 
     if lti_settings(event.workflow)["grade"] == "none":
         return
-    extras.require("moodle", _("Publishing grades to the LMS"))  # logged with the plugin's name, never raised
-    from .ags import publish_relationship
+    from .grading import owe_grades
 
-    publish_relationship(engine, after)
+    owe_grades(connection, after, event.workflow, event.at)
 
 
 @hookimpl(trylast=True)

@@ -26,12 +26,17 @@ SCHEMA: dict[str, Any] = {
         "grade_roles": {"type": "array", "items": {"enum": ["mentee", "mentor"]}, "uniqueItems": True,
                         "description": "Whose grades are published (default: the mentee's)."},
         "score_maximum": {"type": "number", "exclusiveMinimum": 0, "maximum": 10000},
+        "person_roles": {"type": "array", "items": {"enum": ["institution", "system"]}, "uniqueItems": True,
+                         "description": "Which roles outside the course also map through the deployment's role map: "
+                                        "institution roles (institution/person#Instructor ...) and system roles "
+                                        "(system/person#Administrator ...). Default: none, only course (context) "
+                                        "roles give programme roles."},
         "line_item_label": {"type": "object", "required": ["en"], "additionalProperties": {"type": "string"},
                             "description": "The gradebook column's name ({\"en\": ..., \"da\": ...})."},
     },
 }
 DEFAULTS: dict[str, Any] = {"learner_role": "mentee", "grade": "none", "grade_roles": ["mentee"],
-                            "score_maximum": 100, "line_item_label": None}
+                            "score_maximum": 100, "line_item_label": None, "person_roles": []}
 
 
 def lti_settings(workflow: Workflow) -> dict[str, Any]:

@@ -1,15 +1,20 @@
-"""Celery tasks for the LTI tool: roster syncs and grade retries.
+"""Celery tasks for the LTI tool: roster syncs, grade delivery and grade retries.
 
 Add ``"mentorflow.integrations.lti.tasks"`` to the worker's includes and
-schedule ``mentorflow.lti.sync_rosters`` (e.g. nightly) and
-``mentorflow.lti.retry_grades`` (e.g. hourly); see docs/lti.md.
+schedule ``mentorflow.lti.deliver_grades`` (e.g. every 30 seconds),
+``mentorflow.lti.sync_rosters`` (e.g. nightly) and
+``mentorflow.lti.retry_grades`` (failed ones, e.g. daily); see docs/lti.md.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+
+SOON = timedelta(seconds=30)
+"""A retry due sooner than this (a 409 waiting for the next second) is sent by a follow-up task, not the schedule."""
 
 
 @shared_task(name="mentorflow.lti.sync_rosters")
@@ -29,5 +34,29 @@ def retry_grades_task() -> int:
     engine = Engine(default_database_url())
     try:
         return retry_failed(engine)
+    finally:
+        engine.db.dispose()
+
+
+@shared_task(name="mentorflow.lti.deliver_grades", bind=True)
+def deliver_grades_task(self: Any) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from mentorflow.clock import as_utc
+    from mentorflow.db.database import default_database_url
+    from mentorflow.engine import Engine
+
+    from .ags import S, deliver_grades
+
+    engine = Engine(default_database_url())
+    try:
+        report = deliver_grades(engine)
+        now = engine.clock.now()
+        with engine.read() as conn:
+            due = conn.execute(select(func.min(S.c.next_attempt_at)).where(S.c.status == "pending")).scalar()
+        wait = as_utc(due) - now if due is not None else None
+        if wait is not None and wait < SOON:
+            self.apply_async(countdown=max(0.0, wait.total_seconds()))
+        return report.as_dict()
     finally:
         engine.db.dispose()

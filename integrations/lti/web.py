@@ -108,6 +108,10 @@ def tool_blueprint(engine: Engine) -> Blueprint:
         _speak_token_language(request.form.get("id_token") if request.method == "POST" else None)
         log.warning(json.dumps({"event": "lti_refused", "code": error.code, "path": request.path,
                                 "status": error.status, "detail": error.message}))
+        if error.code == "state-not-bound" and error.restart:
+            # The cookie was blocked in the frame and the platform offers no storage: not an error the person
+            # can fix here, so a plain page with the one way on, a new window (first-party cookies there).
+            return render_template("lti_new_window.html", error=error), error.status
         return render_template("lti_error.html", error=error), error.status
 
     @bp.route("/login", methods=["GET", "POST"])
@@ -155,8 +159,11 @@ def tool_blueprint(engine: Engine) -> Blueprint:
                                                 value=state, next=authenticate))
         else:
             response = redirect(authenticate, code=302)
+        # Partitioned (CHIPS): a browser that blocks third-party cookies still keeps this one inside the
+        # platform's frame, in a jar of its own for that platform's site.
         response.set_cookie(STATE_COOKIE + state, browser, max_age=int(states.LOGIN_LIFETIME.total_seconds()),
-                            secure=_secure(), httponly=True, samesite="None" if _secure() else "Lax", path="/lti/")
+                            secure=_secure(), httponly=True, samesite="None" if _secure() else "Lax", path="/lti/",
+                            partitioned=_secure())
         return response
 
     @bp.post("/launch")
@@ -202,7 +209,7 @@ def tool_blueprint(engine: Engine) -> Blueprint:
             response = redirect(target, code=303)
         if state:
             response.delete_cookie(STATE_COOKIE + state, path="/lti/", secure=_secure(), httponly=True,
-                                   samesite="None" if _secure() else "Lax")
+                                   samesite="None" if _secure() else "Lax", partitioned=_secure())
         return response
 
     def _chooser(engine: Engine, deployment: Any, chooser: str) -> str:

@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Inside an LMS iframe the cookie must be SameSite=None; Secure (HTTPS only).
         SESSION_COOKIE_SAMESITE="None" if settings.secure_cookies else "Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # Partitioned (CHIPS): kept inside the LMS frame by browsers that block third-party cookies.
+        SESSION_COOKIE_PARTITIONED=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),  # the server ends it too
         JSON_SORT_KEYS=False,
     )

@@ -86,12 +86,14 @@ def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
-def start_tool(kind: str, platform: TestPlatform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tool]:
+def start_tool(kind: str, platform: TestPlatform, tmp_path_factory: pytest.TempPathFactory,
+               env: dict[str, str] | None = None) -> Iterator[Tool]:
     url = _database(kind, tmp_path_factory)
     server = start_server(url, tmp_path_factory.mktemp("lti-log") / "server.log",
                           # One test module launches well over the per-address sign-in limit in a minute, all
                           # from 127.0.0.1; the limit itself is tested in tests/web/test_trust_sessions.py.
-                          env={"MENTORFLOW_LTI_JWKS_REFRESH_SECONDS": "0", "MENTORFLOW_RATE_LIMIT_SIGN_IN": "100000"})
+                          env={"MENTORFLOW_LTI_JWKS_REFRESH_SECONDS": "0", "MENTORFLOW_RATE_LIMIT_SIGN_IN": "100000",
+                               **(env or {})})
     platform.tool_jwks_url = server.url + "/lti/jwks"
     engine = server.engine()
     register_platform(engine, issuer=platform.url, client_id=platform.client_id, auth_login_url=platform.auth_url,

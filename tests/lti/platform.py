@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -32,6 +33,9 @@ ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+LINEITEM_READONLY_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+RESULT_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+AGS_SCOPES = [LINEITEM_SCOPE, SCORE_SCOPE, RESULT_SCOPE]
 
 
 class Key:
@@ -62,11 +66,36 @@ class Person:
 
 @dataclass
 class Course:
+    """A course; ``dialect`` chooses whose gradebook rules its AGS follows.
+
+    ``moodle`` (``mod/lti/service/gradebookservices``, ``scores.php``): ``scoreGiven`` is stored only when
+    ``gradingProgress`` is ``FullyGraded`` (null otherwise), and a score whose timestamp is not later, to the
+    second, than the stored one is refused with ``409 Refusing score with an earlier timestamp``.
+    ``openedx`` (``lti_consumer/signals/signals.py``): every score is stored, but only a ``FullyGraded`` one on a
+    line item whose ``resourceLinkId`` is the block's own (the launch's resource link) reaches the block's grade;
+    others are logged "outside allowed scope" and dropped.
+    """
+
     id: str
     title: str
     members: list[Person] = field(default_factory=list)
     lineitems: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
+    dialect: str = "moodle"
+    ags_scopes: list[str] = field(default_factory=lambda: list(AGS_SCOPES))
+    """The AGS scopes the launch offers (and the token endpoint grants)."""
+    gradebook: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    """(line item, user) → the stored grade: ``score`` (None when not graded) and ``timemodified`` (seconds)."""
+    block_grades: dict[str, float] = field(default_factory=dict)
+    """Open edX: user → the grade the block passed to the course grade."""
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    """Scores refused or kept out of the course grade, with the platform's reason."""
+    drops_scores: bool = False
+    """Answer 200 to scores and keep none (a platform losing grades silently)."""
+
+    @property
+    def resource_link_id(self) -> str:
+        return f"link-{self.id}"
 
 
 class TestPlatform:
@@ -138,12 +167,12 @@ class TestPlatform:
                 "context_memberships_url": f"{self.url}/mod/lti/services.php/CourseSection/{course.id}/bindings/1/"
                                            "memberships", "service_versions": ["1.0", "2.0"]},
             "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
-                "scope": [LINEITEM_SCOPE, SCORE_SCOPE, "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"],
+                "scope": list(course.ags_scopes),
                 "lineitems": f"{self.url}/mod/lti/services.php/{course.id}/lineitems?type_id=1",
                 **({"lineitem": spec["lineitem"]} if spec["lineitem"] else {})},
         }
         if spec["message_type"] == "LtiResourceLinkRequest":
-            payload[LTI + "resource_link"] = {"id": f"link-{course.id}", "title": "Mentoring"}
+            payload[LTI + "resource_link"] = {"id": course.resource_link_id, "title": "Mentoring"}
             payload[LTI + "target_link_uri"] = "tool"
         else:
             payload["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
@@ -185,9 +214,9 @@ class TestPlatform:
         match = re.fullmatch(r"/mod/lti/services\.php/CourseSection/([^/]+)/bindings/1/memberships", path)
         if match:
             return self.memberships(request, self.courses[match.group(1)])
-        match = re.fullmatch(r"/mod/lti/services\.php/([^/]+)/lineitems(?:/(\d+)/lineitem(/scores)?)?", path)
+        match = re.fullmatch(r"/mod/lti/services\.php/([^/]+)/lineitems(?:/(\d+)/lineitem(/scores|/results)?)?", path)
         if match:
-            return self.ags(request, self.courses[match.group(1)], match.group(2), bool(match.group(3)))
+            return self.ags(request, self.courses[match.group(1)], match.group(2), match.group(3) or "")
         return Response("not found", status=404)
 
     @staticmethod
@@ -254,6 +283,9 @@ class TestPlatform:
         assert claims["iss"] == claims["sub"] == self.client_id, "assertion issuer"
         scopes = set(form.get("scope", "").split())
         self.token_requests.append({"kid": kid, "scopes": scopes})
+        # Only what the tool is allowed (Moodle's token.php: the tool type's services; here: every course's offer).
+        offered = {NRPS_SCOPE} | {s for c in self.courses.values() for s in c.ags_scopes}
+        scopes &= offered
         access = secrets.token_urlsafe(16)
         self.tokens[access] = scopes
         return self._json({"access_token": access, "token_type": "Bearer", "expires_in": 3600,
@@ -280,25 +312,62 @@ class TestPlatform:
                             for p in chunk]}
         return self._json(body, mimetype="application/vnd.ims.lti-nrps.v2.membershipcontainer+json", headers=headers)
 
-    def ags(self, request: Request, course: Course, item: str | None, scores: bool) -> Response:
+    def ags(self, request: Request, course: Course, item: str | None, leaf: str) -> Response:
         granted = self._scopes(request)
         base = f"{self.url}/mod/lti/services.php/{course.id}/lineitems"
-        if scores:
+        if leaf == "/scores":
             assert SCORE_SCOPE in granted, "score scope"
             assert request.args.get("type_id") == "1", "query string kept after /scores"
             assert request.content_type == "application/vnd.ims.lis.v1.score+json", request.content_type
-            course.scores.append({"lineitem": int(item or 0), **request.get_json(force=True)})
-            return Response("", status=200)
-        assert LINEITEM_SCOPE in granted, "lineitem scope"
+            score = {"lineitem": int(item or 0), **request.get_json(force=True)}
+            return self.store_score(course, score)
+        if leaf == "/results":
+            assert RESULT_SCOPE in granted, "result scope"
+            user = request.args.get("user_id")
+            results = [{"id": f"{base}/{item}/lineitem/results/{u}", "userId": u, "resultMaximum": 100,
+                        **({"resultScore": g["score"] * 100 / g["maximum"]} if g["score"] is not None else {})}
+                       for (number, u), g in course.gradebook.items()
+                       if number == int(item or 0) and (user is None or u == user)]
+            return self._json(results, mimetype="application/vnd.ims.lis.v2.resultcontainer+json")
         if request.method == "GET":
+            assert granted & {LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE}, "lineitem scope"
             wanted = request.args.get("resource_id")
             found = [i for i in course.lineitems if wanted is None or i["resourceId"] == wanted]
             return self._json(found, mimetype="application/vnd.ims.lis.v2.lineitemcontainer+json")
+        assert LINEITEM_SCOPE in granted, "lineitem scope"
         assert request.content_type == "application/vnd.ims.lis.v2.lineitem+json", request.content_type
         number = len(course.lineitems) + 1
         created = {**request.get_json(force=True), "id": f"{base}/{number}/lineitem?type_id=1"}
         course.lineitems.append(created)
         return self._json(created, status=201, mimetype="application/vnd.ims.lis.v2.lineitem+json")
+
+    def store_score(self, course: Course, score: dict[str, Any]) -> Response:
+        """Keep a score as the course's platform would (see :class:`Course`)."""
+        course.scores.append(score)
+        if course.drops_scores:
+            return Response("", status=200)
+        key = (score["lineitem"], str(score["userId"]))
+        seconds = int(datetime.fromisoformat(score["timestamp"]).timestamp())  # Moodle: strtotime(), whole seconds
+        fully = score.get("gradingProgress") == "FullyGraded"
+        stored = course.gradebook.get(key)
+        if course.dialect == "moodle":
+            if stored and stored["timemodified"] >= seconds:
+                course.refused.append({**score, "reason": "409"})
+                return Response("Refusing score with an earlier timestamp for item "
+                                f"{score['lineitem']} and user {score['userId']}", status=409)
+            course.gradebook[key] = {"score": score.get("scoreGiven") if fully else None,
+                                     "maximum": score.get("scoreMaximum"), "timemodified": seconds}
+            return Response("", status=200)
+        course.gradebook[key] = {"score": score.get("scoreGiven"), "maximum": score.get("scoreMaximum"),
+                                 "timemodified": seconds}
+        [item] = [i for i in course.lineitems if i["id"].split("/lineitems/")[1].startswith(f"{score['lineitem']}/")]
+        if item.get("resourceLinkId") != course.resource_link_id:
+            course.refused.append({**score, "reason": f"LTI tool tried publishing score to block "
+                                                      f"{item.get('resourceLinkId')} (outside allowed scope of: "
+                                                      f"{course.resource_link_id})"})
+        elif fully:
+            course.block_grades[str(score["userId"])] = score["scoreGiven"] / score["scoreMaximum"]
+        return Response("", status=200)
 
 
 STORAGE_FRAME = """<!doctype html><title>Platform storage</title><script>

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from tests.web.browser import assert_accessible, browser
@@ -129,3 +130,101 @@ def test_an_unusable_storage_target_is_refused(storage_tool: Tool) -> None:
     answer = client.client.get(login_url(storage_tool, "x", lti_storage_target="a b'\"<"))
     assert answer.status_code == 400 and 'data-lti-error="bad-login"' in answer.text
     client.close()
+
+
+@pytest.fixture(scope="module")
+def secure_tool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tool]:
+    """The tool as deployed in an LMS frame: ``SameSite=None; Secure; Partitioned`` cookies (Chromium treats
+    http://127.0.0.1 as a secure origin). Its Chromium blocks third-party cookies that are not partitioned."""
+    platform = TestPlatform()
+    platform.url = platform.url.replace("127.0.0.1", "localhost")
+    try:
+        yield from start_tool("sqlite", platform, tmp_path_factory, env={"MENTORFLOW_SECURE_COOKIES": "true"})
+    finally:
+        platform.stop()
+
+
+def course_page(tool: Tool, hint: str, **login: str) -> str:
+    return tool.platform.url + "/course/view.php?" + urlencode({"login": login_url(tool, hint, **login)})
+
+
+def test_partitioned_cookies_keep_a_framed_launch_signed_in_when_third_party_cookies_are_blocked(
+        secure_tool: Tool, chromium: Any) -> None:
+    """No platform storage offered: the partitioned state and session cookies alone carry the launch in the frame."""
+    tool = secure_tool
+    key = tool.programme(learner_role="mentee")
+    learner = person("Learner", "Chip Partitioned")
+    tool.platform.expect("chips", learner, course(tool.platform), custom={"programme": key})
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(course_page(tool, "chips"))
+    frame = page.frame_locator("#tool")
+    frame.locator("text=Chip Partitioned").first.wait_for()  # the mentoring page, signed in, inside the frame
+    assert person_of(tool, learner.sub) is not None
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert cookies["session"]["sameSite"] == "None" and cookies["session"]["secure"]
+    assert cookies["session"].get("partitionKey"), cookies["session"]  # kept in the platform site's jar
+    context.close()
+
+
+def test_without_platform_storage_a_blocked_cookie_falls_back_to_a_new_window(secure_tool: Tool,
+                                                                              chromium: Any) -> None:
+    """A browser that keeps no tool cookie in the frame at all (Safari without partitioned cookies): the frame
+    shows the new-window page; the launch started from it completes in its own window."""
+    tool = secure_tool
+    key = tool.programme(learner_role="mentee")
+    learner = person("Learner", "Nina Window")
+    tool.platform.expect("window", learner, course(tool.platform), custom={"programme": key})
+    context = chromium.new_context()
+
+    def refuse_cookies_in_frames(route: Any) -> None:
+        """The browser's cookie rule, at the one response that sets the state cookie: refused inside a frame."""
+        try:
+            framed = route.request.frame.parent_frame is not None
+        except Exception:  # Playwright: a new window's first navigation has no frame yet; it is top-level
+            framed = False
+        if not framed:
+            route.continue_()
+            return
+        answer = httpx.get(route.request.url, follow_redirects=False, timeout=10)
+        assert "set-cookie" in answer.headers  # what the browser refuses to keep
+        route.fulfill(status=answer.status_code, headers={"location": answer.headers["location"]}, body="")
+
+    context.route(lambda url: url.startswith(tool.url + "/lti/login"), refuse_cookies_in_frames)
+    page = context.new_page()
+    page.goto(course_page(tool, "window"))
+    frame = None
+    deadline = time.monotonic() + 20
+    while frame is None and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # polling for the frame's navigation with a deadline
+        frame = next((f for f in page.frames if f.url.startswith(tool.url + "/lti/launch")), None)
+    assert frame is not None, [f.url for f in page.frames]
+    frame.locator("[data-lti-fallback]").wait_for()
+    assert frame.locator("[data-lti-error]").inner_text() == "state-not-bound"
+    assert person_of(tool, learner.sub) is None
+    assert_accessible(frame)
+    tool.platform.expect("window", learner, course(tool.platform), custom={"programme": key})  # a second launch
+    with context.expect_page() as opened:
+        frame.locator("[data-lti-restart]").click()
+    window = opened.value
+    window.wait_for_url(tool.url + "/me")
+    assert "Nina Window" in window.content()
+    pid = person_of(tool, learner.sub)
+    engine = tool.engine()
+    assert pid is not None and engine.programme_roles(key, pid) == {"mentee"}
+    engine.db.dispose()
+    context.close()
+
+
+def test_the_new_window_page_speaks_danish(secure_tool: Tool) -> None:
+    tool = secure_tool
+    key = tool.programme()
+    learner = person("Learner")
+    tool.platform.expect("dansk", learner, course(tool.platform), custom={"programme": key}, locale="da-DK")
+    b = Browser(tool)
+    action, fields = b.authorize("dansk")
+    b.client.cookies.clear()  # the frame lost the cookie
+    answer = b.client.post(action, data=fields)
+    b.close()
+    assert answer.status_code == 403 and "data-lti-fallback" in answer.text
+    assert "Åbn mentorflow i et nyt vindue" in answer.text and 'lang="da"' in answer.text

@@ -1,0 +1,217 @@
+"""The tool against Open edX's own LTI 1.3 platform code (``lti-consumer-xblock`` 11.4.4 from PyPI, in its own
+virtual environment: its Django and XBlock pins are not ours). ``tests/lti/openedx_platform.py`` runs its
+``LtiAdvantageConsumer`` on loopback; these tests launch a learner and an instructor, deep-link (Open edX checks
+the tool's signed response), and have Open edX's token endpoint check the tool's client assertion.
+``tests/lti/openedx_site.py`` runs its Django app (models, token endpoint, AGS views, the signal that grades the
+block): a completion grade reaches the block in both AGS modes.
+
+The environment is made once in ``.openedx-venv/`` (``MENTORFLOW_OPENEDX_VENV`` to reuse another); without
+PyPI the tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from mentorflow.integrations.lti.platforms import register_platform
+from mentorflow.integrations.lti.services import access_token, forget_tokens
+from tests.conftest import require_service
+from tests.web.conftest import Server, start_server, stop_server
+
+from .conftest import _database, form_fields, unique, workflow
+
+ROOT = Path(__file__).resolve().parents[2]
+PIN = "lti-consumer-xblock==11.4.4"
+pytestmark = pytest.mark.slow
+
+
+def openedx_python() -> str:
+    folder = Path(os.environ.get("MENTORFLOW_OPENEDX_VENV") or ROOT / ".openedx-venv")
+    python = folder / "bin" / "python"
+    if not python.exists() or subprocess.run([str(python), "-c", "import lti_consumer"],
+                                             capture_output=True).returncode:
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        # PyJWT signs RS256 only with cryptography, which lti-consumer-xblock does not declare.
+        made = subprocess.run([str(python), "-m", "pip", "install", "-q", PIN, "cryptography"], capture_output=True,
+                              text=True,
+                              timeout=900)
+        if made.returncode:
+            require_service("lti-consumer-xblock", f"pip install {PIN} failed: {made.stderr[-500:]}")
+    return str(python)
+
+
+class OpenEdx:
+    def __init__(self, tool: Server, python: str) -> None:
+        # -I: isolated, so the script's folder (with our platform.py) does not shadow the standard library.
+        self.process = subprocess.Popen([python, "-I", str(Path(__file__).with_name("openedx_platform.py")), tool.url],
+                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        assert line.strip().isdigit(), "the Open edX platform did not start"
+        self.url = f"http://127.0.0.1:{line.strip()}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def openedx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, OpenEdx]]:
+    python = openedx_python()
+    server = start_server(_database("sqlite", tmp_path_factory), tmp_path_factory.mktemp("oex") / "server.log",
+                          env={"MENTORFLOW_LTI_JWKS_REFRESH_SECONDS": "0", "MENTORFLOW_RATE_LIMIT_SIGN_IN": "100000"})
+    platform = OpenEdx(server, python)
+    engine = server.engine()
+    register_platform(engine, issuer=platform.url, client_id="openedx-client-1", auth_login_url=platform.url + "/auth",
+                      auth_token_url=platform.url + "/token", jwks_url=platform.url + "/jwks", deployment_ids=["1"],
+                      name="Open edX (lti-consumer-xblock)")
+    engine.db.dispose()
+    yield server, platform
+    platform.stop()
+    stop_server(server.process)
+
+
+def programme(server: Server) -> str:
+    key = unique("oex")
+    engine = server.engine()
+    engine.publish_workflow(key, workflow(learner_role="mentee"))
+    engine.db.dispose()
+    return key
+
+
+def launch(server: Server, platform: OpenEdx, role: str, key: str, **extra: str) -> tuple[httpx.Client, Any]:
+    """The block's launch: login initiation → the tool → Open edX's authentication → the tool's launch."""
+    user = unique(f"oex-{role}-")
+    start = httpx.get(platform.url + "/start?" + urlencode({"user": user, "role": role, "course": key,
+                                                             "programme": key, "name": f"Ann {role}",
+                                                             "email": f"{user}@example.edu", **extra}),
+                      timeout=60).json()
+    client = server.client(follow_redirects=False)
+    login = client.get(start["url"])
+    assert login.status_code == 302, login.text
+    action, fields = form_fields(httpx.get(login.headers["location"], timeout=60).text)
+    return client, client.post(action, data=fields)
+
+
+@pytest.mark.parametrize(("role", "page"), [("student", "/me"), ("staff", "/coordinator/{key}"),
+                                            ("instructor", "/coordinator/{key}")])
+def test_open_edx_launches_map_to_programme_roles(openedx: tuple[Server, OpenEdx], role: str, page: str) -> None:
+    server, platform = openedx
+    key = programme(server)
+    client, answer = launch(server, platform, role, key)
+    client.close()
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].removeprefix(server.url) == page.format(key=key)
+
+
+def test_open_edx_checks_the_tools_deep_linking_response(openedx: tuple[Server, OpenEdx]) -> None:
+    server, platform = openedx
+    key = programme(server)
+    client, chooser = launch(server, platform, "instructor", key, deep_linking="1")
+    assert chooser.status_code == 200, chooser.text
+    action = html.unescape(re.search(r'<form[^>]*action="([^"]*/lti/deep-link/[^"]*)"', chooser.text).group(1))  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" value="([^"]*)"', chooser.text)
+    answer = client.post(action, data={"programme": key, **({"csrf_token": token.group(1)} if token else {})})
+    client.close()
+    assert answer.status_code == 200, answer.text
+    back, fields = form_fields(answer.text)
+    assert back == platform.url + "/deep-link-return"
+    checked = httpx.post(back, data=fields, timeout=60).json()
+    assert checked[0]["type"] == "ltiResourceLink" and checked[0]["custom"]["programme"] == key, checked
+
+
+def test_open_edx_token_endpoint_accepts_the_tools_client_assertion(openedx: tuple[Server, OpenEdx]) -> None:
+    server, platform = openedx
+    engine = server.engine()
+    from mentorflow.integrations.lti.platforms import find_platform
+
+    registered = find_platform(engine, platform.url, "openedx-client-1")
+    forget_tokens()
+    scopes = ("https://purl.imsglobal.org/spec/lti-ags/scope/score",
+              "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+    assert access_token(engine, registered, scopes)  # type: ignore[arg-type]
+    engine.db.dispose()
+
+
+class OpenEdxSite:
+    """``tests/lti/openedx_site.py``: Open edX's LTI consumer app in a Django site (its AGS views and signals)."""
+
+    def __init__(self, tool: Server, python: str, database: Path) -> None:
+        self.process = subprocess.Popen([python, "-I", str(Path(__file__).with_name("openedx_site.py")), tool.url,
+                                         str(database)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        assert line.strip().isdigit(), "the Open edX site did not start"
+        self.url = f"http://127.0.0.1:{line.strip()}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def openedx_site(openedx: tuple[Server, OpenEdx], tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenEdxSite]:
+    site = OpenEdxSite(openedx[0], openedx_python(), tmp_path_factory.mktemp("oex-site") / "lms.sqlite3")
+    yield site
+    site.stop()
+
+
+def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str, ags: str) -> str:
+    """A launch from the block's configuration (registering the block's passport with the tool first)."""
+    user = unique(f"oex-{role}-")
+    start = httpx.get(site.url + "/start", params={"user": user, "role": role, "course": course, "programme": key,
+                                                   "name": f"Ann {user}", "email": f"{user}@example.edu",
+                                                   "ags": ags}, timeout=60).json()  # new keys take a while
+    engine = server.engine()
+    register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
+                      auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
+                      name=f"Open edX block {course}")
+    engine.db.dispose()
+    client = server.client(follow_redirects=False)
+    login = client.get(start["url"])
+    assert login.status_code == 302, login.text
+    action, fields = form_fields(httpx.get(login.headers["location"], timeout=60).text)
+    answer = client.post(action, data=fields)
+    client.close()
+    assert answer.status_code == 303, answer.text
+    return user
+
+
+@pytest.mark.parametrize("ags", ["programmatic", "declarative"])
+def test_a_completion_grade_reaches_the_open_edx_block(openedx: tuple[Server, OpenEdx], openedx_site: OpenEdxSite,
+                                                       ags: str) -> None:
+    """Open edX's AGS views store the score and its signal passes it to the block (programmatic: only because the
+    line item carries the block's resourceLinkId; declarative: the block's own line item)."""
+    from mentorflow.integrations.lti.ags import deliver_grades, scores
+
+    server = openedx[0]
+    key = unique("oexg")
+    engine = server.engine()
+    engine.publish_workflow(key, workflow(grade="completion", learner_role="mentee"))
+    course = unique("c")
+    site_launch(server, openedx_site, "instructor", key, course, ags)
+    mentee = site_launch(server, openedx_site, "student", key, course, ags)
+    mentor = site_launch(server, openedx_site, "student", key, course, ags)
+    issuer = openedx_site.url
+    mentee_id, mentor_id = engine.find_person(f"lti:{issuer}", mentee), engine.find_person(f"lti:{issuer}", mentor)
+    engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
+    relationship = engine.start_relationship(key, mentee=mentee_id, mentor=mentor_id)  # type: ignore[arg-type]
+    relationship = engine.fire(relationship, "begin", mentee_id).relationship  # type: ignore[arg-type]
+    engine.fire(relationship, "finish", mentee_id)  # type: ignore[arg-type]
+    forget_tokens()
+    report = deliver_grades(engine)
+    assert report.sent == 1, report
+    [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
+    assert row["status"] == "sent"
+    block = f"block-v1:edX+Mentor+2026+type@lti_consumer+block@{course}"
+    assert httpx.get(openedx_site.url + "/grades", timeout=60).json().get(block) == {mentee: 1.0}
+    engine.db.dispose()
