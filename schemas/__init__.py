@@ -27,8 +27,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _load(name: str, locales: tuple[str, ...]) -> dict[str, Any]:
-    # ``locales`` is only the cache key: a schema is made again when the catalogues change.
+def _load(name: str, _locales: tuple[str, ...]) -> dict[str, Any]:
+    # ``_locales`` is only the cache key: a schema is made again when the catalogues change.
     schema = json.loads(files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
     if "labels" in schema.get("$defs", {}):
         schema["$defs"]["labels"] = labels_schema()

@@ -74,8 +74,8 @@ def workflow_validator() -> Draft202012Validator:
 
 
 @cache
-def _workflow_validator(locales: tuple[str, ...]) -> Draft202012Validator:
-    # ``locales`` is the cache key: the schemas' label objects are made from it (mentorflow.schemas.load_schema).
+def _workflow_validator(_locales: tuple[str, ...]) -> Draft202012Validator:
+    # ``_locales`` is the cache key: the schemas' label objects are made from it (mentorflow.schemas.load_schema).
     resources = [(load_schema(n)["$id"], Resource(load_schema(n), DRAFT202012)) for n in SCHEMA_NAMES]
     return Draft202012Validator(load_schema("workflow"), registry=Registry().with_resources(resources))
 

@@ -16,8 +16,6 @@ from markupsafe import Markup
 from mentorflow.i18n import _, format_date, format_datetime, format_time, get_locale, localized, ngettext
 from mentorflow.text import is_text, printable
 
-PANEL = "_relationship_panel.html"
-
 
 def shared_loader() -> BaseLoader:
     """Finds the shared templates (``_relationship_panel.html``, ``_stages.html``, ``_field.html``)."""
