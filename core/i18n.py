@@ -91,7 +91,8 @@ def labels_schema(max_length: int = 2000) -> dict[str, Any]:
     return {"type": "object", "description": f"A text in {' and '.join(LABEL_LOCALES)}, and optionally in any "
                                           f"other language mentorflow speaks ({', '.join(codes)}).",
             "required": list(LABEL_LOCALES), "properties": {code: dict(text) for code in codes},
-            "additionalProperties": False}
+            # mentorflow.validation.LANGUAGE_KEYS: an unknown key is reported as a language it does not speak.
+            "additionalProperties": False, "x-language-keys": True}
 
 
 def _environment_locale() -> str:
