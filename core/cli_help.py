@@ -55,13 +55,16 @@ class LocalizedHelp:
         finally:
             command.help, command.short_help = kept
 
+    # click.Group inherits both from click.Command unchanged, so calling Command's is the same for both.
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        command: Any = self
         with self._help_in_locale():
-            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+            click.Command.format_help_text(command, ctx, formatter)
 
     def get_short_help_str(self, limit: int = 45) -> str:
+        command: Any = self
         with self._help_in_locale():
-            return super().get_short_help_str(limit)  # type: ignore[misc,no-any-return]
+            return click.Command.get_short_help_str(command, limit)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         command: Any = self
