@@ -79,7 +79,7 @@ def profile_form(engine: Engine, prog: Programme) -> Form | None:
     schema = matching.get("profile_schema")
     if not isinstance(schema, dict) or not schema.get("properties"):
         return None
-    return schema_form(PROFILE_FORM, schema, {"en": "Profile", "da": "Profil"})
+    return schema_form(PROFILE_FORM, schema, _("Profile"))  # asked per request, in the reader's language
 
 
 def signup_context(engine: Engine, prog: Programme, signup_roles: str, values: dict[str, Any] | None = None,
