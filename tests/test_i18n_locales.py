@@ -36,6 +36,7 @@ from mentorflow.plugins.reminders.messages import render
 from mentorflow.registry import make_loader
 from mentorflow.schemas import load_schema
 from mentorflow.testing import Factory
+from mentorflow.tokens import create_token
 from tests.lifecycle import base_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +161,19 @@ def test_without_the_catalogue_swedish_falls_back_to_english(mentorflow_engine: 
     person_id, _created = upsert_person(mentorflow_engine, "https://lms.example.org", "u-2", {"name": "Sven"},
                                         locale="sv-SE")
     assert mentorflow_engine.person(person_id)["locale"] == "en"
+
+
+def test_the_api_takes_a_supported_locale_for_a_person_and_names_the_choices_otherwise(
+        swedish: Path, mentorflow_engine: Any) -> None:
+    app = create_app(load_settings(database_url=str(mentorflow_engine.db.url), secret_key="t", worker=False),
+                     engine=mentorflow_engine)
+    client = app.test_client()
+    admin = {"Authorization": f"Bearer {create_token(mentorflow_engine, 'admin', admin=True)[0]}"}
+    made = client.post("/api/v1/people", json={"display_name": "Sven", "locale": "sv"}, headers=admin)
+    assert made.status_code == 201 and mentorflow_engine.person(made.get_json()["id"])["locale"] == "sv"
+    refused = client.post("/api/v1/people", json={"display_name": "Xena", "locale": "xx"}, headers=admin)
+    assert refused.status_code == 400 and refused.content_type.startswith("application/problem+json")
+    assert "locale must be one of: en, da, sv." in refused.get_data(as_text=True)
 
 
 def test_the_cli_locale_option_lists_swedish_and_speaks_it(swedish: Path) -> None:
