@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from mentorflow.cli_help import LocalizedGroup
+from mentorflow.cli_help import LOCALE, LocalizedGroup
 from mentorflow.errors import MentorflowError, ProblemsError, UserError, WorkflowInvalid
 from mentorflow.i18n import _, _lazy, set_locale
 
@@ -236,8 +236,8 @@ def _locale_first(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @click.group(cls=MentorflowGroup, context_settings=CONTEXT)
-@click.option("--locale", metavar="LOCALE", is_eager=True, callback=_locale_first,
-              help=_lazy("Language of messages: en or da (default: from the environment)."))
+@click.option("--locale", type=LOCALE, is_eager=True, callback=_locale_first,
+              help=_lazy("Language of messages (default: from the environment)."))
 @click.version_option(package_name="mentorflow")
 def cli(locale: str | None) -> None:
     """mentorflow: workflows for mentoring programmes."""
@@ -327,7 +327,7 @@ def _load_one(path: Path) -> Any:
               show_default=True, help=_lazy("svg and png are drawn by Graphviz (the 'dot' program)."))
 @click.option("--output", "-o", "target", type=click.Path(dir_okay=False, path_type=Path),
               help=_lazy("Write the diagram to this file instead of standard output."))
-@click.option("--locale", "label_locale", metavar="LOCALE", help=_lazy("Language of the labels (en or da)."))
+@click.option("--locale", "label_locale", type=LOCALE, help=_lazy("Language of the labels."))
 def diagram(file: Path, output: str, target: Path | None, label_locale: str | None) -> None:
     """Print the workflow's state diagram as Mermaid text or Graphviz DOT, or draw it as an SVG or PNG image."""
     from mentorflow.workflow.diagram import render_image, to_dot, to_mermaid

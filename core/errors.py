@@ -7,7 +7,7 @@ it into a message and exit code 2, the web service into a 4xx
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mentorflow.i18n import _
@@ -222,7 +222,3 @@ class ConfigurationError(UserError):
     """mentorflow is configured wrongly (database URL, plugin list, ...)."""
 
     kind = "configuration"
-
-
-def problems_from(errors: Sequence[Problem]) -> list[Problem]:
-    return sorted(errors)

@@ -230,11 +230,6 @@ def export_access(requester: Actor | None, subject_id: int, *, administrator: bo
     return Access.NONE
 
 
-def may_write_as_participant(viewer: Viewer) -> bool:
-    """Only the pair writes shared content; coordinators act through their own transitions."""
-    return viewer.is_participant
-
-
 def may_pair(conn: Connection, programme_id: int, actor: Actor, person_id: int) -> bool:
     """Whether ``actor`` may name ``person_id`` as mentor or mentee of a new relationship in the programme.
 

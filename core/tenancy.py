@@ -69,13 +69,6 @@ def standing(engine: Engine, programme_key: str) -> tuple[Owner | None, frozense
             P.c.key == programme_key, S.c.revoked_at.is_(None))).scalars())
 
 
-def shared_courses(engine: Engine, programme_key: str) -> frozenset[str]:
-    """The courses a programme is shared with now (revoked shares left out)."""
-    with engine.read() as conn:
-        return frozenset(conn.execute(select(S.c.course).join(P, P.c.id == S.c.programme_id).where(
-            P.c.key == programme_key, S.c.revoked_at.is_(None))).scalars())
-
-
 def claim(engine: Engine, programme_key: str, course: str) -> None:
     """Record ``course`` as the owner of an Open edX programme from before owners were kept (no course yet)."""
     with engine.write() as conn:

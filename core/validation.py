@@ -100,6 +100,15 @@ def _is_extra(name: str, schema: Mapping[str, Any]) -> bool:
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
+#: Marks a schema whose keys are language codes (:func:`mentorflow.i18n.labels_schema`): an unknown key is a language.
+LANGUAGE_KEYS = "x-language-keys"
+
+
+def _not_a_language(name: Any, schema: Mapping[str, Any]) -> str:
+    return _("'{name}' is not a language mentorflow speaks; use one of: {locales}").format(
+        name=name, locales=", ".join(schema.get("properties") or {}))
+
+
 def _about_a_name(error: ValidationError) -> bool:
     """Whether the error comes from a ``propertyNames`` keyword (so the instance is a key, not a value)."""
     path = list(error.absolute_schema_path)
@@ -130,6 +139,8 @@ def describe_all(error: ValidationError) -> list[tuple[list[Any], str]]:
             return found
     if keyword == "additionalProperties" and isinstance(inst, dict) and isinstance(error.schema, dict):
         extra = sorted((k for k in inst if _is_extra(k, error.schema)), key=str)
+        if extra and error.schema.get(LANGUAGE_KEYS):
+            return [([*path, name], _not_a_language(name, error.schema)) for name in extra]
         if extra:
             allowed = [k for k in error.schema.get("properties") or {} if k not in inst]
             return [([*path, name], did_you_mean(_("'{name}' is not allowed here (misspelt?)").format(name=name),
@@ -160,6 +171,8 @@ def describe(error: ValidationError) -> tuple[list[Any], str]:
         return [*path, name], _("'{name}' is required here but missing").format(name=name)
     if keyword == "additionalProperties" and isinstance(inst, dict) and isinstance(error.schema, dict):
         extra = sorted((k for k in inst if _is_extra(k, error.schema)), key=str)
+        if extra and error.schema.get(LANGUAGE_KEYS):
+            return [*path, extra[0]], _not_a_language(extra[0], error.schema)
         if extra:
             return [*path, extra[0]], _("'{name}' is not allowed here (misspelt?)").format(name=extra[0])
     if keyword == "type":

@@ -8,7 +8,9 @@ Run from anywhere with the project's Python::
     python scripts/i18n.py check     # exit 1 listing every message that is not ready
 
 Which files are read is set in ``babel.cfg`` at the repository root; the
-keywords are ``_``, ``_lazy`` and ``ngettext`` (see :data:`KEYWORDS`). The written files
+keywords are ``_``, ``_lazy`` and ``ngettext`` (see :data:`KEYWORDS`), and the
+docstring of every click command or group is a message too (it is the command's
+``--help``, which :mod:`mentorflow.cli_help` translates when shown). The written files
 are stable: messages are sorted, locations carry no line numbers, and the
 template's creation date only moves when its messages do, so running a
 command twice gives no diff. See ``docs/i18n.md``.
@@ -42,7 +44,8 @@ MAPPING = ROOT / "babel.cfg"
 DOMAIN = "mentorflow"
 LOCALE_DIR = ROOT / "core" / "locale"
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
-#: Languages with a catalogue; English is the source language and has none.
+#: Languages with a catalogue; English is the source language and has none. A new language is one more code here
+#: (then ``update``, translate, ``compile``): mentorflow speaks every language whose compiled catalogue it finds.
 LANGUAGES = ("da",)
 #: Same as ``pybabel extract --no-default-keywords -k _ -k _lazy -k ngettext:1,2``.
 KEYWORDS = parse_keywords(["_", "_lazy", "ngettext:1,2"])
@@ -59,7 +62,6 @@ CATALOGUE_HEADER = """\
 # {language} translations for mentorflow.
 # Update with `python scripts/i18n.py update`, translate, then
 # `python scripts/i18n.py compile`; see docs/i18n.md."""
-LANGUAGE_NAMES = {"da": "Danish"}
 
 _FSTRING_WARNING = re.compile(r"^(?P<file>.+?):(?P<line>\d+): warning: Skipping f-string")
 _PERCENT_NAMED = re.compile(r"%\((\w+)\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -102,6 +104,8 @@ def extract(root: Path = ROOT) -> Extraction:
                                       directory_filter=_directory_filter))
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(Path(filename).as_posix(), lineno)], auto_comments=comments, context=context)
+    for filename, lineno, message in command_docstrings(root, [p for p, m in method_map if m == "python"]):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=[COMMAND_HELP_COMMENT])
     skipped = []
     for line in stderr.getvalue().splitlines():
         match = _FSTRING_WARNING.match(line)
@@ -113,6 +117,47 @@ def extract(root: Path = ROOT) -> Extraction:
         elif line.strip():
             print(line, file=sys.stderr)
     return Extraction(catalog, skipped)
+
+
+#: What a translator is told about a message taken from a command's docstring.
+COMMAND_HELP_COMMENT = "The --help text of a command (its docstring); keep the blank lines between paragraphs."
+_COMMAND_DECORATORS = frozenset({"command", "group"})
+
+
+def _python_sources(root: Path, patterns: list[str]) -> Iterator[tuple[str, ast.Module]]:
+    """``(relative path, parsed module)`` of every Python source ``babel.cfg`` maps, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if _directory_filter(os.path.join(dirpath, d)))
+        for filename in sorted(filenames):
+            relative = Path(dirpath, filename).relative_to(root).as_posix()
+            if not any(pathmatch(pattern, relative) for pattern in patterns):
+                continue
+            try:
+                yield relative, ast.parse(Path(dirpath, filename).read_bytes(), relative)
+            except (SyntaxError, ValueError):
+                continue  # babel reports what it cannot read
+
+
+def _is_command(decorator: ast.expr) -> bool:
+    # ``@click.command()``, ``@cli.command("name")``, ``@group.group()``, with or without the call.
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+    return name in _COMMAND_DECORATORS
+
+
+def command_docstrings(root: Path, patterns: list[str]) -> Iterator[tuple[str, int, str]]:
+    """``(file, line, message)`` for the docstring of every click command and group: click shows it as ``--help``.
+
+    The message is the docstring as click shows it (``inspect.cleandoc``, up to a form feed), which is also what
+    :mod:`mentorflow.cli_help` looks up.
+    """
+    for relative, tree in _python_sources(root, patterns):
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_is_command,
+                                                                                    node.decorator_list)):
+                doc = ast.get_docstring(node, clean=True)
+                if doc and doc.partition("\f")[0].strip():
+                    yield relative, node.lineno, doc.partition("\f")[0].rstrip()
 
 
 def render(catalog: Catalog, *, include_lineno: bool = False) -> bytes:
@@ -159,6 +204,16 @@ def write_template(path: Path = TEMPLATE, *, include_lineno: bool = False, root:
 # -- catalogues ---------------------------------------------------------------------------------
 
 
+def _english_name(language: str) -> str:
+    """``Danish`` for ``da``: the name a catalogue's header gives its language."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language).english_name or language
+    except (ValueError, UnknownLocaleError):
+        return language
+
+
 def po_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -184,9 +239,9 @@ def update(language: str) -> None:
         catalog = read_catalog(path, language)
     else:
         catalog = Catalog(locale=language, domain=DOMAIN, project=DOMAIN, version=template.version,
-                          header_comment=CATALOGUE_HEADER.format(language=LANGUAGE_NAMES.get(language, language)),
+                          header_comment=CATALOGUE_HEADER.format(language=_english_name(language)),
                           msgid_bugs_address="", charset="utf-8", fuzzy=False,
-                          language_team=LANGUAGE_NAMES.get(language, language),
+                          language_team=_english_name(language),
                           last_translator="mentorflow developers")
         catalog.revision_date = template.creation_date
     catalog.update(template, update_header_comment=False)
@@ -347,22 +402,13 @@ def unextracted(extracted: Catalog, root: Path = ROOT) -> list[str]:
     patterns = [pattern for pattern, method in method_map if method == "python"]
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in _messages(extracted)}
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if _directory_filter(os.path.join(dirpath, d)))
-        for filename in sorted(filenames):
-            relative = Path(dirpath, filename).relative_to(root).as_posix()
-            if not any(pathmatch(pattern, relative) for pattern in patterns):
-                continue
-            try:
-                tree = ast.parse(Path(dirpath, filename).read_bytes(), relative)
-            except (SyntaxError, ValueError):
-                continue  # babel reports what it cannot read
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                        and node.func.id in KEYWORDS and node.args and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str) and node.args[0].value not in known):
-                    found.append(f"{relative}:{node.lineno}: babel did not extract {node.args[0].value!r} "
-                                 "(an _() inside an f-string is invisible to it; call _() outside the f-string)")
+    for relative, tree in _python_sources(root, patterns):
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in KEYWORDS and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and node.args[0].value not in known):
+                found.append(f"{relative}:{node.lineno}: babel did not extract {node.args[0].value!r} "
+                             "(an _() inside an f-string is invisible to it; call _() outside the f-string)")
     return found
 
 

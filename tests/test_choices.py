@@ -132,10 +132,10 @@ def test_the_options_are_the_viewers_own(journeys: tuple[Journey, Journey], ment
     first.fire("log_meeting", "mentee", {"date": "2026-01-05", "duration_minutes": 45, "format": "video"},
                everything=False)
     [(meeting, label)] = engine.form_choices(first.rel, first.people["mentor"], "meeting_rating")["meetings.logged"]
-    assert label == "2026-01-05 · video · 45 min"
+    assert label == "Jan 5, 2026 · video · 45 min"
     first.fire("rate_meeting", "mentor", {"meeting_id": meeting, "rating": 4}, everything=False)
     assert engine.form_choices(first.rel, first.people["mentor"], "meeting_rating") == {
-        "meetings.logged": [(meeting, "2026-01-05 · video · 45 min (you rated it)")]}
+        "meetings.logged": [(meeting, "Jan 5, 2026 · video · 45 min (you rated it)")]}
 
 
 def test_a_value_not_offered_is_refused_at_its_pointer_and_nothing_is_written(

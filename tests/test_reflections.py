@@ -251,7 +251,7 @@ def test_pulse_schedule_and_duplicate_answers(pair: Pair, mentorflow_clock: Manu
     mentorflow_clock.set(start + timedelta(days=29))
     status = api.pulse_due(engine, pair.rel, mentorflow_clock.now())
     assert not status.open and status.period is None and status.next_opens_at == start + timedelta(days=30)
-    with pytest.raises(TransitionError, match="first pulse survey opens on 2026-02-04"):
+    with pytest.raises(TransitionError, match="first pulse survey opens on Feb 4, 2026"):
         engine.fire(pair.rel, "answer_pulse", pair.mentee, {"satisfaction": 4})
 
     mentorflow_clock.set(start + timedelta(days=30))

@@ -28,7 +28,7 @@ from mentorflow.durations import format_duration, parse_duration
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
-from mentorflow.i18n import _
+from mentorflow.i18n import _, supported_locales
 from mentorflow.patterns import SafeValidator, format_checker
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
 from mentorflow.text import text_problems
@@ -69,15 +69,16 @@ _IN_PLACE_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 PluginChecks = Callable[[Workflow, dict[str, Any]], Iterable[Problem]]
 
 
-@cache
-def _registry() -> Registry:
-    resources = [(load_schema(n)["$id"], DRAFT202012.create_resource(load_schema(n))) for n in SCHEMA_NAMES]
-    return Registry().with_resources(resources)
-
-
-@cache
 def workflow_validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema("workflow"), registry=_registry())
+    """The workflow schema's validator, for the languages mentorflow speaks now."""
+    return _workflow_validator(supported_locales())
+
+
+@cache
+def _workflow_validator(_locales: tuple[str, ...]) -> Draft202012Validator:
+    # ``_locales`` is the cache key: the schemas' label objects are made from it (mentorflow.schemas.load_schema).
+    resources = [(load_schema(n)["$id"], DRAFT202012.create_resource(load_schema(n))) for n in SCHEMA_NAMES]
+    return Draft202012Validator(load_schema("workflow"), registry=Registry().with_resources(resources))
 
 
 @cache

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from mentorflow.db.models import ExternalIdentity
 from mentorflow.errors import NotFound, UserError
@@ -93,12 +93,6 @@ def get_site(engine: Engine, site: str | int | None = None) -> SiteInfo:
         if str(candidate.id) == str(site) or candidate.url == str(site).rstrip("/"):
             return candidate
     raise NotFound(_("No Moodle site {site} is configured (mentorflow moodle site add).").format(site=site))
-
-
-def remove_site(engine: Engine, site: str | int) -> None:
-    info = get_site(engine, site)
-    with engine.write() as conn:
-        conn.execute(delete(T).where(T.c.id == info.id))
 
 
 def moodle_user_id(conn: Connection, site: SiteInfo, person_id: int) -> int | None:

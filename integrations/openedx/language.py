@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mentorflow.i18n import SUPPORTED_LOCALES, normalise_locale
+from mentorflow.i18n import DEFAULT_LOCALE, normalise_locale, supported_locales
 
 
 def _service_language(i18n_service: Any) -> str | None:
@@ -25,10 +25,13 @@ def _service_language(i18n_service: Any) -> str | None:
 
 
 def resolve_locale(preference: str | None, i18n_service: Any) -> str:
-    """``en`` or ``da``: the ``pref-lang`` preference when mentorflow speaks it, else the request's language."""
+    """One of :func:`~mentorflow.i18n.supported_locales`: the ``pref-lang`` preference when mentorflow speaks it,
+    else the request's language, else English."""
     for candidate in (preference, _service_language(i18n_service)):
         if candidate:
             locale = normalise_locale(str(candidate))
-            if locale in SUPPORTED_LOCALES and (locale != "en" or str(candidate).lower().startswith("en")):
+            # normalise_locale answers English for a language it does not speak: only a real "en..." counts.
+            if locale in supported_locales() and (locale != DEFAULT_LOCALE
+                                                   or str(candidate).lower().startswith(DEFAULT_LOCALE)):
                 return locale
-    return "en"
+    return DEFAULT_LOCALE

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mentorflow.choices import ANNOTATION
-from mentorflow.i18n import _, localized
+from mentorflow.i18n import _, localized, same_in_every_language
 from mentorflow.workflow.model import Form
 
 FREE_ROWS = 3
@@ -443,5 +443,5 @@ def schema_form(name: str, schema: dict[str, Any], title: dict[str, str] | str |
         if isinstance(spec, dict):
             labels[prop] = {key: spec.get(f"x-{key}") or spec.get(plain) for key, plain in
                             (("label", "title"), ("help", "description")) if spec.get(f"x-{key}") or spec.get(plain)}
-    title_labels = {"en": title, "da": title} if isinstance(title, str) else dict(title or {})
+    title_labels = same_in_every_language(title) if isinstance(title, str) else dict(title or {})
     return Form(name=name, title=title_labels, schema=schema, validator=None, fields=labels)

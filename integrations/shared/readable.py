@@ -21,7 +21,7 @@ from typing import Any
 
 from mentorflow.choices import ANNOTATION
 from mentorflow.durations import duration_words
-from mentorflow.i18n import _, localized
+from mentorflow.i18n import _, format_date, format_datetime, localized
 from mentorflow.workflow.model import Form
 
 Options = Mapping[str, Sequence[tuple[Any, str]]]
@@ -125,8 +125,7 @@ def _text(spec: Mapping[str, Any], meta: Mapping[str, Any], value: Any, options:
 def _when(value: str, kind: str) -> tuple[str, str]:
     try:
         if kind == "date":
-            return date.fromisoformat(value).isoformat(), value
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.strftime("%Y-%m-%d %H:%M"), value
+            return format_date(date.fromisoformat(value)), value
+        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), "short"), value
     except ValueError:
         return value, ""

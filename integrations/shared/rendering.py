@@ -13,10 +13,8 @@ from typing import Any
 from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from mentorflow.i18n import _, get_locale, localized, ngettext
+from mentorflow.i18n import _, format_date, format_datetime, format_time, get_locale, localized, ngettext
 from mentorflow.text import is_text, printable
-
-PANEL = "_relationship_panel.html"
 
 
 def shared_loader() -> BaseLoader:
@@ -34,7 +32,8 @@ def safe_output(value: Any) -> Any:
 
 def template_globals() -> dict[str, Any]:
     """The names every shared template uses."""
-    return {"_": _, "ngettext": ngettext, "get_locale": get_locale, "localized": localized}
+    return {"_": _, "ngettext": ngettext, "get_locale": get_locale, "localized": localized,
+            "format_date": format_date, "format_datetime": format_datetime, "format_time": format_time}
 
 
 @cache

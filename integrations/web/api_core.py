@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
+from mentorflow import i18n
 from mentorflow.actors import Actor
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, NotFound, UserError
@@ -181,7 +182,8 @@ def post_role(key: str) -> Any:
 
 @api.route("/people", "POST", summary="Create a person (coordinators and administrators)", tag="people",
            body={"type": "object", "required": ["display_name"], "properties": {
-               "display_name": {"type": "string"}, "email": {"type": "string"}, "locale": {"enum": ["en", "da"]},
+               "display_name": {"type": "string"}, "email": {"type": "string"},
+               "locale": {"enum": list(i18n.supported_locales())},
                "external_ids": {"type": "object", "additionalProperties": {"type": "string"}}}}, status=201)
 def post_person() -> Any:
     principal = _principal()
@@ -191,9 +193,9 @@ def post_person() -> Any:
     body = json_body(("display_name",))
     # Located problems for the name and the address together (the engine checks again, by the same rules).
     name, email = check_person(body["display_name"], body.get("email"), form="request")
-    locale = body.get("locale", "en")
-    if locale not in ("en", "da"):
-        raise UserError(_("locale must be en or da."))
+    locale = body.get("locale", i18n.DEFAULT_LOCALE)
+    if locale not in i18n.supported_locales():
+        raise UserError(_("locale must be one of: {locales}.").format(locales=", ".join(i18n.supported_locales())))
     external = body.get("external_ids") or {}
     if not isinstance(external, dict):
         raise UserError(_("external_ids must be an object."))

@@ -25,7 +25,6 @@ from werkzeug.urls import iri_to_uri
 
 from mentorflow.actors import SYSTEM, Actor
 from mentorflow.engine import Engine
-from mentorflow.errors import Forbidden
 from mentorflow.i18n import _
 from mentorflow.tokens import TokenInfo, authenticate
 
@@ -86,11 +85,6 @@ def current_principal(required: bool = True) -> Principal | None:
         raise Unauthorized(_("Sign in through your learning platform, or send an API token."))
     g.principal = principal
     return principal
-
-
-def require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden(_("This needs an administrator token."))
 
 
 def _web() -> tuple[Engine, Settings]:

@@ -27,7 +27,17 @@ from mentorflow.csvcells import safe_row
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, FormInvalid, UserError
-from mentorflow.i18n import _, get_locale, localized, ngettext, set_locale
+from mentorflow.i18n import (
+    _,
+    format_date,
+    format_time,
+    get_locale,
+    locale_name,
+    localized,
+    ngettext,
+    set_locale,
+    supported_locales,
+)
 from mentorflow.integrations.shared import views
 from mentorflow.integrations.shared.forms import FormDecodeError
 from mentorflow.integrations.shared.rendering import safe_output, shared_loader
@@ -78,7 +88,8 @@ def install_pages(app: Flask) -> None:
     app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, shared_loader()])  # type: ignore[list-item]
     app.jinja_env.finalize = safe_output  # set before any template compiles: stored bad text never 500s a page
     app.jinja_env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, get_locale=get_locale,
-                                 localized=localized)
+                                 localized=localized, supported_locales=supported_locales, locale_name=locale_name,
+                                 format_date=format_date, format_time=format_time)
 
     @app.context_processor
     def common() -> dict[str, Any]:
@@ -119,7 +130,7 @@ def install_pages(app: Flask) -> None:
 
     @app.get("/lang/<code>")
     def choose_language(code: str) -> Any:
-        if code in ("en", "da"):
+        if code in supported_locales():
             session["locale"] = code
         return redirect(safe_next(request.args.get("next")))
 

@@ -36,7 +36,6 @@ class Settings:
     frame_ancestors: str = ""
     """Origins, besides the registered LMS platforms, that may show the pages in a frame (space-separated)."""
     log_level: str = "info"
-    page_size: int = 50
     session_hours: int = 8
     """A browser session ends this long after sign-in, however active (checked on the server)."""
     session_idle_minutes: int = 120

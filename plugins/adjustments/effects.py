@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from mentorflow import GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
 from mentorflow.errors import FormInvalid, ProblemsError, TransitionError
-from mentorflow.i18n import _
+from mentorflow.i18n import _, format_date
 from mentorflow.plugins.adjustments import hookspecs, settings, store
 from mentorflow.plugins.adjustments.checks import ACCEPT, PARTICIPANTS, PROPOSE, REJECT, answerable_states
 from mentorflow.plugins.adjustments.items import SETTING_KINDS, change_data, consistency_problems, shape_problems
@@ -105,7 +105,7 @@ def _propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]
     if pending is not None:
         raise TransitionError(_("An adjustment proposed on {date} is still waiting for an answer; it must be "
                                 "accepted or declined before another is proposed.").format(
-            date=pending.proposed_at.date().isoformat()))
+            date=format_date(pending.proposed_at)))
     items = event.data.get("items")
     problems = _validate(conn, snap, event.workflow, items, hooks)
     if problems:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from mentorflow import SYSTEM, Actor, Engine, RelationshipSnapshot, policy
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent
-from mentorflow.i18n import _
+from mentorflow.i18n import _, same_in_every_language
 from mentorflow.plugins.closure import endings, extensions, forms, reassign, rematch, settings
 from mentorflow.plugins.closure.reopen import reopen_until
 from mentorflow.plugins.closure.views import (
@@ -70,7 +70,7 @@ def _extension(row: extensions.ExtensionRow) -> ExtensionView:
 def _early(row: endings.EarlyEndingRow | None, who: Viewer, workflow: Workflow) -> EarlyEndingView | None:
     if row is None:
         return None
-    label = settings.reasons(workflow.programme).get(row.reason_id) or {"en": row.reason_id, "da": row.reason_id}
+    label = settings.reasons(workflow.programme).get(row.reason_id) or same_in_every_language(row.reason_id)
     full = policy.access(who, Visibility.PAIR, row.actor_id, workflow.programme.get("settings")) is Access.FULL
     return EarlyEndingView(ReasonView(row.reason_id, label), row.actor_role, row.at, row.note if full else None)
 

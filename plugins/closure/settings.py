@@ -22,12 +22,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from mentorflow.durations import DURATION_REGEX, parse_duration
+from mentorflow.i18n import labels_schema
 
-_LABELS = {
-    "type": "object", "required": ["en", "da"], "additionalProperties": False,
-    "properties": {"en": {"type": "string", "minLength": 1, "maxLength": 2000},
-                   "da": {"type": "string", "minLength": 1, "maxLength": 2000}},
-}
+_LABELS = labels_schema(max_length=2000)
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

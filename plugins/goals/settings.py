@@ -20,16 +20,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 
 from mentorflow import Problem
-from mentorflow.i18n import _, localized
+from mentorflow.i18n import _, labels_schema, localized
 from mentorflow.validation import pointer, schema_problems
 
 SETTINGS_POINTER = ["programme", "settings", "goals"]
 DEFAULT_SCALE = (1, 5)
-_LABELS = {
-    "type": "object", "required": ["en", "da"], "additionalProperties": False,
-    "properties": {"en": {"type": "string", "minLength": 1, "maxLength": 200},
-                   "da": {"type": "string", "minLength": 1, "maxLength": 200}},
-}
+_LABELS = labels_schema(max_length=200)
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

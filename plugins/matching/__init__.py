@@ -27,6 +27,7 @@ import pluggy
 
 from mentorflow import hookimpl
 from mentorflow.gdpr import personal_data_hooks
+from mentorflow.i18n import _, same_in_every_language
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from . import registry
@@ -123,6 +124,7 @@ def mentorflow_signup_profile(engine: Any, programme_id: int, workflow: Any) -> 
         return None
     validator = profile_validator(schema)
     return SignupProfile(
-        form=FORM, schema=schema, title={"en": "Profile", "da": "Profil"},
+        # The hook is asked per request, so the title is in the reader's language.
+        form=FORM, schema=schema, title=same_in_every_language(_("Profile")),
         check=lambda profile: list(schema_problems(validator, profile)),
         store=lambda person, role, profile, actor: set_profile(engine, programme_id, person, role, profile, actor))

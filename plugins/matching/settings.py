@@ -27,7 +27,7 @@ from referencing import Registry
 
 from mentorflow.durations import DURATION_REGEX, parse_duration
 from mentorflow.errors import Problem
-from mentorflow.i18n import _
+from mentorflow.i18n import _, labels_schema
 from mentorflow.validation import pointer, schema_problems
 
 from .specs import ConstraintSpec, ScorerSpec
@@ -37,9 +37,7 @@ MODES = ("coordinator-assigned", "mentee-requests", "automatic")
 ALGORITHMS = ("optimal", "greedy")
 KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_.:-]{0,63}$",
        "description": "A name: a lowercase letter, then lowercase letters, digits, _ . : or -."}
-LABELS = {"type": "object", "required": ["en", "da"], "additionalProperties": False,
-          "properties": {"en": {"type": "string", "minLength": 1, "maxLength": 200},
-                         "da": {"type": "string", "minLength": 1, "maxLength": 200}}}
+LABELS = labels_schema(max_length=200)
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import and_, select
 
 from mentorflow import ChoiceContext, choices_provider
-from mentorflow.i18n import _
+from mentorflow.i18n import _, format_date
 
 from .effects import F, M
 
@@ -36,7 +36,7 @@ def logged(ctx: ChoiceContext) -> Iterable[tuple[int, str]]:
     out = []
     for row in rows:
         label = _("{date} · {format} · {minutes} min").format(
-            date=row.held_on.isoformat(), format=format_word(row.format), minutes=row.duration_minutes)
+            date=format_date(row.held_on), format=format_word(row.format), minutes=row.duration_minutes)
         out.append((row.id, _("{meeting} (you rated it)").format(meeting=label) if row.rating is not None
                     else label))
     return out

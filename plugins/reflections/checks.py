@@ -48,7 +48,6 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         },
     },
 }
-SCORE_FIELDS = ("trust", "engagement", "health")
 
 
 @cache

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
-from mentorflow.i18n import _
+from mentorflow.i18n import _, format_date
 from mentorflow.policy import Visibility
 
 from . import queries, schedule
@@ -70,8 +70,8 @@ def answer_pulse(event: TransitionEvent, conn: Connection, params: Mapping[str, 
     period = pulse.period_at(snap.started_at, event.at)
     if period is None:
         raise TransitionError(_("The first pulse survey opens on {date}.").format(
-            date=pulse.opens_at(snap.started_at, 0).date().isoformat()))
-    next_opens = pulse.opens_at(snap.started_at, period + 1).date().isoformat()
+            date=format_date(pulse.opens_at(snap.started_at, 0))))
+    next_opens = format_date(pulse.opens_at(snap.started_at, period + 1))
     already = _("You have already answered this period's pulse survey; the next one opens on {date}.").format(
         date=next_opens)
     exists = conn.execute(select(P.c.id).where(P.c.relationship_id == snap.id, P.c.author_id == author,

@@ -1,13 +1,12 @@
-"""The words of each notification, in the recipient's language (English or Danish)."""
+"""The words of each notification, in the recipient's language, dates as they write them (Babel)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from mentorflow.i18n import _, get_locale, localized, set_locale
+from mentorflow.i18n import _, format_date, get_locale, localized, set_locale
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,8 @@ def _link(relationship_id: int | None) -> str:
 
 
 def _date(value: str, locale: str) -> str:
-    moment = datetime.fromisoformat(value)
-    return moment.strftime("%d.%m.%Y") if locale == "da" else moment.strftime("%d %b %Y")
+    # "3. december 2026" for a Danish reader, "December 3, 2026" for an English one; the day in UTC, as stored.
+    return format_date(value, "long", locale)
 
 
 def render(kind: str, context: dict[str, Any], recipient_name: str, locale: str) -> Rendered:

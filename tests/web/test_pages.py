@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from mentorflow.i18n import format_date
+
 from .browser import browser, shot
 from .conftest import Server, start_server, stop_server
 
@@ -104,7 +106,7 @@ def test_mentee_and_mentor_walk_the_whole_lifecycle(demo_server: Server, chromiu
     today = date.today().isoformat()
     mentee.goto(mentee.url.split("/fire/")[0] if "/fire/" in mentee.url else mentee.url)
     fire(mentee, "Log a meeting", {"Date": today, "Length (minutes)": "45", "How did you meet?": "Video"})
-    fire(mentee, "Rate a meeting", {"Meeting": f"{today} · video · 45 min",
+    fire(mentee, "Rate a meeting", {"Meeting": f"{format_date(today, locale='en')} · video · 45 min",
                                     "How was the meeting (1-4)? Only you see this.": "4"})
     mentee.locator("summary", has_text="Rate a meeting").first.click()
     assert "(you rated it)" in mentee.locator("details[open] select").first.inner_text()
