@@ -34,6 +34,7 @@ from mentorflow.clock import as_utc
 from mentorflow.db.database import WRITE_OPTION, is_outage
 from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
+from mentorflow.effects import EffectContext
 from mentorflow.errors import (
     Conflict,
     Forbidden,
@@ -200,8 +201,7 @@ def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = Fa
     """
     if lock or conn.get_execution_options().get(WRITE_OPTION):
         return _read_relationship(conn, relationship_id, lock)
-    return remembered(("relationship", id(conn.engine), relationship_id),
-                      lambda: _read_relationship(conn, relationship_id, False))
+    return remembered(conn, ("relationship", relationship_id), lambda: _read_relationship(conn, relationship_id, False))
 
 
 def _read_relationship(conn: Connection, relationship_id: int, lock: bool) -> RelationshipSnapshot:
@@ -284,7 +284,7 @@ class TransitionRunner:
     @staticmethod
     def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
         """Whether the person coordinates the programme (asked once per request; see mentorflow.db.reads)."""
-        return remembered(("coordinator", id(conn.engine), programme_id, person_id), lambda: conn.execute(
+        return remembered(conn, ("coordinator", programme_id, person_id), lambda: conn.execute(
             _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
 
     def check_guards(self, ctx: GuardContext, transition: Transition, *, skip_data_guards: bool = False
@@ -350,10 +350,11 @@ class TransitionRunner:
         # Values a choices provider does not offer are found now, on the state the person chose from, and
         # reported after the effects: an effect's own message ("goal X is closed") says more, and wins.
         form = workflow.forms[transition.form] if transition.form is not None else None
-        not_offered = choice_problems(self.engine.choices, ChoiceContext(snap, workflow, actor, role, conn), form,
-                                      form_data) if form is not None and form.choice_fields else []
+        not_offered = choice_problems(
+            self.engine.choices, ChoiceContext(snap, workflow, actor, role, conn, self.engine), form, form_data,
+        ) if form is not None and form.choice_fields else []
         if transition.guards:
-            ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn)
+            ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn, self.engine)
             failures = self.check_guards(ctx, transition)
             if failures:
                 raise failures[0]
@@ -385,13 +386,15 @@ class TransitionRunner:
             id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
             mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,
             started_at=snap.started_at, state_entered_at=entered, closed_at=closed)
-        for call in transition.effects:
-            spec = self.engine.effects[call.name]
-            try:
-                spec.apply(event, conn, call.params)
-            except Exception as error:
-                raise plugin_failure(spec.plugin or call.name, f"effect {call.name}", error,  # noqa: B904
-                                     user_errors=True)
+        if transition.effects:
+            effect_ctx = EffectContext(event, conn, self.engine)  # one per transition, shared by its effects
+            for call in transition.effects:
+                spec = self.engine.effects[call.name]
+                try:
+                    spec.apply(effect_ctx, call.params)
+                except Exception as error:
+                    raise plugin_failure(spec.plugin or call.name, f"effect {call.name}", error,  # noqa: B904
+                                         user_errors=True)
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
         self._apply(event=event, connection=conn)

@@ -174,7 +174,8 @@ engine = Engine(sys.argv[1])
 engine.upgrade_database()
 channel = engine.channels["moodle"]   # still there: a programme naming it stays valid
 try:
-    channel.send(Message(recipient_id=1, recipient_email=None, locale="en", subject="Hello", body="Hi"))
+    engine.notify(Message(recipient_id=1, recipient_email=None, locale="en", subject="Hello", body="Hi"),
+                  channels=("moodle",))
 except MissingExtra as error:
     print(error.status, error.message)
 else:
