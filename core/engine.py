@@ -39,15 +39,10 @@ from mentorflow.notifications import ChannelContext, Message, NotificationChanne
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
+from mentorflow.relationships import read_relationship, snapshot_from_row
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.text import check_person
-from mentorflow.transitions import (
-    TransitionResult,
-    TransitionRunner,
-    read_relationship,
-    result_of,
-    snapshot_from_row,
-)
+from mentorflow.transitions import TransitionResult, TransitionRunner, result_of
 from mentorflow.workflow.loader import WorkflowLoader
 from mentorflow.workflow.model import START_EVENT, Workflow
 
@@ -307,7 +302,7 @@ class Engine:
         with self.write() as conn:
             pid = self.programme_id(programme, conn)
             role = "system" if actor.is_system else (
-                "coordinator" if self._runner.is_coordinator(conn, pid, actor.person_id) else None)
+                "coordinator" if policy.is_coordinator(conn, pid, actor.person_id) else None)
             if role is None:
                 raise Forbidden(_("Only a coordinator of the programme may start a relationship."))
             if mentor is not None and mentor == mentee:
@@ -459,9 +454,8 @@ class Engine:
             who = policy.viewer_for(conn, snap, actor)
             if not who.may_see_relationship:
                 raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
-            role = role or ("system" if actor.is_system else next(
-                (r for r in ("mentor", "mentee", "coordinator") if r in who.roles), None))
-            return options(self.choices, ChoiceContext(snap, workflow, actor, role, conn, self), names)
+            return options(self.choices, ChoiceContext(snap, workflow, actor, role or who.role, conn, self),
+                           names)
 
     def timeline(self, relationship: RelationshipSnapshot | int, viewer: Actor | int | None = None
                  ) -> list[AuditEntry]:

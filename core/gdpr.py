@@ -13,13 +13,21 @@ freed space is zeroed (``secure_delete``) and the write-ahead log, which
 still holds the pages as they were, is checkpointed and truncated. Backups
 and PostgreSQL's WAL archive keep the data until they expire (see
 docs/deployment.md, "Erasure and backups").
+
+A plugin declares its own part in one module, its ``gdpr.py``
+(:class:`PersonalData`: ``export``, ``erase`` and, for relationship
+content, ``purge``), written with the helpers here (:func:`export_rows`,
+:func:`erase_text`, :func:`scrub_json`), and wires it to the three hooks
+with :func:`personal_data_hooks`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import delete, or_, select, text, update
 
@@ -27,10 +35,13 @@ from mentorflow import policy
 from mentorflow.actors import SYSTEM, Actor, as_actor
 from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
 from mentorflow.errors import NotFound, UserError
+from mentorflow.hookspecs import hookimpl
 from mentorflow.i18n import _
 from mentorflow.pluginmanager import call_one, implementations
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from mentorflow.engine import Engine
 
 ERASED_TEXT = "[erased]"
@@ -63,8 +74,86 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _rows(conn: Any, query: Any) -> list[dict[str, Any]]:
+def export_rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    """The rows ``query`` selects as JSON-ready mappings (dates and times in ISO 8601), for an export."""
     return [{k: _iso(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
+
+
+def erase_text(conn: Connection, table: Any, where: Any, *columns: str) -> None:
+    """Replace the free text in ``columns`` of the rows of ``table`` matching ``where`` with ``[erased]``.
+
+    Empty columns stay empty (``NULL``), so "nothing was written" is still told apart from "erased".
+    """
+    for column in columns:
+        conn.execute(update(table).where(where, table.c[column].is_not(None)).values({column: ERASED_TEXT}))
+
+
+def scrub_json(conn: Connection, table: Any, column: str, where: Any,
+               keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> None:
+    """:func:`scrub` the JSON ``column`` of the rows of ``table`` matching ``where``, keeping the ``keep`` keys."""
+    key = table.primary_key.columns.values()[0]
+    for row_id, value in conn.execute(select(key, table.c[column]).where(where, table.c[column].is_not(None))).all():
+        conn.execute(update(table).where(key == row_id).values({column: scrub(value, keep)}))
+
+
+class PersonalData(Protocol):
+    """A plugin's ``gdpr.py``: the one place that says what it holds about people and how that goes.
+
+    ``purge`` is for plugins with relationship content; a module without it implements export and
+    erasure only.
+    """
+
+    def export(self, person_id: int, conn: Connection) -> dict[str, Any] | None:
+        """The plugin's data about the person, JSON-ready, or ``None`` when it holds nothing."""
+
+    def erase(self, person_id: int, pseudonym: str, conn: Connection) -> None:
+        """Scrub or delete the person's data in the erasure's transaction (names become ``pseudonym``)."""
+
+
+class PersonalDataHooks(NamedTuple):
+    """The three personal-data hook implementations for one plugin's ``gdpr.py`` (see :func:`personal_data_hooks`)."""
+
+    export: Callable[[int, Connection], dict[str, Any] | None]
+    erase: Callable[[int, str, Connection], None]
+    purge: Callable[[int, Connection], None]
+
+
+def personal_data_hooks(module: str) -> PersonalDataHooks:
+    """Hook implementations that call the plugin's personal-data module ``module`` (a dotted name).
+
+    In the plugin's ``__init__.py``, one statement per hook it needs::
+
+        _personal_data = personal_data_hooks(f"{__name__}.gdpr")
+        mentorflow_export_personal_data = _personal_data.export
+        mentorflow_erase_personal_data = _personal_data.erase
+        mentorflow_purge_relationship_content = _personal_data.purge  # with relationship content only
+
+    The module is imported on the first call, not when the plugin loads (it imports the plugin's
+    tables and queries). The implementations run last (``trylast``), as the built-in plugins' hooks
+    all do, so the order of the plugins in an export does not change.
+    """
+
+    def _module() -> PersonalData:
+        return cast("PersonalData", importlib.import_module(module))
+
+    @hookimpl(trylast=True)
+    def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
+        return _module().export(person_id, connection)
+
+    @hookimpl(trylast=True)
+    def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
+        _module().erase(person_id, pseudonym, connection)
+
+    @hookimpl(trylast=True)
+    def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
+        purge: Callable[[int, Connection], None] | None = getattr(_module(), "purge", None)
+        if purge is None:
+            raise TypeError(f"{module} has no purge(relationship_id, conn): the plugin holds no relationship "
+                            "content, so it must not implement mentorflow_purge_relationship_content")
+        purge(relationship_id, connection)
+
+    return PersonalDataHooks(mentorflow_export_personal_data, mentorflow_erase_personal_data,
+                             mentorflow_purge_relationship_content)
 
 
 def export_person(engine: Engine, person_id: int, requester: Actor | int | None = SYSTEM, *,
@@ -88,14 +177,16 @@ def export_person(engine: Engine, person_id: int, requester: Actor | int | None 
             "format": "mentorflow-personal-data/1",
             "exported_at": engine.clock.now().isoformat(),
             "person": {k: _iso(v) for k, v in person.items()},
-            "external_identities": _rows(conn, select(X.c.source, X.c.external_id).where(X.c.person_id == person_id)),
-            "programme_roles": _rows(conn, select(T.c.programme_id, T.c.role).where(T.c.person_id == person_id)),
-            "relationships": _rows(conn, select(R).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id))),
-            "actions": _rows(conn, select(A.c.relationship_id, A.c.seq, A.c.at, A.c.actor_role, A.c.transition,
-                                          A.c.from_state, A.c.to_state, A.c.data).where(A.c.actor_id == person_id)
-                             .order_by(A.c.relationship_id, A.c.seq)),
-            "api_tokens": _rows(conn, select(K.c.name, K.c.prefix, K.c.created_at, K.c.last_used_at, K.c.revoked_at)
-                                .where(K.c.person_id == person_id)),
+            "external_identities": export_rows(conn, select(X.c.source, X.c.external_id)
+                                               .where(X.c.person_id == person_id)),
+            "programme_roles": export_rows(conn, select(T.c.programme_id, T.c.role).where(T.c.person_id == person_id)),
+            "relationships": export_rows(conn, select(R).where(or_(R.c.mentor_id == person_id,
+                                                                   R.c.mentee_id == person_id))),
+            "actions": export_rows(conn, select(A.c.relationship_id, A.c.seq, A.c.at, A.c.actor_role, A.c.transition,
+                                                A.c.from_state, A.c.to_state, A.c.data).where(A.c.actor_id == person_id)
+                                   .order_by(A.c.relationship_id, A.c.seq)),
+            "api_tokens": export_rows(conn, select(K.c.name, K.c.prefix, K.c.created_at, K.c.last_used_at,
+                                                   K.c.revoked_at).where(K.c.person_id == person_id)),
         }
         plugins: dict[str, Any] = {}
         for impl in implementations(engine.pm.hook.mentorflow_export_personal_data):

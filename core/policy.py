@@ -17,6 +17,14 @@ query functions) asks this module. The rules, from mentoring practice:
 - a token limited to some programmes sees a person only when that person
   is a member (coordinator, mentor, mentee, or a party to a relationship)
   of one of those programmes (:func:`person_in_programmes`).
+
+Who someone is on a relationship (mentor, mentee, coordinator of its
+programme, the system, an administrator, or nobody) is worked out here too,
+once, for every caller: the transition runner (:func:`acting_role`), the
+engine's reads and the plugins' query functions (:func:`viewer_for`,
+:func:`relationship_for`), and programme-wide figures
+(:func:`coordinator_for`). A stranger gets the very error a relationship id
+that does not exist gets, so ids tell nothing.
 """
 
 from __future__ import annotations
@@ -26,14 +34,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.engine import Connection
 
-from mentorflow.actors import Actor
-from mentorflow.db.models import ProgrammeRole, Relationship
-from mentorflow.errors import Problem
+from mentorflow.actors import ROLES, Actor, as_actor
+from mentorflow.db.models import Programme, ProgrammeRole, Relationship
+from mentorflow.db.reads import remembered
+from mentorflow.errors import Forbidden, Problem
 from mentorflow.i18n import _
+from mentorflow.relationships import missing, read_relationship
 from mentorflow.snapshots import RelationshipSnapshot
+
+ADMIN = "admin"
+"""The role of a web administrator reading any relationship (see :data:`ADMINISTRATOR`)."""
 
 
 class Visibility(StrEnum):
@@ -74,6 +87,16 @@ class Viewer:
     def may_see_relationship(self) -> bool:
         return self.is_system or bool(self.roles)
 
+    @property
+    def role(self) -> str | None:
+        """The role the viewer acts in by default: the first they hold of mentor, mentee, coordinator, system."""
+        return next((r for r in ROLES if r in self.roles), None)
+
+
+ADMINISTRATOR = Viewer(Actor.person(0), frozenset({ADMIN, "coordinator"}))
+"""How a web administrator reads a relationship: as a coordinator of every programme, and never as an
+author (person 0 is nobody), so private items stay private and pair content follows the programme's setting."""
+
 
 def coordinator_sees_content(programme_settings: Mapping[str, Any] | None) -> bool:
     """True only for an explicit JSON ``true``: a string such as ``"false"`` must never open content."""
@@ -97,20 +120,80 @@ def settings_problems(document: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
-    """The roles ``actor`` holds on this relationship (empty for a stranger)."""
-    from mentorflow.transitions import TransitionRunner
+# -- Who someone is on a relationship: the one answer --------------------------------------------------------
+_IS_COORDINATOR = select(ProgrammeRole.__table__.c.id).where(
+    ProgrammeRole.__table__.c.programme_id == bindparam("pid"), ProgrammeRole.__table__.c.person_id == bindparam(
+        "person"), ProgrammeRole.__table__.c.role == "coordinator").limit(1)
+_ONLY = {role: frozenset({role}) for role in ROLES}
 
+
+def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
+    """Whether the person coordinates the programme (asked once per read scope; see mentorflow.db.reads)."""
+    return remembered(conn, ("coordinator", programme_id, person_id), lambda: conn.execute(
+        _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
+
+
+def acting_role(conn: Connection, snap: RelationshipSnapshot, actor: Actor, allowed: frozenset[str] | set[str],
+                coordinator: bool | None = None) -> str | None:
+    """The role under which ``actor`` may act on the relationship where ``allowed`` roles may, or None.
+
+    The one rule: ``system`` for the system, ``mentor`` or ``mentee`` of this relationship, ``coordinator``
+    of its programme, tried in that order, so the database is asked only when the pair does not already
+    answer (a mentor firing a transition open to coordinators too costs no role query; this is the
+    transition hot path). ``snap`` must be the row the decision is about: the transition runner passes
+    the row it has just read and locked, never a caller's copy. ``coordinator`` is the answer to "does
+    ``actor`` coordinate the programme?" when the caller already knows it (the query API asks once for
+    all transitions out of a state, not once per transition).
+    """
+    if actor.is_system:
+        return "system" if "system" in allowed else None
+    person = actor.person_id
+    if "mentor" in allowed and person == snap.mentor_id:
+        return "mentor"
+    if "mentee" in allowed and person == snap.mentee_id:
+        return "mentee"
+    if "coordinator" in allowed and (coordinator if coordinator is not None
+                                     else is_coordinator(conn, snap.programme_id, person)):
+        return "coordinator"
+    return None
+
+
+def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
+    """The roles ``actor`` holds on this relationship (empty for a stranger), each as :func:`acting_role` says."""
+    return Viewer(actor, frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role])))
+
+
+def relationship_for(conn: Connection, actor: Actor | int, relationship: RelationshipSnapshot | int, *,
+                     administrator: bool = False) -> tuple[RelationshipSnapshot, Viewer]:
+    """The relationship as stored and who ``actor`` is on it, for any read of its content.
+
+    Every plugin's query function starts here. A snapshot counts by its id only: the row is read again
+    (remembered within a read scope, fresh inside a write transaction), so a copy read before a
+    reassignment decides nothing. Someone with no role on it gets :class:`~mentorflow.errors.NotFound`,
+    exactly the error of an id that does not exist (issue #21: a 403 would tell which ids exist).
+    ``administrator`` (a web administrator token) reads as :data:`ADMINISTRATOR`.
+    """
+    rid = relationship if isinstance(relationship, int) else relationship.id
+    snap = read_relationship(conn, rid)
+    who = ADMINISTRATOR if administrator else viewer_for(conn, snap, as_actor(actor))
+    if not who.may_see_relationship:
+        raise missing(rid)
+    return snap, who
+
+
+def coordinator_for(conn: Connection, actor: Actor | int, programme_id: int, *, refusal: str | None = None
+                    ) -> Viewer:
+    """``actor`` as a viewer of programme-wide figures: the system or a coordinator of the programme.
+
+    Anyone else gets :class:`~mentorflow.errors.Forbidden` with ``refusal`` (already translated), by
+    default "Only a coordinator of the programme may do this.".
+    """
+    actor = as_actor(actor)
     if actor.is_system:
         return Viewer(actor, frozenset({"system"}))
-    roles = set()
-    if actor.person_id == snap.mentor_id:
-        roles.add("mentor")
-    if actor.person_id == snap.mentee_id:
-        roles.add("mentee")
-    if TransitionRunner.is_coordinator(conn, snap.programme_id, actor.person_id):
-        roles.add("coordinator")
-    return Viewer(actor, frozenset(roles))
+    if not is_coordinator(conn, programme_id, actor.person_id):
+        raise Forbidden(refusal if refusal is not None else _("Only a coordinator of the programme may do this."))
+    return Viewer(actor, frozenset({"coordinator"}))
 
 
 def access(viewer: Viewer, visibility: Visibility | str, author_id: int | None,
@@ -165,9 +248,7 @@ def may_pair(conn: Connection, programme_id: int, actor: Actor, person_id: int) 
 
 def coordinates(conn: Connection, programme_id: int, actor: Actor) -> bool:
     """Whether ``actor`` is the system or a coordinator of the programme (who may see its matching runs)."""
-    from mentorflow.transitions import TransitionRunner
-
-    return actor.is_system or TransitionRunner.is_coordinator(conn, programme_id, actor.person_id)
+    return actor.is_system or is_coordinator(conn, programme_id, actor.person_id)
 
 
 def person_in_programmes(conn: Connection, person_id: int, programme_keys: Iterable[str] | None) -> bool:
@@ -179,8 +260,6 @@ def person_in_programmes(conn: Connection, person_id: int, programme_keys: Itera
     relationship there. Callers answer "not visible" exactly like "does not
     exist" (404), so ids do not reveal who is registered elsewhere.
     """
-    from mentorflow.db.models import Programme
-
     if programme_keys is None:
         return True
     keys = sorted(set(programme_keys))

@@ -13,13 +13,13 @@ from mentorflow.actors import Actor
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent
 from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access
+from mentorflow.policy import Access, Viewer, Visibility, access, acting_role, is_coordinator
 from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot
+from mentorflow.transitions import TransitionRunner, role_names
 from mentorflow.workflow.model import Transition, Workflow
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
-    from mentorflow.transitions import TransitionRunner
 
 A = AuditEvent.__table__
 _TIMELINE = select(A).where(A.c.relationship_id == bindparam("rid")).order_by(A.c.seq)
@@ -39,15 +39,13 @@ class Availability:
 
 def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connection, snap: RelationshipSnapshot,
                           actor: Actor, now: datetime) -> list[Availability]:
-    from mentorflow.transitions import role_names
-
     workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
     out = []
     coordinator: bool | None = None  # asked at most once, and only if some transition is open to coordinators
     for transition in workflow.transitions_from.get(snap.state, ()):
         if coordinator is None and "coordinator" in transition.roles and not actor.is_system:
-            coordinator = runner.is_coordinator(conn, snap.programme_id, actor.person_id)
-        role = runner.resolve_role(conn, snap, actor, transition.roles, coordinator)
+            coordinator = is_coordinator(conn, snap.programme_id, actor.person_id)
+        role = acting_role(conn, snap, actor, transition.roles, coordinator)
         if role is None:
             out.append(Availability(transition, False, None, (
                 _("only the {roles} may do this").format(roles=role_names(transition.roles)),), transition.form))

@@ -28,19 +28,17 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from mentorflow import policy
 from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
-from mentorflow.clock import as_utc
-from mentorflow.db.database import WRITE_OPTION, is_outage
-from mentorflow.db.models import AuditEvent, ProgrammeRole, Relationship
-from mentorflow.db.reads import remembered
+from mentorflow.db.database import is_outage
+from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.effects import EffectContext
 from mentorflow.errors import (
     Conflict,
     Forbidden,
     FormInvalid,
     GuardFailed,
-    NotFound,
     PluginError,
     Problem,
     UnknownTransition,
@@ -49,6 +47,10 @@ from mentorflow.errors import (
 )
 from mentorflow.i18n import _
 from mentorflow.pluginmanager import call_one, implementations, plugin_failure
+from mentorflow.relationships import SELECT_RELATIONSHIP as _SELECT_REL
+from mentorflow.relationships import missing, snapshot_from_values
+from mentorflow.relationships import read_relationship as read_relationship  # re-exported: plugins import it here
+from mentorflow.relationships import snapshot_from_row as snapshot_from_row  # re-exported, as read_relationship
 from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
 from mentorflow.text import text_problems
 from mentorflow.validation import schema_problems
@@ -61,7 +63,6 @@ log = logging.getLogger("mentorflow.transitions")
 
 R = Relationship.__table__
 A = AuditEvent.__table__
-ROLES_TABLE = ProgrammeRole.__table__
 
 _UPDATE = (
     update(R)
@@ -72,16 +73,10 @@ _UPDATE = (
 _INSERT_AUDIT = insert(A)
 _AUDIT_COLUMNS = ("relationship_id", "seq", "at", "actor_id", "actor_role", "transition", "from_state", "to_state",
                   "data")
-_SELECT_REL = select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
-                     R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at).where(
-    R.c.id == bindparam("rid"))
 _LOCK_REL = _SELECT_REL.with_for_update()
 _ENTERED_FROM = select(A.c.from_state).where(
     A.c.relationship_id == bindparam("rid"), A.c.to_state == bindparam("state"),
     A.c.from_state != bindparam("state")).order_by(A.c.seq.desc()).limit(1)
-_IS_COORDINATOR = select(ROLES_TABLE.c.id).where(
-    ROLES_TABLE.c.programme_id == bindparam("pid"), ROLES_TABLE.c.person_id == bindparam("person"),
-    ROLES_TABLE.c.role == "coordinator").limit(1)
 
 _ROLE_NAMES: Mapping[str, Callable[[], str]] = {
     "mentor": lambda: _("mentor"), "mentee": lambda: _("mentee"),
@@ -177,41 +172,6 @@ class TransitionResult:
     to_state: str
 
 
-def snapshot_from_row(row: Any) -> RelationshipSnapshot:
-    return RelationshipSnapshot(
-        id=row.id, programme_id=row.programme_id, workflow_version_id=row.workflow_version_id,
-        mentor_id=row.mentor_id, mentee_id=row.mentee_id, state=row.state, version=row.version,
-        started_at=as_utc(row.started_at), state_entered_at=as_utc(row.state_entered_at),
-        closed_at=as_utc(row.closed_at) if row.closed_at else None,
-    )
-
-
-def snapshot_from_values(values: tuple[Any, ...]) -> RelationshipSnapshot:
-    """A snapshot from the columns of ``_SELECT_REL`` in order (the field order of RelationshipSnapshot)."""
-    rid, programme, version_id, mentor, mentee, state, version, started, entered, closed = values
-    return RelationshipSnapshot(rid, programme, version_id, mentor, mentee, state, version, as_utc(started),
-                                as_utc(entered), as_utc(closed) if closed else None)
-
-
-def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = False) -> RelationshipSnapshot:
-    """The relationship as stored (locked for update when ``lock``); NotFound when there is none.
-
-    Read connections inside a request's read scope remember it until the next write (a page asks three
-    times); a write transaction always reads the row itself.
-    """
-    if lock or conn.get_execution_options().get(WRITE_OPTION):
-        return _read_relationship(conn, relationship_id, lock)
-    return remembered(conn, ("relationship", relationship_id), lambda: _read_relationship(conn, relationship_id, False))
-
-
-def _read_relationship(conn: Connection, relationship_id: int, lock: bool) -> RelationshipSnapshot:
-    stmt = _SELECT_REL.with_for_update() if lock and conn.dialect.name != "sqlite" else _SELECT_REL
-    row = conn.execute(stmt, {"rid": relationship_id}).first()
-    if row is None:
-        raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
-    return snapshot_from_row(row)
-
-
 _Prepared = tuple[PreparedStatement | None, PreparedStatement | None, PreparedStatement | None]
 
 
@@ -258,35 +218,10 @@ class TransitionRunner:
             return read_relationship(conn, relationship_id, lock=True)
         values = read.first(conn, {"rid": relationship_id})
         if values is None:
-            raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
+            raise missing(relationship_id)
         return snapshot_from_values(values)
 
     # -- checks shared by fire() and the query API ---------------------------
-    def resolve_role(self, conn: Connection, snap: RelationshipSnapshot, actor: Actor,
-                     allowed: frozenset[str], coordinator: bool | None = None) -> str | None:
-        """The role under which ``actor`` may fire a transition open to ``allowed`` roles, or None.
-
-        ``coordinator`` is the answer to "does ``actor`` coordinate the programme?" when the caller already
-        knows it (the query API asks once for all transitions out of a state, not once per transition).
-        """
-        if actor.is_system:
-            return "system" if "system" in allowed else None
-        person = actor.person_id
-        if "mentor" in allowed and person == snap.mentor_id:
-            return "mentor"
-        if "mentee" in allowed and person == snap.mentee_id:
-            return "mentee"
-        if "coordinator" in allowed and (coordinator if coordinator is not None
-                                         else self.is_coordinator(conn, snap.programme_id, person)):
-            return "coordinator"
-        return None
-
-    @staticmethod
-    def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
-        """Whether the person coordinates the programme (asked once per request; see mentorflow.db.reads)."""
-        return remembered(conn, ("coordinator", programme_id, person_id), lambda: conn.execute(
-            _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
-
     def check_guards(self, ctx: GuardContext, transition: Transition, *, skip_data_guards: bool = False
                      ) -> list[GuardFailed]:
         failures = []
@@ -342,7 +277,8 @@ class TransitionRunner:
         if snap.state not in transition.sources:
             raise WrongState(_("'{transition}' cannot be fired while the relationship is in state '{state}'.").format(
                 transition=transition_id, state=snap.state))
-        role = self.resolve_role(conn, snap, actor, transition.roles)
+        # Who the actor is on the row as stored and locked above, never on the caller's copy of it.
+        role = policy.acting_role(conn, snap, actor, transition.roles)
         if role is None:
             raise Forbidden(_("Only the {roles} may fire '{transition}' on relationship {id}.").format(
                 roles=role_names(transition.roles), transition=transition_id, id=snap.id))

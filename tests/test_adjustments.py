@@ -14,6 +14,7 @@ from mentorflow import (
     Forbidden,
     FormInvalid,
     GuardFailed,
+    NotFound,
     Problem,
     TransitionError,
     Veto,
@@ -323,13 +324,13 @@ def test_privacy_matrix_for_proposals(pair: Pair, mentorflow_factory: Factory) -
     assert (meta.status, meta.proposer_role, meta.item_count) == ("rejected", "mentee", 2)
     assert meta.items is None and meta.rationale is None
     assert [(h.status, h.reason) for h in meta.history] == [("proposed", None), ("rejected", None)]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.proposals(pair.engine, pair.rel, stranger)
     seen_by_coordinator = api.effective_settings(pair.engine, pair.rel, pair.coordinator)
     assert seen_by_coordinator.cadence == "P14D" and seen_by_coordinator.agreement_amendments is None
     with pytest.raises(Forbidden):
         api.applied_changes(pair.engine, pair.rel, pair.coordinator)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.effective_settings(pair.engine, pair.rel, stranger)
 
     document = extend(default_workflow())

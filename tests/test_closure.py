@@ -14,6 +14,7 @@ from mentorflow import (
     Forbidden,
     FormInvalid,
     GuardFailed,
+    NotFound,
     TransitionError,
     WorkflowInvalid,
     WrongState,
@@ -177,7 +178,7 @@ def test_closure_conversation_and_the_post_closure_rule(pair: Pair, mentorflow_c
         assert (talk.held_on, talk.notes, talk.author_role) == (date(2026, 2, 23), "We looked back.", "mentor")
     [talk] = api.closure_info(pair.engine, pair.rel, pair.coordinator).conversations
     assert talk.access is Access.METADATA and talk.notes is None and talk.held_on == date(2026, 2, 23)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.closure_info(pair.engine, pair.rel, pair.factory.person("Stranger"))
 
 
@@ -317,7 +318,7 @@ def test_reassign_mentor_moves_access_to_the_new_mentor(pair: Pair) -> None:
     assert gone.roles == frozenset() and not gone.may_see_relationship
     with pytest.raises(Forbidden):
         pair.engine.timeline(rel, viewer=old)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.closure_info(pair.engine, rel, old)
     with pytest.raises(Forbidden):
         pair.engine.fire(rel, "submit_reflection", old, {"went_well": "x", "health": 3})
@@ -345,9 +346,9 @@ def test_privacy_matrix_for_closure_forms(pair: Pair, mentorflow_factory: Factor
     coordinator_view = api.closure_forms(pair.engine, pair.rel, pair.coordinator)
     assert [(f.role, f.access, f.goals, f.learned, f.satisfaction) for f in coordinator_view] == [
         ("mentor", Access.METADATA, None, None, None), ("mentee", Access.METADATA, None, None, None)]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.closure_forms(pair.engine, pair.rel, stranger)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.closing_summary(pair.engine, pair.rel, stranger)
 
     open_doc = extend(default_workflow())

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mentorflow import SYSTEM, Engine, Forbidden, FormInvalid, ManualClock, TransitionError, WorkflowInvalid
+from mentorflow import SYSTEM, Engine, Forbidden, FormInvalid, ManualClock, NotFound, TransitionError, WorkflowInvalid
 from mentorflow.plugins.reflections import api
 from mentorflow.plugins.reflections.models import PulseAnswer, Reflection
 from mentorflow.policy import Access
@@ -123,9 +123,9 @@ def test_reflection_privacy_matrix(mentorflow_factory: Factory, coordinator_sees
     else:
         assert seen.access is Access.METADATA
         assert (seen.content, seen.trust, seen.engagement, seen.health) == (None, None, None, None)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.reflections(pair.engine, pair.rel, stranger)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="does not exist"):
         api.reflection_status(pair.engine, pair.rel, stranger)
     assert set(api.reflection_status(pair.engine, pair.rel, pair.coordinator).duties) == {"mentor", "mentee"}
 

@@ -83,7 +83,7 @@ def test_a_scope_asks_once_whether_someone_coordinates_and_a_write_makes_it_ask_
         mentorflow_factory: Factory) -> None:
     from sqlalchemy import event
 
-    from mentorflow.transitions import TransitionRunner
+    from mentorflow.policy import is_coordinator
 
     engine = mentorflow_factory.engine
     programme = mentorflow_factory.programme(document=base_workflow())
@@ -94,19 +94,19 @@ def test_a_scope_asks_once_whether_someone_coordinates_and_a_write_makes_it_ask_
                  lambda *args: asked.append(args[2]) if "mf_programme_roles" in args[2] else None)
     with engine.reading():
         with engine.read() as conn:
-            assert not TransitionRunner.is_coordinator(conn, pid, person)
-            assert not TransitionRunner.is_coordinator(conn, pid, person)
+            assert not is_coordinator(conn, pid, person)
+            assert not is_coordinator(conn, pid, person)
         assert len(asked) == 1
         engine.grant_role(programme, person, "coordinator")  # a write: what was remembered is forgotten
         with engine.read() as conn:
             before = len(asked)
-            assert TransitionRunner.is_coordinator(conn, pid, person)
-            assert TransitionRunner.is_coordinator(conn, pid, person)
+            assert is_coordinator(conn, pid, person)
+            assert is_coordinator(conn, pid, person)
             assert len(asked) == before + 1
     with engine.read() as conn:  # outside a scope nothing is remembered
         before = len(asked)
-        TransitionRunner.is_coordinator(conn, pid, person)
-        TransitionRunner.is_coordinator(conn, pid, person)
+        is_coordinator(conn, pid, person)
+        is_coordinator(conn, pid, person)
         assert len(asked) == before + 2
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mentorflow import WorkflowInvalid
-from mentorflow.plugins.simulate.command import parse_path, parse_reflect
+from mentorflow.plugins.simulate.cli import parse_path, parse_reflect
 from mentorflow.plugins.simulate.sample import sample
 from mentorflow.plugins.simulate.simulation import DEFAULT_START, Reflect, Simulation, Step, simulate
 from tests.lifecycle import base_workflow

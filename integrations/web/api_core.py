@@ -15,7 +15,7 @@ from mentorflow.actors import Actor
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, NotFound, UserError
 from mentorflow.i18n import _
-from mentorflow.policy import WEB_OWNER, Publisher, Viewer
+from mentorflow.policy import WEB_OWNER, Publisher, Viewer, relationship_for
 from mentorflow.queries import redact_entry
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.text import check_person
@@ -70,15 +70,15 @@ def in_token_scope(principal: Principal, programme_id: int) -> bool:
 
 
 def _visible_relationship(principal: Principal, relationship_id: int) -> tuple[RelationshipSnapshot, Viewer]:
-    """The relationship when the principal may see it; 404 otherwise (so ids do not leak)."""
-    snap = engine().get(relationship_id)
+    """The relationship when the principal may see it; 404 otherwise (so ids do not leak).
+
+    Who may see it is :func:`mentorflow.policy.relationship_for`'s answer (administrators read as
+    :data:`mentorflow.policy.ADMINISTRATOR`); the token's programme scope is the web service's own.
+    """
+    with engine().read() as conn:
+        snap, viewer = relationship_for(conn, principal.actor, relationship_id, administrator=principal.is_admin)
     # A token limited to some programmes sees nothing of the others, whoever it acts for.
     if not in_token_scope(principal, snap.programme_id):
-        raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
-    if principal.is_admin:
-        return snap, Viewer(Actor.person(0), frozenset({"coordinator"}))
-    viewer = engine().viewer(snap, principal.actor)
-    if not viewer.may_see_relationship:
         raise NotFound(_("Relationship {id} does not exist.").format(id=relationship_id))
     return snap, viewer
 

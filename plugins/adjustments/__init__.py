@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from mentorflow import EffectSpec, GuardSpec, Problem, TransitionEvent, hookimpl
+from mentorflow.gdpr import personal_data_hooks
 from mentorflow.plugins.adjustments import checks, effects, hookspecs
 
 if TYPE_CHECKING:
@@ -54,22 +55,8 @@ def mentorflow_migration_locations() -> Iterable[str]:
     return ["mentorflow.plugins.adjustments:migrations"]
 
 
-@hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from . import gdpr
-
-    return gdpr.export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.erase(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.purge(relationship_id, connection)
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge

@@ -5,7 +5,8 @@ full, coordinators see that they exist, who proposed and when, and their
 status history without reasons (unless the programme sets
 ``settings.privacy.coordinator_sees_content``). The effective cadence and
 meeting format are programme information; agreement amendments are pair
-content. Strangers get :class:`mentorflow.Forbidden`.
+content. Strangers get :class:`mentorflow.NotFound`, as for a relationship that does not exist
+(:func:`mentorflow.policy.relationship_for`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from mentorflow import SYSTEM, Actor, Engine, Forbidden, RelationshipSnapshot, policy
-from mentorflow.actors import as_actor
 from mentorflow.i18n import _
 from mentorflow.plugins.adjustments import settings, store
 from mentorflow.plugins.adjustments.items import GOAL_KINDS
 from mentorflow.plugins.adjustments.store import AppliedChangeRow
 from mentorflow.policy import Access, Viewer, Visibility
-from mentorflow.transitions import read_relationship
 from mentorflow.workflow.model import Workflow
 
 __all__ = ["AppliedChangeRow", "EffectiveSettings", "ProposalView", "StatusChange", "applied_changes",
@@ -86,12 +85,8 @@ class EffectiveSettings:
 @contextmanager
 def _reading(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int | None
              ) -> Iterator[tuple[Connection, RelationshipSnapshot, Viewer, Workflow]]:
-    rid = relationship if isinstance(relationship, int) else relationship.id
     with engine.read() as conn:
-        snap = read_relationship(conn, rid)
-        who = policy.viewer_for(conn, snap, as_actor(SYSTEM if viewer is None else viewer))
-        if not who.may_see_relationship:
-            raise Forbidden(_("You are not part of relationship {id}.").format(id=rid))
+        snap, who = policy.relationship_for(conn, SYSTEM if viewer is None else viewer, relationship)
         yield conn, snap, who, engine.workflow_by_version(snap.workflow_version_id, conn)
 
 

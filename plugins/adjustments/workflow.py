@@ -26,6 +26,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_call, labels, transition, uses_effect
+
 DURATION = "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$"
 MEETING_FORMATS = ["in_person", "video", "phone", "chat"]
 DEFAULT_CATEGORIES = ["career", "skills", "personal_growth", "academic", "business"]
@@ -41,52 +43,48 @@ def _kind(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
                      "properties": {"kind": {}, **properties}}}
 
 
-def _labels(en: str, da: str) -> dict[str, str]:
-    return {"en": en, "da": da}
-
-
 KIND_LABELS = {
-    "revise_goal": _labels("Revise a goal", "Revidér et mål"),
-    "drop_goal": _labels("Drop a goal", "Drop et mål"),
-    "add_goal": _labels("Add a goal", "Tilføj et mål"),
-    "change_cadence": _labels("Change how often you meet", "Ændr hvor ofte I mødes"),
-    "change_meeting_format": _labels("Change how you meet", "Ændr hvordan I mødes"),
-    "amend_agreement": _labels("Amend the agreement", "Ændr aftalen"),
+    "revise_goal": labels("Revise a goal", "Revidér et mål"),
+    "drop_goal": labels("Drop a goal", "Drop et mål"),
+    "add_goal": labels("Add a goal", "Tilføj et mål"),
+    "change_cadence": labels("Change how often you meet", "Ændr hvor ofte I mødes"),
+    "change_meeting_format": labels("Change how you meet", "Ændr hvordan I mødes"),
+    "amend_agreement": labels("Amend the agreement", "Ændr aftalen"),
 }
 CATEGORY_LABELS = {
-    "career": _labels("Career", "Karriere"), "skills": _labels("Skills", "Færdigheder"),
-    "personal_growth": _labels("Personal growth", "Personlig udvikling"),
-    "academic": _labels("Studies", "Studier"), "business": _labels("Business", "Forretning"),
+    "career": labels("Career", "Karriere"), "skills": labels("Skills", "Færdigheder"),
+    "personal_growth": labels("Personal growth", "Personlig udvikling"),
+    "academic": labels("Studies", "Studier"), "business": labels("Business", "Forretning"),
 }
-FORMAT_LABELS = {"in_person": _labels("In person", "Fysisk"), "video": _labels("Video", "Video"),
-                 "phone": _labels("Phone", "Telefon"), "chat": _labels("Chat", "Chat")}
+FORMAT_LABELS = {"in_person": labels("In person", "Fysisk"), "video": labels("Video", "Video"),
+                 "phone": labels("Phone", "Telefon"), "chat": labels("Chat", "Chat")}
 CADENCE_LABELS = {
-    "P7D": _labels("Every week", "Hver uge"),
-    "P14D": _labels("Every two weeks", "Hver anden uge"),
-    "P21D": _labels("Every three weeks", "Hver tredje uge"),
-    "P1M": _labels("Every month", "Hver måned"),
-    "P2M": _labels("Every two months", "Hver anden måned"),
+    "P7D": labels("Every week", "Hver uge"),
+    "P14D": labels("Every two weeks", "Hver anden uge"),
+    "P21D": labels("Every three weeks", "Hver tredje uge"),
+    "P1M": labels("Every month", "Hver måned"),
+    "P2M": labels("Every two months", "Hver anden måned"),
 }
 """The cadences a person chooses from (the form's select); the data stays an ISO 8601 period."""
 
 
 def _item_fields(categories: list[str], goal_choices: str | None) -> dict[str, Any]:
     """Labels of an item's properties: the shared forms edit each item as a group of fields."""
-    goal = {"label": _labels("Which goal", "Hvilket mål"), "widget": "select"}
+    goal = {"label": labels("Which goal", "Hvilket mål"), "widget": "select"}
     if goal_choices:
         goal["choices_from"] = goal_choices
     return {
-        "kind": {"label": _labels("What do you want to change?", "Hvad vil du ændre?"), "widget": "select",
+        "kind": {"label": labels("What do you want to change?", "Hvad vil du ændre?"), "widget": "select",
                  "choices": copy.deepcopy(KIND_LABELS)},
         "goal_id": goal,
-        "text": {"label": _labels("New wording", "Ny formulering"), "widget": "textarea"},
-        "reason": {"label": _labels("Why drop it?", "Hvorfor droppe det?"), "widget": "textarea"},
-        "title": {"label": _labels("The new goal", "Det nye mål")},
-        "category": {"label": _labels("Category", "Kategori"), "widget": "select",
+        "text": {"label": labels("New wording", "Ny formulering"), "widget": "textarea"},
+        "reason": {"label": labels("Why drop it?", "Hvorfor droppe det?"), "widget": "textarea"},
+        "title": {"label": labels("The new goal", "Det nye mål")},
+        "category": {"label": labels("Category", "Kategori"), "widget": "select",
                      "choices": {c: copy.deepcopy(CATEGORY_LABELS[c]) for c in categories if c in CATEGORY_LABELS}},
-        "period": {"label": _labels("How often to meet", "Hvor ofte I skal mødes"), "widget": "select",
+        "period": {"label": labels("How often to meet", "Hvor ofte I skal mødes"), "widget": "select",
                    "choices": copy.deepcopy(CADENCE_LABELS)},
-        "format": {"label": _labels("How to meet", "Hvordan I skal mødes"), "widget": "select",
+        "format": {"label": labels("How to meet", "Hvordan I skal mødes"), "widget": "select",
                    "choices": copy.deepcopy(FORMAT_LABELS)},
     }
 
@@ -120,7 +118,7 @@ def adjustment_form(categories: list[str], goal_choices: str | None = None) -> d
                                   "rationale": {"type": "string", "maxLength": 5000}}},
         "fields": {
             "items": {"label": {"en": "What do you propose to change?", "da": "Hvad foreslår du at ændre?"},
-                      "widget": "list", "item_label": _labels("Change", "Ændring"),
+                      "widget": "list", "item_label": labels("Change", "Ændring"),
                       "items": _item_fields(categories, goal_choices)},
             "rationale": {"label": {"en": "Why?", "da": "Hvorfor?"}, "widget": "textarea"},
         },
@@ -135,40 +133,25 @@ REJECTION_FORM = {
 }
 
 
-def _transition(document: dict[str, Any], tid: str) -> dict[str, Any]:
-    for transition in document["transitions"]:
-        if transition["id"] == tid:
-            return transition
-    raise ValueError(f"the adjustments plugin extends the lifecycle's transition {tid!r}, which this workflow "
-                     "does not have")
-
-
-def _add_call(transition: dict[str, Any], key: str, call: dict[str, Any]) -> None:
-    """Append a guard or effect call unless the transition already calls one of that name (maybe customised)."""
-    calls = transition.setdefault(key, [])
-    if not any(c.get("name") == call["name"] for c in calls):
-        calls.append(call)
-
-
 def extend(document: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``document`` (built on the lifecycle) with the adjustments plugin's additions."""
     doc = copy.deepcopy(document)
-    propose = _transition(doc, "propose_adjustment")
+    propose = transition(doc, "propose_adjustment", "adjustments")
     if not any(e.get("name") == "adjustments.propose" for e in propose.get("effects", ())):
         goal_schema = doc.get("forms", {}).get("goal", {}).get("schema", {})
         categories = goal_schema.get("properties", {}).get("category", {}).get("enum") or DEFAULT_CATEGORIES
-        uses_goals = any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ()))
+        uses_goals = uses_effect(doc, "goals.add")
         doc.setdefault("forms", {})[propose.get("form") or "adjustment"] = adjustment_form(
             list(categories), "goals.open" if uses_goals else None)
         propose.setdefault("form", "adjustment")
         propose.setdefault("effects", []).append({"name": "adjustments.propose"})
     doc["forms"].setdefault("adjustment_rejection", copy.deepcopy(REJECTION_FORM))
-    accept = _transition(doc, "accept_adjustment")
-    _add_call(accept, "guards", {"name": "adjustments.other_side"})
-    _add_call(accept, "effects", {"name": "adjustments.accept"})
-    reject = _transition(doc, "reject_adjustment")
+    accept = transition(doc, "accept_adjustment", "adjustments")
+    add_call(accept, "guards", {"name": "adjustments.other_side"})
+    add_call(accept, "effects", {"name": "adjustments.accept"})
+    reject = transition(doc, "reject_adjustment", "adjustments")
     reject.setdefault("form", "adjustment_rejection")
-    _add_call(reject, "guards", {"name": "adjustments.other_side"})
-    _add_call(reject, "effects", {"name": "adjustments.reject"})
+    add_call(reject, "guards", {"name": "adjustments.other_side"})
+    add_call(reject, "effects", {"name": "adjustments.reject"})
     doc["programme"].setdefault("settings", {}).setdefault("adjustments", copy.deepcopy(SETTINGS))
     return doc

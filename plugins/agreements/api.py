@@ -4,7 +4,8 @@ The agreement is a ``pair`` item: the mentor and the mentee read its terms
 and every signature; coordinators see the metadata (version numbers, who
 proposed and who signed when) and the terms only where the programme sets
 ``settings.privacy.coordinator_sees_content``. Whoever proposed a version
-may always read it. Everything is decided by :mod:`mentorflow.policy`.
+may always read it. Everything is decided by :mod:`mentorflow.policy`; strangers get
+:class:`mentorflow.NotFound`, as for a relationship that does not exist.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from mentorflow import Actor, Engine, Forbidden, RelationshipSnapshot
-from mentorflow.actors import as_actor
+from mentorflow import Actor, Engine, RelationshipSnapshot
 from mentorflow.clock import as_utc
-from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access, viewer_for
-from mentorflow.transitions import read_relationship
+from mentorflow.policy import Access, Viewer, Visibility, access, relationship_for
 
 from .store import SIGNING_ROLES, S, V, current_version, missing_roles, signer_ids
 
@@ -63,13 +61,8 @@ class AgreementView:
 def _open(engine: Engine, conn: Connection, relationship: RelationshipSnapshot | int, viewer: Actor | int
           ) -> tuple[RelationshipSnapshot, Viewer, Any]:
     """The relationship, the viewer's roles on it and the programme settings; strangers are refused."""
-    snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
-    workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
-    who = viewer_for(conn, snap, as_actor(viewer))
-    settings = workflow.programme.get("settings")
-    if access(who, Visibility.PROGRAMME, None, settings) is Access.NONE:
-        raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
-    return snap, who, settings
+    snap, who = relationship_for(conn, viewer, relationship)
+    return snap, who, engine.workflow_by_version(snap.workflow_version_id, conn).programme.get("settings")
 
 
 def _views(conn: Connection, snap: RelationshipSnapshot, who: Viewer, settings: Any, rows: Iterable[Any],

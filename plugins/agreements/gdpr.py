@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from mentorflow.gdpr import ERASED_TEXT, scrub
+from mentorflow.gdpr import erase_text, scrub_json
 
 from .models import AgreementSignature, AgreementVersion
 
@@ -45,18 +45,17 @@ def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
 
 
 def _scrub_versions(conn: Connection, where: Any) -> None:
-    for row in conn.execute(select(V.c.id, V.c.terms).where(where)).all():
-        conn.execute(update(V).where(V.c.id == row.id).values(terms=scrub(row.terms, STRUCTURED_TERMS)))
+    scrub_json(conn, V, "terms", where, STRUCTURED_TERMS)
 
 
-def erase(person_id: int, conn: Connection) -> None:
+def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
     """Scrub the terms the person proposed and the comments they signed with."""
     _scrub_versions(conn, V.c.proposed_by == person_id)
-    conn.execute(update(S).where(S.c.signer_id == person_id, S.c.comment.is_not(None)).values(comment=ERASED_TEXT))
+    erase_text(conn, S, S.c.signer_id == person_id, "comment")
 
 
 def purge(relationship_id: int, conn: Connection) -> None:
     """Scrub every version's terms and every signature comment of one relationship."""
     _scrub_versions(conn, V.c.relationship_id == relationship_id)
     versions = select(V.c.id).where(V.c.relationship_id == relationship_id)
-    conn.execute(update(S).where(S.c.version_id.in_(versions), S.c.comment.is_not(None)).values(comment=ERASED_TEXT))
+    erase_text(conn, S, S.c.version_id.in_(versions), "comment")

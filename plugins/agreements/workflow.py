@@ -23,11 +23,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_call, labels, transition
+
 ACTIVE_STATES = ["goal_setting", "reflecting", "adjusting"]
-
-
-def _labels(en: str, da: str) -> dict[str, str]:
-    return {"en": en, "da": da}
 
 
 def _text(max_length: int = 5000) -> dict[str, Any]:
@@ -35,24 +33,24 @@ def _text(max_length: int = 5000) -> dict[str, Any]:
 
 
 FREQUENCY_LABELS = {
-    "weekly": _labels("Every week", "Hver uge"),
-    "fortnightly": _labels("Every two weeks", "Hver anden uge"),
-    "monthly": _labels("Every month", "Hver måned"),
-    "as_needed": _labels("When needed", "Efter behov"),
+    "weekly": labels("Every week", "Hver uge"),
+    "fortnightly": labels("Every two weeks", "Hver anden uge"),
+    "monthly": labels("Every month", "Hver måned"),
+    "as_needed": labels("When needed", "Efter behov"),
 }
 FORMAT_LABELS = {
-    "in_person": _labels("In person", "Fysisk"), "video": _labels("Video", "Video"),
-    "phone": _labels("Phone", "Telefon"), "mixed": _labels("A mix of these", "En blanding"),
+    "in_person": labels("In person", "Fysisk"), "video": labels("Video", "Video"),
+    "phone": labels("Phone", "Telefon"), "mixed": labels("A mix of these", "En blanding"),
 }
 DURATION_LABELS = {
-    "P3M": _labels("3 months", "3 måneder"), "P6M": _labels("6 months", "6 måneder"),
-    "P9M": _labels("9 months", "9 måneder"), "P12M": _labels("12 months", "12 måneder"),
+    "P3M": labels("3 months", "3 måneder"), "P6M": labels("6 months", "6 måneder"),
+    "P9M": labels("9 months", "9 måneder"), "P12M": labels("12 months", "12 måneder"),
 }
 """The durations a person chooses from (the form's select); the data stays an ISO 8601 period."""
 
 AGREEMENT_FORM: dict[str, Any] = {
-    "title": _labels("Mentoring agreement", "Mentoraftale"),
-    "description": _labels("What you agree on for the mentoring relationship. Both of you sign it.",
+    "title": labels("Mentoring agreement", "Mentoraftale"),
+    "description": labels("What you agree on for the mentoring relationship. Both of you sign it.",
                            "Det, I aftaler om mentorforløbet. I underskriver det begge."),
     "schema": {
         "type": "object",
@@ -73,52 +71,37 @@ AGREEMENT_FORM: dict[str, Any] = {
         },
     },
     "fields": {
-        "mentor_expectations": {"label": _labels("What the mentee can expect of the mentor",
+        "mentor_expectations": {"label": labels("What the mentee can expect of the mentor",
                                                  "Hvad mentee kan forvente af mentor"), "widget": "textarea"},
-        "mentee_expectations": {"label": _labels("What the mentor can expect of the mentee",
+        "mentee_expectations": {"label": labels("What the mentor can expect of the mentee",
                                                  "Hvad mentor kan forvente af mentee"), "widget": "textarea"},
-        "meeting_frequency": {"label": _labels("How often you meet", "Hvor ofte I mødes"), "widget": "select",
+        "meeting_frequency": {"label": labels("How often you meet", "Hvor ofte I mødes"), "widget": "select",
                               "choices": FREQUENCY_LABELS},
-        "meeting_format": {"label": _labels("How you meet", "Hvordan I mødes"), "widget": "select",
+        "meeting_format": {"label": labels("How you meet", "Hvordan I mødes"), "widget": "select",
                            "choices": FORMAT_LABELS},
-        "meeting_length_minutes": {"label": _labels("Length of a meeting (minutes)", "Mødernes længde (minutter)"),
+        "meeting_length_minutes": {"label": labels("Length of a meeting (minutes)", "Mødernes længde (minutter)"),
                                    "widget": "number"},
-        "confidentiality": {"label": _labels("Confidentiality", "Fortrolighed"), "widget": "textarea"},
-        "duration": {"label": _labels("Duration", "Varighed"),
+        "confidentiality": {"label": labels("Confidentiality", "Fortrolighed"), "widget": "textarea"},
+        "duration": {"label": labels("Duration", "Varighed"),
                      "widget": "select", "choices": DURATION_LABELS},
-        "ending": {"label": _labels("How either of you can end the relationship",
+        "ending": {"label": labels("How either of you can end the relationship",
                                     "Hvordan hver af jer kan afslutte forløbet"), "widget": "textarea"},
-        "other": {"label": _labels("Anything else", "Andet"), "widget": "textarea"},
+        "other": {"label": labels("Anything else", "Andet"), "widget": "textarea"},
     },
 }
 
 PROPOSE_AGREEMENT: dict[str, Any] = {
     "id": "propose_agreement", "from": "contracting", "roles": ["mentor", "mentee", "coordinator"],
     "form": "agreement", "effects": [{"name": "agreements.propose"}],
-    "label": _labels("Propose the agreement", "Foreslå aftalen"),
+    "label": labels("Propose the agreement", "Foreslå aftalen"),
 }
 AMEND_AGREEMENT: dict[str, Any] = {
     "id": "amend_agreement", "from": list(ACTIVE_STATES), "roles": ["mentor", "mentee"],
     "form": "agreement", "effects": [{"name": "agreements.amend"}],
-    "label": _labels("Change the agreement", "Ændr aftalen"),
-    "description": _labels("Both of you sign the changed agreement again.",
+    "label": labels("Change the agreement", "Ændr aftalen"),
+    "description": labels("Both of you sign the changed agreement again.",
                            "I underskriver begge den ændrede aftale igen."),
 }
-
-
-def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
-    for transition in document["transitions"]:
-        if transition["id"] == transition_id:
-            return transition
-    raise ValueError(f"the agreements plugin extends the lifecycle's transition {transition_id!r}, which this "
-                     "workflow does not have")
-
-
-def _add_call(transition: dict[str, Any], key: str, call: dict[str, Any]) -> None:
-    """Append a guard or effect call unless the transition already calls one of that name (maybe customised)."""
-    calls = transition.setdefault(key, [])
-    if not any(c.get("name") == call["name"] for c in calls):
-        calls.append(call)
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
@@ -128,15 +111,15 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     signature = doc["forms"]["agreement_signature"]
     signature["schema"]["properties"].setdefault("version", {"type": "integer", "minimum": 1})
     signature.setdefault("fields", {}).setdefault("version", {
-        "label": _labels("Version you read", "Version, du har læst"), "widget": "number"})
+        "label": labels("Version you read", "Version, du har læst"), "widget": "number"})
 
-    sign = _transition(doc, "sign_agreement")
+    sign = transition(doc, "sign_agreement", "agreements")
     sources = sign["from"] if isinstance(sign["from"], list) else [sign["from"]]
     sign["from"] = sources + [s for s in ACTIVE_STATES if s not in sources]
-    _add_call(sign, "guards", {"name": "agreements.awaiting_signature"})
-    _add_call(sign, "effects", {"name": "agreements.sign"})
+    add_call(sign, "guards", {"name": "agreements.awaiting_signature"})
+    add_call(sign, "effects", {"name": "agreements.sign"})
 
-    agree = _transition(doc, "agree")
+    agree = transition(doc, "agree", "agreements")
     if not any(g["name"] == "agreements.signed" for g in agree.get("guards", ())):
         # The signatures replace the lifecycle's stand-in (both sides fired sign_agreement).
         agree["guards"] = [g for g in agree.get("guards", []) if g["name"] != "fired_by_roles"]

@@ -11,16 +11,14 @@ the calendar they already use. Rendering needs the ``calendar`` extra
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import delete, select
-from sqlalchemy.engine import Connection
 
 from mentorflow import Engine, hookimpl
+from mentorflow.gdpr import personal_data_hooks
 
 from . import models as models  # the table joins Base.metadata when the plugin loads
-from .models import CalendarFeed
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -45,19 +43,8 @@ def mentorflow_web_blueprints(engine: Engine) -> Iterable[Blueprint]:
     return [feed_blueprint(engine)]
 
 
-@hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    F = CalendarFeed.__table__
-    rows = connection.execute(select(F.c.created_at, F.c.revoked_at).where(F.c.person_id == person_id)
-                              .order_by(F.c.id)).all()
-    if not rows:
-        return None
-    return {"feeds": [{"created_at": r.created_at.isoformat(),
-                       "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None} for r in rows]}
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, connection: Connection) -> None:
-    # A feed address leads to the person's calendar: an erased person has none.
-    F = CalendarFeed.__table__
-    connection.execute(delete(F).where(F.c.person_id == person_id))
+# Personal data: declared in gdpr.py, wired to the export and erasure hooks by the core (no relationship
+# content, so no retention purge).
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase

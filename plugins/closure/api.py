@@ -7,7 +7,8 @@
   Coordinators see that they exist and when, unless the programme sets
   ``settings.privacy.coordinator_sees_content``.
 - The rematch queue is for coordinators only.
-- Strangers get :class:`mentorflow.Forbidden`.
+- Strangers get :class:`mentorflow.NotFound`, as for a relationship that does not exist
+  (:func:`mentorflow.policy.relationship_for`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from mentorflow import SYSTEM, Actor, Engine, Forbidden, RelationshipSnapshot, policy
-from mentorflow.actors import as_actor
+from mentorflow import SYSTEM, Actor, Engine, RelationshipSnapshot, policy
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent
 from mentorflow.i18n import _
@@ -39,7 +39,6 @@ from mentorflow.plugins.closure.views import (
     ReflectionRhythm,
 )
 from mentorflow.policy import Access, Viewer, Visibility
-from mentorflow.transitions import TransitionRunner, read_relationship
 from mentorflow.workflow.model import Workflow
 
 __all__ = ["closing_summary", "closure_forms", "closure_info", "planned_end", "rematch_queue"]
@@ -57,12 +56,8 @@ REFLECTION_TRANSITION = "submit_reflection"
 @contextmanager
 def _reading(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int | None
              ) -> Iterator[tuple[Connection, RelationshipSnapshot, Viewer, Workflow]]:
-    rid = relationship if isinstance(relationship, int) else relationship.id
     with engine.read() as conn:
-        snap = read_relationship(conn, rid)
-        who = policy.viewer_for(conn, snap, as_actor(SYSTEM if viewer is None else viewer))
-        if not who.may_see_relationship:
-            raise Forbidden(_("You are not part of relationship {id}.").format(id=rid))
+        snap, who = policy.relationship_for(conn, SYSTEM if viewer is None else viewer, relationship)
         yield conn, snap, who, engine.workflow_by_version(snap.workflow_version_id, conn)
 
 
@@ -202,9 +197,8 @@ def rematch_queue(engine: Engine, programme: str | int, viewer: Actor | int, *, 
 
     ``include_all`` adds withdrawn and matched entries.
     """
-    actor = as_actor(viewer)
     with engine.read() as conn:
         programme_id = engine.programme_id(programme, conn)
-        if not actor.is_system and not TransitionRunner.is_coordinator(conn, programme_id, actor.person_id):
-            raise Forbidden(_("Only the programme's coordinators may see the rematch queue."))
+        policy.coordinator_for(conn, viewer, programme_id,
+                               refusal=_("Only the programme's coordinators may see the rematch queue."))
         return rematch.entries(conn, programme_id, None if include_all else (rematch.WAITING,))

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from mentorflow.gdpr import ERASED_TEXT
+from mentorflow.gdpr import erase_text, export_rows
 
 from .models import ClosureForm, Conversation, EarlyEnding, Extension, Reassignment, RematchRequest
 
@@ -30,46 +30,37 @@ RA = Reassignment.__table__
 Q = RematchRequest.__table__
 
 
-def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
-    return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
-            for row in conn.execute(query).mappings()]
-
-
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
     """Every closure record the person wrote or that is about them."""
     found = {
-        "extensions": _rows(conn, select(X).where(or_(X.c.requested_by == person_id, X.c.decided_by == person_id))
-                            .order_by(X.c.id)),
-        "closure_forms": _rows(conn, select(F).where(F.c.author_id == person_id).order_by(F.c.id)),
-        "early_endings": _rows(conn, select(EE).where(EE.c.actor_id == person_id).order_by(EE.c.id)),
-        "conversations": _rows(conn, select(CV).where(CV.c.author_id == person_id).order_by(CV.c.id)),
-        "reassignments": _rows(conn, select(RA).where(or_(RA.c.actor_id == person_id, RA.c.old_mentor_id == person_id,
-                                                          RA.c.new_mentor_id == person_id)).order_by(RA.c.id)),
-        "rematch_requests": _rows(conn, select(Q).where(or_(Q.c.mentee_id == person_id,
-                                                            Q.c.requested_by == person_id)).order_by(Q.c.id)),
+        "extensions": export_rows(conn, select(X).where(or_(X.c.requested_by == person_id,
+                                                            X.c.decided_by == person_id)).order_by(X.c.id)),
+        "closure_forms": export_rows(conn, select(F).where(F.c.author_id == person_id).order_by(F.c.id)),
+        "early_endings": export_rows(conn, select(EE).where(EE.c.actor_id == person_id).order_by(EE.c.id)),
+        "conversations": export_rows(conn, select(CV).where(CV.c.author_id == person_id).order_by(CV.c.id)),
+        "reassignments": export_rows(conn, select(RA).where(or_(RA.c.actor_id == person_id,
+                                                                RA.c.old_mentor_id == person_id,
+                                                                RA.c.new_mentor_id == person_id)).order_by(RA.c.id)),
+        "rematch_requests": export_rows(conn, select(Q).where(or_(Q.c.mentee_id == person_id,
+                                                                  Q.c.requested_by == person_id)).order_by(Q.c.id)),
     }
     return found if any(found.values()) else None
 
 
-def _erase_text(conn: Connection, table: Any, column: str, where: Any) -> None:
-    conn.execute(update(table).where(where, table.c[column].is_not(None)).values({column: ERASED_TEXT}))
-
-
-def erase(person_id: int, conn: Connection) -> None:
+def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
     """Scrub the words the person wrote in closure records."""
-    _erase_text(conn, X, "reason", X.c.requested_by == person_id)
-    _erase_text(conn, X, "decision_note", X.c.decided_by == person_id)
-    _erase_text(conn, F, "learned", F.c.author_id == person_id)
-    _erase_text(conn, EE, "note", EE.c.actor_id == person_id)
-    _erase_text(conn, CV, "notes", CV.c.author_id == person_id)
-    _erase_text(conn, RA, "reason", RA.c.actor_id == person_id)
+    erase_text(conn, X, X.c.requested_by == person_id, "reason")
+    erase_text(conn, X, X.c.decided_by == person_id, "decision_note")
+    erase_text(conn, F, F.c.author_id == person_id, "learned")
+    erase_text(conn, EE, EE.c.actor_id == person_id, "note")
+    erase_text(conn, CV, CV.c.author_id == person_id, "notes")
+    erase_text(conn, RA, RA.c.actor_id == person_id, "reason")
 
 
 def purge(relationship_id: int, conn: Connection) -> None:
     """Scrub the words of every closure record of one relationship."""
-    _erase_text(conn, X, "reason", X.c.relationship_id == relationship_id)
-    _erase_text(conn, X, "decision_note", X.c.relationship_id == relationship_id)
-    _erase_text(conn, F, "learned", F.c.relationship_id == relationship_id)
-    _erase_text(conn, EE, "note", EE.c.relationship_id == relationship_id)
-    _erase_text(conn, CV, "notes", CV.c.relationship_id == relationship_id)
-    _erase_text(conn, RA, "reason", RA.c.relationship_id == relationship_id)
+    erase_text(conn, X, X.c.relationship_id == relationship_id, "reason", "decision_note")
+    erase_text(conn, F, F.c.relationship_id == relationship_id, "learned")
+    erase_text(conn, EE, EE.c.relationship_id == relationship_id, "note")
+    erase_text(conn, CV, CV.c.relationship_id == relationship_id, "notes")
+    erase_text(conn, RA, RA.c.relationship_id == relationship_id, "reason")

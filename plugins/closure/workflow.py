@@ -42,6 +42,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_transitions, has_call, labels, transition, uses_effect
+
 DURATION = "^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$"
 RUNNING = ["goal_setting", "reflecting", "adjusting", "paused"]
 
@@ -60,13 +62,9 @@ POST_CLOSURE_CONTACT = {
 }
 
 
-def _labels(en: str, da: str) -> dict[str, str]:
-    return {"en": en, "da": da}
-
-
 EXTENSION_LABELS = {
-    "P1M": _labels("1 month", "1 måned"), "P2M": _labels("2 months", "2 måneder"),
-    "P3M": _labels("3 months", "3 måneder"),
+    "P1M": labels("1 month", "1 måned"), "P2M": labels("2 months", "2 måneder"),
+    "P3M": labels("3 months", "3 måneder"),
 }
 """The extensions a person chooses from (the form's select); the data stays an ISO 8601 period."""
 ATTAINMENT = ["fully", "partly", "not"]
@@ -75,7 +73,7 @@ GOAL_CHOICES = "goals.not_dropped"
 
 
 def _form(en: str, da: str, schema: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    return {"title": _labels(en, da), "schema": {"type": "object", "additionalProperties": False, **schema},
+    return {"title": labels(en, da), "schema": {"type": "object", "additionalProperties": False, **schema},
             "fields": fields}
 
 
@@ -86,20 +84,20 @@ FORMS: dict[str, Any] = {
                        "period": {"type": "string", "pattern": DURATION,
                                   "description": "an ISO 8601 period such as P1M"},
                        "reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}, {
-        "new_end_date": {"label": _labels("New end date", "Ny slutdato"), "widget": "date"},
-        "period": {"label": _labels("Or extend by", "Eller forlæng med"), "widget": "select",
+        "new_end_date": {"label": labels("New end date", "Ny slutdato"), "widget": "date"},
+        "period": {"label": labels("Or extend by", "Eller forlæng med"), "widget": "select",
                    "choices": copy.deepcopy(EXTENSION_LABELS)},
-        "reason": {"label": _labels("Why do you need more time?", "Hvorfor har I brug for mere tid?"),
+        "reason": {"label": labels("Why do you need more time?", "Hvorfor har I brug for mere tid?"),
                    "widget": "textarea"}}),
     "extension_decision": _form("Decision", "Afgørelse", {
         "properties": {"note": {"type": "string", "maxLength": 2000}}}, {
-        "note": {"label": _labels("Note to the pair", "Note til parret"), "widget": "textarea"}}),
+        "note": {"label": labels("Note to the pair", "Note til parret"), "widget": "textarea"}}),
     "closure_conversation": _form("Closure conversation", "Afslutningssamtale", {
         "required": ["held_on", "notes"],
         "properties": {"held_on": {"type": "string", "format": "date"},
                        "notes": {"type": "string", "minLength": 1, "maxLength": 5000}}}, {
-        "held_on": {"label": _labels("Held on", "Afholdt den"), "widget": "date"},
-        "notes": {"label": _labels("Notes (shared with both of you)", "Noter (deles med jer begge)"),
+        "held_on": {"label": labels("Held on", "Afholdt den"), "widget": "date"},
+        "notes": {"label": labels("Notes (shared with both of you)", "Noter (deles med jer begge)"),
                   "widget": "textarea"}}),
     "closure_form": _form("Closing", "Afslutning", {
         "required": ["goals", "learned", "satisfaction"],
@@ -110,61 +108,49 @@ FORMS: dict[str, Any] = {
                                "attained": {"enum": ATTAINMENT}}}},
             "learned": {"type": "string", "minLength": 1, "maxLength": 5000},
             "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5}}}, {
-        "goals": {"label": _labels("How far did you reach each goal?", "Hvor langt nåede I hvert mål?"),
-                  "widget": "list", "item_label": _labels("Goal", "Mål"), "items": {
-                      "goal_id": {"label": _labels("Goal", "Mål"), "widget": "number"},
-                      "attained": {"label": _labels("Reached", "Nået"), "widget": "select", "choices": {
-                          "fully": _labels("Fully", "Helt"), "partly": _labels("Partly", "Delvist"),
-                          "not": _labels("Not reached", "Ikke nået")}}}},
-        "learned": {"label": _labels("What did you learn?", "Hvad har du lært?"), "widget": "textarea"},
-        "satisfaction": {"label": _labels("Satisfaction (1-5)", "Tilfredshed (1-5)"), "widget": "scale"}}),
+        "goals": {"label": labels("How far did you reach each goal?", "Hvor langt nåede I hvert mål?"),
+                  "widget": "list", "item_label": labels("Goal", "Mål"), "items": {
+                      "goal_id": {"label": labels("Goal", "Mål"), "widget": "number"},
+                      "attained": {"label": labels("Reached", "Nået"), "widget": "select", "choices": {
+                          "fully": labels("Fully", "Helt"), "partly": labels("Partly", "Delvist"),
+                          "not": labels("Not reached", "Ikke nået")}}}},
+        "learned": {"label": labels("What did you learn?", "Hvad har du lært?"), "widget": "textarea"},
+        "satisfaction": {"label": labels("Satisfaction (1-5)", "Tilfredshed (1-5)"), "widget": "scale"}}),
     "reassignment": _form("New mentor", "Ny mentor", {
         "required": ["mentor_id"],
         "properties": {"mentor_id": {"type": "integer", "minimum": 1},
                        "reason": {"type": "string", "maxLength": 2000}}}, {
-        "mentor_id": {"label": _labels("New mentor", "Ny mentor"), "widget": "select",
+        "mentor_id": {"label": labels("New mentor", "Ny mentor"), "widget": "select",
                       "choices_from": "closure.mentors"},
-        "reason": {"label": _labels("Reason", "Årsag"), "widget": "textarea"}}),
+        "reason": {"label": labels("Reason", "Årsag"), "widget": "textarea"}}),
 }
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"id": "request_extension", "from": RUNNING, "roles": ["mentor", "mentee"], "form": "extension_request",
      "effects": [{"name": "closure.request_extension"}],
-     "label": _labels("Ask for more time", "Bed om mere tid")},
+     "label": labels("Ask for more time", "Bed om mere tid")},
     {"id": "approve_extension", "from": RUNNING, "roles": ["coordinator"], "form": "extension_decision",
      "effects": [{"name": "closure.decide_extension", "params": {"decision": "approve"}}],
-     "label": _labels("Approve the extension", "Godkend forlængelsen")},
+     "label": labels("Approve the extension", "Godkend forlængelsen")},
     {"id": "decline_extension", "from": RUNNING, "roles": ["coordinator"], "form": "extension_decision",
      "effects": [{"name": "closure.decide_extension", "params": {"decision": "decline"}}],
-     "label": _labels("Decline the extension", "Afvis forlængelsen")},
+     "label": labels("Decline the extension", "Afvis forlængelsen")},
     {"id": "record_closure_conversation", "from": "closing", "roles": ["mentor", "mentee", "coordinator"],
      "form": "closure_conversation", "effects": [{"name": "closure.record_conversation"}],
-     "label": _labels("Record the closure conversation", "Registrér afslutningssamtalen")},
+     "label": labels("Record the closure conversation", "Registrér afslutningssamtalen")},
     {"id": "submit_closure_form", "from": "closing", "roles": ["mentor", "mentee"], "form": "closure_form",
      "effects": [{"name": "closure.record_form"}],
-     "label": _labels("Fill in your closure form", "Udfyld din afslutningsformular")},
+     "label": labels("Fill in your closure form", "Udfyld din afslutningsformular")},
     {"id": "reopen", "from": "closed", "to": "reflecting", "roles": ["coordinator"],
      "guards": [{"name": "closure.within_reopen_window"}], "effects": [{"name": "closure.reopen"}],
-     "label": _labels("Reopen", "Genåbn")},
+     "label": labels("Reopen", "Genåbn")},
     {"id": "request_rematch", "from": "closed", "roles": ["mentee", "coordinator"],
      "effects": [{"name": "closure.enqueue_rematch"}],
-     "label": _labels("Ask for a new match", "Bed om et nyt match")},
+     "label": labels("Ask for a new match", "Bed om et nyt match")},
     {"id": "reassign_mentor", "from": ["contracting", *RUNNING], "roles": ["coordinator"], "form": "reassignment",
      "effects": [{"name": "closure.reassign_mentor"}],
-     "label": _labels("Give the mentee a new mentor", "Giv mentee en ny mentor")},
+     "label": labels("Give the mentee a new mentor", "Giv mentee en ny mentor")},
 ]
-
-
-def _transition(document: dict[str, Any], tid: str) -> dict[str, Any]:
-    for transition in document["transitions"]:
-        if transition["id"] == tid:
-            return transition
-    raise ValueError(f"the closure plugin extends the lifecycle's transition {tid!r}, which this workflow does "
-                     "not have")
-
-
-def _has(transition: dict[str, Any], key: str, name: str) -> bool:
-    return any(call.get("name") == name for call in transition.get(key, ()))
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
@@ -173,34 +159,33 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     doc["programme"].setdefault("settings", {}).setdefault("closure", {
         "reasons": copy.deepcopy(REASONS), "post_closure_contact": dict(POST_CLOSURE_CONTACT),
         "reopen_window": "P30D"})
-    begin = _transition(doc, "begin_closure")
-    if not _has(begin, "guards", "closure.planned_end_reached"):
+    begin = transition(doc, "begin_closure", "closure")
+    if not has_call(begin, "guards", "closure.planned_end_reached"):
         begin.setdefault("guards", []).append({"name": "closure.planned_end_reached", "params": {"roles": ["system"]}})
-    end_early = _transition(doc, "end_early")
-    if not _has(end_early, "effects", "closure.end_early"):
+    end_early = transition(doc, "end_early", "closure")
+    if not has_call(end_early, "effects", "closure.end_early"):
         end_early.setdefault("effects", []).append({"name": "closure.end_early"})
         # The reason is an id from settings.closure.reasons, checked by the plugin (one list, no free text).
         reason_form = doc["forms"][end_early["form"]]
         reason_form["schema"]["properties"]["reason"] = {"type": "string", "minLength": 1, "maxLength": 64}
         reason_field = reason_form.setdefault("fields", {}).setdefault("reason", {
-            "label": _labels("Reason", "Årsag"), "widget": "select"})
+            "label": labels("Reason", "Årsag"), "widget": "select"})
         reason_field["choices_from"] = "closure.reasons"
-    close = _transition(doc, "close")
-    if not _has(close, "guards", "closure.forms_complete"):
+    close = transition(doc, "close", "closure")
+    if not has_call(close, "guards", "closure.forms_complete"):
         # Each side submits its own closure form; closing itself carries no data.
         if close.pop("form", None) == "closure":
             doc["forms"].pop("closure", None)
         close.setdefault("guards", []).append({"name": "closure.forms_complete"})
-    uses_goals = any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ()))
+    uses_goals = uses_effect(doc, "goals.add")
     for name, form in FORMS.items():
         if name not in doc["forms"]:
             doc["forms"][name] = copy.deepcopy(form)
             if name == "closure_form" and uses_goals:
                 # One group per goal, named by its title: nobody types a goal's id.
                 goals = doc["forms"][name]["fields"]["goals"]
-                goals["items"]["goal_id"] = {"label": _labels("Goal", "Mål"), "widget": "select",
+                goals["items"]["goal_id"] = {"label": labels("Goal", "Mål"), "widget": "select",
                                              "choices_from": GOAL_CHOICES}
                 goals["row_per_choice"] = "goal_id"
-    ids = {t["id"] for t in doc["transitions"]}
-    doc["transitions"].extend(copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids)
+    add_transitions(doc, TRANSITIONS)
     return doc

@@ -6,7 +6,8 @@ coordinators see metadata (statuses, counts, who changed what when) and
 the content only where the programme sets
 ``settings.privacy.coordinator_sees_content``. Attainment figures are
 counts and visible to coordinators. Every decision goes through
-:mod:`mentorflow.policy`.
+:mod:`mentorflow.policy`; strangers get :class:`mentorflow.NotFound`, as for a relationship
+that does not exist.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import Actor, Engine, Forbidden, RelationshipSnapshot
-from mentorflow.actors import as_actor
+from mentorflow import Actor, Engine, RelationshipSnapshot
 from mentorflow.clock import as_utc
 from mentorflow.db.models import Relationship
 from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access, viewer_for
-from mentorflow.transitions import read_relationship
+from mentorflow.policy import Access, Viewer, Visibility, access, coordinator_for, relationship_for
 
 from .settings import goal_settings
 from .store import SA, STATUSES, G, U
@@ -145,13 +144,9 @@ class SelfAssessmentGrowth:
 def _open(engine: Engine, conn: Connection, relationship: RelationshipSnapshot | int, viewer: Actor | int
           ) -> tuple[RelationshipSnapshot, Any, Viewer, Any]:
     """The relationship, its workflow, the viewer's roles and the programme settings; strangers are refused."""
-    snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
+    snap, who = relationship_for(conn, viewer, relationship)
     workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
-    who = viewer_for(conn, snap, as_actor(viewer))
-    settings = workflow.programme.get("settings")
-    if access(who, Visibility.PROGRAMME, None, settings) is Access.NONE:
-        raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
-    return snap, workflow, who, settings
+    return snap, workflow, who, workflow.programme.get("settings")
 
 
 def _attainment(counts: Mapping[str, int], agreed: int) -> GoalAttainment:
@@ -227,11 +222,10 @@ def goal_attainment(engine: Engine, relationship: RelationshipSnapshot | int, vi
 
 def programme_goal_attainment(engine: Engine, programme: str | int, viewer: Actor | int) -> GoalAttainment:
     """The same figures over every relationship of a programme; for its coordinators (and the system)."""
-    actor = as_actor(viewer)
-    if not actor.is_system and "coordinator" not in engine.programme_roles(programme, actor.person_id):  # type: ignore[arg-type]
-        raise Forbidden(_("Only a coordinator of the programme may see its figures."))
     with engine.read() as conn:
         programme_id = engine.programme_id(programme, conn)
+        coordinator_for(conn, viewer, programme_id,
+                        refusal=_("Only a coordinator of the programme may see its figures."))
         return _attainment(*_counts(conn, R.c.programme_id == programme_id))
 
 

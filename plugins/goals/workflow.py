@@ -32,6 +32,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_call, add_transitions, has_call, labels, transition
+
 GOAL_STATES = ["goal_setting", "reflecting", "adjusting"]
 WORK_STATES = [*GOAL_STATES, "closing"]
 COMPETENCES = [
@@ -46,10 +48,6 @@ ADD_EFFECT = {"name": "goals.add"}
 MIN_AGREED = {"name": "goals.min_agreed", "params": {"count": 1}}
 
 
-def _labels(en: str, da: str) -> dict[str, str]:
-    return {"en": en, "da": da}
-
-
 def _text(max_length: int = 1000) -> dict[str, Any]:
     return {"type": "string", "maxLength": max_length}
 
@@ -61,28 +59,28 @@ SMART_PROPERTIES: dict[str, Any] = {
     "relevant": _text(),
 }
 SMART_FIELDS: dict[str, Any] = {
-    "description": {"label": _labels("Description", "Beskrivelse"), "widget": "textarea"},
-    "specific": {"label": _labels("What exactly do you want to reach?", "Hvad vil I helt præcist nå?")},
-    "achievable": {"label": _labels("Why is it achievable?", "Hvorfor er det realistisk?")},
-    "relevant": {"label": _labels("Why does it matter to you?", "Hvorfor er det vigtigt for dig?")},
+    "description": {"label": labels("Description", "Beskrivelse"), "widget": "textarea"},
+    "specific": {"label": labels("What exactly do you want to reach?", "Hvad vil I helt præcist nå?")},
+    "achievable": {"label": labels("Why is it achievable?", "Hvorfor er det realistisk?")},
+    "relevant": {"label": labels("Why does it matter to you?", "Hvorfor er det vigtigt for dig?")},
 }
 CATEGORY_LABELS = {
-    "career": _labels("Career", "Karriere"), "skills": _labels("Skills", "Færdigheder"),
-    "personal_growth": _labels("Personal growth", "Personlig udvikling"),
-    "academic": _labels("Studies", "Studier"), "business": _labels("Business", "Forretning"),
+    "career": labels("Career", "Karriere"), "skills": labels("Skills", "Færdigheder"),
+    "personal_growth": labels("Personal growth", "Personlig udvikling"),
+    "academic": labels("Studies", "Studier"), "business": labels("Business", "Forretning"),
 }
 """Labels of the lifecycle's goal categories (a programme's own categories keep the labels it gives)."""
 GOAL_ID = {"type": "integer", "minimum": 1}
-GOAL_ID_FIELD = {"label": _labels("Goal", "Mål"), "widget": "select"}
+GOAL_ID_FIELD = {"label": labels("Goal", "Mål"), "widget": "select"}
 TO_CONFIRM_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.to_confirm"}
 OPEN_GOAL_FIELD = {**GOAL_ID_FIELD, "choices_from": "goals.open"}
 
 
 def _scale_choices(low: int, high: int) -> dict[str, Any]:
     """Labels of the scale's steps, the ends saying which end is which."""
-    choices = {str(n): _labels(str(n), str(n)) for n in range(low, high + 1)}
-    choices[str(low)] = _labels(f"{low} (lowest)", f"{low} (lavest)")
-    choices[str(high)] = _labels(f"{high} (highest)", f"{high} (højest)")
+    choices = {str(n): labels(str(n), str(n)) for n in range(low, high + 1)}
+    choices[str(low)] = labels(f"{low} (lowest)", f"{low} (lavest)")
+    choices[str(high)] = labels(f"{high} (highest)", f"{high} (højest)")
     return choices
 
 
@@ -99,8 +97,8 @@ def ratings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         if isinstance(low, int) and isinstance(high, int) and 0 < high - low < SELECT_LIMIT else {"widget": "number"}
     schema = {"type": "object", "additionalProperties": {"type": "integer"},
               "properties": {c["id"]: {"type": "integer"} for c in competences}}
-    field = {"label": _labels("Ratings", "Vurderinger"), "widget": "scale",
-             "help": _labels(f"Rate each competence from {low} (lowest) to {high} (highest).",
+    field = {"label": labels("Ratings", "Vurderinger"), "widget": "scale",
+             "help": labels(f"Rate each competence from {low} (lowest) to {high} (highest).",
                              f"Vurdér hver kompetence fra {low} (lavest) til {high} (højest)."),
              "items": {c["id"]: {"label": copy.deepcopy(c["label"]), **copy.deepcopy(rate)} for c in competences}}
     return schema, field
@@ -116,9 +114,9 @@ def rate_competences(document: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(settings, dict):
         return document
     schema, field = ratings(settings)
-    for transition in document.get("transitions") or ():
-        form = (document.get("forms") or {}).get(transition.get("form") or "")
-        if not _has_call(transition, "effects", "goals.self_assess") or not isinstance(form, dict):
+    for candidate in document.get("transitions") or ():
+        form = (document.get("forms") or {}).get(candidate.get("form") or "")
+        if not has_call(candidate, "effects", "goals.self_assess") or not isinstance(form, dict):
             continue
         properties = form.get("schema", {}).get("properties", {})
         if isinstance(properties.get("ratings"), dict):
@@ -133,47 +131,47 @@ def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
     revisable = copy.deepcopy(goal_form["schema"]["properties"])
     return {
         "goal_confirmation": {
-            "title": _labels("Confirm a goal", "Bekræft et mål"),
+            "title": labels("Confirm a goal", "Bekræft et mål"),
             "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id"],
                        "properties": {"goal_id": GOAL_ID, "comment": _text(2000)}},
             "fields": {"goal_id": copy.deepcopy(TO_CONFIRM_FIELD),
-                       "comment": {"label": _labels("Comment", "Kommentar"), "widget": "textarea"}},
+                       "comment": {"label": labels("Comment", "Kommentar"), "widget": "textarea"}},
         },
         "goal_progress": {
-            "title": _labels("Progress on a goal", "Fremskridt med et mål"),
+            "title": labels("Progress on a goal", "Fremskridt med et mål"),
             "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "progress"],
                        "properties": {"goal_id": GOAL_ID, "progress": {"type": "integer", "minimum": 0, "maximum": 100},
                                       "note": _text(2000)}},
             "fields": {"goal_id": copy.deepcopy(OPEN_GOAL_FIELD),
-                       "progress": {"label": _labels("How far along (%)", "Hvor langt (%)"), "widget": "number"},
-                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
+                       "progress": {"label": labels("How far along (%)", "Hvor langt (%)"), "widget": "number"},
+                       "note": {"label": labels("Note", "Note"), "widget": "textarea"}},
         },
         "goal_status": {
-            "title": _labels("Goal status", "Målets status"),
-            "description": _labels("Mark the goal achieved or dropped, or revise it (the old text is kept).",
+            "title": labels("Goal status", "Målets status"),
+            "description": labels("Mark the goal achieved or dropped, or revise it (the old text is kept).",
                                    "Markér målet som nået eller droppet, eller revidér det (den gamle tekst gemmes)."),
             "schema": {"type": "object", "additionalProperties": False, "required": ["goal_id", "status", "note"],
                        "properties": {"goal_id": GOAL_ID, "status": {"enum": ["achieved", "dropped", "revised"]},
                                       "note": {"type": "string", "minLength": 1, "maxLength": 2000},
                                       **revisable}},
             "fields": {"goal_id": copy.deepcopy(OPEN_GOAL_FIELD),
-                       "status": {"label": _labels("Status", "Status"), "widget": "select",
-                                  "choices": {"achieved": _labels("Achieved", "Nået"),
-                                              "dropped": _labels("Dropped", "Droppet"),
-                                              "revised": _labels("Revised (new text below)",
+                       "status": {"label": labels("Status", "Status"), "widget": "select",
+                                  "choices": {"achieved": labels("Achieved", "Nået"),
+                                              "dropped": labels("Dropped", "Droppet"),
+                                              "revised": labels("Revised (new text below)",
                                                                  "Revideret (ny tekst nedenfor)")}},
-                       "note": {"label": _labels("Why?", "Hvorfor?"), "widget": "textarea"},
+                       "note": {"label": labels("Why?", "Hvorfor?"), "widget": "textarea"},
                        **copy.deepcopy(goal_form.get("fields", {}))},
         },
         "self_assessment": {
-            "title": _labels("Self-assessment", "Selvvurdering"),
-            "description": _labels("Rate yourself on each competence; you do it again at the end.",
+            "title": labels("Self-assessment", "Selvvurdering"),
+            "description": labels("Rate yourself on each competence; you do it again at the end.",
                                    "Vurdér dig selv på hver kompetence; du gør det igen til sidst."),
             "schema": {"type": "object", "additionalProperties": False, "required": ["ratings"],
                        "properties": {"ratings": {"type": "object", "additionalProperties": {"type": "integer"}},
                                       "note": _text(2000)}},
-            "fields": {"ratings": {"label": _labels("Ratings", "Vurderinger"), "widget": "scale"},
-                       "note": {"label": _labels("Note", "Note"), "widget": "textarea"}},
+            "fields": {"ratings": {"label": labels("Ratings", "Vurderinger"), "widget": "scale"},
+                       "note": {"label": labels("Note", "Note"), "widget": "textarea"}},
         },
     }
 
@@ -181,29 +179,21 @@ def _forms(goal_form: dict[str, Any]) -> dict[str, Any]:
 PAIR = ["mentor", "mentee"]
 TRANSITIONS: list[dict[str, Any]] = [
     {"id": "agree_goal", "from": list(GOAL_STATES), "roles": PAIR, "form": "goal_confirmation",
-     "effects": [{"name": "goals.agree"}], "label": _labels("Confirm a goal", "Bekræft et mål")},
+     "effects": [{"name": "goals.agree"}], "label": labels("Confirm a goal", "Bekræft et mål")},
     {"id": "update_goal_progress", "from": list(WORK_STATES), "roles": PAIR, "form": "goal_progress",
      "effects": [{"name": "goals.update_progress"}],
-     "label": _labels("Record progress on a goal", "Registrér fremskridt med et mål")},
+     "label": labels("Record progress on a goal", "Registrér fremskridt med et mål")},
     {"id": "set_goal_status", "from": list(WORK_STATES), "roles": PAIR, "form": "goal_status",
      "effects": [{"name": "goals.set_status"}],
-     "label": _labels("Mark a goal achieved, dropped or revised",
+     "label": labels("Mark a goal achieved, dropped or revised",
                       "Markér et mål som nået, droppet eller revideret")},
     {"id": "self_assess_start", "from": ["contracting", "goal_setting"], "roles": ["mentee"],
      "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "start"}}],
-     "label": _labels("Assess yourself (start)", "Vurdér dig selv (start)")},
+     "label": labels("Assess yourself (start)", "Vurdér dig selv (start)")},
     {"id": "self_assess_closure", "from": "closing", "roles": ["mentee"],
      "form": "self_assessment", "effects": [{"name": "goals.self_assess", "params": {"phase": "closure"}}],
-     "label": _labels("Assess yourself again (end)", "Vurdér dig selv igen (afslutning)")},
+     "label": labels("Assess yourself again (end)", "Vurdér dig selv igen (afslutning)")},
 ]
-
-
-def _transition(document: dict[str, Any], transition_id: str) -> dict[str, Any]:
-    for transition in document["transitions"]:
-        if transition["id"] == transition_id:
-            return transition
-    raise ValueError(f"the goals plugin extends the lifecycle's transition {transition_id!r}, which this workflow "
-                     "does not have")
 
 
 def _label_categories(goal: dict[str, Any]) -> None:
@@ -216,10 +206,6 @@ def _label_categories(goal: dict[str, Any]) -> None:
     for value in categories:
         if value in CATEGORY_LABELS:
             labels.setdefault(value, copy.deepcopy(CATEGORY_LABELS[value]))
-
-
-def _has_call(transition: dict[str, Any], key: str, name: str) -> bool:
-    return any(call.get("name") == name for call in transition.get(key, ()))
 
 
 def extend(document: dict[str, Any]) -> dict[str, Any]:
@@ -235,15 +221,13 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
         doc["forms"].setdefault(name, form)
     doc["programme"].setdefault("settings", {}).setdefault("goals", copy.deepcopy(SETTINGS))
 
-    add = _transition(doc, "add_goal")
-    if not _has_call(add, "effects", ADD_EFFECT["name"]):
-        add.setdefault("effects", []).append(dict(ADD_EFFECT))
-    start = _transition(doc, "start_reflecting")
-    if not _has_call(start, "guards", MIN_AGREED["name"]):
+    add = transition(doc, "add_goal", "goals")
+    add_call(add, "effects", dict(ADD_EFFECT))
+    start = transition(doc, "start_reflecting", "goals")
+    if not has_call(start, "guards", MIN_AGREED["name"]):
         # Counting added goals is the lifecycle's stand-in for goals agreed by both sides.
         start["guards"] = [g for g in start.get("guards", []) if g["name"] != "min_count"]
         start["guards"].append(copy.deepcopy(MIN_AGREED))
 
-    ids = {t["id"] for t in doc["transitions"]}
-    doc["transitions"] += [copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in ids]
+    add_transitions(doc, TRANSITIONS)
     return rate_competences(doc)

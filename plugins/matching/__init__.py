@@ -19,11 +19,12 @@ functions to call are in :mod:`.api`; the command line has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from mentorflow import hookimpl
+from mentorflow.gdpr import personal_data_hooks
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from . import registry
@@ -78,30 +79,14 @@ def mentorflow_relationship_started(relationship: RelationshipSnapshot, workflow
 
 
 @hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from .personal_data import export
-
-    return export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from .personal_data import erase
-
-    erase(person_id, connection)
-
-
-@hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
     from .cli import register
 
     register(cli, available=registry.AVAILABLE)
 
 
-
-
-@hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from .retention import purge
-
-    purge(relationship_id, connection)
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge

@@ -19,13 +19,13 @@ from mentorflow.actors import SYSTEM, Actor, as_actor
 from mentorflow.clock import as_utc
 from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, TransitionError
 from mentorflow.i18n import _
+from mentorflow.policy import is_coordinator
 
 from .pool import (
     PREFERENCES,
     REQUESTS,
     ProgrammeMatching,
     active_mentees,
-    is_coordinator,
     load_pool,
     programme_matching,
 )

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.engine import Connection
 
+from mentorflow import policy
 from mentorflow.actors import Actor, as_actor
 from mentorflow.db.models import ProgrammeRole, Relationship, WorkflowVersion
-from mentorflow.errors import Forbidden, UserError, WorkflowInvalid
+from mentorflow.errors import UserError, WorkflowInvalid
 from mentorflow.i18n import _
 
 from . import registry
@@ -67,16 +68,13 @@ def programme_matching(engine: Engine, programme: str | int) -> ProgrammeMatchin
     return ProgrammeMatching(engine, pid, key, MatchingSettings.parse(raw), scorers, constraints)
 
 
-def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
-    return conn.execute(select(ROLES.c.id).where(ROLES.c.programme_id == programme_id, ROLES.c.person_id == person_id,
-                                                 ROLES.c.role == "coordinator").limit(1)).first() is not None
-
-
 def require_coordinator(conn: Connection, programme_id: int, actor: Actor | int) -> Actor:
-    """The actor, if it is the system or a coordinator of the programme; else :class:`Forbidden`."""
+    """The actor, if it is the system or a coordinator of the programme; else :class:`Forbidden`.
+
+    Decided by :func:`mentorflow.policy.coordinator_for`, the one answer to who coordinates a programme.
+    """
     actor = as_actor(actor)
-    if not actor.is_system and not is_coordinator(conn, programme_id, actor.person_id):
-        raise Forbidden(_("Only a coordinator of the programme may do this."))
+    policy.coordinator_for(conn, actor, programme_id)
     return actor
 
 

@@ -13,9 +13,10 @@ from mentorflow.clock import as_utc
 from mentorflow.db.models import Person
 from mentorflow.errors import Forbidden, FormInvalid, NotFound, Problem, UserError
 from mentorflow.i18n import _
+from mentorflow.policy import is_coordinator
 from mentorflow.validation import schema_problems, size_problems
 
-from .pool import PROFILES, holds_role, is_coordinator, programme_matching
+from .pool import PROFILES, holds_role, programme_matching
 from .settings import profile_validator
 
 if TYPE_CHECKING:

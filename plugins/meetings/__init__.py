@@ -19,13 +19,11 @@ relationship's meetings, for the rating form's ``meeting_id``): see :mod:`.choic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mentorflow import ChoicesSpec, EffectSpec, Problem, hookimpl
+from mentorflow.gdpr import personal_data_hooks
 from mentorflow.workflow.model import Workflow
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
 
 from . import models as models  # the tables join Base.metadata when the plugin loads
 from .checks import check_workflow
@@ -54,22 +52,8 @@ def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> I
     return check_workflow(workflow, document)
 
 
-@hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from . import gdpr
-
-    return gdpr.export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.erase(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.purge(relationship_id, connection)
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge

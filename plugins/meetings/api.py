@@ -4,7 +4,8 @@ Visibility is decided only by :mod:`mentorflow.policy`: the shared part of
 a meeting (agenda, shared notes) is a ``pair`` item of the person who
 logged it; each feedback row (rating, private notes) is a ``private`` item
 of its author. Date, duration and format are the metadata every
-coordinator of the programme may see.
+coordinator of the programme may see. Strangers get :class:`mentorflow.NotFound`,
+as for a relationship that does not exist.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from mentorflow import Actor, Engine, Forbidden, RelationshipSnapshot
+from mentorflow import Actor, Engine, RelationshipSnapshot
 from mentorflow.actors import as_actor
 from mentorflow.clock import as_utc
 from mentorflow.db.models import Relationship
 from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access, viewer_for
-from mentorflow.transitions import read_relationship
+from mentorflow.policy import Access, Visibility, access, coordinator_for, relationship_for
 
 from .models import Meeting, MeetingFeedback
 
@@ -88,16 +88,12 @@ def meetings(engine: Engine, relationship: RelationshipSnapshot | int, viewer: A
     The pair sees the shared fields and each their own rating and private
     notes; coordinators see date, duration and format (and the shared
     fields where the programme lets them), never anyone's private notes;
-    strangers get :class:`Forbidden`.
+    strangers get :class:`~mentorflow.NotFound`, as for a relationship that does not exist.
     """
     actor = as_actor(viewer)
-    rid = relationship if isinstance(relationship, int) else relationship.id
     with engine.read() as conn:
-        snap = read_relationship(conn, rid)
+        snap, who = relationship_for(conn, actor, relationship)
         settings = engine.workflow_by_version(snap.workflow_version_id, conn).programme.get("settings")
-        who = viewer_for(conn, snap, actor)
-        if access(who, Visibility.PROGRAMME, None, settings) is Access.NONE:
-            raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
         rows = conn.execute(select(M).where(M.c.relationship_id == snap.id).order_by(M.c.held_on, M.c.id)).all()
         feedback_rows = conn.execute(select(F).join(M, M.c.id == F.c.meeting_id)
                                      .where(M.c.relationship_id == snap.id).order_by(F.c.id)).all()
@@ -128,14 +124,10 @@ def meetings(engine: Engine, relationship: RelationshipSnapshot | int, viewer: A
 
 def meeting_stats(engine: Engine, programme: str | int, viewer: Actor | int) -> MeetingStats:
     """Counts, minutes and average ratings of a programme's meetings; coordinators (and the system) only."""
-    actor = as_actor(viewer)
-    roles = frozenset({"system"}) if actor.is_system else frozenset(
-        engine.programme_roles(programme, actor.person_id) & {"coordinator"})  # type: ignore[arg-type]
-    who = Viewer(actor, roles)
-    if not (who.is_system or who.is_coordinator):
-        raise Forbidden(_("Only a coordinator of the programme may see its figures."))
     with engine.read() as conn:
         programme_id = engine.programme_id(programme, conn)
+        coordinator_for(conn, viewer, programme_id,
+                        refusal=_("Only a coordinator of the programme may see its figures."))
         log = M.join(R, and_(R.c.id == M.c.relationship_id, R.c.programme_id == programme_id))
         count, pairs, minutes, average = conn.execute(select(
             func.count(), func.count(M.c.relationship_id.distinct()), func.coalesce(func.sum(M.c.duration_minutes), 0),

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from mentorflow.gdpr import ERASED_TEXT
+from mentorflow.gdpr import erase_text, export_rows
 
 from .models import Meeting, MeetingFeedback
 
@@ -23,26 +23,21 @@ M = Meeting.__table__
 F = MeetingFeedback.__table__
 
 
-def _plain(row: Any) -> dict[str, Any]:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row._mapping.items()}
-
-
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
     """Meetings the person logged and the feedback they gave."""
-    logged = [_plain(r) for r in conn.execute(select(M).where(M.c.logged_by == person_id).order_by(M.c.id))]
-    feedback = [_plain(r) for r in conn.execute(
-        select(F.c.meeting_id, M.c.relationship_id, M.c.held_on, F.c.role, F.c.rating, F.c.private_notes,
-               F.c.updated_at).join(M, M.c.id == F.c.meeting_id).where(F.c.author_id == person_id).order_by(F.c.id))]
+    logged = export_rows(conn, select(M).where(M.c.logged_by == person_id).order_by(M.c.id))
+    feedback = export_rows(conn, select(F.c.meeting_id, M.c.relationship_id, M.c.held_on, F.c.role, F.c.rating,
+                                        F.c.private_notes, F.c.updated_at).join(M, M.c.id == F.c.meeting_id)
+                           .where(F.c.author_id == person_id).order_by(F.c.id))
     return {"meetings_logged": logged, "own_feedback": feedback} if logged or feedback else None
 
 
 def _scrub(conn: Connection, meetings: Any, feedback: Any) -> None:
-    for column in ("agenda", "shared_notes"):
-        conn.execute(update(M).where(meetings, M.c[column].is_not(None)).values({column: ERASED_TEXT}))
-    conn.execute(update(F).where(feedback, F.c.private_notes.is_not(None)).values(private_notes=ERASED_TEXT))
+    erase_text(conn, M, meetings, "agenda", "shared_notes")
+    erase_text(conn, F, feedback, "private_notes")
 
 
-def erase(person_id: int, conn: Connection) -> None:
+def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
     """Scrub the person's meeting notes; keep dates, durations, formats and ratings."""
     _scrub(conn, M.c.logged_by == person_id, F.c.author_id == person_id)
 

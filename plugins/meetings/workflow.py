@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_transitions
+
 STATES = ["contracting", "goal_setting", "reflecting", "adjusting", "closing"]
 RATING = {"type": "integer", "minimum": 1, "maximum": 4}
 PRIVATE_NOTES = {"type": "string", "maxLength": 5000}
@@ -93,6 +95,5 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(document)
     doc.setdefault("forms", {}).setdefault("meeting", copy.deepcopy(MEETING_FORM))
     doc["forms"].setdefault("meeting_rating", copy.deepcopy(RATING_FORM))
-    existing = {t["id"] for t in doc["transitions"]}
-    doc["transitions"].extend(copy.deepcopy(t) for t in TRANSITIONS if t["id"] not in existing)
+    add_transitions(doc, TRANSITIONS)
     return doc

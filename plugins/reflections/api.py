@@ -3,7 +3,8 @@
 Visibility is decided only by :mod:`mentorflow.policy`: reflections are
 ``pair`` items (``private`` when their form is private); schedules are
 ``programme`` items; programme figures are for coordinators and only ever
-aggregate.
+aggregate. Strangers get :class:`mentorflow.NotFound`, as for a relationship that does
+not exist.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import Actor, Engine, Forbidden, RelationshipSnapshot
-from mentorflow.actors import as_actor
+from mentorflow import SYSTEM, Actor, Engine, RelationshipSnapshot
 from mentorflow.clock import as_utc
 from mentorflow.db.models import Relationship
 from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access, viewer_for
-from mentorflow.transitions import read_relationship, snapshot_from_row
+from mentorflow.policy import Access, Viewer, Visibility, access, coordinator_for, relationship_for
+from mentorflow.relationships import snapshot_from_row
 from mentorflow.workflow.model import Workflow
 
 from . import queries, schedule
@@ -112,31 +112,12 @@ class ProgrammeHealth:
 
 
 # -- helpers -----------------------------------------------------------------
-def _relationship_id(relationship: RelationshipSnapshot | int) -> int:
-    return relationship if isinstance(relationship, int) else relationship.id
-
-
 def _open(engine: Engine, conn: Connection, relationship: RelationshipSnapshot | int, viewer: Actor | int
           ) -> tuple[RelationshipSnapshot, Workflow, Viewer, Any]:
     """The relationship, its workflow, the viewer's roles and the programme settings; strangers are refused."""
-    snap = read_relationship(conn, _relationship_id(relationship))
+    snap, who = relationship_for(conn, viewer, relationship)
     workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
-    who = viewer_for(conn, snap, as_actor(viewer))
-    settings = workflow.programme.get("settings")
-    if access(who, Visibility.PROGRAMME, None, settings) is Access.NONE:
-        raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
-    return snap, workflow, who, settings
-
-
-def _programme_viewer(engine: Engine, programme: str | int, viewer: Actor | int) -> Viewer:
-    """Programme-wide figures are for the programme's coordinators (and the system)."""
-    actor = as_actor(viewer)
-    roles = frozenset({"system"}) if actor.is_system else frozenset(
-        engine.programme_roles(programme, actor.person_id) & {"coordinator"})  # type: ignore[arg-type]
-    who = Viewer(actor, roles)
-    if not (who.is_system or who.is_coordinator):
-        raise Forbidden(_("Only a coordinator of the programme may see its figures."))
-    return who
+    return snap, workflow, who, workflow.programme.get("settings")
 
 
 def _average(value: Any) -> float | None:
@@ -223,9 +204,9 @@ def due_relationships(engine: Engine, now: datetime, programme: str | int | None
 
 # -- pulse surveys -------------------------------------------------------------
 def pulse_due(engine: Engine, relationship: RelationshipSnapshot | int, now: datetime) -> PulseStatus:
-    """Which roles still owe an answer to the pulse survey open at ``now``."""
+    """Which roles still owe an answer to the pulse survey open at ``now`` (asked by code acting as the system)."""
     with engine.read() as conn:
-        snap = read_relationship(conn, _relationship_id(relationship))
+        snap, _system = relationship_for(conn, SYSTEM, relationship)
         workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
         pulse = schedule_from_settings(workflow.programme.get("settings"))
         answerable = {s for t in workflow.transitions.values() if any(e.name == PULSE_EFFECT for e in t.effects)
@@ -254,11 +235,12 @@ def programme_health(engine: Engine, programme_key: str | int, viewer: Actor | i
     Coordinators only. Scores of private reflections are left out of the
     averages (their content is the author's alone); they are only counted.
     """
-    _programme_viewer(engine, programme_key, viewer)
     now = engine.clock.now()
     private = E.c.visibility == Visibility.PRIVATE.value
     with engine.read() as conn:
         programme_id = engine.programme_id(programme_key, conn)
+        coordinator_for(conn, viewer, programme_id,
+                        refusal=_("Only a coordinator of the programme may see its figures."))
         in_programme = and_(R.c.id == E.c.relationship_id, R.c.programme_id == programme_id)
         relationships = conn.execute(select(func.count()).select_from(R).where(
             R.c.programme_id == programme_id, R.c.closed_at.is_(None))).scalar_one()

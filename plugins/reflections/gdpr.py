@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from mentorflow.gdpr import ERASED_TEXT, scrub
+from mentorflow.gdpr import erase_text, export_rows, scrub_json
 
 from .models import PulseAnswer, Reflection
 
@@ -23,24 +23,19 @@ E = Reflection.__table__
 P = PulseAnswer.__table__
 
 
-def _plain(row: Any) -> dict[str, Any]:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row._mapping.items()}
-
-
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
     """The person's reflections and pulse answers."""
-    reflections = [_plain(r) for r in conn.execute(select(E).where(E.c.author_id == person_id).order_by(E.c.id))]
-    pulses = [_plain(r) for r in conn.execute(select(P).where(P.c.author_id == person_id).order_by(P.c.id))]
+    reflections = export_rows(conn, select(E).where(E.c.author_id == person_id).order_by(E.c.id))
+    pulses = export_rows(conn, select(P).where(P.c.author_id == person_id).order_by(P.c.id))
     return {"reflections": reflections, "pulse_answers": pulses} if reflections or pulses else None
 
 
 def _scrub(conn: Connection, reflections: Any, pulses: Any) -> None:
-    for row in conn.execute(select(E.c.id, E.c.content).where(reflections)).all():
-        conn.execute(update(E).where(E.c.id == row.id).values(content=scrub(row.content)))
-    conn.execute(update(P).where(pulses, P.c.comment.is_not(None)).values(comment=ERASED_TEXT))
+    scrub_json(conn, E, "content", reflections)
+    erase_text(conn, P, pulses, "comment")
 
 
-def erase(person_id: int, conn: Connection) -> None:
+def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
     """Scrub the words of the person's reflections and pulse comments; keep every score."""
     _scrub(conn, E.c.author_id == person_id, P.c.author_id == person_id)
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mentorflow.workflow.fragments import add_transitions, has_call, transition, uses_effect
+
 SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
 
 REFLECTION_FORM: dict[str, Any] = {
@@ -106,23 +108,18 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(document)
     forms = doc.setdefault("forms", {})
     forms.setdefault("pulse", copy.deepcopy(PULSE_FORM))
-    submit = next((t for t in doc["transitions"] if t["id"] == "submit_reflection"), None)
-    if submit is None:
-        raise ValueError("the reflections plugin extends the lifecycle's transition 'submit_reflection', which this "
-                         "workflow does not have")
-    effects = submit.setdefault("effects", [])
-    if not any(e["name"] == "reflections.record" for e in effects):
+    submit = transition(doc, "submit_reflection", "reflections")
+    if not has_call(submit, "effects", "reflections.record"):
         form = forms[submit.get("form") or "reflection"] = copy.deepcopy(REFLECTION_FORM)
-        if any(e.get("name") == "goals.add" for t in doc["transitions"] for e in t.get("effects", ())):
+        if uses_effect(doc, "goals.add"):
             # With the goals plugin's goals: one group per open goal, named by its title.
             progress = form["fields"]["progress"]
             progress["items"]["goal_id"] = {"label": {"en": "Goal", "da": "Mål"}, "widget": "select",
                                             "choices_from": "goals.open"}
             progress["row_per_choice"] = "goal_id"
         submit.setdefault("form", "reflection")
-        effects.append({"name": "reflections.record"})
-    if not any(t["id"] == "answer_pulse" for t in doc["transitions"]):
-        doc["transitions"].append(copy.deepcopy(ANSWER_PULSE))
+        submit.setdefault("effects", []).append({"name": "reflections.record"})
+    add_transitions(doc, [ANSWER_PULSE])
     settings = doc["programme"].setdefault("settings", {})
     settings.setdefault("reflections", {"pulse": {"first": "P30D", "every": "P60D"}})
     return doc

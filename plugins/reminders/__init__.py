@@ -7,14 +7,11 @@ and the ``worker`` and ``reminders`` commands.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from mentorflow import NotificationChannel, hookimpl
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+from mentorflow.gdpr import personal_data_hooks
 
 from . import models  # noqa: F401 (the outbox table belongs on the shared metadata as soon as the plugin loads)
 
@@ -33,29 +30,15 @@ def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
 
 @hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
-    from .commands import beat_command, reminders_command, worker_command
+    from .cli import beat_command, reminders_command, worker_command
 
     cli.add_command(worker_command)
     cli.add_command(beat_command)
     cli.add_command(reminders_command)
 
 
-@hookimpl(trylast=True)
-def mentorflow_export_personal_data(person_id: int, connection: Connection) -> dict[str, Any] | None:
-    from . import gdpr
-
-    return gdpr.export(person_id, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.erase(person_id, pseudonym, connection)
-
-
-@hookimpl(trylast=True)
-def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
-    from . import gdpr
-
-    gdpr.purge(relationship_id, connection)
+# Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
+_personal_data = personal_data_hooks(f"{__name__}.gdpr")
+mentorflow_export_personal_data = _personal_data.export
+mentorflow_erase_personal_data = _personal_data.erase
+mentorflow_purge_relationship_content = _personal_data.purge

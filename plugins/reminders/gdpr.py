@@ -19,7 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from mentorflow.db.models import Relationship
-from mentorflow.gdpr import ERASED_TEXT
+from mentorflow.gdpr import ERASED_TEXT, erase_text, export_rows
 
 from .models import Notification
 
@@ -29,10 +29,9 @@ R = Relationship.__table__
 
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
     """The notifications owed or sent to the person."""
-    rows = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
-            for row in conn.execute(select(N.c.kind, N.c.relationship_id, N.c.channel, N.c.context, N.c.status,
-                                           N.c.attempts, N.c.created_at, N.c.sent_at, N.c.last_error)
-                                    .where(N.c.recipient_id == person_id).order_by(N.c.id)).mappings()]
+    rows = export_rows(conn, select(N.c.kind, N.c.relationship_id, N.c.channel, N.c.context, N.c.status,
+                                    N.c.attempts, N.c.created_at, N.c.sent_at, N.c.last_error)
+                       .where(N.c.recipient_id == person_id).order_by(N.c.id))
     return {"notifications": rows} if rows else None
 
 
@@ -60,5 +59,4 @@ def purge(relationship_id: int, conn: Connection) -> None:
         if "person_name" in context:
             context["person_name"] = ERASED_TEXT
             conn.execute(update(N).where(N.c.id == row.id).values(context=context))
-    conn.execute(update(N).where(N.c.relationship_id == relationship_id, N.c.last_error.is_not(None))
-                 .values(last_error=ERASED_TEXT))
+    erase_text(conn, N, N.c.relationship_id == relationship_id, "last_error")

@@ -9,6 +9,6 @@ from mentorflow import hookimpl
 
 @hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
-    from .command import simulate_command
+    from .cli import simulate_command
 
     cli.add_command(simulate_command)

@@ -1,0 +1,188 @@
+"""Every hook has a test plugin: the check (as datasette's ``test_plugin_hooks_have_tests``) and the hooks it
+found missing.
+
+The hooks are read from the plugin manager an engine builds, so a hookspec added to ``core/hookspecs.py`` or
+by a plugin's ``mentorflow_addhooks`` (``plugins/adjustments/hookspecs.py``, ``plugins/matching/hookspecs.py``,
+...) is checked as soon as it exists. The test plugin here is :mod:`tests.notebook`, a module plugin with its
+own table; each test registers it on a real engine and asserts what the hook does.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from mentorflow import Engine, FormInvalid
+from mentorflow.gdpr import erase_person, export_person, personal_data_hooks, pseudonym_for
+from mentorflow.integrations.web import create_app
+from mentorflow.integrations.web.settings import Settings
+from mentorflow.pluginmanager import build_plugin_manager
+from mentorflow.testing import Factory
+from tests import notebook
+from tests.lifecycle import base_workflow
+
+TESTS = Path(__file__).resolve().parent
+HOOKIMPL = re.compile(r"@hookimpl(?:\([^)]*\))?\s*\n\s*def (mentorflow_\w+)\(")
+
+
+def all_hooks() -> set[str]:
+    """Every hook with a spec once the plugins (built-in ones included) have added theirs."""
+    pm = build_plugin_manager()
+    return {name for name in dir(pm.hook) if name.startswith("mentorflow_") and getattr(pm.hook, name).spec}
+
+
+def hooks_implemented_in_tests() -> set[str]:
+    found: set[str] = set()
+    for path in TESTS.rglob("*.py"):
+        found |= set(HOOKIMPL.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_plugin_hooks_have_tests() -> None:
+    hooks = all_hooks()
+    assert {"mentorflow_register_guards", "mentorflow_adjustments_applied", "mentorflow_match_scorers"} <= hooks, \
+        "the core's and the plugins' hookspecs are all read"
+    missing = sorted(hooks - hooks_implemented_in_tests())
+    assert not missing, f"these hooks have no test plugin under tests/ (write one, with assertions): {missing}"
+
+
+@pytest.fixture
+def mentorflow_plugins() -> list[Any]:
+    return [notebook]  # the databases of these tests are migrated with the notebook's table too
+
+
+@pytest.fixture
+def factory(mentorflow_factory: Factory) -> Factory:
+    mentorflow_factory.programme(document=base_workflow())
+    return mentorflow_factory
+
+
+def _note(engine: Engine, person: int, relationship: int | None, text: str) -> None:
+    with engine.write() as conn:
+        conn.execute(sa.insert(notebook.NOTES).values(person_id=person, relationship_id=relationship, text=text))
+
+
+def _notes(engine: Engine) -> list[tuple[int, str | None]]:
+    with engine.read() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(notebook.NOTES.c.person_id, notebook.NOTES.c.text)
+                                                .order_by(notebook.NOTES.c.id))]
+
+
+def test_startup_runs_once_on_the_built_engine(mentorflow_database_url: str) -> None:
+    before = len(notebook.STARTED)
+    engine = Engine(mentorflow_database_url, plugins=[notebook])
+    assert len(notebook.STARTED) == before + 1
+    started, guards = notebook.STARTED[-1]
+    assert started is engine
+    assert "min_count" in guards, "the plugins' guards are collected before start-up"
+
+
+def test_migration_locations_bring_the_plugins_tables(tmp_path: Path) -> None:
+    plain = Engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    plain.upgrade_database()
+    assert "test_notebook_notes" not in sa.inspect(plain.db).get_table_names()
+    engine = Engine(f"sqlite:///{tmp_path / 'notebook.db'}", plugins=[notebook])
+    assert "tests:notebook_migrations" in engine.migration_locations()
+    engine.upgrade_database()
+    assert "test_notebook_notes" in sa.inspect(engine.db).get_table_names()
+
+
+def test_validate_form_rejects_what_the_schema_allows_and_writes_nothing(mentorflow_engine: Engine,
+                                                                        factory: Factory) -> None:
+    rel = factory.relationship()
+    for who in (rel.mentor_id, rel.mentee_id):
+        rel = mentorflow_engine.fire(rel, "sign_agreement", who, {"accept": True}).relationship
+    rel = mentorflow_engine.fire(rel, "agree", rel.mentor_id, {}).relationship
+    with pytest.raises(FormInvalid) as caught:
+        mentorflow_engine.fire(rel, "add_goal", rel.mentee_id, {"title": "Career", "category": "career"})
+    assert [(p.pointer, p.message) for p in caught.value.problems] == [
+        ("/title", f"says no more than the category (relationship {rel.id})")]
+    assert mentorflow_engine.get(rel.id).version == rel.version
+    done = mentorflow_engine.fire(rel, "add_goal", rel.mentee_id, {"title": "Find a first job", "category": "career"})
+    assert done.relationship.version == rel.version + 1
+
+
+def test_register_commands_adds_a_working_command(mentorflow_database_url: str) -> None:
+    import click
+
+    group = click.Group("mentorflow")
+    build_plugin_manager([notebook], load_entrypoints=False).hook.mentorflow_register_commands(cli=group)
+    assert "notes" in group.commands
+    engine = Engine(mentorflow_database_url, plugins=[notebook])
+    _note(engine, 5, None, "first note")
+    result = CliRunner().invoke(group, ["notes", "5", "--database-url", mentorflow_database_url])
+    assert result.exit_code == 0, result.output
+    assert result.output == "first note\n"
+    assert CliRunner().invoke(group, ["notes", "five", "--database-url", "x"]).exit_code == 2
+
+
+def test_frame_ancestors_let_the_plugins_sites_frame_the_pages(tmp_path: Path) -> None:
+    def page_policy(*plugins: Any) -> str:
+        engine = Engine(f"sqlite:///{tmp_path / f'web{len(plugins)}.db'}", plugins=list(plugins))
+        engine.upgrade_database()
+        client = create_app(Settings(database_url=engine.db.url.render_as_string(), secret_key="x"),
+                            engine).test_client()
+        page = client.get("/health", headers={"Accept": "text/html"})
+        answer = page if page.mimetype == "text/html" else client.get("/nowhere", headers={"Accept": "text/html"})
+        assert answer.mimetype == "text/html"
+        return str(answer.headers["Content-Security-Policy"])
+
+    assert "https://lms.example.org" not in page_policy()
+    framed = page_policy(notebook)
+    assert "frame-ancestors 'self' https://lms.example.org" in framed
+    assert "course/7" not in framed and "not a url" not in framed, "only the origin of a valid address counts"
+
+
+def test_personal_data_hooks_export_erase_and_purge_the_plugins_rows(mentorflow_engine: Engine,
+                                                                     factory: Factory) -> None:
+    engine = mentorflow_engine
+    rel = factory.relationship()
+    _note(engine, rel.mentee_id, rel.id, "I worry about the exam")
+    _note(engine, rel.mentor_id, rel.id, "Mentee worries")
+    _note(engine, rel.mentor_id, None, "My own plans")
+
+    exported = export_person(engine, rel.mentee_id)
+    assert exported["plugins"]["tests.notebook"] == {"notes": [{"relationship_id": rel.id,
+                                                                "text": "I worry about the exam"}]}
+    assert export_person(engine, factory.person("Nobody"))["plugins"].get("tests.notebook") is None
+
+    pseudonym = erase_person(engine, rel.mentee_id)
+    assert notebook.SEEN_AT_ERASURE[-1] == (pseudonym, pseudonym_for(rel.mentee_id)), \
+        "the plugin erases after the core renamed the person, in the same transaction"
+    assert _notes(engine) == [(rel.mentee_id, "[erased]"), (rel.mentor_id, "Mentee worries"),
+                              (rel.mentor_id, "My own plans")]
+
+    with engine.write() as conn:  # as mentorflow.retention.run_retention calls it, one transaction per relationship
+        engine.pm.hook.mentorflow_purge_relationship_content(relationship_id=rel.id, connection=conn)
+    assert _notes(engine) == [(rel.mentee_id, "[erased]"), (rel.mentor_id, "[erased]"),
+                              (rel.mentor_id, "My own plans")], "the relationship's notes go, the rest stays"
+
+
+def test_personal_data_hooks_helper_wires_a_gdpr_module(mentorflow_database_url: str) -> None:
+    declared = types.ModuleType("declared")
+    hooks = personal_data_hooks("tests.notebook")
+    declared.mentorflow_export_personal_data = hooks.export  # type: ignore[attr-defined]
+    declared.mentorflow_erase_personal_data = hooks.erase  # type: ignore[attr-defined]
+    declared.mentorflow_purge_relationship_content = hooks.purge  # type: ignore[attr-defined]
+    engine = Engine(mentorflow_database_url, plugins=[notebook, ("declared", declared)])
+    person = Factory(engine).person("Dora")
+    _note(engine, person, 41, "Dora's note")
+    doc = export_person(engine, person)
+    assert doc["plugins"]["declared"] == doc["plugins"]["tests.notebook"] == {
+        "notes": [{"relationship_id": 41, "text": "Dora's note"}]}
+    erase_person(engine, person)
+    assert _notes(engine) == [(person, "[erased]")]
+    assert notebook.SEEN_AT_ERASURE[-2:] == [(pseudonym_for(person), pseudonym_for(person))] * 2
+
+
+def test_personal_data_hooks_refuse_a_purge_the_module_does_not_have() -> None:
+    hooks = personal_data_hooks("tests.lifecycle")  # a module without purge()
+    with pytest.raises(TypeError, match=r"tests\.lifecycle has no purge"):
+        hooks.purge(1, None)  # type: ignore[arg-type]
+
