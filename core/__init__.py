@@ -14,7 +14,7 @@ The public API::
 from mentorflow.actors import ROLES, SYSTEM, Actor
 from mentorflow.choices import ChoiceContext, ChoicesSpec, choices_provider
 from mentorflow.clock import Clock, ManualClock, SystemClock
-from mentorflow.effects import EffectSpec, effect
+from mentorflow.effects import EffectContext, EffectSpec, effect
 from mentorflow.engine import Batch, Engine, PublishedWorkflow
 from mentorflow.errors import (
     ConfigurationError,
@@ -36,7 +36,7 @@ from mentorflow.errors import (
 )
 from mentorflow.guards import GuardSpec, guard
 from mentorflow.hookspecs import HOOKSPEC_VERSION, hookimpl
-from mentorflow.notifications import Message, NotificationChannel
+from mentorflow.notifications import ChannelContext, Message, NotificationChannel
 from mentorflow.queries import Availability
 from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot, TransitionEvent
 from mentorflow.transitions import TransitionResult
@@ -52,11 +52,13 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "Batch",
+    "ChannelContext",
     "ChoiceContext",
     "ChoicesSpec",
     "Clock",
     "ConfigurationError",
     "Conflict",
+    "EffectContext",
     "EffectSpec",
     "Engine",
     "Forbidden",

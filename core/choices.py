@@ -23,8 +23,12 @@ from mentorflow.pluginmanager import plugin_failure
 from mentorflow.snapshots import RelationshipSnapshot
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pluggy import HookRelay
     from sqlalchemy.engine import Connection
 
+    from mentorflow.engine import Engine
     from mentorflow.workflow.model import Form, Workflow
 
 ANNOTATION = "choices_from"
@@ -46,6 +50,18 @@ class ChoiceContext:
     role: str | None
     """The role the person acts in: ``mentor``, ``mentee``, ``coordinator`` or ``system`` (None: none)."""
     connection: Connection
+    engine: Engine
+    """The engine asking: its query API and plugin manager (see :attr:`hooks`)."""
+
+    @property
+    def hooks(self) -> HookRelay:
+        """The engine's hook relay (``ctx.hooks.mentorflow_my_hook(...)``), including plugins' own hookspecs."""
+        return self.engine.pm.hook
+
+    @property
+    def now(self) -> datetime:
+        """The engine's clock now."""
+        return self.engine.clock.now()
 
 
 ChoicesFunction = Callable[[ChoiceContext], Iterable[Choice]]

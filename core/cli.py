@@ -170,6 +170,9 @@ def problem_positions(raw: bytes, pointers: list[str], parsed: bool) -> dict[str
 class MentorflowGroup(LocalizedGroup):
     """Adds plugin commands and turns mentorflow's user errors into exit code 2."""
 
+    plugin_commands_loaded: bool = False
+    """Whether the plugins' commands have been added to this group (set on the instance when they are)."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         _load_plugin_commands(self)
         return super().list_commands(ctx)
@@ -210,14 +213,11 @@ def _database_problem(error: OperationalError | ProgrammingError) -> str:
     return _("The database could not be used: {detail}").format(detail=detail)
 
 
-_plugin_commands_loaded = False
-
-
-def _load_plugin_commands(group: click.Group) -> None:
-    global _plugin_commands_loaded
-    if _plugin_commands_loaded:
+def _load_plugin_commands(group: MentorflowGroup) -> None:
+    """Add the plugins' commands to ``group`` once (a flag on the group: another group built gets its own)."""
+    if group.plugin_commands_loaded:
         return
-    _plugin_commands_loaded = True
+    group.plugin_commands_loaded = True
     from mentorflow.pluginmanager import build_plugin_manager
 
     built_in = dict(group.commands)

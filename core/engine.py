@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,12 +31,11 @@ from mentorflow.db.models import (
     WorkflowVersion,
 )
 from mentorflow.db.reads import SharedReads
-from mentorflow.db.reads import forget as forget_remembered
 from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PublishForbidden, UserError
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
-from mentorflow.notifications import Message, NotificationChannel
+from mentorflow.notifications import ChannelContext, Message, NotificationChannel, takes_context
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
@@ -86,6 +86,9 @@ class Engine:
         self.choices: dict[str, ChoicesSpec] = collect_choices(self.pm)
         self.loader: WorkflowLoader = make_loader(self.pm, self.guards, self.effects, self.choices)
         self.channels: dict[str, NotificationChannel] = self._collect_channels()
+        self._channel_context = ChannelContext(self)  # what every channel's send is given, built once
+        self._legacy_channels = frozenset(name for name, channel in self.channels.items()
+                                          if not takes_context(channel))
         self.after_hook_errors: deque[Exception] = deque(maxlen=100)
         self._workflows: dict[int, Workflow] = {}
         self._runner = TransitionRunner(self)
@@ -99,6 +102,9 @@ class Engine:
                 if channel.name in channels:
                     raise ConfigurationError(_("Two plugins register a notification channel called '{name}'.").format(
                         name=channel.name))
+                if not takes_context(channel):
+                    warnings.warn(f"notification channel {channel.name!r}: send(message) is deprecated; write "
+                                  "send(message, ctx) and read through ctx.engine", DeprecationWarning, stacklevel=2)
                 channels[channel.name] = channel
         return channels
 
@@ -113,7 +119,7 @@ class Engine:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection inside one write transaction (SQLite takes its write lock up front)."""
-        forget_remembered()  # what a request's reads remembered may change now
+        self._reads.forget()  # what a request's reads remembered may change now
         with self._writer.connect() as conn, conn.begin():
             yield conn
 
@@ -401,7 +407,7 @@ class Engine:
         row; updates the state and appends an audit event. Raises a :class:`~mentorflow.errors.UserError`
         subclass saying what is wrong; nothing is written then.
         """
-        forget_remembered()  # as self.write() does
+        self._reads.forget()  # as self.write() does
         with self._writer.connect() as conn, conn.begin():  # self.write(), without a generator per call
             event = self._runner.fire_in(conn, relationship, transition, actor, data, self.clock.now())
         self._runner.after_commit(event)
@@ -448,7 +454,8 @@ class Engine:
             who = policy.viewer_for(conn, snap, actor)
             if not who.may_see_relationship:
                 raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
-            return options(self.choices, ChoiceContext(snap, workflow, actor, role or who.role, conn), names)
+            return options(self.choices, ChoiceContext(snap, workflow, actor, role or who.role, conn, self),
+                           names)
 
     def timeline(self, relationship: RelationshipSnapshot | int, viewer: Actor | int | None = None
                  ) -> list[AuditEntry]:
@@ -485,7 +492,7 @@ class Engine:
 
     # -- notifications ---------------------------------------------------------
     def notify(self, message: Message, channels: tuple[str, ...] = ("log",)) -> list[str]:
-        """Deliver ``message`` through the named channels; returns the channels that accepted it.
+        """Deliver ``message`` through the named channels (``send(message, ctx)``); returns those that accepted it.
 
         A failing channel raises :class:`PluginError` naming it, after the
         others have been tried; a database outage met by a channel (an outbox
@@ -498,7 +505,10 @@ class Engine:
             if channel is None:
                 raise ConfigurationError(_("No notification channel called '{name}' is loaded.").format(name=name))
             try:
-                channel.send(message)
+                if name in self._legacy_channels:
+                    channel.send(message)  # type: ignore[call-arg]
+                else:
+                    channel.send(message, self._channel_context)
                 delivered.append(name)
             except Exception as error:
                 failures.append(plugin_failure(name, "send", error))

@@ -158,7 +158,10 @@ def mentorflow_relationship_started(
 
 @hookspec
 def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
-    """Return notification channels (objects with ``name`` and ``send(message)``).
+    """Return notification channels (objects with ``name`` and ``send(message, ctx)``).
+
+    ``ctx`` is a :class:`~mentorflow.notifications.ChannelContext` naming the engine that delivers
+    the message: a channel reads through ``ctx.engine`` rather than keeping an engine of its own.
 
     A person's preferred channel names choose among them; ``log`` is built in.
     Results of all plugins are collected; names must be unique.
@@ -322,6 +325,10 @@ def mentorflow_frame_ancestors(engine: Engine) -> Iterable[str]:
 @hookspec
 def mentorflow_startup(engine: Engine) -> None:
     """The engine has been built and its plugins loaded; prepare caches or connections.
+
+    Not the way to give effects, guards, choices providers or channels the engine: they receive it in
+    their context (``ctx.engine``, ``ctx.hooks``) on every call. Storing the engine in module state
+    here would let two engines in one process see each other's plugins.
 
     Return value ignored.
     """

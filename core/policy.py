@@ -129,7 +129,7 @@ _ONLY = {role: frozenset({role}) for role in ROLES}
 
 def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
     """Whether the person coordinates the programme (asked once per read scope; see mentorflow.db.reads)."""
-    return remembered(("coordinator", id(conn.engine), programme_id, person_id), lambda: conn.execute(
+    return remembered(conn, ("coordinator", programme_id, person_id), lambda: conn.execute(
         _IS_COORDINATOR, {"pid": programme_id, "person": person_id}).first() is not None)
 
 

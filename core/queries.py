@@ -50,7 +50,7 @@ def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connec
             out.append(Availability(transition, False, None, (
                 _("only the {roles} may do this").format(roles=role_names(transition.roles)),), transition.form))
             continue
-        ctx = GuardContext(snap, transition, workflow, actor, role, None, now, conn)
+        ctx = GuardContext(snap, transition, workflow, actor, role, None, now, conn, engine)
         failures = runner.check_guards(ctx, transition, skip_data_guards=True)
         reasons = tuple(f.reason for f in failures)
         out.append(Availability(transition, not reasons, role, reasons, transition.form))

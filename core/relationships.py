@@ -57,8 +57,7 @@ def read_relationship(conn: Connection, relationship_id: int, *, lock: bool = Fa
     """
     if lock or conn.get_execution_options().get(WRITE_OPTION):
         return _read_relationship(conn, relationship_id, lock)
-    return remembered(("relationship", id(conn.engine), relationship_id),
-                      lambda: _read_relationship(conn, relationship_id, False))
+    return remembered(conn, ("relationship", relationship_id), lambda: _read_relationship(conn, relationship_id, False))
 
 
 def _read_relationship(conn: Connection, relationship_id: int, lock: bool) -> RelationshipSnapshot:

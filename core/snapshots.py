@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from mentorflow.actors import Actor
 
 if TYPE_CHECKING:
+    from pluggy import HookRelay
     from sqlalchemy.engine import Connection
 
+    from mentorflow.engine import Engine
     from mentorflow.workflow.model import Transition, Workflow
 
 
@@ -83,7 +85,11 @@ class TransitionEvent:
 
 @dataclass(slots=True)
 class GuardContext:
-    """What a guard may look at. ``connection`` reads inside the transaction that will write."""
+    """What a guard may look at. ``connection`` reads inside the transaction that will write.
+
+    ``engine`` is the engine asking (its query API, its plugin manager): a guard reaches its plugin's
+    own hooks through :attr:`hooks`, never through module state set up at start-up.
+    """
 
     relationship: RelationshipSnapshot
     transition: Transition
@@ -91,5 +97,12 @@ class GuardContext:
     actor: Actor
     role: str
     data: dict[str, Any] | None
+    """The form data being submitted; None when the query API asks what may happen next."""
     now: datetime
     connection: Connection
+    engine: Engine
+
+    @property
+    def hooks(self) -> HookRelay:
+        """The engine's hook relay (``ctx.hooks.mentorflow_my_hook(...)``), including plugins' own hookspecs."""
+        return self.engine.pm.hook

@@ -36,7 +36,7 @@ from mentorflow.clock import ManualClock
 from mentorflow.db.models import Programme
 from mentorflow.engine import Engine
 from mentorflow.hookspecs import hookimpl
-from mentorflow.notifications import Message
+from mentorflow.notifications import ChannelContext, Message
 from mentorflow.schemas import template_paths
 from mentorflow.snapshots import RelationshipSnapshot
 
@@ -145,7 +145,7 @@ class RecordingChannel:
         self.name = name
         self.messages: list[Message] = []
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, ctx: ChannelContext) -> None:
         self.messages.append(message)
 
     @hookimpl

@@ -33,6 +33,7 @@ from mentorflow.actors import Actor, as_actor
 from mentorflow.choices import ChoiceContext, choice_problems
 from mentorflow.db.database import inserted_id, is_outage
 from mentorflow.db.models import AuditEvent, Relationship
+from mentorflow.effects import EffectContext
 from mentorflow.errors import (
     Conflict,
     Forbidden,
@@ -296,10 +297,11 @@ class TransitionRunner:
         # Values a choices provider does not offer are found now, on the state the person chose from, and
         # reported after the effects: an effect's own message ("goal X is closed") says more, and wins.
         form = workflow.forms[transition.form] if transition.form is not None else None
-        not_offered = choice_problems(self.engine.choices, ChoiceContext(snap, workflow, actor, role, conn), form,
-                                      form_data) if form is not None and form.choice_fields else []
+        not_offered = choice_problems(
+            self.engine.choices, ChoiceContext(snap, workflow, actor, role, conn, self.engine), form, form_data,
+        ) if form is not None and form.choice_fields else []
         if transition.guards:
-            ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn)
+            ctx = GuardContext(snap, transition, workflow, actor, role, form_data, now, conn, self.engine)
             failures = self.check_guards(ctx, transition)
             if failures:
                 raise failures[0]
@@ -331,13 +333,15 @@ class TransitionRunner:
             id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
             mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,
             started_at=snap.started_at, state_entered_at=entered, closed_at=closed)
-        for call in transition.effects:
-            spec = self.engine.effects[call.name]
-            try:
-                spec.apply(event, conn, call.params)
-            except Exception as error:
-                raise plugin_failure(spec.plugin or call.name, f"effect {call.name}", error,  # noqa: B904
-                                     user_errors=True)
+        if transition.effects:
+            effect_ctx = EffectContext(event, conn, self.engine)  # one per transition, shared by its effects
+            for call in transition.effects:
+                spec = self.engine.effects[call.name]
+                try:
+                    spec.apply(effect_ctx, call.params)
+                except Exception as error:
+                    raise plugin_failure(spec.plugin or call.name, f"effect {call.name}", error,  # noqa: B904
+                                         user_errors=True)
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
         self._apply(event=event, connection=conn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from mentorflow import Message, NotificationChannel, hookimpl
+from mentorflow import ChannelContext, Message, NotificationChannel, hookimpl
 
 log = logging.getLogger("mentorflow.notifications")
 
@@ -17,7 +17,7 @@ log = logging.getLogger("mentorflow.notifications")
 class LogChannel:
     name = "log"
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, ctx: ChannelContext) -> None:
         log.info("to person %s (%s) [%s]: %s\n%s", message.recipient_id, message.locale, message.kind,
                  message.subject, message.body)
 

@@ -256,6 +256,23 @@ def test_acceptance_is_atomic_when_an_item_fails_or_a_consumer_refuses(pair: Pai
     assert api.effective_settings(pair.engine, pair.rel).cadence == "P7D"
 
 
+def test_two_engines_in_one_process_each_call_their_own_plugins_hooks(pair: Pair, mentorflow_database_url: str,
+                                                                       mentorflow_clock: Any) -> None:
+    """The effects reach the plugins' hooks through ``ctx.hooks``, so an engine without the consumer never calls it."""
+    other = Engine(mentorflow_database_url, clock=mentorflow_clock)  # the same database, without FAKE_GOALS
+    try:
+        pair.propose("mentee", CADENCE)
+        other.fire(pair.rel, "accept_adjustment", pair.mentor)
+        assert FAKE_GOALS.applied == []  # applied by the other engine: this one's consumer is not told
+        rel = other.fire(pair.engine.get(pair.rel.id), "propose_adjustment", pair.mentee,
+                         {"items": [IN_PERSON], "rationale": "Let us meet in person"}).relationship
+        pair.rel = pair.engine.fire(rel, "accept_adjustment", pair.mentor).relationship
+        [(_proposal, changes)] = FAKE_GOALS.applied
+        assert changes == [("change_meeting_format", None)]
+    finally:
+        other.db.dispose()
+
+
 def test_proposals_are_checked_by_the_goals_hook_when_made(pair: Pair) -> None:
     FAKE_GOALS.missing = {9}
     with pytest.raises(FormInvalid) as caught:

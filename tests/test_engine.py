@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from mentorflow import (
     SYSTEM,
     Conflict,
+    EffectContext,
     Engine,
     Forbidden,
     FormInvalid,
@@ -356,8 +357,9 @@ def test_after_commit_failure_is_logged_and_state_stays(mentorflow_database_url:
 
 @effect("test.count_goals", params={"type": "object", "properties": {"limit": {"type": "integer"}},
                                     "additionalProperties": False})
-def count_goals(event: Any, connection: Any, params: Any) -> None:
+def count_goals(ctx: EffectContext, params: Any) -> None:
     """Rejects the transition once more than ``limit`` goals exist (reads inside the transaction)."""
+    event, connection = ctx.event, ctx.connection
     table = AuditEvent.__table__
     n = connection.execute(select(func.count()).select_from(table).where(
         table.c.relationship_id == event.before.id, table.c.transition == "add_goal")).scalar_one()
@@ -367,7 +369,7 @@ def count_goals(event: Any, connection: Any, params: Any) -> None:
 
 
 @effect("test.explode")
-def explode(event: Any, connection: Any, params: Any) -> None:
+def explode(ctx: EffectContext, params: Any) -> None:
     raise ZeroDivisionError("bad plugin arithmetic")
 
 

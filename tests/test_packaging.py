@@ -169,12 +169,13 @@ def test_the_moodle_channel_without_its_extra_says_what_to_install(plain: Instal
 import sys
 from mentorflow import Engine
 from mentorflow.extras import MissingExtra
-from mentorflow.notifications import Message
+from mentorflow.notifications import ChannelContext, Message
 engine = Engine(sys.argv[1])
 engine.upgrade_database()
 channel = engine.channels["moodle"]   # still there: a programme naming it stays valid
 try:
-    channel.send(Message(recipient_id=1, recipient_email=None, locale="en", subject="Hello", body="Hi"))
+    channel.send(Message(recipient_id=1, recipient_email=None, locale="en", subject="Hello", body="Hi"),
+                 ChannelContext(engine))
 except MissingExtra as error:
     print(error.status, error.message)
 else:

@@ -27,7 +27,18 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from mentorflow import Engine, GuardContext, Message, PluginError, TransitionEvent, effect, guard, hookimpl
+from mentorflow import (
+    ChannelContext,
+    EffectContext,
+    Engine,
+    GuardContext,
+    Message,
+    PluginError,
+    TransitionEvent,
+    effect,
+    guard,
+    hookimpl,
+)
 from mentorflow.db.models import AuditEvent
 from mentorflow.tokens import create_token
 from tests.conftest import postgres_server_url
@@ -86,8 +97,8 @@ class Outage:
     @hookimpl
     def mentorflow_register_effects(self) -> list[Any]:
         @effect("outage.effect", description="Writes to the database (and finds it gone when told to).")
-        def apply(event: TransitionEvent, connection: Any, params: Mapping[str, Any]) -> None:
-            self.strike("effect", connection)
+        def apply(ctx: EffectContext, params: Mapping[str, Any]) -> None:
+            self.strike("effect", ctx.connection)
 
         return [apply]
 
@@ -117,11 +128,9 @@ class OutboxChannel:
 
     def __init__(self, outage: Outage) -> None:
         self.outage = outage
-        self.engine: Engine | None = None
 
-    def send(self, message: Any) -> None:
-        assert self.engine is not None
-        with self.engine.write() as conn:
+    def send(self, message: Any, ctx: ChannelContext) -> None:
+        with ctx.engine.write() as conn:
             self.outage.strike("channel", conn)
 
 
@@ -170,8 +179,6 @@ def test_an_outage_inside_plugin_code_is_the_databases_error(world: tuple[Engine
 def test_an_outage_in_a_notification_channel_is_the_databases_error(world: tuple[Engine, Outage, Any, int]
                                                                      ) -> None:
     engine, outage, _rel, _mentor = world
-    channel = engine.channels["outbox"]
-    channel.engine = engine  # type: ignore[attr-defined]
     outage.where = "channel"
     with pytest.raises(OperationalError):
         engine.notify(Message(1, None, "en", "hello", "body"), channels=("log", "outbox"))

@@ -17,8 +17,12 @@ no round trip).
 
 A scope also remembers answers that cannot change unless something is
 written — whether a person coordinates a programme, asked up to five times
-for one page — through :func:`remembered`; :meth:`Engine.write` forgets
-them, so a role granted within the request is seen after it.
+for one page — through :func:`remembered`. The memo belongs to the scope and
+travels on the scope's connection (an execution option), so a question asked
+on that connection finds it and any other connection (a write transaction, a
+read outside a scope) does not; :meth:`SharedReads.forget` (called by
+:meth:`Engine.write`) drops it, so a role granted within the request is seen
+after it. There is no module-level state: two engines keep two memos.
 """
 
 from __future__ import annotations
@@ -27,40 +31,33 @@ import logging
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
 log = logging.getLogger("mentorflow.db")
-_memo: ContextVar[dict[Hashable, object] | None] = ContextVar("mentorflow_read_memo", default=None)
+MEMO_OPTION = "mentorflow_read_memo"
+"""The execution option carrying a read scope's memo on its shared connection."""
 
 
-def remembered(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, asked once per key inside a read scope (every time outside one)."""
-    memo = _memo.get()
+def remembered(conn: Connection, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, asked once per key on a read scope's shared connection (every time on any other)."""
+    memo: dict[Hashable, Any] | None = conn.get_execution_options().get(MEMO_OPTION)
     if memo is None:
         return compute()
     if key not in memo:
         memo[key] = compute()
-    # The memo holds values of every key's own type (object to the dict); the key says which, as it did when
-    # compute() stored it.
-    return memo[key]  # type: ignore[return-value]
-
-
-def forget() -> None:
-    """Drop what the current scope remembers (a write is about to change it)."""
-    memo = _memo.get()
-    if memo:
-        memo.clear()
+    return memo[key]  # type: ignore[no-any-return]
 
 
 class _Scope:
-    __slots__ = ("connection",)
+    __slots__ = ("connection", "memo")
 
     def __init__(self) -> None:
         self.connection: Connection | None = None
+        self.memo: dict[Hashable, Any] = {}
 
 
 class SharedReads:
@@ -81,7 +78,8 @@ class SharedReads:
                 yield conn
             return
         if scope.connection is None:
-            scope.connection = self.db.connect()
+            # Connection.execution_options changes this connection in place: the memo lives as long as it.
+            scope.connection = self.db.connect().execution_options(**{MEMO_OPTION: scope.memo})
         conn = scope.connection
         try:
             yield conn
@@ -91,6 +89,12 @@ class SharedReads:
         if self._snapshot_per_transaction and conn.in_transaction():
             conn.rollback()
 
+    def forget(self) -> None:
+        """Drop what the current scope remembers (a write is about to change it); nothing outside a scope."""
+        scope = self._current.get()
+        if scope is not None:
+            scope.memo.clear()
+
     @contextmanager
     def scope(self) -> Iterator[None]:
         """Share one read connection among the reads in this block (nested scopes join the outer one)."""
@@ -99,11 +103,9 @@ class SharedReads:
             return
         scope = _Scope()
         token = self._current.set(scope)
-        memo_token = _memo.set({})
         try:
             yield
         finally:
-            _memo.reset(memo_token)
             self._current.reset(token)
             if scope.connection is not None:
                 _close_quietly(scope.connection)

@@ -8,36 +8,26 @@ user needs ``moodle/site:sendmessage``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mentorflow import extras
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
-from mentorflow.notifications import Message
+from mentorflow.notifications import ChannelContext, Message
 
 from .client import MoodleError
 from .sites import moodle_user_id, sites_on
-
-if TYPE_CHECKING:
-    from mentorflow.engine import Engine
 
 PLAIN = 2  # Moodle's FORMAT_PLAIN
 
 
 class MoodleChannel:
-    """Delivers through Moodle's messaging; bound to its engine when the engine starts."""
+    """Delivers through Moodle's messaging; the engine sending (``ctx.engine``) knows the sites and accounts."""
 
     name = "moodle"
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, ctx: ChannelContext) -> None:
         # Without httpx the channel still exists (a programme naming it stays valid) and says what to install.
         extras.require("moodle", _("The Moodle notification channel"))
-        if self.engine is None:
-            raise ConfigurationError(_("The moodle channel is not attached to an engine."))
-        with self.engine.read() as conn:
+        with ctx.engine.read() as conn:
             for site in sites_on(conn):
                 user_id = moodle_user_id(conn, site, message.recipient_id)
                 if user_id is not None:

@@ -52,16 +52,6 @@ def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
 
 
 @hookimpl(trylast=True)
-def mentorflow_startup(engine: Engine) -> None:
-    # Each engine collected a channel of its own just before; give it the engine to look people up with.
-    from .channel import MoodleChannel
-
-    channel = engine.channels.get("moodle")
-    if isinstance(channel, MoodleChannel):
-        channel.engine = engine
-
-
-@hookimpl(trylast=True)
 def mentorflow_register_commands(cli: click.Group) -> None:
     from .cli import moodle
 

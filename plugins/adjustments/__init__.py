@@ -22,7 +22,7 @@ from mentorflow.plugins.adjustments import checks, effects, hookspecs
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from mentorflow import Engine, Workflow
+    from mentorflow import Workflow
 
 
 @hookimpl(trylast=True)
@@ -43,11 +43,6 @@ def mentorflow_register_guards() -> Iterable[GuardSpec]:
 @hookimpl(trylast=True)
 def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
     return list(checks.check(workflow, document))
-
-
-@hookimpl(trylast=True)
-def mentorflow_startup(engine: Engine) -> None:
-    effects.bind(engine)
 
 
 @hookimpl(trylast=True)

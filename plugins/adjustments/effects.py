@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from mentorflow import GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
+from mentorflow import EffectContext, GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
 from mentorflow.errors import FormInvalid, ProblemsError, TransitionError
 from mentorflow.i18n import _, format_date
-from mentorflow.plugins.adjustments import hookspecs, settings, store
-from mentorflow.plugins.adjustments.checks import ACCEPT, PARTICIPANTS, PROPOSE, REJECT, answerable_states
+from mentorflow.plugins.adjustments import settings, store
+from mentorflow.plugins.adjustments.checks import ACCEPT, PARTICIPANTS, PROPOSE, REJECT
 from mentorflow.plugins.adjustments.items import SETTING_KINDS, change_data, consistency_problems, shape_problems
 from mentorflow.workflow.model import PAUSED, Workflow
 
 if TYPE_CHECKING:
-    from mentorflow import Engine
+    from pluggy import HookRelay
 
 
 class ProposalInvalid(ProblemsError, TransitionError):
@@ -37,28 +35,12 @@ class ProposalInvalid(ProblemsError, TransitionError):
         return _("Adjustment cannot be applied")
 
 
-class Hooks:
-    """The plugin's own hooks on one engine's plugin manager (no-ops until bound by :func:`bind`)."""
-
-    def __init__(self, relay: Any = None) -> None:
-        self.relay = relay
-
-    def check_items(self, relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]],
-                    connection: Connection, workflow: Workflow) -> list[Problem]:
-        if self.relay is None:
-            return []
-        results = self.relay.mentorflow_adjustments_check_items(
-            relationship=relationship, items=[dict(i) for i in items], connection=connection, workflow=workflow)
-        return [p for result in results for p in (result or ())]
-
-    def applied(self, event: TransitionEvent, connection: Connection, proposal_id: int,
-                changes: Sequence[store.AppliedChangeRow]) -> None:
-        if self.relay is not None:
-            self.relay.mentorflow_adjustments_applied(event=event, connection=connection, proposal_id=proposal_id,
-                                                      changes=tuple(changes))
-
-
-UNBOUND = Hooks()
+def _check_items(hooks: HookRelay, relationship: RelationshipSnapshot, items: Sequence[dict[str, Any]],
+                 connection: Connection, workflow: Workflow) -> list[Problem]:
+    """What the other plugins on this engine (goals, say) find wrong with the items."""
+    results = hooks.mentorflow_adjustments_check_items(
+        relationship=relationship, items=[dict(i) for i in items], connection=connection, workflow=workflow)
+    return [p for result in results for p in (result or ())]
 
 
 def _other(role: str) -> str:
@@ -70,7 +52,7 @@ def _is_proposer_side(proposal: store.ProposalRow, person_id: int | None, role: 
     return role == proposal.proposer_role or person_id == proposal.proposer_id
 
 
-def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, items: Any, hooks: Hooks
+def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, items: Any, hooks: HookRelay
               ) -> list[Problem]:
     problems = shape_problems(items)
     if problems:
@@ -79,7 +61,7 @@ def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, 
     dropped = {c.goal_id for c in store.changes(conn, snap.id, frozenset({"drop_goal"})) if c.goal_id is not None}
     cadence_range = settings.adjustment_settings(workflow.programme).get("cadence_range") or {}
     problems = consistency_problems(items, effective=current, dropped_goals=dropped, cadence_range=cadence_range)
-    return problems or sorted(hooks.check_items(snap, items, conn, workflow))
+    return problems or sorted(_check_items(hooks, snap, items, conn, workflow))
 
 
 def _pending_or_fail(conn: Connection, relationship_id: int) -> store.ProposalRow:
@@ -95,8 +77,10 @@ def _answer_check(proposal: store.ProposalRow, event: TransitionEvent) -> None:
                                 "decline it.").format(other=event.workflow.role_label(_other(proposal.proposer_role))))
 
 
-def _propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any], hooks: Hooks = UNBOUND) -> None:
+@effect(PROPOSE, description="Store the proposed adjustment items as a pending proposal.")
+def propose(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the form's ``items`` as a pending proposal of the actor (one pending proposal per relationship)."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     if event.role not in PARTICIPANTS:
@@ -107,7 +91,7 @@ def _propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]
                                 "accepted or declined before another is proposed.").format(
             date=format_date(pending.proposed_at)))
     items = event.data.get("items")
-    problems = _validate(conn, snap, event.workflow, items, hooks)
+    problems = _validate(conn, snap, event.workflow, items, ctx.hooks)
     if problems:
         raise FormInvalid(event.transition.form or event.transition.id, problems)
     store.insert_proposal(conn, relationship_id=snap.id, proposer_id=event.actor.person_id,  # type: ignore[arg-type]
@@ -115,13 +99,15 @@ def _propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]
                           rationale=event.data.get("rationale"), at=event.at, audit_id=event.audit_id)
 
 
-def _accept(event: TransitionEvent, conn: Connection, params: Mapping[str, Any], hooks: Hooks = UNBOUND) -> None:
+@effect(ACCEPT, description="Apply the pending proposal atomically and mark it accepted.")
+def accept(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Apply every item of the pending proposal in this transaction, or none of them."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     proposal = _pending_or_fail(conn, snap.id)
     _answer_check(proposal, event)
-    problems = _validate(conn, snap, event.workflow, list(proposal.items), hooks)
+    problems = _validate(conn, snap, event.workflow, list(proposal.items), ctx.hooks)
     if problems:
         raise ProposalInvalid(problems)
     changes = []
@@ -137,11 +123,15 @@ def _accept(event: TransitionEvent, conn: Connection, params: Mapping[str, Any],
     store.close_proposal(conn, proposal.id, store.ACCEPTED, event.at, event.actor.person_id, event.role,
                          event.audit_id)
     event.extra["adjustments.applied"] = tuple(changes)
-    hooks.applied(event, conn, proposal.id, changes)
+    # This engine's relay: another engine in the process (its own plugins) never hears of it.
+    ctx.hooks.mentorflow_adjustments_applied(event=event, connection=conn, proposal_id=proposal.id,
+                                             changes=tuple(changes))
 
 
-def _reject(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+@effect(REJECT, description="Decline the pending proposal with a reason.")
+def reject(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Decline the pending proposal with the form's ``reason``; nothing is applied."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     proposal = _pending_or_fail(conn, snap.id)
@@ -152,12 +142,6 @@ def _reject(event: TransitionEvent, conn: Connection, params: Mapping[str, Any])
                           [Problem("/reason", _("say why the proposal is declined"))])
     store.close_proposal(conn, proposal.id, store.REJECTED, event.at, event.actor.person_id, event.role,
                          event.audit_id, reason.strip())
-
-
-propose = effect(PROPOSE, description="Store the proposed adjustment items as a pending proposal.")(_propose)
-accept = effect(ACCEPT, description="Apply the pending proposal atomically and mark it accepted.")(_accept)
-reject = effect(REJECT, description="Decline the pending proposal with a reason.")(_reject)
-_BINDABLE = {PROPOSE: _propose, ACCEPT: _accept}
 
 
 @guard("adjustments.other_side")
@@ -173,26 +157,6 @@ def other_side(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
     return None
 
 
-def bind(engine: Engine) -> None:
-    """Give this engine's copies of the effects its hook relay, adding the hookspecs if core has not yet.
-
-    Effects receive no engine; binding at startup keeps two engines in one
-    process (tests, a web app and a worker) from calling each other's plugins.
-    """
-    pm = engine.pm
-    caller = getattr(pm.hook, "mentorflow_adjustments_applied", None)
-    if caller is None or caller.spec is None:
-        pm.add_hookspecs(hookspecs)
-    hooks = Hooks(pm.hook)
-    for name, function in _BINDABLE.items():
-        current = engine.effects.get(name)
-        if current is not None and current.apply is function:
-            engine.effects[name] = replace(current, apply=partial(function, hooks=hooks))
-
-
-_ANSWERABLE: dict[str, frozenset[str]] = {}
-
-
 def lapse_unanswerable(event: TransitionEvent, conn: Connection) -> None:
     """A pending proposal lapses when the relationship moves where nobody can answer it (closing, closed).
 
@@ -201,10 +165,9 @@ def lapse_unanswerable(event: TransitionEvent, conn: Connection) -> None:
     after, workflow = event.after, event.workflow
     if after is None or after.state == event.before.state or workflow.states[after.state].kind == PAUSED:
         return
-    answerable = _ANSWERABLE.get(workflow.digest)
-    if answerable is None:
-        answerable = _ANSWERABLE[workflow.digest] = answerable_states(workflow)
-    if after.state in answerable:
+    # Answerable where some transition out of the state accepts: a look at that state's few transitions,
+    # no cache (answerable_states in checks computes the same set for the whole workflow).
+    if any(call.name == ACCEPT for t in workflow.transitions_from.get(after.state, ()) for call in t.effects):
         return
     pending = store.pending_proposal(conn, after.id)
     if pending is not None:

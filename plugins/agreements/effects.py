@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _
 
 from .store import AMEND, PROPOSE, SIGN, SIGNING_ROLES, S, V, current_version, signer_ids
@@ -40,26 +40,29 @@ def _new_version(event: TransitionEvent, conn: Connection, kind: str) -> None:
 
 
 @effect(PROPOSE, description="Store the submitted agreement terms as a new version that both sides must sign.")
-def propose(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def propose(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the form data as the relationship's next agreement version."""
+    event, conn = ctx.event, ctx.connection
     _new_version(event, conn, "proposal")
 
 
 @effect(AMEND, description="Store changed agreement terms as a new version; both sides must sign it again.")
-def amend(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def amend(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Like ``agreements.propose``, but there must already be an agreement to amend."""
+    event, conn = ctx.event, ctx.connection
     if current_version(conn, event.before.id) is None:
         raise TransitionError(_("There is no agreement to amend yet; propose one first."))
     _new_version(event, conn, "amendment")
 
 
 @effect(SIGN, description="Record the actor's signature on the current agreement version.")
-def sign(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def sign(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Sign the current version; signing twice, or with no agreement proposed, is refused.
 
     When the form carries ``version`` (the version the person read), it
     must still be the current one, so nobody signs terms they have not seen.
     """
+    event, conn = ctx.event, ctx.connection
     signer = event.actor.person_id
     if signer is None or event.role not in SIGNING_ROLES:
         # The workflow check keeps other roles off signing transitions; this guards hand-made workflows.

@@ -37,13 +37,13 @@ def day(value: datetime) -> str:
     return value.date().isoformat()
 
 
-def states_with_effect(workflow: Workflow, effect_name: str) -> frozenset[str]:
-    """States from which some transition carrying ``effect_name`` leaves."""
-    return frozenset(s for t in workflow.transitions.values() if any(e.name == effect_name for e in t.effects)
-                     for s in t.sources)
+def leaves_with_effect(workflow: Workflow, state: str, effect_name: str) -> bool:
+    """Whether some transition carrying ``effect_name`` leaves ``state`` (a look at that state's transitions)."""
+    return any(e.name == effect_name for t in workflow.transitions_from.get(state, ()) for e in t.effects)
 
 
-def forms_with_effect(workflow: Workflow, effect_name: str) -> frozenset[str]:
-    """Names of the forms of transitions carrying ``effect_name``."""
-    return frozenset(t.form for t in workflow.transitions.values()
-                     if t.form and any(e.name == effect_name for e in t.effects))
+def form_has_effect(workflow: Workflow, form: str, effect_name: str) -> bool:
+    """Whether a transition with form ``form`` carries ``effect_name``."""
+    return any(t.form == form and any(e.name == effect_name for e in t.effects) for t in workflow.transitions.values())
+
+

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import Problem, TransitionEvent, effect
+from mentorflow import EffectContext, Problem, effect
 from mentorflow.clock import as_utc
 from mentorflow.i18n import _
 from mentorflow.plugins.closure import settings
-from mentorflow.plugins.closure.common import form_invalid, forms_with_effect, text_or_none
+from mentorflow.plugins.closure.common import form_has_effect, form_invalid, text_or_none
 from mentorflow.plugins.closure.models import Conversation, EarlyEnding
 from mentorflow.workflow.model import Workflow
 
@@ -51,19 +51,16 @@ def reason_problems(programme: Mapping[str, Any], reason: Any) -> list[Problem]:
     return []
 
 
-_REASON_FORMS: dict[str, frozenset[str]] = {}
-
-
 def validate_reason_form(workflow: Workflow, form: str, data: Mapping[str, Any]) -> list[Problem]:
     """``mentorflow_validate_form``: forms of transitions ending a relationship early carry a listed reason."""
-    forms = _REASON_FORMS.get(workflow.digest)
-    if forms is None:
-        forms = _REASON_FORMS[workflow.digest] = forms_with_effect(workflow, END_EARLY)
-    return reason_problems(workflow.programme, data.get("reason")) if form in forms else []
+    # Asked of the workflow each time (a pass over its transitions), no module-level cache.
+    return reason_problems(workflow.programme, data.get("reason")) if form_has_effect(workflow, form, END_EARLY) \
+        else []
 
 
-def _end_early(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _end_early(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Record why the relationship ends early (a reason id from the programme's list; no one is to blame)."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     problems = reason_problems(event.workflow.programme, event.data.get("reason"))
@@ -81,8 +78,9 @@ def early_ending(conn: Connection, relationship_id: int) -> EarlyEndingRow | Non
     return EarlyEndingRow(row.reason_id, row.note, row.actor_id, row.actor_role, as_utc(row.at)) if row else None
 
 
-def _conversation(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _conversation(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Record the closure conversation: the day it was held (default: today) and notes shared with the pair."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     problems = []

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
+from mentorflow import EffectContext, GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
 from mentorflow.clock import as_utc
 from mentorflow.durations import parse_duration
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
-from mentorflow.plugins.closure.common import day, form_invalid, states_with_effect, text_or_none
+from mentorflow.plugins.closure.common import day, form_invalid, leaves_with_effect, text_or_none
 from mentorflow.plugins.closure.models import Extension
 from mentorflow.workflow.model import PAUSED, Workflow
 
@@ -96,8 +96,9 @@ def _requested_end(event: TransitionEvent, current: datetime | None) -> tuple[da
     return new_end, []
 
 
-def _request(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _request(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Record a request to move the planned end (a new date or a period added to it), for the coordinator."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     pending = pending_extension(conn, snap.id)
@@ -129,8 +130,9 @@ def _close(conn: Connection, extension_id: int, status: str, event: TransitionEv
         decided_at=event.at, decision_audit_id=event.audit_id, decision_note=note))
 
 
-def _decide(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _decide(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Approve (the planned end moves) or decline the pending extension request."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None
     pending = pending_extension(conn, snap.id)
@@ -166,16 +168,12 @@ def planned_end_reached(ctx: GuardContext, params: Mapping[str, Any]) -> str | N
     return None
 
 
-_DECIDABLE: dict[str, frozenset[str]] = {}
-
-
 def lapse_undecidable(event: TransitionEvent, conn: Connection) -> None:
     """A pending request lapses when the relationship moves where no coordinator can decide it (closing)."""
     after, workflow = event.after, event.workflow
     if after is None or after.state == event.before.state or workflow.states[after.state].kind == PAUSED:
         return
-    decidable = _DECIDABLE.get(workflow.digest)
-    if decidable is None:
-        decidable = _DECIDABLE[workflow.digest] = states_with_effect(workflow, DECIDE)
-    if after.state not in decidable and (pending := pending_extension(conn, after.id)) is not None:
+    if leaves_with_effect(workflow, after.state, DECIDE):
+        return
+    if (pending := pending_extension(conn, after.id)) is not None:
         _close(conn, pending.id, LAPSED, event, None)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from mentorflow import GuardContext, Problem, TransitionEvent, effect, guard
+from mentorflow import EffectContext, GuardContext, Problem, effect, guard
 from mentorflow.clock import as_utc
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
@@ -69,8 +69,9 @@ def _problems(data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _record(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _record(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the actor's closure form (visible as its form's privacy says: pair, or the author only)."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     if event.role not in PARTICIPANTS:

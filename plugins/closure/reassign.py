@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import Conflict, Problem, TransitionEvent, effect
+from mentorflow import Conflict, EffectContext, Problem, effect
 from mentorflow.db.models import Person, ProgrammeRole, Relationship
 from mentorflow.i18n import _
 from mentorflow.plugins.closure.common import form_invalid, text_or_none
@@ -38,8 +38,9 @@ def _mentor_problem(conn: Connection, programme_id: int, mentee_id: int, current
     return None
 
 
-def _reassign(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _reassign(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Make ``mentor_id`` the relationship's mentor (an existing mentor of the programme, not the mentee)."""
+    event, conn = ctx.event, ctx.connection
     snap = event.after
     assert snap is not None and event.audit_id is not None
     new = event.data.get("mentor_id")

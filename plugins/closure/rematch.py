@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import TransitionEvent, effect
+from mentorflow import EffectContext, effect
 from mentorflow.clock import as_utc
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
@@ -47,8 +47,9 @@ def entries(conn: Connection, programme_id: int, statuses: tuple[str, ...] | Non
             for r in conn.execute(stmt.order_by(Q.c.requested_at, Q.c.id))]
 
 
-def _enqueue(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _enqueue(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Put the closed relationship's mentee in the rematch queue, excluding the previous mentor."""
+    event, conn = ctx.event, ctx.connection
     snap = event.before
     assert event.audit_id is not None
     if not event.workflow.states[snap.state].is_terminal:

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.engine import Connection
 
-from mentorflow import GuardContext, RelationshipSnapshot, TransitionEvent, effect, guard
+from mentorflow import EffectContext, GuardContext, RelationshipSnapshot, effect, guard
 from mentorflow.durations import humanize_duration
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
@@ -44,8 +43,9 @@ def within_reopen_window(ctx: GuardContext, params: Mapping[str, Any]) -> str | 
     return None
 
 
-def _reopen(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def _reopen(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Reopen a closed relationship: the mentee leaves the rematch queue (they are back with their mentor)."""
+    event, conn = ctx.event, ctx.connection
     if not event.workflow.states[event.before.state].is_terminal:
         raise TransitionError(_("Only a closed relationship can be reopened."))
     conn.execute(update(Q).where(Q.c.relationship_id == event.before.id, Q.c.status == WAITING)

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
 
-from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, effect
 from mentorflow.i18n import _
 from mentorflow.policy import Visibility
 from mentorflow.validation import pointer
@@ -50,8 +49,9 @@ def rating_problems(ratings: Any, settings: GoalSettings) -> list[Problem]:
     "type": "object", "required": ["phase"], "additionalProperties": False,
     "properties": {"phase": {"enum": list(PHASES), "description": "start or closure"}},
 }, description="Store the mentee's ratings of the programme's competences for one phase (start or closure).")
-def self_assess(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def self_assess(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the ratings of this phase; a second assessment of the same phase is refused."""
+    event, conn = ctx.event, ctx.connection
     if event.role != "mentee" or event.actor.person_id is None:
         raise TransitionError(_("Only the mentee assesses themselves."))
     phase = params["phase"]

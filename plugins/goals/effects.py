@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _
 
 from .store import (
@@ -61,8 +61,9 @@ def _open_goal(conn: Connection, event: TransitionEvent) -> Any:
 
 
 @effect(ADD, description="Store the submitted goal (SMART fields, category, target date); the other side confirms it.")
-def add(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def add(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """A new active goal proposed by the actor; it counts as agreed once the other side confirms it."""
+    event, conn = ctx.event, ctx.connection
     form = _form(event)
     values = column_values(event.data, form)
     missing = [Problem(f"/{name}", _("'{name}' is required here but missing").format(name=name))
@@ -78,8 +79,9 @@ def add(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> 
 
 
 @effect(AGREE, description="The other side confirms a goal; from then on it counts as agreed by both.")
-def agree(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def agree(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Confirm a goal the other side proposed (or revised)."""
+    event, conn = ctx.event, ctx.connection
     goal = _open_goal(conn, event)
     if event.role not in PAIR_ROLES or event.actor.person_id is None:
         raise TransitionError(_("Only the mentor or the mentee can confirm a goal."))
@@ -96,8 +98,9 @@ def agree(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -
 
 
 @effect(UPDATE_PROGRESS, description="Record progress (0-100 %) on an open goal, with a note.")
-def update_progress(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def update_progress(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Append a progress update and make it the goal's current progress."""
+    event, conn = ctx.event, ctx.connection
     goal = _open_goal(conn, event)
     percent = event.data.get("progress")
     if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
@@ -107,12 +110,13 @@ def update_progress(event: TransitionEvent, conn: Connection, params: Mapping[st
 
 
 @effect(SET_STATUS, description="Mark a goal achieved or dropped, or revise its text (the old text is kept).")
-def set_status(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def set_status(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Close a goal as achieved or dropped, or revise it.
 
     A revision replaces the text fields given in the form, keeps the old
     text in the update row, and needs the other side's confirmation again.
     """
+    event, conn = ctx.event, ctx.connection
     form = _form(event)
     goal = _open_goal(conn, event)
     status = event.data.get("status")

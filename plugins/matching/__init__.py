@@ -59,8 +59,8 @@ def mentorflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
 
 @hookimpl(trylast=True)
 def mentorflow_startup(engine: Engine) -> None:
-    # Normally done by mentorflow_addhooks; idempotent, for a plugin manager built without that replay.
-    registry.install(engine.pm)
+    # The hookspecs and the registry helper are installed by mentorflow_addhooks (replayed to every plugin
+    # registered later); here only the start-up check, which patches nothing.
     if registry.AVAILABLE:
         # Every plugin is registered by now: report two plugins claiming one scorer name at start-up.
         registry.scorers(engine.pm)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _
 
 from .models import Meeting, MeetingFeedback
@@ -90,8 +90,9 @@ def _save_feedback(conn: Connection, event: TransitionEvent, meeting_id: int, au
 
 
 @effect(LOG_EFFECT, description="Log a meeting: shared fields for the pair, private notes and rating for the author.")
-def log_meeting(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def log_meeting(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the meeting; the author's rating and private notes go to their own feedback row."""
+    event, conn = ctx.event, ctx.connection
     author = _author(event)
     data = event.data
     problems: list[Problem] = []
@@ -116,8 +117,9 @@ def log_meeting(event: TransitionEvent, conn: Connection, params: Mapping[str, A
 
 
 @effect(RATE_EFFECT, description="Add one's own rating and private notes to a meeting of the relationship.")
-def rate_meeting(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def rate_meeting(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """The other side (or the logger, later) adds a rating (1-4) and private notes to an existing meeting."""
+    event, conn = ctx.event, ctx.connection
     author = _author(event)
     data = event.data
     problems: list[Problem] = []

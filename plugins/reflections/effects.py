@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from mentorflow import FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _, format_date
 from mentorflow.policy import Visibility
 
@@ -35,8 +34,9 @@ def _score(data: Mapping[str, Any], name: str) -> int | None:
 
 
 @effect(RECORD_EFFECT, description="Store the submitted reflection (pair-visible, or author-only on a private form).")
-def record(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def record(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store a reflection row with its duty's due time, so regularity can be measured later."""
+    event, conn = ctx.event, ctx.connection
     author = _author(event)
     snap = event.before
     form = event.workflow.forms.get(event.transition.form or "")
@@ -59,8 +59,9 @@ def record(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) 
 
 
 @effect(PULSE_EFFECT, description="Store a pulse-survey answer; one per person and period.")
-def answer_pulse(event: TransitionEvent, conn: Connection, params: Mapping[str, Any]) -> None:
+def answer_pulse(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the answer for the period open now; a second answer in the same period is refused."""
+    event, conn = ctx.event, ctx.connection
     author = _author(event)
     snap = event.before
     pulse = schedule_from_settings(event.workflow.programme.get("settings"))

@@ -16,7 +16,7 @@ from email.utils import formatdate
 
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
-from mentorflow.notifications import Message
+from mentorflow.notifications import ChannelContext, Message
 
 TIMEOUT_SECONDS = 15
 
@@ -33,7 +33,7 @@ class EmailChannel:
         self.starttls = os.environ.get("MENTORFLOW_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes")
         self.sender = os.environ.get("MENTORFLOW_SMTP_FROM", "mentorflow@localhost")
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, ctx: ChannelContext) -> None:
         self._configure()
         if not self.host:
             raise ConfigurationError(_("MENTORFLOW_SMTP_HOST is not set; the email channel cannot send."))

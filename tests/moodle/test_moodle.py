@@ -122,6 +122,27 @@ def test_the_moodle_channel_sends_an_instant_message(mentorflow_engine: Engine, 
         mentorflow_engine.notify(message, ("moodle",))
 
 
+def test_the_moodle_channel_needs_no_start_up_hook_and_reads_through_the_engine_sending(
+        mentorflow_engine: Engine, moodle: FakeMoodle, tmp_path: Any) -> None:
+    from mentorflow.integrations.moodle import plugin
+
+    assert not hasattr(plugin, "mentorflow_startup")  # nothing hands the channel an engine at start-up
+    add_site(mentorflow_engine, moodle.url, FakeMoodle.TOKEN)
+    person = mentorflow_engine.add_person("Ada", external_ids={f"lti:{moodle.url}": str(moodle.user(5, "Ada", "L"))})
+    other = Engine(f"sqlite:///{tmp_path / 'other.db'}")  # another database: no site, nobody known
+    try:
+        other.upgrade_database()
+        channel = other.channels["moodle"] = mentorflow_engine.channels["moodle"]  # one channel object for both
+        assert not hasattr(channel, "engine")
+        message = Message(person, None, "en", "Hello", "Hi")
+        assert mentorflow_engine.notify(message, ("moodle",)) == ["moodle"]
+        with pytest.raises(PluginError, match="no Moodle account"):
+            other.notify(message, ("moodle",))
+        assert len(moodle.messages) == 1
+    finally:
+        other.db.dispose()
+
+
 def test_a_wrong_token_is_reported_plainly(mentorflow_engine: Engine, moodle: FakeMoodle) -> None:
     site = add_site(mentorflow_engine, moodle.url, "wrong-token")
     with site.client() as client, pytest.raises(MoodleInvalidToken, match="Invalid token"):

@@ -25,7 +25,7 @@ class JsonLinesChannel:
 
     name = "jsonl"
 
-    def send(self, message):
+    def send(self, message, ctx):
         path = os.environ.get("WEEKDAYS_OUTBOX", "mentorflow-messages.jsonl")
         with open(path, "a", encoding="utf-8") as outbox:
             outbox.write(json.dumps(asdict(message), ensure_ascii=False, default=str) + "\n")
