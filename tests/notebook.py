@@ -1,14 +1,19 @@
 """A test plugin, as a third party would write one: a notebook of private notes, one table, every kind of hook.
 
 It implements the hooks no built-in plugin's test covers on its own (start-up, form validation, command-line
-commands, migrations, framing, and the personal-data trio), so tests/test_plugin_hooks.py can show what each
-hook does with a plugin that is not the project's own. The personal-data functions (``export``, ``erase``,
-``purge``) are also this module's ``gdpr.py`` part, for :func:`mentorflow.gdpr.personal_data_hooks`.
+commands, migrations, framing, the personal-data trio, programme health, meetings, the sign-up profile and the
+timer scan), so tests/test_plugin_hooks.py can show what each hook does with a plugin that is not the project's
+own. A note reading ``met 2026-11-20 for 45 minutes: <agenda>`` records a meeting its writer sees; the timer
+scan owes each mentee a one-off digest a week after their relationship started, and notes that it did. The
+personal-data functions (``export``, ``erase``, ``purge``) are also this module's ``gdpr.py`` part, for
+:func:`mentorflow.gdpr.personal_data_hooks`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
@@ -16,13 +21,28 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mentorflow import Engine, Problem, hookimpl
-from mentorflow.db.models import Person
+from mentorflow.clock import as_utc
+from mentorflow.db.models import Person, Programme, Relationship
 from mentorflow.gdpr import erase_text, export_rows
+from mentorflow.meetings import MeetingRecord
+from mentorflow.signup import SignupProfile
+from mentorflow.timers import TimerNotice
 
 NOTES = sa.Table("test_notebook_notes", sa.MetaData(),  # its own metadata: not one of mentorflow's tables
                  sa.Column("id", sa.Integer, primary_key=True), sa.Column("person_id", sa.Integer),
                  sa.Column("relationship_id", sa.Integer), sa.Column("text", sa.Text))
 FRAMED_BY = "https://lms.example.org/course/7?x=1"
+MET = re.compile(r"met (\d{4}-\d{2}-\d{2}) for (\d+) minutes: (.+)", re.S)
+"""A note that records a meeting: the day, how long, the agenda."""
+MEETING_IDS = 900_000
+"""Added to a note's id to make its meeting's id (apart from the meetings plugin's ids in a calendar)."""
+DIGEST_AFTER = timedelta(days=7)
+DIGEST = "digest owed "
+"""The note the timer scan writes when it owed a relationship's digest (so it is owed once)."""
+PROFILE_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["pen_name"], "additionalProperties": False,
+    "properties": {"pen_name": {"type": "string", "minLength": 2, "maxLength": 40,
+                                "x-label": {"en": "Pen name", "da": "Pennenavn"}}}}
 STARTED: list[tuple[Engine, list[str]]] = []
 """(engine, its guard names) for every engine that started with this plugin."""
 SEEN_AT_ERASURE: list[tuple[str, str]] = []
@@ -97,3 +117,64 @@ def mentorflow_erase_personal_data(person_id: int, pseudonym: str, connection: C
 @hookimpl
 def mentorflow_purge_relationship_content(relationship_id: int, connection: Connection) -> None:
     purge(relationship_id, connection)
+
+
+@hookimpl
+def mentorflow_programme_health(engine: Engine, programme: str, actor: Any) -> dict[str, Any] | None:
+    # Only a count: the notes themselves are private to their writers, even from the coordinator.
+    R, P = Relationship.__table__, Programme.__table__
+    with engine.read() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(
+            NOTES.join(R, R.c.id == NOTES.c.relationship_id).join(P, P.c.id == R.c.programme_id))
+            .where(P.c.key == programme)).scalar_one()
+    return {"notebook": {"programme": programme, "notes": count}} if count else None
+
+
+@hookimpl
+def mentorflow_relationship_meetings(engine: Engine, relationship: Any, viewer: int) -> Iterable[MeetingRecord]:
+    # A note is its writer's: a meeting recorded in one is seen by the writer only.
+    with engine.read() as conn:
+        rows = conn.execute(sa.select(NOTES.c.id, NOTES.c.text).where(
+            NOTES.c.relationship_id == relationship.id, NOTES.c.person_id == viewer).order_by(NOTES.c.id)).all()
+    found = []
+    for row in rows:
+        met = MET.fullmatch(row.text or "")
+        if met:
+            found.append(MeetingRecord(id=MEETING_IDS + row.id, held_on=date.fromisoformat(met[1]),
+                                       logged_at=engine.clock.now(), duration_minutes=int(met[2]),
+                                       format="notebook", agenda=met[3]))
+    return found
+
+
+def _check_profile(profile: Any) -> list[Problem]:
+    name = str((profile or {}).get("pen_name", ""))
+    return [Problem("/pen_name", "is the notebook's own name")] if name.strip().lower() == "notebook" else []
+
+
+@hookimpl
+def mentorflow_signup_profile(engine: Engine, programme_id: int, workflow: Any) -> SignupProfile | None:
+    def store(person_id: int, role: str, profile: Any, actor_id: int) -> None:
+        with engine.write() as conn:
+            conn.execute(sa.insert(NOTES).values(person_id=person_id, relationship_id=None,
+                                                 text=f"pen name as {role} in programme {programme_id}: "
+                                                      f"{profile['pen_name']}"))
+
+    return SignupProfile(form="notebook_profile", schema=PROFILE_SCHEMA,
+                         title={"en": "Notebook profile", "da": "Notesbogsprofil"}, check=_check_profile, store=store)
+
+
+@hookimpl
+def mentorflow_timer_scan(engine: Engine, now: datetime) -> Iterable[TimerNotice]:
+    R = Relationship.__table__
+    owed = []
+    with engine.write() as conn:
+        done = set(conn.execute(sa.select(NOTES.c.relationship_id).where(NOTES.c.text.startswith(DIGEST))).scalars())
+        for rel in conn.execute(sa.select(R.c.id, R.c.mentee_id, R.c.started_at)
+                                .where(R.c.closed_at.is_(None)).order_by(R.c.id)):
+            due = as_utc(rel.started_at) + DIGEST_AFTER
+            if rel.id in done or due > now:
+                continue
+            conn.execute(sa.insert(NOTES).values(person_id=rel.mentee_id, relationship_id=rel.id,
+                                                 text=f"{DIGEST}{due.isoformat()}"))
+            owed.append(TimerNotice("digest", rel.mentee_id, "mentee", "notebook_digest", due))
+    return owed

@@ -10,20 +10,33 @@ own table; each test registers it on a real engine and asserts what the hook doe
 from __future__ import annotations
 
 import re
+import threading
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from flask import Flask
+from werkzeug.serving import make_server
 
-from mentorflow import Engine, FormInvalid
+from mentorflow import Engine, FormInvalid, ManualClock
 from mentorflow.gdpr import erase_person, export_person, personal_data_hooks, pseudonym_for
 from mentorflow.integrations.web import create_app
 from mentorflow.integrations.web.settings import Settings
+from mentorflow.meetings import relationship_meetings
 from mentorflow.pluginmanager import build_plugin_manager
+from mentorflow.plugins.calendar.events import person_events
+from mentorflow.plugins.simulate.cli import parse_path
+from mentorflow.plugins.simulate.simulation import DEFAULT_START, _simulate
+from mentorflow.signup import signup_profile
 from mentorflow.testing import Factory
+from mentorflow.tokens import create_token
 from tests import notebook
 from tests.lifecycle import base_workflow
 
@@ -186,3 +199,113 @@ def test_personal_data_hooks_refuse_a_purge_the_module_does_not_have() -> None:
     with pytest.raises(TypeError, match=r"tests\.lifecycle has no purge"):
         hooks.purge(1, None)  # type: ignore[arg-type]
 
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The web service on loopback (a real HTTP server in a thread, so the engine keeps the test plugin)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def test_programme_health_has_the_plugins_section_for_a_coordinator_and_refuses_a_stranger(
+        mentorflow_engine: Engine, factory: Factory) -> None:
+    engine = mentorflow_engine
+    factory.programme("quiet", document=base_workflow())
+    rel, other = factory.relationship(), factory.relationship()
+    _note(engine, rel.mentee_id, rel.id, "I worry about the exam")
+    _note(engine, rel.mentor_id, rel.id, "Mentee worries")
+    _note(engine, other.mentor_id, other.id, "Going well")
+    _note(engine, rel.mentor_id, None, "About no relationship")
+    people = {"coordinator": factory.coordinator(), "quiet": factory.coordinator("quiet"),
+              "stranger": factory.person("Stranger"), "mentor": rel.mentor_id}
+    tokens = {who: create_token(engine, who, person_id=pid)[0] for who, pid in people.items()}
+    app = create_app(Settings(database_url=engine.db.url.render_as_string(hide_password=False), secret_key="x"),
+                     engine)
+    with serving(app) as url, httpx.Client(base_url=url, timeout=15) as client:
+        def health(who: str, key: str = "programme") -> httpx.Response:
+            return client.get(f"/api/v1/programmes/{key}/health", headers={"Authorization": f"Bearer {tokens[who]}"})
+
+        answer = health("coordinator")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["notebook"] == {"programme": "programme", "notes": 3}, \
+            "the programme's relationships' notes, not the note about no relationship"
+        assert {"reflections", "meetings", "goals"} <= set(answer.json()), "merged with the built-in plugins' sections"
+        assert "worry" not in answer.text and "Going well" not in answer.text
+        assert "notebook" not in health("quiet", "quiet").json(), "None: the plugin has nothing to say"
+        for who in ("stranger", "mentor"):
+            refused = health(who)
+            assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/problem+json"
+            assert "notebook" not in refused.text
+        assert health("quiet").status_code == 403, "a coordinator of another programme is a stranger here"
+
+
+def test_relationship_meetings_come_from_the_plugin_as_the_viewer_may_see_them(mentorflow_engine: Engine,
+                                                                               factory: Factory) -> None:
+    engine = mentorflow_engine
+    rel = factory.relationship()
+    stranger = factory.person("Stranger")
+    _note(engine, rel.mentee_id, rel.id, "met 2026-11-20 for 45 minutes: Exam plan")
+    _note(engine, rel.mentor_id, rel.id, "met 2026-11-03 for 30 minutes: First talk")
+    _note(engine, rel.mentor_id, rel.id, "met 2026-10-01 for 20 minutes: Kick-off")
+    _note(engine, rel.mentor_id, rel.id, "Not a meeting, a thought")
+
+    def seen(viewer: int) -> list[tuple[date, int, str, str | None]]:
+        return [(m.held_on, m.duration_minutes, m.format, m.agenda) for m in relationship_meetings(engine, rel, viewer)]
+
+    assert seen(rel.mentor_id) == [(date(2026, 10, 1), 20, "notebook", "Kick-off"),
+                                   (date(2026, 11, 3), 30, "notebook", "First talk")], "the mentor's own, by date"
+    assert seen(rel.mentee_id) == [(date(2026, 11, 20), 45, "notebook", "Exam plan")]
+    # Asking for a stranger is the meetings plugin's refusal (NotFound); the notebook's own answer is empty.
+    assert list(notebook.mentorflow_relationship_meetings(engine, rel, stranger)) == []
+
+    events = [e for e in person_events(engine, rel.mentor_id, domain="mentoring.example.org")
+              if e.uid.startswith("meeting-")]
+    assert [(e.start, e.end) for e in events] == [(date(2026, 10, 1), date(2026, 10, 2)),
+                                                  (date(2026, 11, 3), date(2026, 11, 4))]
+    assert "Agenda: First talk" in events[1].description and "20 minutes" in events[0].description
+    assert events[1].uid == f"meeting-{notebook.MEETING_IDS + 2}@mentoring.example.org"
+    feed = str(person_events(engine, rel.mentor_id, domain="x"))
+    assert "Exam plan" not in feed, "the mentee's meeting note stays out of the mentor's calendar"
+    assert "Exam plan" in str(person_events(engine, rel.mentee_id, domain="x"))
+
+
+def test_signup_profile_is_the_plugins_and_checks_and_stores_through_it(mentorflow_engine: Engine,
+                                                                       factory: Factory) -> None:
+    engine = mentorflow_engine
+    programme_id = engine.programme_id("programme")
+    offered = signup_profile(engine, programme_id, engine.current_workflow(programme_id)[1])
+    assert offered is not None and offered.form == "notebook_profile"
+    assert offered.schema["required"] == ["pen_name"] and offered.title["da"] == "Notesbogsprofil"
+    assert [(p.pointer, p.message) for p in offered.check({"pen_name": "NoteBook"})] == [
+        ("/pen_name", "is the notebook's own name")]
+    assert offered.check({"pen_name": "Quill"}) == []
+    person = factory.person("Quill")
+    offered.store(person, "mentee", {"pen_name": "Quill"}, person)
+    assert _notes(engine) == [(person, f"pen name as mentee in programme {programme_id}: Quill")]
+    plain = Engine(engine.db.url.render_as_string(hide_password=False))  # the built-in plugins only
+    assert signup_profile(plain, programme_id, engine.current_workflow(programme_id)[1]) is None, \
+        "without the notebook nobody offers a profile for this programme"
+    plain.db.dispose()
+
+
+def test_timer_scan_notices_are_in_the_simulated_timeline(mentorflow_database_url: str) -> None:
+    clock = ManualClock(DEFAULT_START)
+    engine = Engine(mentorflow_database_url, clock=clock, plugins=[notebook, "mentorflow.plugins.reminders"])
+    steps = parse_path(("0:mentor:sign_agreement,0:mentee:sign_agreement,0:mentee:agree,"
+                        "1:mentee:add_goal,1:mentee:start_reflecting",))
+    # The simulator's own run (``simulate`` makes a throw-away engine with the installed plugins only).
+    result = _simulate(engine, clock, base_workflow(), 30, steps, (), {}, DEFAULT_START, "")
+    digests = [e for e in result.events if e.kind == "digest"]
+    # Owed from day 7; the clock jumps from timer instant to timer instant, the first scan after day 7 is day 13's.
+    assert [((e.at - DEFAULT_START) / timedelta(days=1), e.recipient, e.role, e.timer, e.due_at) for e in digests] == [
+        (13, "mentee", "mentee", "notebook_digest", DEFAULT_START + timedelta(days=7))], "owed once, to the mentee"
+    assert [e["kind"] for e in result.as_dict()["events"]].count("digest") == 1
+    assert result.counts()["reminder"] == 4, "the reminders plugin's notices are collected beside the notebook's"
+    engine.db.dispose()

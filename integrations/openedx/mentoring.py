@@ -29,7 +29,6 @@ from .identity import Identity, ensure_person, find_person
 SIGNUP_ROLES: dict[str, tuple[str, ...]] = {"both": ("mentee", "mentor"), "mentee": ("mentee",),
                                             "mentor": ("mentor",), "none": ()}
 """Who may sign themselves up, by the block's ``signup_roles`` setting (``none``: the coordinator enrols people)."""
-PROFILE_FORM = "matching_profile"
 
 
 @dataclass(frozen=True)
@@ -165,10 +164,10 @@ def enrol(engine: Engine, prog: Programme, who: Situation, locale: str, signup_r
         try:
             profile = decode(form, posted)
         except FormDecodeError as error:
-            raise FormInvalid(PROFILE_FORM, [Problem(f"/{error.field}", error.message)]) from None
+            raise FormInvalid(offered.form, [Problem(f"/{error.field}", error.message)]) from None
         problems = offered.check(profile)
         if problems:
-            raise FormInvalid(PROFILE_FORM, problems)
+            raise FormInvalid(offered.form, problems)  # the offering plugin's form name, not matching's
     person = ensure_person(engine, who.identity, locale)
     engine.grant_role(prog.id, person, role)
     if profile is not None and offered is not None:
