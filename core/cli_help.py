@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from gettext import gettext as click_gettext  # what click translates its own "Options" heading with
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -91,7 +91,13 @@ class LocalizedGroup(LocalizedHelp, click.Group):
 LocalizedGroup.group_class = LocalizedGroup
 
 
-class LocaleType(click.ParamType):
+if TYPE_CHECKING:
+    _StrParam = click.ParamType[str]
+else:  # click before 8.2 has no generic ParamType at run time
+    _StrParam = click.ParamType
+
+
+class LocaleType(_StrParam):
     """A ``--locale`` value: one of :func:`~mentorflow.i18n.supported_locales` (``da``, ``da_DK.UTF-8`` or ``da-DK``).
 
     The choices are asked for when the help is shown and when a value is checked, so a new catalogue is a new
