@@ -32,8 +32,10 @@ def once_a_day(ctx, params):
 
 
 @effect("kudos.record", description="Store the kudos sent with the transition's form.")
-def record(event, connection, params):
-    store.add(connection, event.before.id, event.audit_id, event.actor.person_id,
+def record(ctx, params):
+    # ctx is the transition's EffectContext: the event, the transaction's connection, the engine and its hooks.
+    event = ctx.event
+    store.add(ctx.connection, event.before.id, event.audit_id, event.actor.person_id,
               str(event.data.get("message", "")), event.at)
 
 
