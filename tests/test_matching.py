@@ -447,3 +447,31 @@ def test_racing_starts_for_one_mentee_leave_one_relationship(cohort: Cohort) -> 
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1, outcomes
     assert all(isinstance(o, Vetoed) for o in outcomes if isinstance(o, Exception)), outcomes
     assert len(cohort.engine.relationships_of(eva)) == 1
+
+
+def test_terminal_states_are_cached_per_database_not_per_version_id(tmp_path: Any) -> None:
+    """Version ids are unique in one database only: two engines in one process must not share the cached answer."""
+    from mentorflow.db.models import WorkflowVersion
+    from mentorflow.plugins.matching.pool import terminal_states
+
+    engines = []
+    for name in ("a", "b"):
+        engine = Engine(f"sqlite:///{tmp_path / name}.db")
+        engine.upgrade_database()
+        Factory(engine).programme("programme")
+        engines.append(engine)
+    first, second = engines
+    W = WorkflowVersion.__table__
+    with second.write() as conn:  # the second database's version 1 says another state is terminal
+        version_id, definition = conn.execute(select(W.c.id, W.c.definition)).one()
+        changed = {**definition, "states": [{**s, "kind": "terminal"} if s["id"] == "paused" else s
+                                            for s in definition["states"]]}
+        conn.execute(W.update().where(W.c.id == version_id).values(definition=changed))
+    with first.read() as conn:
+        in_first = terminal_states(conn, 1)
+    with second.read() as conn:
+        in_second = terminal_states(conn, 1)
+    assert "paused" not in in_first[version_id]
+    assert "paused" in in_second[version_id]
+    for engine in engines:
+        engine.db.dispose()

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine as SAEngine
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.engine import Connection
 
@@ -36,7 +38,9 @@ PREFERENCES = Preference.__table__
 PROPOSALS = Proposal.__table__
 RUNS = Run.__table__
 
-_TERMINAL: dict[int, frozenset[str]] = {}
+_TERMINAL: WeakKeyDictionary[SAEngine, dict[int, frozenset[str]]] = WeakKeyDictionary()
+"""Terminal states by workflow version id, per database: version ids are only unique within one database, and two
+engines in one process (a test run, a host of several databases) must not read each other's."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,12 @@ def terminal_states(conn: Connection, programme_id: int) -> dict[int, frozenset[
     """Terminal states by workflow version of the programme (versions never change, so they are cached)."""
     W = WorkflowVersion.__table__
     ids = list(conn.execute(select(W.c.id).where(W.c.programme_id == programme_id)).scalars())
-    missing = [i for i in ids if i not in _TERMINAL]
+    known = _TERMINAL.setdefault(conn.engine, {})
+    missing = [i for i in ids if i not in known]
     if missing:
         for vid, definition in conn.execute(select(W.c.id, W.c.definition).where(W.c.id.in_(missing))):
-            _TERMINAL[vid] = frozenset(s["id"] for s in definition.get("states", []) if s.get("kind") == "terminal")
-    return {i: _TERMINAL[i] for i in ids}
+            known[vid] = frozenset(s["id"] for s in definition.get("states", []) if s.get("kind") == "terminal")
+    return {i: known[i] for i in ids}
 
 
 def active_condition(conn: Connection, programme_id: int) -> Any:
