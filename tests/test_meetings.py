@@ -200,3 +200,14 @@ def test_workflow_checks_for_the_meeting_effects(mentorflow_engine: Engine) -> N
                           f"/transitions/{index['log_meeting']}/roles"}
     assert "meeting_id" in found["/forms/meeting_rating/schema/properties"]
     assert '"private": true' in found["/forms/meeting/private"]
+
+
+def test_the_meetings_hook_answers_a_stranger_with_no_meetings_not_an_error(pair: Pair) -> None:
+    """Other plugins ask through mentorflow.meetings: a viewer outside the relationship gets none, not a crash."""
+    from mentorflow.meetings import relationship_meetings
+
+    pair.log(pair.mentor)
+    stranger = pair.factory.person("Olga", role="mentee", programme=pair.programme)
+    assert [(m.held_on, m.agenda) for m in relationship_meetings(pair.engine, pair.rel, pair.mentee)] == [
+        (date(2026, 1, 5), "Thesis topics")]
+    assert list(relationship_meetings(pair.engine, pair.rel, stranger)) == []

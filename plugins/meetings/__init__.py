@@ -77,7 +77,13 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
 def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int) -> Iterable[Any]:
     from mentorflow.meetings import MeetingRecord
 
+    from mentorflow.errors import NotFound
+
     from .api import meetings
 
+    try:
+        visible = meetings(engine, relationship, viewer)
+    except NotFound:  # a viewer outside the relationship sees none of its meetings, as the hook promises
+        return []
     return [MeetingRecord(id=m.id, held_on=m.held_on, logged_at=m.logged_at, duration_minutes=m.duration_minutes,
-                          format=m.format, agenda=m.agenda) for m in meetings(engine, relationship, viewer)]
+                          format=m.format, agenda=m.agenda) for m in visible]
