@@ -17,7 +17,7 @@ import pluggy
 
 from mentorflow import EffectSpec, GuardSpec, Problem, TransitionEvent, hookimpl
 from mentorflow.gdpr import personal_data_hooks
-from mentorflow.plugins.adjustments import checks, effects, hookspecs
+from mentorflow.plugins.adjustments import checks, effects, guards, hookspecs
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -37,7 +37,7 @@ def mentorflow_register_effects() -> Iterable[EffectSpec]:
 
 @hookimpl(trylast=True)
 def mentorflow_register_guards() -> Iterable[GuardSpec]:
-    return [effects.other_side]
+    return [guards.other_side]
 
 
 @hookimpl(trylast=True)

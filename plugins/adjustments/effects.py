@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from mentorflow import EffectContext, GuardContext, Problem, RelationshipSnapshot, TransitionEvent, effect, guard
+from mentorflow import EffectContext, Problem, RelationshipSnapshot, TransitionEvent, effect
 from mentorflow.errors import FormInvalid, ProblemsError, TransitionError
 from mentorflow.i18n import _, format_date
 from mentorflow.plugins.adjustments import settings, store
 from mentorflow.plugins.adjustments.checks import ACCEPT, PARTICIPANTS, PROPOSE, REJECT
+from mentorflow.plugins.adjustments.guards import is_proposer_side, other_role
 from mentorflow.plugins.adjustments.items import SETTING_KINDS, change_data, consistency_problems, shape_problems
 from mentorflow.workflow.model import PAUSED, Workflow
 
@@ -43,15 +44,6 @@ def _check_items(hooks: HookRelay, relationship: RelationshipSnapshot, items: Se
     return [p for result in results for p in (result or ())]
 
 
-def _other(role: str) -> str:
-    return "mentee" if role == "mentor" else "mentor"
-
-
-def _is_proposer_side(proposal: store.ProposalRow, person_id: int | None, role: str) -> bool:
-    # Sides are roles: after a reassignment the new mentor answers for the mentor side too.
-    return role == proposal.proposer_role or person_id == proposal.proposer_id
-
-
 def _validate(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow, items: Any, hooks: HookRelay
               ) -> list[Problem]:
     problems = shape_problems(items)
@@ -72,9 +64,10 @@ def _pending_or_fail(conn: Connection, relationship_id: int) -> store.ProposalRo
 
 
 def _answer_check(proposal: store.ProposalRow, event: TransitionEvent) -> None:
-    if _is_proposer_side(proposal, event.actor.person_id, event.role):
+    if is_proposer_side(proposal, event.actor.person_id, event.role):
+        other = event.workflow.role_label(other_role(proposal.proposer_role))
         raise TransitionError(_("You cannot answer your own adjustment proposal: only the {other} can accept or "
-                                "decline it.").format(other=event.workflow.role_label(_other(proposal.proposer_role))))
+                                "decline it.").format(other=other))
 
 
 @effect(PROPOSE, description="Store the proposed adjustment items as a pending proposal.")
@@ -142,19 +135,6 @@ def reject(ctx: EffectContext, params: Mapping[str, Any]) -> None:
                           [Problem("/reason", _("say why the proposal is declined"))])
     store.close_proposal(conn, proposal.id, store.REJECTED, event.at, event.actor.person_id, event.role,
                          event.audit_id, reason.strip())
-
-
-@guard("adjustments.other_side")
-def other_side(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
-    """A proposal waits for an answer and the actor is on the other side of it."""
-    proposal = store.pending_proposal(ctx.connection, ctx.relationship.id)
-    if proposal is None:
-        return _("there is no adjustment proposal waiting for an answer")
-    if _is_proposer_side(proposal, ctx.actor.person_id, ctx.role):
-        return _("only the {other} can answer this proposal (the {proposer} made it)").format(
-            other=ctx.workflow.role_label(_other(proposal.proposer_role)),
-            proposer=ctx.workflow.role_label(proposal.proposer_role))
-    return None
 
 
 def lapse_unanswerable(event: TransitionEvent, conn: Connection) -> None:

@@ -75,9 +75,8 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
 
 @hookimpl(trylast=True)
 def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int) -> Iterable[Any]:
-    from mentorflow.meetings import MeetingRecord
-
     from mentorflow.errors import NotFound
+    from mentorflow.meetings import MeetingRecord
 
     from .api import meetings
 
