@@ -20,7 +20,7 @@ from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
 from mentorflow.choices import ChoiceContext, ChoicesSpec, options, providers_of
 from mentorflow.clock import Clock, SystemClock
 from mentorflow.db import migrate
-from mentorflow.db.database import WRITE_OPTION, create_db_engine, is_outage
+from mentorflow.db.database import WRITE_OPTION, create_db_engine, inserted_id, is_outage
 from mentorflow.db.models import (
     AuditEvent,
     ExternalIdentity,
@@ -171,18 +171,18 @@ class Engine:
                 raise PublishForbidden(_("You may not publish this workflow to programme '{key}':").format(
                     key=programme_key), [replace(p, source=source) for p in problems])
             if row is None:
-                programme_id = conn.execute(insert(P).values(
+                programme_id = inserted_id(conn.execute(insert(P).values(
                     key=programme_key, name=dict(workflow.programme["name"]),
                     context=workflow.programme["context"], created_at=now, owner_kind=str(publisher.tenant.kind),
-                    owner_ref=publisher.tenant.ref)).inserted_primary_key[0]
+                    owner_ref=publisher.tenant.ref)))
             else:
                 programme_id = row.id
             if latest is not None and latest.digest == workflow.digest:
                 return PublishedWorkflow(programme_id, latest.id, latest.version, created=False)
             version = (latest.version if latest else 0) + 1
-            version_id = conn.execute(insert(W).values(
+            version_id = inserted_id(conn.execute(insert(W).values(
                 programme_id=programme_id, version=version, workflow_id=workflow.id, digest=workflow.digest,
-                definition=dict(workflow.document), created_at=now)).inserted_primary_key[0]
+                definition=dict(workflow.document), created_at=now)))
         self._workflows[version_id] = workflow
         return PublishedWorkflow(programme_id, version_id, version, created=True)
 
@@ -232,9 +232,9 @@ class Engine:
         display_name, email = check_person(display_name, email)
         X = ExternalIdentity.__table__
         with self.write() as conn:
-            person_id = conn.execute(insert(Person.__table__).values(
+            person_id = inserted_id(conn.execute(insert(Person.__table__).values(
                 display_name=display_name, email=email, locale=locale,
-                created_at=self.clock.now())).inserted_primary_key[0]
+                created_at=self.clock.now())))
             for source, external_id in (external_ids or {}).items():
                 try:
                     with conn.begin_nested():
@@ -313,10 +313,10 @@ class Engine:
                         select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)).first() is None
                         or not policy.may_pair(conn, pid, actor, person_id)):
                     raise NotFound(_("Person {id} does not exist.").format(id=person_id))
-            rid = conn.execute(insert(R).values(
+            rid = inserted_id(conn.execute(insert(R).values(
                 programme_id=pid, workflow_version_id=version_id, mentor_id=mentor, mentee_id=mentee,
                 state=workflow.initial_state, version=1, started_at=now, state_entered_at=now,
-                closed_at=None, updated_at=now)).inserted_primary_key[0]
+                closed_at=None, updated_at=now)))
             conn.execute(insert(A).values(relationship_id=rid, seq=1, at=now, actor_id=actor.person_id,
                                           actor_role=role, transition=START_EVENT, from_state=None,
                                           to_state=workflow.initial_state, engine_event=True,
