@@ -37,6 +37,10 @@ ONE_BY_ONE = frozenset({
 result or failure with its plugin: a wrapper there would never run its generator, so it is refused at
 registration. Every other hook is called through pluggy and supports wrappers (historic ones excepted)."""
 
+ONE_BY_ONE_ATTRIBUTE = "ONE_BY_ONE"
+"""A plugin's hookspec module that calls its own hooks one implementation at a time (with :func:`implementations`)
+names them in a module attribute of this name, so wrappers on them are refused as on the core's."""
+
 
 def plugin_failure(plugin: str, hook: str, error: Exception, *, user_errors: bool = False) -> Exception:
     """The exception to raise for ``error`` met in ``plugin``'s code for ``hook``: the one attribution rule.
@@ -87,7 +91,30 @@ class PluginManager(pluggy.PluginManager):
 
     def __init__(self) -> None:
         super().__init__(hookspecs.PROJECT)
+        self.one_by_one: set[str] = set(ONE_BY_ONE)
+        """Hooks called one implementation at a time: the core's plus those plugin hookspec modules name."""
         self.add_hookspecs(hookspecs)
+
+    def add_hookspecs(self, module_or_class: ModuleType | type) -> None:
+        super().add_hookspecs(module_or_class)
+        declared = set(getattr(module_or_class, ONE_BY_ONE_ATTRIBUTE, ()))
+        if not declared:
+            return
+        self.one_by_one |= declared
+        # A plugin may have registered a wrapper on these hooks before their specs arrived: refuse it now.
+        for name in sorted(declared):
+            caller = getattr(self.hook, name, None)
+            wrapping = [impl for impl in (caller.get_hookimpls() if caller is not None else ())
+                        if impl.wrapper or impl.hookwrapper]
+            if wrapping:
+                raise self._wrapper_refused(wrapping[0].plugin_name, name)
+
+    @staticmethod
+    def _wrapper_refused(plugin: str, hook: str) -> ConfigurationError:
+        return ConfigurationError(_(
+            "Plugin '{plugin}' implements {hook} as a wrapper, which this hook does not support: "
+            "mentorflow calls its implementations one at a time. Use a plain @hookimpl.").format(
+            plugin=plugin, hook=hook))
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
         # Like pytest: a ``mentorflow_*`` function is an implementation even
@@ -105,13 +132,10 @@ class PluginManager(pluggy.PluginManager):
             raise ConfigurationError(_("Plugin '{plugin}' cannot be loaded: {error}").format(
                 plugin=label, error=" ".join(str(error).split()))) from error
         for caller in self.get_hookcallers(plugin) or ():
-            if caller.name in ONE_BY_ONE and any(impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
-                                                 for impl in caller.get_hookimpls()):
+            if caller.name in self.one_by_one and any(impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+                                                      for impl in caller.get_hookimpls()):
                 self.unregister(plugin)
-                raise ConfigurationError(_(
-                    "Plugin '{plugin}' implements {hook} as a wrapper, which this hook does not support: "
-                    "mentorflow calls its implementations one at a time. Use a plain @hookimpl.").format(
-                    plugin=label, hook=caller.name))
+                raise self._wrapper_refused(label, caller.name)
         _attribute_errors(self, plugin)
         return result
 

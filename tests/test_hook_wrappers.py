@@ -143,3 +143,20 @@ def test_plugin_failure_is_the_one_attribution_rule() -> None:
     refused = WrongState("no")
     assert plugin_failure("p", "h", refused, user_errors=True) is refused
     assert isinstance(plugin_failure("p", "h", refused), PluginError)
+
+
+class ScorersWrapper:
+    @hookimpl(wrapper=True)
+    def mentorflow_match_scorers(self) -> Any:
+        return (yield)
+
+
+@pytest.mark.parametrize("first", ["wrapper", "matching"])
+def test_a_plugin_hook_called_one_by_one_refuses_wrappers_too(first: str) -> None:
+    """The matching plugin names its scorer hooks in its hookspecs' ONE_BY_ONE: a wrapper there is refused clearly,
+    whether it is registered before or after the matching plugin brings the hookspecs."""
+    wrapper = ("mine", ScorersWrapper())
+    matching = "mentorflow.plugins.matching"
+    plugins = [wrapper, matching] if first == "wrapper" else [matching, wrapper]
+    with pytest.raises(ConfigurationError, match="Plugin 'mine' implements mentorflow_match_scorers as a wrapper"):
+        build_plugin_manager(plugins, load_entrypoints=False)

@@ -18,6 +18,9 @@ from mentorflow.hookspecs import hookspec
 if TYPE_CHECKING:
     from mentorflow.plugins.matching.specs import ConstraintSpec, ScorerSpec
 
+ONE_BY_ONE = frozenset({"mentorflow_match_scorers", "mentorflow_match_constraints"})
+"""Called one implementation at a time (to name the plugin of each scorer), so wrappers on them are refused."""
+
 
 @hookspec
 def mentorflow_match_scorers() -> Iterable[ScorerSpec]:

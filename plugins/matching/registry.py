@@ -16,6 +16,7 @@ import pluggy
 from mentorflow import Problem, hookimpl
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
+from mentorflow.pluginmanager import call_one, implementations
 
 from . import hookspecs
 
@@ -40,8 +41,9 @@ def _collect(pm: pluggy.PluginManager, hook_name: str, built_in: tuple[Spec, ...
     ensure_hookspecs(pm)
     found: dict[str, Spec] = {spec.name: _tagged(spec, "matching") for spec in built_in}
     claimed: dict[str, str] = {}
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
-        for spec in impl.function() or ():
+    # In registration order (pluggy calls the last registered first), as the clash message names them.
+    for impl in reversed(implementations(getattr(pm.hook, hook_name))):
+        for spec in call_one(impl) or ():
             if any(spec is b for b in built_in):
                 continue
             if spec.name in claimed:
