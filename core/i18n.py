@@ -215,6 +215,16 @@ def format_date(value: date | datetime | str, fmt: str = "medium", locale: str |
     return babel_format_date(moment, format=fmt, locale=normalise_locale(locale) if locale else get_locale())
 
 
+def format_day_month(value: date | datetime | str, locale: str | None = None, tz: tzinfo | None = None) -> str:
+    """A day without its year, short, as the reader writes it (``3 Dec`` in English, ``3. dec.`` in Danish)."""
+    from babel.dates import format_skeleton
+
+    moment = _moment(value)
+    if isinstance(moment, datetime):
+        moment = _aware(moment).astimezone(tz or UTC).date()
+    return format_skeleton("MMMd", moment, locale=normalise_locale(locale) if locale else get_locale())
+
+
 def format_datetime(value: datetime | str, fmt: str = "medium", locale: str | None = None,
                     tz: tzinfo | None = None) -> str:
     """A moment as the reader writes it, in ``tz`` (default UTC)."""

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from mentorflow import WorkflowInvalid, i18n
 from mentorflow.cli import cli
-from mentorflow.i18n import format_date, format_datetime, format_time, set_locale, supported_locales
+from mentorflow.i18n import format_date, format_datetime, format_day_month, format_time, set_locale, supported_locales
 from mentorflow.integrations.lti.people import upsert_person
 from mentorflow.integrations.openedx.language import resolve_locale
 from mentorflow.integrations.web import create_app
@@ -203,6 +203,7 @@ def test_dates_and_times_are_written_the_readers_way() -> None:
     assert format_datetime(moment, "short", "da") == "03.12.2026 14.05"
     assert format_datetime(moment, "short", "en") == "12/3/26, 2:05\u202fPM"
     assert format_time(moment, locale="da") == "14.05"
+    assert (format_day_month(day, "en"), format_day_month(day, "da")) == ("Dec 3", "3. dec.")  # chart axes
     set_locale("da")
     assert format_date(day) == "3. dec. 2026"  # the locale in force when none is given
 

@@ -30,6 +30,7 @@ from mentorflow.errors import Forbidden, FormInvalid, UserError
 from mentorflow.i18n import (
     _,
     format_date,
+    format_day_month,
     format_time,
     get_locale,
     locale_name,
@@ -350,7 +351,7 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
     from mentorflow.clock import as_utc
 
     buckets = Counter(min(weeks - 1, int((as_utc(t) - start).days // 7)) for t in times)
-    labels = [(start + timedelta(weeks=i)).strftime("%d/%m") for i in range(weeks)]
+    labels = [format_day_month(start + timedelta(weeks=i)) for i in range(weeks)]
     return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
 
 
