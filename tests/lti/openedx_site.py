@@ -12,12 +12,15 @@ grade it is given (``GET /grades``, where edx-platform would write the gradebook
 external-id table (``batch_get_or_create_externalids``, ``get_user_from_external_user_id``). Everything between the
 tool's HTTP request and those calls is Open edX's code.
 
-``GET /start?user=&role=&course=&programme=&ags=programmatic|declarative`` makes (once per course)
-the block's ``LtiConfiguration`` (its LTI 1.3 passport: keys, client id ``openedx-<course>``, NRPS on), enrols the
-user and answers the login initiation URL from ``lti_consumer.api.get_lti_1p3_launch_start_url`` (what the block's
-student view renders) with the addresses the tool registers; the tool's authentication request goes to the launch
-gate (``/api/lti_consumer/v1/launch/``). ``GET /enrol?user=&role=&course=&name=&email=`` enrols someone who never
-launched.
+``GET /start?user=&role=&course=[&programme=]&ags=programmatic|declarative[&deep_linking=1][&content_item=ID]``
+makes (once per course) the block's ``LtiConfiguration`` (its LTI 1.3 passport: keys, client id
+``openedx-<course>``, NRPS and deep linking on), enrols the user, signs them in to the LMS (a session cookie) and
+answers the login initiation URL from ``lti_consumer.api.get_lti_1p3_launch_start_url`` (what the block's views
+render: a launch, a staff deep-linking launch, or a launch of a deep-linked content item) with the addresses the
+tool registers; the tool's authentication request goes to the launch gate (``/api/lti_consumer/v1/launch/``).
+``GET /enrol?user=&role=&course=&name=&email=`` enrols someone who never launched; ``GET /content-items?course=``
+lists the block's stored deep-linking selection. ``user_has_studio_write_access`` (edx-platform's) is stood in
+for by the roster: course staff and instructors may save a deep-linking selection.
 """
 
 from __future__ import annotations
@@ -40,24 +43,27 @@ _probe.close()
 BASE = f"http://127.0.0.1:{PORT}"
 settings.configure(
     CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "config_models",
-                    "lti_consumer"],
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
+                    "rest_framework", "config_models", "lti_consumer"],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATABASE}},
     # The launch gate renders lti_consumer's own templates (the auto-posting id_token form, its error page).
     TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}],
     USE_TZ=True, PLATFORM_NAME="Open edX (mentorflow tests)", LMS_ROOT_URL=BASE, LTI_BASE=BASE,
-    ROOT_URLCONF=__name__, SECRET_KEY="tests-only", ALLOWED_HOSTS=["127.0.0.1"], MIDDLEWARE=[],
+    ROOT_URLCONF=__name__, SECRET_KEY="tests-only", ALLOWED_HOSTS=["127.0.0.1"],
+    # The deep-linking return checks the LMS user's session (who may change the course's content).
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware"],
     USAGE_ID_PATTERN=r"(?P<usage_id>(?:i4x://?[^/]+/[^/]+/[^/]+/[^@]+(?:@[^/]+)?)|(?:[^/]+))")
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402 (after Django is configured)
+from django.contrib.auth import get_user_model, login  # noqa: E402 (after Django is configured)
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from lti_consumer.api import get_lti_1p3_launch_start_url  # noqa: E402
 from lti_consumer.data import Lti1p3LaunchData  # noqa: E402
-from lti_consumer.models import CourseAllowPIISharingInLTIFlag, LtiConfiguration  # noqa: E402
+from lti_consumer.models import CourseAllowPIISharingInLTIFlag, LtiConfiguration, LtiDlContentItem  # noqa: E402
 from lti_consumer.plugin import compat  # noqa: E402
 from lti_consumer.utils import get_lms_lti_launch_link  # noqa: E402
 from opaque_keys.edx.keys import UsageKey  # noqa: E402
@@ -127,6 +133,16 @@ compat.batch_get_or_create_externalids = batch_get_or_create_externalids
 compat.merge_course_forum_roles = lambda course_key, members: members  # no discussion forum roles here
 
 
+def user_has_studio_write_access(user: Any, course_key: Any) -> bool:
+    """edx-platform's ``has_studio_write_access``: course staff and instructors may change the course."""
+    with _lock:
+        member = ROSTERS.get(str(course_key), {}).get(user.id) if user.is_authenticated else None
+    return bool(member and {"staff", "instructor"} & set(member["roles"]))
+
+
+compat.user_has_studio_write_access = user_has_studio_write_access
+
+
 def block_location(course: str) -> Any:
     """One course per test (``course-v1:edX+<course>+2026``), its LTI block ``mentoring``."""
     return UsageKey.from_string(f"block-v1:edX+{course}+2026+type@lti_consumer+block@mentoring")
@@ -157,7 +173,8 @@ def start(request: HttpRequest) -> JsonResponse:
     config, created = LtiConfiguration.objects.get_or_create(location=location, defaults={
         "version": LtiConfiguration.LTI_1P3, "config_store": LtiConfiguration.CONFIG_ON_DB,
         "lti_1p3_oidc_url": TOOL + "/lti/login", "lti_1p3_launch_url": TOOL + "/lti/launch",
-        "lti_advantage_enable_nrps": True,
+        "lti_advantage_enable_nrps": True, "lti_advantage_deep_linking_enabled": True,
+        "lti_advantage_deep_linking_launch_url": TOOL + "/lti/launch",
         "lti_advantage_ags_mode": q.get("ags", LtiConfiguration.LTI_ADVANTAGE_AGS_PROGRAMMATIC)})
     passport = config.lti_1p3_passport
     if created:
@@ -166,13 +183,14 @@ def start(request: HttpRequest) -> JsonResponse:
         passport.save()
         # The course's "allow PII sharing in LTI" flag: NRPS then sends names and e-mail addresses.
         CourseAllowPIISharingInLTIFlag.objects.create(course_id=location.course_key, enabled=True)
-    enrol(course_key, q["user"], q["role"], q.get("name"), q.get("email"))
+    login(request, enrol(course_key, q["user"], q["role"], q.get("name"), q.get("email")))  # the LMS session
     data = Lti1p3LaunchData(
         user_id=q["user"], user_role=q["role"], config_id=config.config_id, resource_link_id=str(location),
         external_user_id=q["user"], name=q.get("name"), email=q.get("email"), context_id=course_key,
         context_type=["course_offering"], context_title=f"Mentoring {q['course']}", context_label=q["course"],
-        custom_parameters={"programme": q["programme"]})
-    url = get_lti_1p3_launch_start_url(data)
+        custom_parameters={"programme": q["programme"]} if q.get("programme") else None)
+    url = get_lti_1p3_launch_start_url(data, deep_link_launch=bool(q.get("deep_linking")),
+                                       dl_content_id=q.get("content_item"))
     lti = config.get_lti_consumer()
     api = f"{BASE}/api/lti_consumer/v1"
     return JsonResponse({"url": url, "issuer": lti.iss, "client_id": lti.client_id,
@@ -185,8 +203,14 @@ def grades(request: HttpRequest) -> JsonResponse:
     return JsonResponse(GRADES)
 
 
+def content_items(request: HttpRequest) -> JsonResponse:
+    """The block's deep-linking selection as lti_consumer stored it (what the block's student view launches)."""
+    items = LtiDlContentItem.objects.filter(lti_configuration__location=block_location(request.GET["course"]))
+    return JsonResponse([{"id": i.id, "type": i.content_type, "attributes": i.attributes} for i in items], safe=False)
+
+
 urlpatterns = [path("api/", include("lti_consumer.plugin.urls")), path("start", start), path("enrol", enrol_view),
-               path("grades", grades)]
+               path("grades", grades), path("content-items", content_items)]
 
 
 class Server(ThreadingMixIn, WSGIServer):

@@ -175,30 +175,37 @@ def gate_form(page: str) -> tuple[str, dict[str, str]]:
     return html.unescape(action.group(1)), fields
 
 
-def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str,
-                ags: str = "programmatic") -> tuple[str, dict[str, Any], httpx.Response]:
+def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str, ags: str = "programmatic", *,
+                lms: httpx.Client | None = None, tool: httpx.Client | None = None,
+                **extra: str) -> tuple[str, dict[str, Any], httpx.Response]:
     """The block's launch through Open edX's launch gate (registering the block's passport with the tool first):
     the login initiation URL from ``get_lti_1p3_launch_start_url`` → the tool's login → the tool's authentication
-    request to ``launch_gate_endpoint`` → its auto-posting id_token form → the tool's launch."""
+    request to ``launch_gate_endpoint`` → its auto-posting id_token form → the tool's launch. ``lms`` and ``tool``
+    are the person's browser (its LMS and tool cookies), kept by the caller when given; ``key`` empty sends no
+    ``programme`` custom parameter."""
     user = unique(f"oex-{role}-")
-    start = httpx.get(site.url + "/start", params={"user": user, "role": role, "course": course, "programme": key,
-                                                   "name": f"Ann {user}", "email": f"{user}@example.edu",
-                                                   "ags": ags}, timeout=60).json()  # new keys take a while
-    engine = server.engine()
-    register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
-                      auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
-                      name=f"Open edX block {course}")
-    engine.db.dispose()
-    client = server.client(follow_redirects=False)
-    login = client.get(start["url"])
-    assert login.status_code == 302, login.text
-    assert login.headers["location"].startswith(site.url + "/api/lti_consumer/v1/launch/")
-    gate = httpx.get(login.headers["location"], timeout=60)
-    assert gate.status_code == 200, gate.text[:2000]
-    action, fields = gate_form(gate.text)
-    answer = client.post(action, data=fields)
-    client.close()
-    return user, start, answer
+    browser_lms, browser_tool = lms or httpx.Client(timeout=60), tool or server.client(follow_redirects=False)
+    try:
+        start = browser_lms.get(site.url + "/start", params={
+            "user": user, "role": role, "course": course, "name": f"Ann {user}", "email": f"{user}@example.edu",
+            "ags": ags, **({"programme": key} if key else {}), **extra}).json()  # new keys take a while
+        engine = server.engine()
+        register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
+                          auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
+                          name=f"Open edX block {course}")
+        engine.db.dispose()
+        login = browser_tool.get(start["url"])
+        assert login.status_code == 302, login.text
+        assert login.headers["location"].startswith(site.url + "/api/lti_consumer/v1/launch/")
+        gate = browser_lms.get(login.headers["location"])
+        assert gate.status_code == 200, gate.text[:2000]
+        action, fields = gate_form(gate.text)
+        return user, start, browser_tool.post(action, data=fields)
+    finally:
+        if lms is None:
+            browser_lms.close()
+        if tool is None:
+            browser_tool.close()
 
 
 @pytest.mark.parametrize(("role", "target", "programme_roles"), [
@@ -269,6 +276,40 @@ def test_open_edx_nrps_view_gives_the_roster(openedx: tuple[Server, OpenEdx], op
     engine.db.dispose()
     assert (report.members, report.pages, report.created) == (5, 3, 0), report
     assert report.roles == {"coordinator": 2, "participant": 3}
+
+
+def test_open_edx_saves_the_tools_deep_linking_selection_and_launches_it(openedx: tuple[Server, OpenEdx],
+                                                                          openedx_site: OpenEdxSite) -> None:
+    """A staff deep-linking launch through the launch gate; the tool's signed response goes to lti_consumer's
+    ``deep_linking_response_endpoint`` (signature checked, the instructor's LMS session allowed to change the
+    course, each item through its serializer), which stores the selection; a student's launch of the stored item
+    carries its ``custom`` (the programme) to the tool."""
+    server = openedx[0]
+    key = programme(server)
+    course = unique("D")
+    with httpx.Client(timeout=60) as lms, server.client(follow_redirects=False) as tool:
+        _teacher, _start, chooser = site_launch(server, openedx_site, "instructor", "", course, lms=lms, tool=tool,
+                                                deep_linking="1")
+        assert chooser.status_code == 200, chooser.text
+        action = html.unescape(re.search(r'<form[^>]*action="([^"]*/lti/deep-link/[^"]*)"', chooser.text).group(1))  # type: ignore[union-attr]
+        token = re.search(r'name="csrf_token" value="([^"]*)"', chooser.text)
+        answer = tool.post(action, data={"programme": key, **({"csrf_token": token.group(1)} if token else {})})
+        assert answer.status_code == 200, answer.text
+        back, fields = form_fields(answer.text)
+        assert back.startswith(openedx_site.url + "/api/lti_consumer/v1/lti/") and back.endswith("/lti-dl/response")
+        # Without the instructor's LMS session Open edX refuses to save it (and saves nothing).
+        assert httpx.post(back, data=fields, timeout=60).status_code == 403
+        assert httpx.get(openedx_site.url + "/content-items", params={"course": course}, timeout=60).json() == []
+        saved = lms.post(back, data=fields)
+    assert saved.status_code == 200 and "successfully saved" in saved.text, saved.text
+    [item] = httpx.get(openedx_site.url + "/content-items", params={"course": course}, timeout=60).json()
+    assert item["type"] == "ltiResourceLink" and item["attributes"]["custom"]["programme"] == key, item
+    student, start, launched = site_launch(server, openedx_site, "student", "", course, content_item=str(item["id"]))
+    assert launched.status_code == 303 and launched.headers["location"].removeprefix(server.url) == "/me", launched.text
+    engine = server.engine()
+    person = engine.find_person(f"lti:{start['issuer']}", student)
+    assert person is not None and engine.programme_roles(key, person) == {"mentee"}
+    engine.db.dispose()
 
 
 @pytest.mark.parametrize("ags", ["programmatic", "declarative"])
