@@ -4,7 +4,8 @@ virtual environment: its Django and XBlock pins are not ours). ``tests/lti/opene
 the tool's signed response), and have Open edX's token endpoint check the tool's client assertion.
 ``tests/lti/openedx_site.py`` runs its Django app, with only the edx-platform calls of ``lti_consumer.plugin.compat``
 stood in for: the launch gate view launches a learner and an instructor (roles mapped by vocabulary, the block's
-resource link kept), the NRPS view serves the roster ``mentorflow lti sync-roster`` imports (paged), and a
+resource link kept), the deep-linking response endpoint saves the tool's selection (and a student's launch of it
+reaches the programme it names), the NRPS view serves the roster ``mentorflow lti sync-roster`` imports (paged), and a
 completion grade reaches the block through the AGS views and the scoring signal in both AGS modes.
 
 The environment is made once in ``.openedx-venv/`` (``MENTORFLOW_OPENEDX_VENV`` to reuse another); without
