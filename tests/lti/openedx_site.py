@@ -12,7 +12,8 @@ grade it is given (``GET /grades``, where edx-platform would write the gradebook
 external-id table (``batch_get_or_create_externalids``, ``get_user_from_external_user_id``). Everything between the
 tool's HTTP request and those calls is Open edX's code.
 
-``GET /start?user=&role=&course=[&programme=]&ags=programmatic|declarative[&deep_linking=1][&content_item=ID]``
+``GET /start?user=&role=&course=[&programme=]&ags=programmatic|declarative[&deep_linking=1][&content_item=ID]
+[&pii=0]``
 makes (once per course) the block's ``LtiConfiguration`` (its LTI 1.3 passport: keys, client id
 ``openedx-<course>``, NRPS and deep linking on), enrols the user, signs them in to the LMS (a session cookie) and
 answers the login initiation URL from ``lti_consumer.api.get_lti_1p3_launch_start_url`` (what the block's views
@@ -61,7 +62,7 @@ from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.urls import include, path  # noqa: E402
-from lti_consumer.api import get_lti_1p3_launch_start_url  # noqa: E402
+from lti_consumer.api import get_lti_1p3_launch_start_url, get_lti_pii_sharing_state_for_course  # noqa: E402
 from lti_consumer.data import Lti1p3LaunchData  # noqa: E402
 from lti_consumer.models import CourseAllowPIISharingInLTIFlag, LtiConfiguration, LtiDlContentItem  # noqa: E402
 from lti_consumer.plugin import compat  # noqa: E402
@@ -181,12 +182,15 @@ def start(request: HttpRequest) -> JsonResponse:
         passport.lti_1p3_tool_keyset_url = TOOL + "/lti/jwks"
         passport.lti_1p3_client_id = f"openedx-{q['course']}"
         passport.save()
-        # The course's "allow PII sharing in LTI" flag: NRPS then sends names and e-mail addresses.
-        CourseAllowPIISharingInLTIFlag.objects.create(course_id=location.course_key, enabled=True)
+        # The course's "allow PII sharing in LTI" flag (``pii=0``: off, Open edX's default): on, NRPS sends
+        # names and e-mail addresses, and the block puts them in the launch.
+        CourseAllowPIISharingInLTIFlag.objects.create(course_id=location.course_key, enabled=q.get("pii") != "0")
     login(request, enrol(course_key, q["user"], q["role"], q.get("name"), q.get("email")))  # the LMS session
+    pii = get_lti_pii_sharing_state_for_course(location.course_key)
     data = Lti1p3LaunchData(
         user_id=q["user"], user_role=q["role"], config_id=config.config_id, resource_link_id=str(location),
-        external_user_id=q["user"], name=q.get("name"), email=q.get("email"), context_id=course_key,
+        external_user_id=q["user"], name=q.get("name") if pii else None, email=q.get("email") if pii else None,
+        context_id=course_key,
         context_type=["course_offering"], context_title=f"Mentoring {q['course']}", context_label=q["course"],
         custom_parameters={"programme": q["programme"]} if q.get("programme") else None)
     url = get_lti_1p3_launch_start_url(data, deep_link_launch=bool(q.get("deep_linking")),

@@ -279,6 +279,36 @@ def test_open_edx_nrps_view_gives_the_roster(openedx: tuple[Server, OpenEdx], op
     assert report.roles == {"coordinator": 2, "participant": 3}
 
 
+def test_open_edx_nrps_without_pii_sharing_gives_ids_and_roles(openedx: tuple[Server, OpenEdx],
+                                                                openedx_site: OpenEdxSite) -> None:
+    """Open edX's default: the course does not allow PII sharing in LTI, so the launch carries no name and the NRPS
+    view answers through its basic serializer (ids and roles only); the tool names people by their id."""
+    from mentorflow.integrations.lti.contexts import contexts_of
+    from mentorflow.integrations.lti.nrps import sync_roster
+
+    server = openedx[0]
+    key = programme(server)
+    course = unique("P")
+    _teacher, start, answer = site_launch(server, openedx_site, "instructor", key, course, pii="0")
+    assert answer.status_code == 303, answer.text
+    other = unique("oex-s-")
+    httpx.get(openedx_site.url + "/enrol", params={"user": other, "role": "student", "course": course,
+                                                  "name": "Bo Hidden", "email": f"{other}@example.edu"},
+              timeout=60).raise_for_status()
+    forget_tokens()
+    engine = server.engine()
+    [context] = contexts_of(engine, programme_id=engine.programme_id(key))
+    report = sync_roster(engine, context.id)
+    person = engine.find_person(f"lti:{start['issuer']}", other)
+    assert person is not None
+    details = engine.person(person)
+    roles = engine.programme_roles(key, person)
+    engine.db.dispose()
+    assert (report.members, report.created) == (2, 1), report
+    assert details["display_name"] == f"Participant {other}" and not details["email"], details
+    assert roles == {"mentee"}
+
+
 def test_open_edx_saves_the_tools_deep_linking_selection_and_launches_it(openedx: tuple[Server, OpenEdx],
                                                                           openedx_site: OpenEdxSite) -> None:
     """A staff deep-linking launch through the launch gate; the tool's signed response goes to lti_consumer's
