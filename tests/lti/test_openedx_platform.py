@@ -2,11 +2,14 @@
 virtual environment: its Django and XBlock pins are not ours). ``tests/lti/openedx_platform.py`` runs its
 ``LtiAdvantageConsumer`` on loopback; these tests launch a learner and an instructor, deep-link (Open edX checks
 the tool's signed response), and have Open edX's token endpoint check the tool's client assertion.
-``tests/lti/openedx_site.py`` runs its Django app (models, token endpoint, AGS views, the signal that grades the
-block): a completion grade reaches the block in both AGS modes.
+``tests/lti/openedx_site.py`` runs its Django app, with only the edx-platform calls of ``lti_consumer.plugin.compat``
+stood in for: the launch gate view launches a learner and an instructor (roles mapped by vocabulary, the block's
+resource link kept), the deep-linking response endpoint saves the tool's selection (and a student's launch of it
+reaches the programme it names), the NRPS view serves the roster ``mentorflow lti sync-roster`` imports (paged), and a
+completion grade reaches the block through the AGS views and the scoring signal in both AGS modes.
 
 The environment is made once in ``.openedx-venv/`` (``MENTORFLOW_OPENEDX_VENV`` to reuse another); without
-PyPI the tests are skipped with the reason.
+PyPI the tests are skipped with the reason (under CI they fail instead).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from mentorflow.integrations.lti.services import access_token, forget_tokens
 from tests.conftest import require_service
 from tests.web.conftest import Server, start_server, stop_server
 
-from .conftest import _database, form_fields, unique, workflow
+from .conftest import _database, form_fields, run_cli, unique, workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 PIN = "lti-consumer-xblock==11.4.4"
@@ -144,7 +147,7 @@ def test_open_edx_token_endpoint_accepts_the_tools_client_assertion(openedx: tup
 
 
 class OpenEdxSite:
-    """``tests/lti/openedx_site.py``: Open edX's LTI consumer app in a Django site (its AGS views and signals)."""
+    """``tests/lti/openedx_site.py``: Open edX's LTI consumer app in a Django site (launch gate, AGS, NRPS)."""
 
     def __init__(self, tool: Server, python: str, database: Path) -> None:
         self.process = subprocess.Popen([python, "-I", str(Path(__file__).with_name("openedx_site.py")), tool.url,
@@ -165,25 +168,179 @@ def openedx_site(openedx: tuple[Server, OpenEdx], tmp_path_factory: pytest.TempP
     site.stop()
 
 
-def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str, ags: str) -> str:
-    """A launch from the block's configuration (registering the block's passport with the tool first)."""
+def gate_form(page: str) -> tuple[str, dict[str, str]]:
+    """The action and fields of lti_consumer's ``html/lti_1p3_launch.html`` (``<input name=".." value=".." />``)."""
+    action = re.search(r'<form[^>]*action="([^"]*)"', page)
+    assert action, page[:2000]
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input name="([^"]*)" value="([^"]*)"', page)}
+    return html.unescape(action.group(1)), fields
+
+
+def site_launch(server: Server, site: OpenEdxSite, role: str, key: str, course: str, ags: str = "programmatic", *,
+                lms: httpx.Client | None = None, tool: httpx.Client | None = None,
+                **extra: str) -> tuple[str, dict[str, Any], httpx.Response]:
+    """The block's launch through Open edX's launch gate (registering the block's passport with the tool first):
+    the login initiation URL from ``get_lti_1p3_launch_start_url`` → the tool's login → the tool's authentication
+    request to ``launch_gate_endpoint`` → its auto-posting id_token form → the tool's launch. ``lms`` and ``tool``
+    are the person's browser (its LMS and tool cookies), kept by the caller when given; ``key`` empty sends no
+    ``programme`` custom parameter."""
     user = unique(f"oex-{role}-")
-    start = httpx.get(site.url + "/start", params={"user": user, "role": role, "course": course, "programme": key,
-                                                   "name": f"Ann {user}", "email": f"{user}@example.edu",
-                                                   "ags": ags}, timeout=60).json()  # new keys take a while
-    engine = server.engine()
-    register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
-                      auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
-                      name=f"Open edX block {course}")
-    engine.db.dispose()
-    client = server.client(follow_redirects=False)
-    login = client.get(start["url"])
-    assert login.status_code == 302, login.text
-    action, fields = form_fields(httpx.get(login.headers["location"], timeout=60).text)
-    answer = client.post(action, data=fields)
-    client.close()
+    browser_lms, browser_tool = lms or httpx.Client(timeout=60), tool or server.client(follow_redirects=False)
+    try:
+        start = browser_lms.get(site.url + "/start", params={
+            "user": user, "role": role, "course": course, "name": f"Ann {user}", "email": f"{user}@example.edu",
+            "ags": ags, **({"programme": key} if key else {}), **extra}).json()  # new keys take a while
+        engine = server.engine()
+        register_platform(engine, issuer=start["issuer"], client_id=start["client_id"], auth_login_url=start["auth"],
+                          auth_token_url=start["token"], jwks_url=start["jwks"], deployment_ids=["1"],
+                          name=f"Open edX block {course}")
+        engine.db.dispose()
+        login = browser_tool.get(start["url"])
+        assert login.status_code == 302, login.text
+        assert login.headers["location"].startswith(site.url + "/api/lti_consumer/v1/launch/")
+        gate = browser_lms.get(login.headers["location"])
+        assert gate.status_code == 200, gate.text[:2000]
+        action, fields = gate_form(gate.text)
+        return user, start, browser_tool.post(action, data=fields)
+    finally:
+        if lms is None:
+            browser_lms.close()
+        if tool is None:
+            browser_tool.close()
+
+
+@pytest.mark.parametrize(("role", "target", "programme_roles"), [
+    ("student", "participant", {"mentee"}), ("instructor", "coordinator", {"coordinator"})])
+def test_open_edx_launch_gate_launches_into_the_tool(openedx: tuple[Server, OpenEdx], openedx_site: OpenEdxSite,
+                                                     role: str, target: str, programme_roles: set[str]) -> None:
+    """lti_consumer's launch gate answers the tool's OIDC authentication request; the tool maps Open edX's roles
+    by vocabulary (a student's ``system/person#None`` and ``institution/person#None`` give no course rights)."""
+    from mentorflow.integrations.lti.contexts import contexts_of, members
+    from mentorflow.integrations.lti.platforms import DEFAULT_ROLE_MAP
+    from mentorflow.integrations.lti.roles import targets
+
+    server = openedx[0]
+    key = programme(server)
+    user, start, answer = site_launch(server, openedx_site, role, key, unique("L"))
     assert answer.status_code == 303, answer.text
-    return user
+    page = "/me" if role == "student" else f"/coordinator/{key}"
+    assert answer.headers["location"].removeprefix(server.url) == page
+    engine = server.engine()
+    person = engine.find_person(f"lti:{start['issuer']}", user)
+    assert person is not None and engine.person(person)["display_name"] == f"Ann {user}"
+    assert engine.programme_roles(key, person) == programme_roles
+    [context] = [c for c in contexts_of(engine, programme_id=engine.programme_id(key))
+                 if c.context_id == start["course"]]
+    assert context.resource_link_id == start["block"]
+    assert context.memberships_url and context.memberships_url.startswith(openedx_site.url + "/api/lti_consumer/")
+    sent = members(engine, context.id)[person]
+    engine.db.dispose()
+    lis = "http://purl.imsglobal.org/vocab/lis/v2/"
+    assert {lis + "system/person#None", lis + "institution/person#None"} <= set(sent)
+    assert targets(sent, DEFAULT_ROLE_MAP) == {target}
+
+
+def test_open_edx_nrps_view_gives_the_roster(openedx: tuple[Server, OpenEdx], openedx_site: OpenEdxSite,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """lti_consumer's NRPS view (its token check, NRPS permission, PII serializer, ``limit``/``page`` paging) serves
+    the course roster; ``mentorflow lti sync-roster`` imports it: people with names and e-mail addresses, students
+    as the programme's learner role, staff and instructors as coordinators."""
+    from mentorflow.integrations.lti.contexts import contexts_of
+    from mentorflow.integrations.lti.nrps import sync_roster
+
+    server = openedx[0]
+    key = programme(server)
+    course = unique("R")
+    _teacher, start, answer = site_launch(server, openedx_site, "instructor", key, course)
+    assert answer.status_code == 303, answer.text
+    roster = {unique("oex-s-"): "student" for _ in range(3)} | {unique("oex-t-"): "staff"}
+    for user, role in roster.items():
+        httpx.get(openedx_site.url + "/enrol", params={"user": user, "role": role, "course": course,
+                                                      "name": f"Bo {user}", "email": f"{user}@example.edu"},
+                  timeout=60).raise_for_status()
+    forget_tokens()
+    run = run_cli("lti", "sync-roster", "--programme", key, env={"MENTORFLOW_DATABASE_URL": server.database_url})
+    assert run.exit_code == 0, run.stderr
+    assert "5 members (4 new, 0 inactive) from 1 page(s)" in run.stdout, run.stdout
+    engine = server.engine()
+    source = f"lti:{start['issuer']}"
+    for user, role in roster.items():
+        person = engine.find_person(source, user)
+        assert person is not None, user
+        assert engine.person(person)["email"] == f"{user}@example.edu"
+        assert engine.person(person)["display_name"] == f"Bo {user}"
+        assert engine.programme_roles(key, person) == ({"mentee"} if role == "student" else {"coordinator"})
+    # Open edX pages with limit and page and a Link rel="next"; the tool follows it.
+    monkeypatch.setenv("MENTORFLOW_LTI_NRPS_LIMIT", "2")
+    [context] = contexts_of(engine, programme_id=engine.programme_id(key))
+    report = sync_roster(engine, context.id)
+    engine.db.dispose()
+    assert (report.members, report.pages, report.created) == (5, 3, 0), report
+    assert report.roles == {"coordinator": 2, "participant": 3}
+
+
+def test_open_edx_nrps_without_pii_sharing_gives_ids_and_roles(openedx: tuple[Server, OpenEdx],
+                                                                openedx_site: OpenEdxSite) -> None:
+    """Open edX's default: the course does not allow PII sharing in LTI, so the launch carries no name and the NRPS
+    view answers through its basic serializer (ids and roles only); the tool names people by their id."""
+    from mentorflow.integrations.lti.contexts import contexts_of
+    from mentorflow.integrations.lti.nrps import sync_roster
+
+    server = openedx[0]
+    key = programme(server)
+    course = unique("P")
+    _teacher, start, answer = site_launch(server, openedx_site, "instructor", key, course, pii="0")
+    assert answer.status_code == 303, answer.text
+    other = unique("oex-s-")
+    httpx.get(openedx_site.url + "/enrol", params={"user": other, "role": "student", "course": course,
+                                                  "name": "Bo Hidden", "email": f"{other}@example.edu"},
+              timeout=60).raise_for_status()
+    forget_tokens()
+    engine = server.engine()
+    [context] = contexts_of(engine, programme_id=engine.programme_id(key))
+    report = sync_roster(engine, context.id)
+    person = engine.find_person(f"lti:{start['issuer']}", other)
+    assert person is not None
+    details = engine.person(person)
+    roles = engine.programme_roles(key, person)
+    engine.db.dispose()
+    assert (report.members, report.created) == (2, 1), report
+    assert details["display_name"] == f"Participant {other}" and not details["email"], details
+    assert roles == {"mentee"}
+
+
+def test_open_edx_saves_the_tools_deep_linking_selection_and_launches_it(openedx: tuple[Server, OpenEdx],
+                                                                          openedx_site: OpenEdxSite) -> None:
+    """A staff deep-linking launch through the launch gate; the tool's signed response goes to lti_consumer's
+    ``deep_linking_response_endpoint`` (signature checked, the instructor's LMS session allowed to change the
+    course, each item through its serializer), which stores the selection; a student's launch of the stored item
+    carries its ``custom`` (the programme) to the tool."""
+    server = openedx[0]
+    key = programme(server)
+    course = unique("D")
+    with httpx.Client(timeout=60) as lms, server.client(follow_redirects=False) as tool:
+        _teacher, _start, chooser = site_launch(server, openedx_site, "instructor", "", course, lms=lms, tool=tool,
+                                                deep_linking="1")
+        assert chooser.status_code == 200, chooser.text
+        action = html.unescape(re.search(r'<form[^>]*action="([^"]*/lti/deep-link/[^"]*)"', chooser.text).group(1))  # type: ignore[union-attr]
+        token = re.search(r'name="csrf_token" value="([^"]*)"', chooser.text)
+        answer = tool.post(action, data={"programme": key, **({"csrf_token": token.group(1)} if token else {})})
+        assert answer.status_code == 200, answer.text
+        back, fields = form_fields(answer.text)
+        assert back.startswith(openedx_site.url + "/api/lti_consumer/v1/lti/") and back.endswith("/lti-dl/response")
+        # Without the instructor's LMS session Open edX refuses to save it (and saves nothing).
+        assert httpx.post(back, data=fields, timeout=60).status_code == 403
+        assert httpx.get(openedx_site.url + "/content-items", params={"course": course}, timeout=60).json() == []
+        saved = lms.post(back, data=fields)
+    assert saved.status_code == 200 and "successfully saved" in saved.text, saved.text
+    [item] = httpx.get(openedx_site.url + "/content-items", params={"course": course}, timeout=60).json()
+    assert item["type"] == "ltiResourceLink" and item["attributes"]["custom"]["programme"] == key, item
+    student, start, launched = site_launch(server, openedx_site, "student", "", course, content_item=str(item["id"]))
+    assert launched.status_code == 303 and launched.headers["location"].removeprefix(server.url) == "/me", launched.text
+    engine = server.engine()
+    person = engine.find_person(f"lti:{start['issuer']}", student)
+    assert person is not None and engine.programme_roles(key, person) == {"mentee"}
+    engine.db.dispose()
 
 
 @pytest.mark.parametrize("ags", ["programmatic", "declarative"])
@@ -198,9 +355,12 @@ def test_a_completion_grade_reaches_the_open_edx_block(openedx: tuple[Server, Op
     engine = server.engine()
     engine.publish_workflow(key, workflow(grade="completion", learner_role="mentee"))
     course = unique("c")
-    site_launch(server, openedx_site, "instructor", key, course, ags)
-    mentee = site_launch(server, openedx_site, "student", key, course, ags)
-    mentor = site_launch(server, openedx_site, "student", key, course, ags)
+    users = []
+    for role in ("instructor", "student", "student"):
+        user, start, answer = site_launch(server, openedx_site, role, key, course, ags)
+        assert answer.status_code == 303, answer.text
+        users.append(user)
+    _instructor, mentee, mentor = users
     issuer = openedx_site.url
     mentee_id, mentor_id = engine.find_person(f"lti:{issuer}", mentee), engine.find_person(f"lti:{issuer}", mentor)
     engine.grant_role(key, mentor_id, "mentor")  # type: ignore[arg-type]
@@ -212,6 +372,5 @@ def test_a_completion_grade_reaches_the_open_edx_block(openedx: tuple[Server, Op
     assert report.sent == 1, report
     [row] = [s for s in scores(engine) if s["relationship_id"] == relationship.id]
     assert row["status"] == "sent"
-    block = f"block-v1:edX+Mentor+2026+type@lti_consumer+block@{course}"
-    assert httpx.get(openedx_site.url + "/grades", timeout=60).json().get(block) == {mentee: 1.0}
+    assert httpx.get(openedx_site.url + "/grades", timeout=60).json().get(start["block"]) == {mentee: 1.0}
     engine.db.dispose()
