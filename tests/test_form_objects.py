@@ -147,7 +147,7 @@ def test_recorded_data_reads_as_labels_lists_and_yes_or_no(workflow: Workflow) -
         ("I accept the agreement", "yes")]
     logged = readable(workflow.forms["meeting"], {"format": "in_person", "date": "2026-03-01", "duration_minutes": 45,
                                                   "extra": [1, 2]})
-    assert [(s.text, s.iso) for s in logged] == [("2026-03-01", "2026-03-01"), ("45", ""), ("In person", ""),
+    assert [(s.text, s.iso) for s in logged] == [("Mar 1, 2026", "2026-03-01"), ("45", ""), ("In person", ""),
                                                  ("1, 2", "")]
     assert logged[-1].label == "Extra"
     assert [(p.label, p.text) for p in readable(workflow.forms["self_assessment"], {
