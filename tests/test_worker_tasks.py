@@ -128,6 +128,7 @@ def test_a_plugin_without_its_extras_is_left_out_with_a_log_line(
     assert collect_worker_tasks(pm).skipped == {"needy": ["nightly"]}
 
 
+@pytest.mark.filterwarnings("ignore:Task name 'shared.backup' is already registered")  # Celery's own notice of it
 @pytest.mark.parametrize("clash", ["entry", "module", "task"])
 def test_a_name_two_plugins_declare_is_an_error_naming_both(modules: Path, clash: str) -> None:
     # Module names differ per case: Python keeps an imported module for the whole test run.
@@ -162,3 +163,18 @@ def test_a_wrong_answer_or_a_wrong_declaration_is_a_configuration_error(modules:
         Periodic("x.y", crontab={"minutes": 5})
     with pytest.raises(ConfigurationError, match="must be a number of seconds above 0, not '-1'"):
         Periodic("x.y", every_seconds=1, env="X_INTERVAL").seconds({"X_INTERVAL": "-1"})
+
+
+def test_a_bad_interval_stops_the_worker_command_with_exit_code_2_naming_the_variable(tmp_path: Path) -> None:
+    """The real command in a new process (the Celery application is made once per process, at import)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MENTORFLOW_BROKER_URL": "memory://", "MENTORFLOW_LOCALE": "da",
+           "MENTORFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}", "MENTORFLOW_LTI_ROSTER_HOUR": "30"}
+    run = subprocess.run([sys.executable, "-m", "mentorflow", "worker"], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=60)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert "MENTORFLOW_LTI_ROSTER_HOUR skal være et heltal fra 0 til 23, ikke '30'" in run.stderr
+    assert not (tmp_path / "mentorflow-beat-schedule").exists()  # nothing started, nothing written
