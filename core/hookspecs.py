@@ -34,10 +34,11 @@ if TYPE_CHECKING:
     from mentorflow.signup import SignupProfile
     from mentorflow.snapshots import RelationshipSnapshot, TransitionEvent
     from mentorflow.timers import TimerNotice
+    from mentorflow.worker import WorkerTasks
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 6
+HOOKSPEC_VERSION = 7
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -331,4 +332,18 @@ def mentorflow_startup(engine: Engine) -> None:
     here would let two engines in one process see each other's plugins.
 
     Return value ignored.
+    """
+
+
+@hookspec
+def mentorflow_worker_tasks() -> WorkerTasks | None:
+    """Return the background tasks this plugin runs: a :class:`mentorflow.worker.WorkerTasks`.
+
+    ``modules`` are the dotted names of modules defining Celery tasks (``@shared_task``); ``schedule``
+    maps beat entry names to :class:`mentorflow.worker.Periodic` (a task name, every N seconds or crontab
+    fields, and an environment variable that overrides the timing). Called when the worker's Celery
+    application is made; ``mentorflow worker`` runs every plugin's tasks with no list to edit. A plugin
+    whose ``NEEDS_EXTRAS`` are missing is left out with a log line. An entry, module or task name
+    declared by two plugins is a configuration error naming both. Results of all plugins are collected,
+    one plugin at a time.
     """

@@ -31,7 +31,7 @@ DISABLE_ENV = "MENTORFLOW_DISABLE_PLUGINS"
 ONE_BY_ONE = frozenset({
     "mentorflow_register_guards", "mentorflow_register_effects", "mentorflow_register_choices",
     "mentorflow_after_transition", "mentorflow_programme_templates", "mentorflow_export_personal_data",
-    "mentorflow_web_blueprints",
+    "mentorflow_web_blueprints", "mentorflow_worker_tasks",
 })
 """Hooks mentorflow calls one implementation at a time (:func:`implementations`), to tag or log each
 result or failure with its plugin: a wrapper there would never run its generator, so it is refused at

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from mentorflow import extras, hookimpl
+from mentorflow.worker import Periodic, WorkerTasks
 
 from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
 from .models import Context, Member, Platform, Score
@@ -67,6 +68,19 @@ def mentorflow_register_commands(cli: click.Group) -> None:
     from .cli import lti
 
     cli.add_command(lti)
+
+
+@hookimpl(trylast=True)
+def mentorflow_worker_tasks() -> WorkerTasks:
+    """Grades owed in the outbox are sent every 30 s, failed ones owed again daily, rosters synced nightly."""
+    return WorkerTasks(modules=["mentorflow.integrations.lti.tasks"], schedule={
+        "lti.deliver_grades": Periodic("mentorflow.lti.deliver_grades", every_seconds=30,
+                                       env="MENTORFLOW_LTI_GRADES_INTERVAL"),
+        "lti.retry_grades": Periodic("mentorflow.lti.retry_grades", crontab={"minute": 30, "hour": 4},
+                                     env="MENTORFLOW_LTI_RETRY_HOUR"),
+        "lti.sync_rosters": Periodic("mentorflow.lti.sync_rosters", crontab={"minute": 0, "hour": 3},
+                                     env="MENTORFLOW_LTI_ROSTER_HOUR"),
+    })
 
 
 @hookimpl(trylast=True)

@@ -1,9 +1,11 @@
 """Celery tasks for the LTI tool: roster syncs, grade delivery and grade retries.
 
-Add ``"mentorflow.integrations.lti.tasks"`` to the worker's includes and
-schedule ``mentorflow.lti.deliver_grades`` (e.g. every 30 seconds),
-``mentorflow.lti.sync_rosters`` (e.g. nightly) and
-``mentorflow.lti.retry_grades`` (failed ones, e.g. daily); see docs/lti.md.
+The LTI plugin declares them through ``mentorflow_worker_tasks`` (see its
+``plugin.py``), so ``mentorflow worker`` runs them with no configuration:
+``mentorflow.lti.deliver_grades`` every 30 seconds, ``mentorflow.lti.sync_rosters``
+nightly and ``mentorflow.lti.retry_grades`` (failed ones) daily; see docs/lti.md.
+Each task's engine reads the configured clock (``MENTORFLOW_CLOCK_FILE``), as the
+reminders' do.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ def sync_rosters_task(programme: str | None = None) -> list[dict[str, Any]]:
 
 @shared_task(name="mentorflow.lti.retry_grades")
 def retry_grades_task() -> int:
+    from mentorflow.clock import clock_from_environment
     from mentorflow.db.database import default_database_url
     from mentorflow.engine import Engine
 
     from .ags import retry_failed
 
-    engine = Engine(default_database_url())
+    engine = Engine(default_database_url(), clock=clock_from_environment())
     try:
         return retry_failed(engine)
     finally:
@@ -42,13 +45,13 @@ def retry_grades_task() -> int:
 def deliver_grades_task(self: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from mentorflow.clock import as_utc
+    from mentorflow.clock import as_utc, clock_from_environment
     from mentorflow.db.database import default_database_url
     from mentorflow.engine import Engine
 
     from .ags import S, deliver_grades
 
-    engine = Engine(default_database_url())
+    engine = Engine(default_database_url(), clock=clock_from_environment())
     try:
         report = deliver_grades(engine)
         now = engine.clock.now()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.engine import Connection
 
 from mentorflow import NotificationChannel, hookimpl
+from mentorflow.worker import Periodic, WorkerTasks
 
 from . import models  # noqa: F401 (the tables join Base.metadata when the plugin loads)
 from .models import RoleSync
@@ -56,6 +57,15 @@ def mentorflow_register_commands(cli: click.Group) -> None:
     from .cli import moodle
 
     cli.add_command(moodle)
+
+
+@hookimpl(trylast=True)
+def mentorflow_worker_tasks() -> WorkerTasks:
+    """Queued Mentor role assignments are sent every minute (the task reads only pending rows)."""
+    return WorkerTasks(modules=["mentorflow.integrations.moodle.tasks"], schedule={
+        "moodle.sync_mentors": Periodic("mentorflow.moodle.sync_mentors", every_seconds=60,
+                                        env="MENTORFLOW_MOODLE_SYNC_INTERVAL"),
+    })
 
 
 @hookimpl(trylast=True)

@@ -1,7 +1,8 @@
 """Celery tasks for Moodle: sending queued Mentor role assignments.
 
-Add ``"mentorflow.integrations.moodle.tasks"`` to the worker's includes and
-schedule ``mentorflow.moodle.sync_mentors`` (see docs/moodle.md). The
+The Moodle plugin declares it through ``mentorflow_worker_tasks`` (see its
+``plugin.py``): ``mentorflow worker`` runs ``mentorflow.moodle.sync_mentors``
+every minute (``MENTORFLOW_MOODLE_SYNC_INTERVAL``; see docs/moodle.md). The
 task takes no arguments: the queue is in the database.
 """
 

@@ -1,7 +1,7 @@
 """Reminders, escalations, deadline timers and coordinator digests, run by Celery.
 
 Registers the reminder outbox table, the ``email`` notification channel
-and the ``worker`` and ``reminders`` commands.
+the ``worker`` and ``reminders`` commands, and its tasks for the worker.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import click
 
 from mentorflow import NotificationChannel, hookimpl
 from mentorflow.gdpr import personal_data_hooks
+from mentorflow.worker import Periodic, WorkerTasks
 
 from . import models  # noqa: F401 (the outbox table belongs on the shared metadata as soon as the plugin loads)
 
@@ -36,6 +37,18 @@ def mentorflow_register_commands(cli: click.Group) -> None:
     cli.add_command(worker_command)
     cli.add_command(beat_command)
     cli.add_command(reminders_command)
+
+
+@hookimpl(trylast=True)
+def mentorflow_worker_tasks() -> WorkerTasks:
+    """The scans, deliveries, digest, housekeeping and retention runs, declared like any plugin's tasks."""
+    return WorkerTasks(modules=["mentorflow.plugins.reminders.tasks"], schedule={
+        "scan": Periodic("mentorflow.scan", every_seconds=60, env="MENTORFLOW_SCAN_INTERVAL"),
+        "deliver": Periodic("mentorflow.deliver", every_seconds=30, env="MENTORFLOW_DELIVER_INTERVAL"),
+        "digest": Periodic("mentorflow.digest", crontab={"minute": 0, "hour": 7}, env="MENTORFLOW_DIGEST_HOUR"),
+        "housekeeping": Periodic("mentorflow.housekeeping", every_seconds=3600),
+        "retention": Periodic("mentorflow.retention", every_seconds=86400, env="MENTORFLOW_RETENTION_INTERVAL"),
+    })
 
 
 # Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.

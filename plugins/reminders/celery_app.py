@@ -6,7 +6,8 @@ else an embedded broker in a SQLite file beside the database
 service. The database is the source of truth for what is due; tasks carry
 no data, so a lost or repeated message only delays or repeats a scan.
 
-Schedule: ``MENTORFLOW_SCAN_INTERVAL`` seconds between scans (60),
+Tasks and schedule come from the plugins (``mentorflow_worker_tasks``), this one
+included (its ``__init__``): ``MENTORFLOW_SCAN_INTERVAL`` seconds between scans (60),
 ``MENTORFLOW_DELIVER_INTERVAL`` between delivery rounds (30),
 ``MENTORFLOW_DIGEST_HOUR`` (UTC) for the daily coordinator digest (7),
 ``MENTORFLOW_RETENTION_INTERVAL`` seconds between retention runs (86400).
@@ -14,21 +15,24 @@ Schedule: ``MENTORFLOW_SCAN_INTERVAL`` seconds between scans (60),
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from celery.local import Proxy
 from celery.schedules import crontab
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from mentorflow import extras
-from mentorflow.clock import clock_from_environment
 from mentorflow.db.database import default_database_url
-from mentorflow.engine import Engine
 from mentorflow.i18n import _
+from mentorflow.pluginmanager import build_plugin_manager
+from mentorflow.worker import CollectedTasks, Periodic, claim_task_name, collect_worker_tasks
+
+log = logging.getLogger("mentorflow.worker")
 
 
 def broker_url() -> str:
@@ -50,14 +54,22 @@ def _configure_embedded_broker() -> None:
     Transport.polling_interval = float(os.environ.get("MENTORFLOW_BROKER_POLL", "0.2"))
 
 
-def make_app() -> Celery:
+def make_app(pm: Any = None) -> Celery:
+    """The worker's Celery application, with the tasks and beat entries every loaded plugin declares.
+
+    ``pm`` is the plugin manager to read (:func:`mentorflow.pluginmanager.build_plugin_manager` when not
+    given): each plugin's :func:`~mentorflow.hookspecs.mentorflow_worker_tasks` answer becomes includes
+    and beat entries, this plugin's own among them. A plugin whose extras are missing, or whose task
+    module cannot be imported for want of a dependency, is left out with a log line.
+    """
     url = broker_url()
     if url.startswith(("redis://", "rediss://", "redis+socket://")):
         # kombu would only fail on the first connection, deep in a traceback: say which extra is missing now.
         extras.require("redis", _("The Redis broker (MENTORFLOW_BROKER_URL)"))
     if url.startswith("sqla+"):
         _configure_embedded_broker()
-    app = Celery("mentorflow", broker=url, include=["mentorflow.plugins.reminders.tasks"])
+    tasks = _importable_tasks(collect_worker_tasks(pm if pm is not None else build_plugin_manager()))
+    app = Celery("mentorflow", broker=url, include=tasks.modules)
     schedule_folder = Path(os.environ.get("MENTORFLOW_STATE_DIR", ".")).resolve()
     app.conf.update(
         task_serializer="json", accept_content=["json"], result_serializer="json",
@@ -65,27 +77,42 @@ def make_app() -> Celery:
         task_ignore_result=True, timezone="UTC", enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule_filename=str(schedule_folder / "mentorflow-beat-schedule"),
-        beat_schedule={
-            "scan": {"task": "mentorflow.scan", "schedule": float(os.environ.get("MENTORFLOW_SCAN_INTERVAL", "60"))},
-            "deliver": {"task": "mentorflow.deliver",
-                        "schedule": float(os.environ.get("MENTORFLOW_DELIVER_INTERVAL", "30"))},
-            "digest": {"task": "mentorflow.digest",
-                       "schedule": crontab(minute=0, hour=int(os.environ.get("MENTORFLOW_DIGEST_HOUR", "7")))},
-            "housekeeping": {"task": "mentorflow.housekeeping", "schedule": 3600.0},
-            "retention": {"task": "mentorflow.retention",
-                          "schedule": float(os.environ.get("MENTORFLOW_RETENTION_INTERVAL", "86400"))},
-        },
+        beat_schedule={name: {"task": entry.task, "schedule": _celery_schedule(entry)}
+                       for name, entry in tasks.schedule.items()},
     )
     return app
 
 
-@cache
-def engine() -> Engine:
-    """One engine per worker process, on ``MENTORFLOW_DATABASE_URL`` with the configured clock."""
-    return Engine(default_database_url(), clock=clock_from_environment())
+def _celery_schedule(entry: Periodic) -> float | crontab:
+    seconds = entry.seconds()
+    if seconds is not None:
+        return seconds
+    return crontab(**(entry.crontab_fields() or {}))
 
 
-RETRYABLE: dict[str, Any] = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300,
-                             "max_retries": 10}
+def _importable_tasks(collected: CollectedTasks) -> CollectedTasks:
+    """Import each plugin's task modules now: a missing dependency leaves that plugin's tasks out (with a log
+    line) instead of stopping the worker, and a task name defined by two plugins is an error naming both."""
+    failed: set[str] = set()
+    for module in collected.modules:
+        plugin = collected.owners[f"module:{module}"]
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            log.warning("worker: the tasks of plugin %r are left out: %s cannot be imported (missing %s)",
+                        plugin, module, error.name)
+            failed.add(plugin)
+            continue
+        for value in vars(loaded).values():
+            task = getattr(value, "name", None) if isinstance(value, Proxy | Task) else None
+            if isinstance(task, str):
+                claim_task_name(collected, task, plugin)
+    if not failed:
+        return collected
+    kept = CollectedTasks(owners=collected.owners, skipped=collected.skipped)
+    kept.modules = [m for m in collected.modules if collected.owners[f"module:{m}"] not in failed]
+    kept.schedule = {n: e for n, e in collected.schedule.items() if collected.owners[f"entry:{n}"] not in failed}
+    return kept
+
 
 app = make_app()

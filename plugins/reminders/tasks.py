@@ -1,17 +1,37 @@
-"""The Celery tasks. They take no arguments: what to do is read from the database each time."""
+"""The Celery tasks. They take no arguments: what to do is read from the database each time.
+
+Shared tasks (bound to the worker's application when it loads them): the application imports this module
+while it is being made, to check the plugins' task modules, so nothing here may import it back.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from celery import shared_task
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from .celery_app import RETRYABLE, app, engine
+from mentorflow.clock import clock_from_environment
+from mentorflow.db.database import default_database_url
+from mentorflow.engine import Engine
+
 from .delivery import deliver
 from .outbox import owe_digests, scan
 
 
-@app.task(name="mentorflow.scan", **RETRYABLE)
+@cache
+def engine() -> Engine:
+    """One engine per worker process, on ``MENTORFLOW_DATABASE_URL`` with the configured clock."""
+    return Engine(default_database_url(), clock=clock_from_environment())
+
+
+RETRYABLE: dict[str, Any] = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 300,
+                             "max_retries": 10}
+
+
+@shared_task(name="mentorflow.scan", **RETRYABLE)
 def scan_task() -> dict[str, Any]:
     """Owe due reminders and escalations, fire passed deadlines, then start a delivery round."""
     report = scan(engine())
@@ -20,13 +40,13 @@ def scan_task() -> dict[str, Any]:
     return report.as_dict()
 
 
-@app.task(name="mentorflow.deliver", **RETRYABLE)
+@shared_task(name="mentorflow.deliver", **RETRYABLE)
 def deliver_task() -> dict[str, int]:
     report = deliver(engine())
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
 
 
-@app.task(name="mentorflow.digest", **RETRYABLE)
+@shared_task(name="mentorflow.digest", **RETRYABLE)
 def digest_task() -> int:
     created = owe_digests(engine())
     if created:
@@ -34,7 +54,7 @@ def digest_task() -> int:
     return created
 
 
-@app.task(name="mentorflow.retention", **RETRYABLE)
+@shared_task(name="mentorflow.retention", **RETRYABLE)
 def retention_task() -> dict[str, Any]:
     """Remove the content of relationships closed longer than their programme's retention period."""
     from mentorflow.retention import run_retention
@@ -42,14 +62,15 @@ def retention_task() -> dict[str, Any]:
     return run_retention(engine()).as_dict()
 
 
-@app.task(name="mentorflow.housekeeping", **RETRYABLE)
+@shared_task(name="mentorflow.housekeeping", **RETRYABLE)
 def housekeeping_task() -> int:
     """Delete delivered messages the embedded broker keeps (kombu leaves them with visible = 0)."""
-    if not app.conf.broker_url.startswith("sqla+"):
+    broker_url = housekeeping_task.app.conf.broker_url
+    if not broker_url.startswith("sqla+"):
         return 0
     from sqlalchemy import create_engine
 
-    broker = create_engine(app.conf.broker_url.removeprefix("sqla+"))
+    broker = create_engine(broker_url.removeprefix("sqla+"))
     with broker.begin() as conn:
         deleted = conn.execute(text("DELETE FROM kombu_message WHERE visible = 0")).rowcount
     broker.dispose()
