@@ -494,14 +494,17 @@ def _price(source: Source, cand: _Candidates, suspect: np.ndarray, d: np.ndarray
         usable[np.repeat(np.arange(len(index)), counts), graph.cols[at]] = False
         q = np.rint(np.where(usable, total, 0.0) * scale).astype(np.int64)
         reduced = (d[index][:, None] - mentor_d[None, :]) - (q * weight + 1)
-        reduced[~usable] = 0  # only usable pairs can violate
-        # Per row its ADD_PER_ROW most violating pairs (all of them when fewer).
-        if n > ADD_PER_ROW:
-            worst = np.argpartition(reduced, ADD_PER_ROW - 1, axis=1)[:, :ADD_PER_ROW]
-        else:
-            worst = np.broadcast_to(np.arange(n), reduced.shape)
-        r, c = np.nonzero(np.take_along_axis(reduced, worst, axis=1) < 0)
-        c = worst[r, c]
+        violating = usable & (reduced < 0)
+        # Per row its ADD_PER_ROW most violating pairs: all of them in the (many) rows with fewer, and a partial
+        # sort only of the rows with more (sorting every row cost more than scoring it).
+        many = np.flatnonzero(np.count_nonzero(violating, axis=1) > ADD_PER_ROW)
+        violating[many] = False
+        r, c = np.nonzero(violating)
+        if len(many):
+            priced = np.where(usable[many], reduced[many], 0)  # only usable pairs can violate
+            worst = np.argpartition(priced, ADD_PER_ROW - 1, axis=1)[:, :ADD_PER_ROW]
+            rr, cc = np.nonzero(np.take_along_axis(priced, worst, axis=1) < 0)
+            r, c = np.concatenate([r, many[rr]]), np.concatenate([c, worst[rr, cc]])
         added_r.append(index[r])
         added_c.append(c)
         added_s.append(total[r, c])
