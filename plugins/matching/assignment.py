@@ -59,9 +59,12 @@ RESERVE = 100
 """Best usable pairs remembered per mentee (the first ``CANDIDATES`` start the graph): priced exactly without
 scoring again, and the next one down is a tight bound on the rest of the row."""
 ADD_PER_ROW = 32
+"""At most this many violating pairs per mentee join the graph per pricing round (the most violating first)."""
+DEEP_RESERVE = 128
+"""A mentee rescored in the pricing keeps this many more of its best pairs outside the graph in the reserve, so
+the next rounds price it from the reserve and a tight bound instead of scoring it again."""
 COLUMN_SHARE = 0.2
 """Mentors with places left are priced column-wise when they are at most this share of the mentors."""
-"""At most this many violating pairs per mentee join the graph per pricing round (the most violating first)."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phases: ``scoring`` and ``pricing`` (mentees), ``solving`` (rounds)."""
@@ -477,30 +480,49 @@ def _price(source: Source, cand: _Candidates, suspect: np.ndarray, d: np.ndarray
     starts = np.searchsorted(graph.rows, suspect)
     ends = np.searchsorted(graph.rows, suspect, side="right")
     added_r, added_c, added_s = [], [], []
+    deep_r, deep_c, deep_s = [], [], []
     step = source.rows_per_block
     for start in range(0, len(suspect), step):
         _check(cancelled)
         index = suspect[start:start + step]
         total, allowed = source.scores(index)
         usable = _usable(total, allowed, open_mentor)
-        # Pairs already in the graph are priced by the solver itself.
-        for r in range(len(index)):
-            usable[r, graph.cols[starts[start + r]:ends[start + r]]] = False
+        # Pairs already in the graph are priced by the solver itself (their cells, found without a row loop).
+        lo, hi = starts[start:start + step], ends[start:start + step]
+        counts = hi - lo
+        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        usable[np.repeat(np.arange(len(index)), counts), graph.cols[at]] = False
         q = np.rint(np.where(usable, total, 0.0) * scale).astype(np.int64)
         reduced = (d[index][:, None] - mentor_d[None, :]) - (q * weight + 1)
         violating = usable & (reduced < 0)
-        for row in np.flatnonzero(violating.any(axis=1)):
-            cols = np.flatnonzero(violating[row])
-            if len(cols) > ADD_PER_ROW:
-                cols = cols[np.argsort(reduced[row, cols], kind="stable")[:ADD_PER_ROW]]
-            added_r.append(np.full(len(cols), index[row]))
-            added_c.append(cols)
-            added_s.append(total[row, cols])
-            usable[row, cols] = False
-        # The row's exact bound from now on: its best usable pair still outside the graph.
-        cand.rest[index] = np.where(usable, total, -np.inf).max(axis=1, initial=-np.inf)
+        # Per row its ADD_PER_ROW most violating pairs: all of them in the (many) rows with fewer, and a partial
+        # sort only of the rows with more (sorting every row cost more than scoring it).
+        many = np.flatnonzero(np.count_nonzero(violating, axis=1) > ADD_PER_ROW)
+        violating[many] = False
+        r, c = np.nonzero(violating)
+        if len(many):
+            priced = np.where(usable[many], reduced[many], 0)  # only usable pairs can violate
+            worst = np.argpartition(priced, ADD_PER_ROW - 1, axis=1)[:, :ADD_PER_ROW]
+            rr, cc = np.nonzero(np.take_along_axis(priced, worst, axis=1) < 0)
+            r, c = np.concatenate([r, many[rr]]), np.concatenate([c, worst[rr, cc]])
+        added_r.append(index[r])
+        added_c.append(c)
+        added_s.append(total[r, c])
+        usable[r, c] = False
+        # Keep the row's next best pairs (outside the graph) in the reserve: later rounds price them exactly
+        # without scoring the row again, and the next one down is the row's exact bound from now on.
+        masked = np.where(usable, total, -np.inf)
+        top, cand.rest[index] = _top_rows(masked, DEEP_RESERVE)
+        s = np.take_along_axis(masked, top, axis=1)
+        finite = np.isfinite(s)
+        deep_r.append(np.broadcast_to(index[:, None], s.shape)[finite])
+        deep_c.append(top[finite])
+        deep_s.append(s[finite])
         if progress is not None:
             progress("pricing", min(start + step, len(suspect)), len(suspect))
+    if deep_r:
+        cand.reserve = cand.reserve.add(_Pairs.of(np.concatenate(deep_r), np.concatenate(deep_c),
+                                                  np.concatenate(deep_s)))
     if not added_r:
         return _Pairs.empty()
     return _Pairs.of(np.concatenate(added_r), np.concatenate(added_c), np.concatenate(added_s))

@@ -1,15 +1,40 @@
 """The matching plugin's page panel: "Matching review" on the coordinator dashboard (always fresh, never cached).
 
-Its buttons post to the plugin's own page routes (:mod:`.web`), with the host's hidden fields (CSRF).
+Its buttons post to the plugin's own page routes (:mod:`.web`), with the host's hidden fields (CSRF). While the
+newest run is running the panel shows its phase and progress (refreshed by the plugin's small script from the
+status route, without reloading the page) and a Cancel button.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mentorflow.engine import Engine
 from mentorflow.i18n import _
 from mentorflow.panels import PageContext, Panel, render_template
 
 from .api import get_run, list_runs
+from .runs import RunSummary
+
+
+def _phase_name(phase: str | None) -> str:
+    names = {"scoring": _("scoring the pairs"), "solving": _("finding the best assignment"),
+             "pricing": _("checking every allowed pair"), "storing": _("storing the proposals")}
+    return names.get(phase or "scoring", phase or "")
+
+
+def run_status(run: RunSummary) -> dict[str, Any]:
+    """What the panel says about a run: status, phase, progress in percent and the sentence a person reads."""
+    percent = round((run.progress or 0.0) * 100)
+    if run.status != "running":
+        text = _("Matching run {id} is {status}.").format(id=run.id, status=run.status)
+    elif run.cancel_requested:
+        text = _("Matching run {id} is stopping (cancel requested).").format(id=run.id)
+    else:
+        text = _("Matching run {id} is running: {phase}, {percent} % done.").format(
+            id=run.id, phase=_phase_name(run.phase), percent=percent)
+    return {"id": run.id, "status": run.status, "phase": run.phase, "percent": percent,
+            "cancel_requested": run.cancel_requested, "running": run.status == "running", "text": text}
 
 
 def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
@@ -17,11 +42,16 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
         return []
     key, viewer = page.programme, page.viewer
     runs = list_runs(engine, key, viewer)
-    run = get_run(engine, max(runs, key=lambda r: (r.created_at, r.id)).id, viewer) if runs else None
+    newest = max(runs, key=lambda r: (r.created_at, r.id)) if runs else None
+    run = get_run(engine, newest.id, viewer) if newest else None
     names = engine.display_names({p for proposal in run.proposals
                                   for p in (proposal.mentee_id, proposal.mentor_id) if p is not None}) if run else {}
     base = f"{page.base_url}/coordinator/{key}/matching"
+    status = run_status(newest) if newest is not None and newest.status == "running" else None
     html = render_template(__package__, "matching_review_panel.html", key=key, run=run, names=names,
                            workflow=engine.current_workflow(key)[1], hidden_fields=page.hidden_fields,
-                           run_url=f"{base}/run", approve_url=lambda proposal: f"{base}/approve/{proposal}")
+                           run_url=f"{base}/run", approve_url=lambda proposal: f"{base}/approve/{proposal}",
+                           status=status, status_url=f"{base}/runs/{newest.id}/status" if newest else "",
+                           cancel_url=f"{base}/runs/{newest.id}/cancel" if newest else "",
+                           script_url=f"{page.base_url}/matching/static/matching-progress.js")
     return [Panel(id="matching", title=_("Matching review"), order=50, slot="main", data=run, html=html)]

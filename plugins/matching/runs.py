@@ -265,6 +265,8 @@ class RunSummary:
     phase: str | None = None
     """While running: the phase (scoring, solving, pricing, storing) and the share of it done."""
     progress: float | None = None
+    cancel_requested: bool = False
+    """A cancel was asked for; a running run stops at its next block or round."""
 
 
 EXACT_METHODS = ("min-cost-flow", "dense-lsa", "sparse-lsa", "empty")
@@ -304,7 +306,8 @@ def list_runs(engine: Engine, programme: str | int, viewer: Actor | int) -> list
         require_coordinator(conn, pid, viewer)
         rows = conn.execute(select(RUNS).where(RUNS.c.programme_id == pid).order_by(RUNS.c.id.desc())).all()
     return [RunSummary(r.id, r.programme_id, r.parent_run_id, r.algorithm, r.method, r.status, as_utc(r.created_at),
-                       r.created_by, r.total_score, dict(r.stats), r.phase, r.progress) for r in rows]
+                       r.created_by, r.total_score, dict(r.stats), r.phase, r.progress, bool(r.cancel_requested))
+            for r in rows]
 
 
 def rerun(engine: Engine, run_id: int, actor: Actor | int, *, algorithm: str | None = None,

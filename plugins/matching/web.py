@@ -1,5 +1,6 @@
 """The matching plugin on the web service: its REST routes (``/api/v1/.../matching/...``) and the two buttons of
-the dashboard's matching review panel (run matching, approve a proposal), mounted through ``mentorflow_web_blueprints``.
+the dashboard's matching review panel (run matching, approve a proposal, follow and cancel a running run), mounted
+through ``mentorflow_web_blueprints``.
 
 Coordinators only: who may manage a run is decided by :func:`mentorflow.policy.coordinates` here and in
 :mod:`.api`; a run or proposal of a programme the principal does not manage is answered as one that does not exist.
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect
+from flask import Blueprint, flash, jsonify, redirect
 from sqlalchemy import select
 
 from mentorflow import policy
 from mentorflow.engine import Engine
-from mentorflow.errors import Forbidden, NotFound, UserError
+from mentorflow.errors import Forbidden, NotFound, TransitionError, UserError
 from mentorflow.i18n import _, ngettext
 from mentorflow.integrations.web.plugin_api import (
     api_blueprint,
@@ -30,8 +31,9 @@ from mentorflow.integrations.web.plugin_api import (
     require_person,
 )
 
-from .api import approve, get_run, list_runs, override, run_matching
+from .api import approve, cancel_run, get_run, list_runs, override, run_matching
 from .models import Proposal, Run
+from .panels import run_status
 
 ALGORITHMS = ("optimal", "greedy")
 
@@ -97,7 +99,44 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         mentor = int_field(json_body(("mentor_id",)), "mentor_id")
         return plain(override(engine, proposal_id, mentor, principal().actor))
 
-    pages = Blueprint("matching_pages", __name__)
+    @api.route("/matching/runs/<int:run_id>/cancel", "POST",
+               summary="Ask a running matching run to stop at its next block or round (coordinators)",
+               tag="matching", status=202)
+    def cancel_matching_run(run_id: int) -> Any:
+        _matching_scope(engine, run_id=run_id)
+        cancel_run(engine, run_id, principal().actor)  # 409 when the run is no longer running
+        return {"id": run_id, "status": "running", "cancel_requested": True}, 202
+
+    pages = Blueprint("matching_pages", __name__, static_folder="static", static_url_path="/matching/static")
+
+    @pages.get("/coordinator/<key>/matching/runs/<int:run_id>/status")
+    def dashboard_run_status(key: str, run_id: int) -> Any:
+        """The panel's status line of a run, for its script to refresh (the same text the panel shows)."""
+        pid = require_person()
+        require_coordinator(key, pid)
+        status = _page_run_status(engine, key, run_id, pid)
+        if status is None:
+            raise NotFound(_("Matching run {id} does not exist.").format(id=run_id))
+        response = jsonify(status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @pages.post("/coordinator/<key>/matching/runs/<int:run_id>/cancel")
+    def dashboard_cancel(key: str, run_id: int) -> Any:
+        pid = require_person()
+        check_csrf()
+        require_coordinator(key, pid)
+        back = redirect(dashboard_url(key) + "#matching-heading")
+        if _page_run_status(engine, key, run_id, pid) is None:  # another programme's run reads as a missing one
+            flash(_("Matching run {id} does not exist.").format(id=run_id), "error")
+            return back
+        try:
+            cancel_run(engine, run_id, pid)
+        except TransitionError as error:
+            flash(error.message, "error")
+            return back
+        flash(_("Cancelling: the run stops at its next step and proposes nothing."), "success")
+        return back
 
     @pages.post("/coordinator/<key>/matching/run")
     def dashboard_run_matching(key: str) -> Any:
@@ -133,3 +172,12 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         return back
 
     return [bp, pages]
+
+
+def _page_run_status(engine: Engine, key: str, run_id: int, viewer: int) -> dict[str, Any] | None:
+    """The run's status for the panel, or None when it is not a run of programme ``key`` (the caller coordinates
+    ``key``, checked before)."""
+    for run in list_runs(engine, key, viewer):
+        if run.id == run_id:
+            return run_status(run)
+    return None
