@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -39,6 +38,7 @@ from sqlalchemy import and_, or_, select, update
 
 from mentorflow.clock import as_utc
 from mentorflow.i18n import _, localized
+from mentorflow.outbox import LEASE, MAX_ATTEMPTS, DeliveryReport, backoff
 
 from . import claims as C
 from .contexts import ContextInfo, get_context, set_lineitem
@@ -59,21 +59,6 @@ S = Score.__table__
 AGS_SCOPES = (C.SCOPE_LINEITEM, C.SCOPE_LINEITEM_READONLY, C.SCOPE_RESULT_READONLY, C.SCOPE_SCORE)
 LEGACY_SCOPES = (C.SCOPE_LINEITEM, C.SCOPE_SCORE)
 """Asked for when a course was linked before its launch's offered scopes were remembered."""
-MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
-
-
-@dataclass
-class DeliveryReport:
-    """What one delivery round did."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "errors": self.errors}
 
 
 class ScoreRefused(ServiceError):
@@ -197,11 +182,6 @@ def _claim(engine: Engine, score_id: int, now: datetime) -> bool:
             status="sending", claimed_until=now + LEASE, attempts=S.c.attempts + 1)).rowcount == 1
 
 
-def _backoff(attempts: int) -> timedelta:
-    """1, 5, 25, 125 minutes ... capped at 12 hours."""
-    return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=12))
-
-
 def _next_second(moment: datetime) -> datetime:
     """The start of the second after ``moment``: the earliest timestamp Moodle takes after one in ``moment``."""
     return moment.replace(microsecond=0) + timedelta(seconds=1)
@@ -228,7 +208,7 @@ def deliver_grades(engine: Engine, now: datetime | None = None, limit: int = 200
             final = row.attempts >= MAX_ATTEMPTS
             # A 409 (Moodle: a timestamp not later, to the second, than the last score) is retried with a later
             # timestamp as soon as that second has passed; other refusals wait longer each time.
-            retry_at = _next_second(timestamp) if conflict else now + _backoff(row.attempts)
+            retry_at = _next_second(timestamp) if conflict else now + backoff(row.attempts)
             with engine.write() as conn:
                 conn.execute(update(S).where(S.c.id == score_id, S.c.status == "sending").values(
                     status="failed" if final else "pending", claimed_until=None, next_attempt_at=retry_at,

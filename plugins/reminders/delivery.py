@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
 
@@ -12,24 +11,14 @@ from mentorflow.db.models import Person
 from mentorflow.engine import Engine
 from mentorflow.i18n import normalise_locale
 from mentorflow.notifications import Message
+from mentorflow.outbox import LEASE, MAX_ATTEMPTS, DeliveryReport, backoff
 
 from .messages import render
 from .models import Notification
-from .outbox import backoff
 
 log = logging.getLogger("mentorflow.reminders")
 N = Notification.__table__
 P = Person.__table__
-MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def _ready(now: datetime) -> object:

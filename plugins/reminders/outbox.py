@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import String, any_, bindparam, select
@@ -261,7 +261,3 @@ def owe_digests(engine: Engine, now: datetime | None = None) -> int:
         refresh_statistics(conn, inserted)
         return inserted
 
-
-def backoff(attempts: int) -> timedelta:
-    """1, 5, 25, 125 minutes ... capped at 12 hours."""
-    return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=12))
