@@ -8,8 +8,13 @@ sends, and retries with a growing delay until they end ``failed``; a plugin with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Table, and_, or_, update
+
+if TYPE_CHECKING:
+    from mentorflow.engine import Engine
 
 MAX_ATTEMPTS = 5
 """Attempts before a row ends ``failed`` (and is shown as such)."""
@@ -35,3 +40,21 @@ class DeliveryReport:
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (a Celery task's result)."""
         return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "errors": self.errors}
+
+
+def ready(table: Table, now: datetime) -> ColumnElement[bool]:
+    """Rows of an outbox ``table`` a worker may take now: pending and due, or sending with an expired lease.
+
+    The table has ``status``, ``next_attempt_at``, ``claimed_until`` and ``attempts`` columns.
+    """
+    c = table.c
+    return or_(and_(c.status == "pending", c.next_attempt_at <= now),
+               and_(c.status == "sending", c.claimed_until < now))
+
+
+def claim(engine: Engine, table: Table, row_id: int, now: datetime) -> bool:
+    """Take one row for sending; only one worker wins it (an expired lease can be taken over)."""
+    with engine.write() as conn:
+        won = conn.execute(update(table).where(table.c.id == row_id, ready(table, now)).values(
+            status="sending", claimed_until=now + LEASE, attempts=table.c.attempts + 1)).rowcount
+    return bool(won == 1)

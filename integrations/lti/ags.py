@@ -34,11 +34,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from mentorflow.clock import as_utc
 from mentorflow.i18n import _, localized
-from mentorflow.outbox import LEASE, MAX_ATTEMPTS, DeliveryReport, backoff
+from mentorflow.outbox import MAX_ATTEMPTS, DeliveryReport, backoff, claim, ready
 
 from . import claims as C
 from .contexts import ContextInfo, get_context, set_lineitem
@@ -170,18 +170,6 @@ def verify_result(engine: Engine, platform: PlatformInfo, context: ContextInfo, 
     return True
 
 
-def _ready(now: datetime) -> Any:
-    return or_(and_(S.c.status == "pending", S.c.next_attempt_at <= now),
-               and_(S.c.status == "sending", S.c.claimed_until < now))
-
-
-def _claim(engine: Engine, score_id: int, now: datetime) -> bool:
-    """Take a row for sending; only one worker wins it (an expired lease can be taken over)."""
-    with engine.write() as conn:
-        return conn.execute(update(S).where(S.c.id == score_id, _ready(now)).values(
-            status="sending", claimed_until=now + LEASE, attempts=S.c.attempts + 1)).rowcount == 1
-
-
 def _next_second(moment: datetime) -> datetime:
     """The start of the second after ``moment``: the earliest timestamp Moodle takes after one in ``moment``."""
     return moment.replace(microsecond=0) + timedelta(seconds=1)
@@ -192,9 +180,9 @@ def deliver_grades(engine: Engine, now: datetime | None = None, limit: int = 200
     now = now or engine.clock.now()
     report = DeliveryReport()
     with engine.read() as conn:
-        ids = list(conn.execute(select(S.c.id).where(_ready(now)).order_by(S.c.id).limit(limit)).scalars())
+        ids = list(conn.execute(select(S.c.id).where(ready(S, now)).order_by(S.c.id).limit(limit)).scalars())
     for score_id in ids:
-        if not _claim(engine, score_id, now):
+        if not claim(engine, S, score_id, now):
             continue
         with engine.read() as conn:
             row = conn.execute(select(S).where(S.c.id == score_id)).one()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from mentorflow.db.models import Person
 from mentorflow.engine import Engine
 from mentorflow.i18n import normalise_locale
 from mentorflow.notifications import Message
-from mentorflow.outbox import LEASE, MAX_ATTEMPTS, DeliveryReport, backoff
+from mentorflow.outbox import MAX_ATTEMPTS, DeliveryReport, backoff, claim, ready
 
 from .messages import render
 from .models import Notification
@@ -21,27 +21,14 @@ N = Notification.__table__
 P = Person.__table__
 
 
-def _ready(now: datetime) -> object:
-    return or_(and_(N.c.status == "pending", N.c.next_attempt_at <= now),
-               and_(N.c.status == "sending", N.c.claimed_until < now))
-
-
-def claim(engine: Engine, notification_id: int, now: datetime) -> bool:
-    """Take a row for sending; only one worker can win it (an expired lease can be taken over)."""
-    with engine.write() as conn:
-        won = conn.execute(update(N).where(N.c.id == notification_id, _ready(now)).values(
-            status="sending", claimed_until=now + LEASE, attempts=N.c.attempts + 1)).rowcount
-    return won == 1
-
-
 def deliver(engine: Engine, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
     """Send up to ``limit`` owed notifications through their channels."""
     now = now or engine.clock.now()
     report = DeliveryReport()
     with engine.read() as conn:
-        ids = list(conn.execute(select(N.c.id).where(_ready(now)).order_by(N.c.id).limit(limit)).scalars())
+        ids = list(conn.execute(select(N.c.id).where(ready(N, now)).order_by(N.c.id).limit(limit)).scalars())
     for notification_id in ids:
-        if not claim(engine, notification_id, now):
+        if not claim(engine, N, notification_id, now):
             continue
         with engine.read() as conn:
             row = conn.execute(select(N, P.c.display_name, P.c.email, P.c.locale).join(
