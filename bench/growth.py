@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from mentorflow import Engine
-from mentorflow.db.models import AuditEvent, Person, ProgrammeRole, Relationship
+from mentorflow.db.models import AuditEvent, Person, ProgrammeRole, Relationship, RelationshipMember
 
 SECRET = "bench-secret"
 MEASURED = 20
@@ -50,6 +50,7 @@ def fill(engine: Engine, total: int, seed: int = 11) -> None:
     """Bulk-insert relationships in 'reflecting' (with people and history) until the programme holds ``total``."""
     rng = random.Random(seed)
     P, R, A = Person.__table__, Relationship.__table__, AuditEvent.__table__
+    M = RelationshipMember.__table__
     with engine.write() as conn:
         template = conn.execute(select(R).order_by(R.c.id).limit(1)).one()
         missing = total - conn.execute(select(func.count()).select_from(R)).scalar_one()
@@ -62,23 +63,26 @@ def fill(engine: Engine, total: int, seed: int = 11) -> None:
             conn.execute(insert(P), [{"id": first_person + i, "display_name": f"Person {start * 2 + i}",
                                       "email": None, "locale": "en", "created_at": now} for i in range(count * 2)])
             first_rel = conn.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one() + 1
-            rels, events = [], []
+            rels, events, members = [], [], []
             for i in range(count):
                 entered = now - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 23))
                 rels.append({"id": first_rel + i, "programme_id": template.programme_id,
                              "workflow_version_id": template.workflow_version_id,
-                             "mentor_id": first_person + 2 * i, "mentee_id": first_person + 2 * i + 1,
                              "state": "reflecting", "version": 1, "started_at": entered, "state_entered_at": entered,
                              "closed_at": None, "updated_at": entered})
+                people = {"mentor": first_person + 2 * i, "mentee": first_person + 2 * i + 1}
+                members += [{"relationship_id": first_rel + i, "person_id": person, "role": role,
+                             "joined_at": entered, "joined_seq": 1} for role, person in people.items()]
                 events.append({"relationship_id": first_rel + i, "seq": 1, "at": entered, "actor_id": None,
                                "actor_role": "system", "transition": "start", "from_state": None,
                                "to_state": "reflecting", "data": None})
                 for seq, role in enumerate(rng.sample(["mentor", "mentee"] * 3, rng.randint(0, 6)), start=2):
                     events.append({"relationship_id": first_rel + i, "seq": seq,
-                                   "at": entered + timedelta(days=12 * (seq - 1)), "actor_id": None,
+                                   "at": entered + timedelta(days=12 * (seq - 1)), "actor_id": people[role],
                                    "actor_role": role, "transition": "submit_reflection",
                                    "from_state": "reflecting", "to_state": "reflecting", "data": None})
             conn.execute(insert(R), rels)
+            conn.execute(insert(M), members)
             conn.execute(insert(A), events)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in (P, R):

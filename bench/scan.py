@@ -34,7 +34,7 @@ from sqlalchemy import func, insert, select, text
 
 from mentorflow import Engine, ManualClock
 from mentorflow.clock import as_utc
-from mentorflow.db.models import AuditEvent, Person, Relationship
+from mentorflow.db.models import AuditEvent, Person, Relationship, RelationshipMember
 from mentorflow.plugins.reminders.outbox import scan
 from mentorflow.testing import default_workflow
 
@@ -57,13 +57,17 @@ def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
         for i in range(n):
             entered = START + timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23))
             rels.append({"programme_id": published.programme_id, "workflow_version_id": published.workflow_version_id,
-                         "mentor_id": first + n + (i % 1000), "mentee_id": first + i, "state": "reflecting",
+                         "state": "reflecting",
                          "version": 1, "started_at": START, "state_entered_at": entered, "closed_at": None,
                          "updated_at": entered})
         conn.execute(insert(R), rels)
         first_rel = conn.execute(select(func.min(R.c.id))).scalar_one()
+        members = []
         for i, rel in enumerate(rels):
             rid = first_rel + i
+            people = {"mentor": first + n + (i % 1000), "mentee": first + i}
+            members += [{"relationship_id": rid, "person_id": person, "role": role, "joined_at": START,
+                         "joined_seq": 1} for role, person in people.items()]
             events.append({"relationship_id": rid, "seq": 1, "at": START, "actor_id": None, "actor_role": "system",
                            "transition": "start", "from_state": None, "to_state": "reflecting", "data": None})
             seq = 1
@@ -76,9 +80,11 @@ def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
                     if at > min(stops, now):
                         break
                     seq += 1
-                    events.append({"relationship_id": rid, "seq": seq, "at": at, "actor_id": None,
+                    events.append({"relationship_id": rid, "seq": seq, "at": at, "actor_id": people[role],
                                    "actor_role": role, "transition": "submit_reflection",
                                    "from_state": "reflecting", "to_state": "reflecting", "data": None})
+        for chunk in range(0, len(members), 20_000):
+            conn.execute(insert(RelationshipMember.__table__), members[chunk:chunk + 20_000])
         for chunk in range(0, len(events), 20_000):
             conn.execute(insert(A), events[chunk:chunk + 20_000])
     return now

@@ -36,9 +36,10 @@ from mentorflow.errors import (
 )
 from mentorflow.guards import GuardSpec, guard
 from mentorflow.hookspecs import HOOKSPEC_VERSION, hookimpl
+from mentorflow.members import Bounds, Format
 from mentorflow.notifications import ChannelContext, Message, NotificationChannel
 from mentorflow.queries import Availability
-from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot, TransitionEvent
+from mentorflow.snapshots import MEMBER_ROLES, AuditEntry, GuardContext, Member, RelationshipSnapshot, TransitionEvent
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import Workflow
 
@@ -46,12 +47,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "HOOKSPEC_VERSION",
+    "MEMBER_ROLES",
     "ROLES",
     "SYSTEM",
     "Actor",
     "AuditEntry",
     "Availability",
     "Batch",
+    "Bounds",
     "ChannelContext",
     "ChoiceContext",
     "ChoicesSpec",
@@ -63,10 +66,12 @@ __all__ = [
     "Engine",
     "Forbidden",
     "FormInvalid",
+    "Format",
     "GuardContext",
     "GuardFailed",
     "GuardSpec",
     "ManualClock",
+    "Member",
     "MentorflowError",
     "Message",
     "NotFound",

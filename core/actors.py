@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("mentor", "mentee", "coordinator", "system")
-"""Roles a transition may name. ``coordinator`` comes from the programme, the others from the relationship."""
+ROLES = ("mentor", "mentee", "facilitator", "peer", "coordinator", "system")
+"""Roles a transition may name. ``coordinator`` comes from the programme, ``system`` is the engine itself (timers),
+the others are the relationship's members (see :data:`mentorflow.snapshots.MEMBER_ROLES`)."""
+
+GUIDING_ROLES = frozenset({"mentor", "facilitator"})
+"""The members who guide the others: what a mentee or a peer shares "with the mentor" reaches them."""
 
 
 @dataclass(frozen=True, slots=True)

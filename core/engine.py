@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -35,11 +35,13 @@ from mentorflow.effects import EffectSpec
 from mentorflow.errors import ConfigurationError, Forbidden, NotFound, PublishForbidden, UserError
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
+from mentorflow.members import check_start, insert_members, members_argument
+from mentorflow.members import history as membership_history
 from mentorflow.notifications import ChannelContext, Message, NotificationChannel, takes_context
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
-from mentorflow.relationships import read_relationship, snapshot_from_row
+from mentorflow.relationships import current_members, membership_of, read_relationship, snapshots
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.text import check_person
 from mentorflow.transitions import TransitionResult, TransitionRunner, result_of
@@ -288,15 +290,20 @@ class Engine:
                                                            T.c.person_id == person_id)).scalars())
 
     # -- relationships -----------------------------------------------------------
-    def start_relationship(self, programme: str | int, *, mentee: int, mentor: int | None = None,
+    def start_relationship(self, programme: str | int, *, mentee: int | None = None, mentor: int | None = None,
+                           members: Iterable[tuple[int, str]] | Mapping[str, Sequence[int]] | None = None,
                            actor: Actor | int = SYSTEM) -> RelationshipSnapshot:
         """Create a relationship in the initial state of the programme's newest workflow.
 
-        Only the system or a coordinator of the programme may do this; it
-        is audited as the ``start`` engine event.
+        Say who is on it the 1:1 way (``mentee=``, optionally ``mentor=``) or with ``members``: a list of
+        ``(person_id, role)`` or a mapping such as ``{"mentor": [7], "mentee": [3, 4, 5]}``. The members must
+        fit the programme's format (:mod:`mentorflow.members`). Only the system or a coordinator of the
+        programme may do this; it is audited as the ``start`` engine event, whose data lists the members.
         """
         actor = as_actor(actor)
+        listed = members_argument(members, mentee, mentor)
         version_id, workflow = self.current_workflow(programme)
+        check_start(workflow.format, listed)
         now = self.clock.now()
         R, A = Relationship.__table__, AuditEvent.__table__
         with self.write() as conn:
@@ -305,23 +312,20 @@ class Engine:
                 "coordinator" if policy.is_coordinator(conn, pid, actor.person_id) else None)
             if role is None:
                 raise Forbidden(_("Only a coordinator of the programme may start a relationship."))
-            if mentor is not None and mentor == mentee:
-                raise UserError(_("A person cannot mentor themselves."))
-            for person_id in (mentee, mentor):
+            for person_id, _role in listed:
                 # Someone the coordinator may not name gets the answer a missing person gets: no oracle.
-                if person_id is not None and (conn.execute(
-                        select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)).first() is None
-                        or not policy.may_pair(conn, pid, actor, person_id)):
+                if conn.execute(select(Person.__table__.c.id).where(Person.__table__.c.id == person_id)
+                                ).first() is None or not policy.may_pair(conn, pid, actor, person_id):
                     raise NotFound(_("Person {id} does not exist.").format(id=person_id))
             rid = inserted_id(conn.execute(insert(R).values(
-                programme_id=pid, workflow_version_id=version_id, mentor_id=mentor, mentee_id=mentee,
-                state=workflow.initial_state, version=1, started_at=now, state_entered_at=now,
-                closed_at=None, updated_at=now)))
+                programme_id=pid, workflow_version_id=version_id, state=workflow.initial_state, version=1,
+                started_at=now, state_entered_at=now, closed_at=None, updated_at=now)))
             conn.execute(insert(A).values(relationship_id=rid, seq=1, at=now, actor_id=actor.person_id,
                                           actor_role=role, transition=START_EVENT, from_state=None,
                                           to_state=workflow.initial_state, engine_event=True,
-                                          data={"mentor_id": mentor, "mentee_id": mentee}))
-            snap = RelationshipSnapshot(rid, pid, version_id, mentor, mentee, workflow.initial_state, 1, now, now)
+                                          data={"members": [{"person_id": p, "role": r} for p, r in listed]}))
+            started = insert_members(conn, rid, listed, now, 1)
+            snap = RelationshipSnapshot(rid, pid, version_id, workflow.initial_state, 1, now, now, None, started)
             self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn)
         return snap
 
@@ -330,13 +334,18 @@ class Engine:
         with self.read() as conn:
             return read_relationship(conn, relationship_id)
 
+    def members_history(self, relationship_id: int, actor: Actor | int) -> list[dict[str, Any]]:
+        """Everyone who has been a member of the relationship (joined, left, why), for those who may see it."""
+        with self.read() as conn:
+            policy.relationship_for(conn, actor, relationship_id)
+            return membership_history(conn, relationship_id)
+
     def relationships_of(self, person_id: int) -> list[RelationshipSnapshot]:
-        """Every relationship in which the person is mentor or mentee, oldest first."""
+        """Every relationship the person is a member of now (in any role), oldest first."""
         R = Relationship.__table__
         with self.read() as conn:
-            rows = conn.execute(select(R).where((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))
-                                .order_by(R.c.id))
-            return [snapshot_from_row(r) for r in rows]
+            return snapshots(conn, conn.execute(select(R).where(R.c.id.in_(membership_of(person_id)))
+                                                .order_by(R.c.id)))
 
     def list_relationships(self, *, programme: str | int | None = None, person_id: int | None = None,
                            coordinator_id: int | None = None, state: str | None = None, search: str | None = None,
@@ -358,10 +367,10 @@ class Engine:
                 where.append(R.c.state == state)
             if search:
                 named = select(P.c.id).where(func.lower(P.c.display_name).contains(search.lower(), autoescape=True))
-                where.append(R.c.mentee_id.in_(named) | R.c.mentor_id.in_(named))
+                where.append(R.c.id.in_(current_members(named)))
             visible: list[ColumnElement[bool]] = []
             if person_id is not None:
-                visible.append((R.c.mentor_id == person_id) | (R.c.mentee_id == person_id))
+                visible.append(R.c.id.in_(membership_of(person_id)))
             if coordinator_id is not None:
                 visible.append(R.c.programme_id.in_(select(T.c.programme_id).where(
                     T.c.person_id == coordinator_id, T.c.role == "coordinator")))
@@ -372,7 +381,7 @@ class Engine:
                 where.append(condition)
             total = conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one()
             rows = conn.execute(select(R).where(*where).order_by(R.c.id.desc()).limit(limit).offset(offset))
-            return [snapshot_from_row(r) for r in rows], total
+            return snapshots(conn, rows), total
 
     def programmes(self, person_id: int | None = None) -> list[dict[str, Any]]:
         """Programmes (all, or those where the person holds a role) with the person's roles."""

@@ -29,15 +29,24 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, select, text, update
 
 from mentorflow import policy
 from mentorflow.actors import SYSTEM, Actor, as_actor
-from mentorflow.db.models import ApiToken, AuditEvent, ExternalIdentity, Person, ProgrammeRole, Relationship
+from mentorflow.db.models import (
+    ApiToken,
+    AuditEvent,
+    ExternalIdentity,
+    Person,
+    ProgrammeRole,
+    Relationship,
+    RelationshipMember,
+)
 from mentorflow.errors import NotFound, UserError
 from mentorflow.hookspecs import hookimpl
 from mentorflow.i18n import _
 from mentorflow.pluginmanager import call_one, implementations
+from mentorflow.relationships import ever_member
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -169,6 +178,7 @@ def export_person(engine: Engine, person_id: int, requester: Actor | int | None 
         raise NotFound(_("Person {id} does not exist.").format(id=person_id))
     P, X, T = Person.__table__, ExternalIdentity.__table__, ProgrammeRole.__table__
     R, A, K = Relationship.__table__, AuditEvent.__table__, ApiToken.__table__
+    M = RelationshipMember.__table__
     with engine.read() as conn:
         person = conn.execute(select(P).where(P.c.id == person_id)).mappings().first()
         if person is None:
@@ -180,8 +190,10 @@ def export_person(engine: Engine, person_id: int, requester: Actor | int | None 
             "external_identities": export_rows(conn, select(X.c.source, X.c.external_id)
                                                .where(X.c.person_id == person_id)),
             "programme_roles": export_rows(conn, select(T.c.programme_id, T.c.role).where(T.c.person_id == person_id)),
-            "relationships": export_rows(conn, select(R).where(or_(R.c.mentor_id == person_id,
-                                                                   R.c.mentee_id == person_id))),
+            "relationships": export_rows(conn, select(R).where(R.c.id.in_(ever_member([person_id])))),
+            "memberships": export_rows(conn, select(M.c.relationship_id, M.c.role, M.c.joined_at, M.c.left_at,
+                                                    M.c.left_reason).where(M.c.person_id == person_id)
+                                       .order_by(M.c.relationship_id, M.c.joined_seq)),
             "actions": export_rows(conn, select(A.c.relationship_id, A.c.seq, A.c.at, A.c.actor_role, A.c.transition,
                                                 A.c.from_state, A.c.to_state, A.c.data).where(A.c.actor_id == person_id)
                                    .order_by(A.c.relationship_id, A.c.seq)),

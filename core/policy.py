@@ -5,9 +5,15 @@ query functions) asks this module. The rules, from mentoring practice:
 
 - ``private`` items (private meeting notes, private reflections) are seen by
   their author only;
-- ``pair`` items (the agreement, goals, shared notes, reflections) are seen
-  by the mentor and the mentee; coordinators see only that they exist and
-  when (metadata) unless the programme sets
+- ``pair`` items (the agreement, goals, shared notes, reflections: what is
+  shared "with the mentor") are seen by their author and the members who
+  guide (mentors, a circle's facilitator); what a guide shares is seen by
+  every member. In a pair that is the mentor and the mentee, as it always
+  was; in a group another mentee does not see it;
+- ``group`` items (a form that says ``"shared_with": "group"``) are seen by
+  every member;
+- coordinators see only that ``pair`` and ``group`` items exist and when
+  (metadata) unless the programme sets
   ``settings.privacy.coordinator_sees_content`` to true;
 - ``programme`` items (state, dates, counts) are seen by the pair and the
   programme's coordinators;
@@ -18,8 +24,8 @@ query functions) asks this module. The rules, from mentoring practice:
   is a member (coordinator, mentor, mentee, or a party to a relationship)
   of one of those programmes (:func:`person_in_programmes`).
 
-Who someone is on a relationship (mentor, mentee, coordinator of its
-programme, the system, an administrator, or nobody) is worked out here too,
+Who someone is on a relationship (a member: mentor, mentee, facilitator or
+peer; a coordinator of its programme, the system, an administrator, or nobody) is worked out here too,
 once, for every caller: the transition runner (:func:`acting_role`), the
 engine's reads and the plugins' query functions (:func:`viewer_for`,
 :func:`relationship_for`), and programme-wide figures
@@ -34,16 +40,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from mentorflow.actors import ROLES, Actor, as_actor
+from mentorflow.actors import GUIDING_ROLES, ROLES, Actor, as_actor
 from mentorflow.db.models import Programme, ProgrammeRole, Relationship
 from mentorflow.db.reads import remembered
 from mentorflow.errors import Forbidden, Problem
 from mentorflow.i18n import _
-from mentorflow.relationships import missing, read_relationship
-from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.relationships import ever_member, missing, read_relationship
+from mentorflow.snapshots import MEMBER_ROLES, RelationshipSnapshot
 
 ADMIN = "admin"
 """The role of a web administrator reading any relationship (see :data:`ADMINISTRATOR`)."""
@@ -52,6 +58,9 @@ ADMIN = "admin"
 class Visibility(StrEnum):
     PRIVATE = "private"
     PAIR = "pair"
+    """Shared with the mentor: the author and the members who guide (all members, when a guide wrote it)."""
+    GROUP = "group"
+    """Shared with the group: every member."""
     PROGRAMME = "programme"
 
 
@@ -70,6 +79,8 @@ class Viewer:
 
     actor: Actor
     roles: frozenset[str]
+    guides: frozenset[int] = frozenset()
+    """The person ids of the relationship's guiding members (mentors, facilitator): whom "pair" items reach."""
 
     @property
     def is_system(self) -> bool:
@@ -77,7 +88,12 @@ class Viewer:
 
     @property
     def is_participant(self) -> bool:
-        return bool(self.roles & {"mentor", "mentee"})
+        """A member of the relationship, in any role."""
+        return bool(self.roles & _MEMBER_ROLES)
+
+    @property
+    def is_guide(self) -> bool:
+        return bool(self.roles & GUIDING_ROLES)
 
     @property
     def is_coordinator(self) -> bool:
@@ -125,6 +141,7 @@ _IS_COORDINATOR = select(ProgrammeRole.__table__.c.id).where(
     ProgrammeRole.__table__.c.programme_id == bindparam("pid"), ProgrammeRole.__table__.c.person_id == bindparam(
         "person"), ProgrammeRole.__table__.c.role == "coordinator").limit(1)
 _ONLY = {role: frozenset({role}) for role in ROLES}
+_MEMBER_ROLES = frozenset(MEMBER_ROLES)
 
 
 def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
@@ -137,21 +154,20 @@ def acting_role(conn: Connection, snap: RelationshipSnapshot, actor: Actor, allo
                 coordinator: bool | None = None) -> str | None:
     """The role under which ``actor`` may act on the relationship where ``allowed`` roles may, or None.
 
-    The one rule: ``system`` for the system, ``mentor`` or ``mentee`` of this relationship, ``coordinator``
-    of its programme, tried in that order, so the database is asked only when the pair does not already
-    answer (a mentor firing a transition open to coordinators too costs no role query; this is the
-    transition hot path). ``snap`` must be the row the decision is about: the transition runner passes
-    the row it has just read and locked, never a caller's copy. ``coordinator`` is the answer to "does
-    ``actor`` coordinate the programme?" when the caller already knows it (the query API asks once for
-    all transitions out of a state, not once per transition).
+    The one rule: ``system`` for the system, the member role the actor holds on this relationship (a
+    person holds one), ``coordinator`` of its programme, tried in that order, so the database is asked
+    only when the members do not already answer (a mentor firing a transition open to coordinators too
+    costs no role query; this is the transition hot path). ``snap`` must be the row the decision is about:
+    the transition runner passes the row it has just read and locked, never a caller's copy.
+    ``coordinator`` is the answer to "does ``actor`` coordinate the programme?" when the caller already
+    knows it (the query API asks once for all transitions out of a state, not once per transition).
     """
     if actor.is_system:
         return "system" if "system" in allowed else None
     person = actor.person_id
-    if "mentor" in allowed and person == snap.mentor_id:
-        return "mentor"
-    if "mentee" in allowed and person == snap.mentee_id:
-        return "mentee"
+    for member in snap.members:
+        if member.person_id == person and member.role in allowed:
+            return member.role
     if "coordinator" in allowed and (coordinator if coordinator is not None
                                      else is_coordinator(conn, snap.programme_id, person)):
         return "coordinator"
@@ -160,7 +176,13 @@ def acting_role(conn: Connection, snap: RelationshipSnapshot, actor: Actor, allo
 
 def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
     """The roles ``actor`` holds on this relationship (empty for a stranger), each as :func:`acting_role` says."""
-    return Viewer(actor, frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role])))
+    return Viewer(actor, frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role])),
+                  guides_of(snap))
+
+
+def guides_of(snap: RelationshipSnapshot) -> frozenset[int]:
+    """The person ids of the members who guide the relationship (its mentors, a circle's facilitator)."""
+    return frozenset(m.person_id for m in snap.members if m.role in GUIDING_ROLES)
 
 
 def relationship_for(conn: Connection, actor: Actor | int, relationship: RelationshipSnapshot | int, *,
@@ -205,13 +227,24 @@ def access(viewer: Viewer, visibility: Visibility | str, author_id: int | None,
     if visibility is Visibility.PRIVATE:
         # Coordinators may know a private note exists (counts), never what it says.
         return Access.METADATA if viewer.is_coordinator else Access.NONE
-    if viewer.is_participant:
+    if viewer.is_participant and (visibility is not Visibility.PAIR or viewer.is_guide or author_id is None
+                                  or author_id in viewer.guides):
+        # "Shared with the mentor" reaches the guides; what a guide shares (or the engine wrote) reaches all.
         return Access.FULL
     if viewer.is_coordinator:
         if visibility is Visibility.PROGRAMME or coordinator_sees_content(programme_settings):
             return Access.FULL
         return Access.METADATA
     return Access.NONE
+
+
+def form_visibility(form: Any) -> Visibility:
+    """Who a submitted form's data reaches: its author only (``private``), the group, or the guides (default)."""
+    if form is not None and getattr(form, "private", False):
+        return Visibility.PRIVATE
+    if form is not None and getattr(form, "shared_with", "mentor") == "group":
+        return Visibility.GROUP
+    return Visibility.PAIR
 
 
 def export_access(requester: Actor | None, subject_id: int, *, administrator: bool = False) -> Access:
@@ -280,7 +313,7 @@ def _has_role_or_relationship(conn: Connection, person_id: int, programme_ids: A
     """A programme role or a relationship of the person, in ``programme_ids`` (ids or a subquery) or anywhere (None)."""
     T, R = ProgrammeRole.__table__, Relationship.__table__
     role = select(T.c.id).where(T.c.person_id == person_id)
-    party = select(R.c.id).where(or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id))
+    party = select(R.c.id).where(R.c.id.in_(ever_member([person_id])))
     if programme_ids is not None:
         role, party = role.where(T.c.programme_id.in_(programme_ids)), party.where(R.c.programme_id.in_(programme_ids))
     return conn.execute(role.limit(1)).first() is not None or conn.execute(party.limit(1)).first() is not None

@@ -16,20 +16,64 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Transition, Workflow
 
 
+MEMBER_ROLES = ("mentee", "mentor", "facilitator", "peer")
+"""The roles a person may hold on a relationship, as a member of it (``coordinator`` comes from the programme)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person's current membership of a relationship: who, in which role, since when."""
+
+    person_id: int
+    role: str
+    joined_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class RelationshipSnapshot:
-    """A relationship as read at ``version``; pass it back to ``fire`` for an optimistic check."""
+    """A relationship as read at ``version``; pass it back to ``fire`` for an optimistic check.
+
+    ``members`` are the people on it now (mentees, mentors, facilitators, peers), in the order they joined;
+    those who left are in ``mf_relationship_members`` with their ``left_at`` and in the audit log. For a pair
+    ``mentor_id`` and ``mentee_id`` read as before; for a group use :meth:`people`.
+    """
 
     id: int
     programme_id: int
     workflow_version_id: int
-    mentor_id: int | None
-    mentee_id: int
     state: str
     version: int
     started_at: datetime
     state_entered_at: datetime
     closed_at: datetime | None = None
+    members: tuple[Member, ...] = ()
+
+    def people(self, role: str) -> tuple[int, ...]:
+        """The person ids of the current members holding ``role``, in the order they joined."""
+        return tuple(m.person_id for m in self.members if m.role == role)
+
+    def roles_of(self, person_id: int | None) -> frozenset[str]:
+        """The member roles ``person_id`` holds on this relationship (empty for a non-member)."""
+        return frozenset(m.role for m in self.members if m.person_id == person_id)
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        """Every current member's person id, each once, in the order they joined."""
+        return tuple(dict.fromkeys(m.person_id for m in self.members))
+
+    @property
+    def mentor_id(self) -> int | None:
+        """The mentor when there is exactly one (a pair, a group); None when there is none or several."""
+        return _sole(self.people("mentor"))
+
+    @property
+    def mentee_id(self) -> int | None:
+        """The mentee when there is exactly one (a pair, co-mentoring); None when there is none or several."""
+        return _sole(self.people("mentee"))
+
+
+def _sole(ids: tuple[int, ...]) -> int | None:
+    return ids[0] if len(ids) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,17 +107,19 @@ class Factory:
             return who
         if who == "system":
             return SYSTEM
-        if who in ("mentor", "mentee"):
-            person = relationship.mentor_id if who == "mentor" else relationship.mentee_id
-            if person is None:
+        if who in ("mentor", "mentee", "facilitator", "peer"):
+            # The first member in the role (a group's mentees: name one by id to act as another).
+            people = relationship.people(who)
+            if not people:
                 raise ValueError(f"relationship {relationship.id} has no {who}")
-            return person
+            return people[0]
         if who == "coordinator":
             P = Programme.__table__
             with self.engine.read() as conn:
                 key = conn.execute(select(P.c.key).where(P.c.id == relationship.programme_id)).scalar_one()
             return self.coordinator(key)
-        raise ValueError(f"{who!r} is not a person id or one of mentor, mentee, coordinator, system")
+        raise ValueError(f"{who!r} is not a person id or one of mentor, mentee, facilitator, peer, coordinator, "
+                         "system")
 
     def drive(self, relationship: RelationshipSnapshot, path: Iterable[Step]) -> RelationshipSnapshot:
         """Fire each ``(transition, actor[, data])`` in turn; returns the final snapshot.

@@ -19,16 +19,17 @@ from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, func, or_, 
 from sqlalchemy.engine import Connection
 
 from mentorflow.clock import as_utc
-from mentorflow.db.models import AuditEvent, Relationship
+from mentorflow.db.models import AuditEvent, Relationship, RelationshipMember
 from mentorflow.workflow.model import Timer, Workflow
 
 R = Relationship.__table__
 A = AuditEvent.__table__
+M = RelationshipMember.__table__
 
 
 @dataclass(frozen=True, slots=True)
 class Duty:
-    """One role's recurring duty on one relationship in its current period."""
+    """One member's recurring duty on one relationship in its current period."""
 
     relationship_id: int
     programme_id: int
@@ -70,50 +71,53 @@ class TimerNotice:
     due_at: datetime | None
 
 
-def _last_by(role: str, timer: Timer) -> ScalarSelect[Any]:
-    return (select(func.max(A.c.at)).where(A.c.relationship_id == R.c.id, A.c.transition.in_(timer.satisfied_by),
-                                           A.c.actor_role == role).scalar_subquery())
+def _last_by_member(timer: Timer) -> ScalarSelect[Any]:
+    """When the member of the outer row last did the duty (a transition that satisfies it, fired by them)."""
+    return (select(func.max(A.c.at)).where(A.c.relationship_id == M.c.relationship_id,
+                                           A.c.transition.in_(timer.satisfied_by), A.c.actor_id == M.c.person_id)
+            .scalar_subquery())
 
 
 def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer: Timer, now: datetime,
            horizon: timedelta = timedelta(0), relationship_id: int | None = None) -> Iterator[Duty]:
     """Duties of ``timer`` that fall due on or before ``now + horizon`` (all of them for one relationship).
 
+    A recurring duty is owed by each current member in the timer's roles separately (each mentee of a
+    group reflects; a pair's mentor and mentee each do), so a period starts when the state was entered,
+    when the member joined, or when that member last did the duty, whichever is latest.
     ``horizon`` lets a scan see duties whose earliest reminder (a negative
     offset such as ``-P2D``) has come although the duty itself has not.
     """
     assert timer.kind == "recurring" and timer.every is not None
     lead = max([horizon, *(-o for o in timer.remind if o < timedelta(0))])
     threshold = now + lead - timer.every  # base (period start) <= threshold  <=>  due - lead <= now
-    last = {role: _last_by(role, timer).label(f"last_{role}") for role in timer.who}
-    query = select(R.c.id, R.c.programme_id, R.c.mentor_id, R.c.mentee_id, R.c.state_entered_at, *last.values()).where(
-        R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states))
+    query = select(R.c.id, R.c.programme_id, M.c.person_id, M.c.role, R.c.state_entered_at, M.c.joined_at,
+                   _last_by_member(timer).label("last_done")).select_from(R.join(M, M.c.relationship_id == R.c.id)
+                                                                       ).where(
+        R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states),
+        M.c.left_at.is_(None), M.c.role.in_(timer.who))
     if relationship_id is not None:
-        query = query.where(R.c.id == relationship_id)
+        query = query.where(R.c.id == relationship_id).order_by(M.c.joined_seq, M.c.id)
     else:
-        # A period starts when the state is entered or when the role last did the duty,
-        # whichever is later; it may be due only if both are at or before the threshold.
-        # The role's last time is filtered on in an outer query: written in the WHERE clause
-        # beside the select list, PostgreSQL evaluated each role's subquery three times per row.
-        # OFFSET 0 keeps the planner from folding the inner query back in.
+        # A period starts at the latest of: state entered, member joined, member last did the duty; it may be
+        # due only if all are at or before the threshold. The last time is filtered on in an outer query:
+        # written in the WHERE clause beside the select list, PostgreSQL evaluated the subquery three times
+        # per row. OFFSET 0 keeps the planner from folding the inner query back in.
         cutoff: BindParameter[datetime] = bindparam("threshold", threshold)
-        inner = query.where(R.c.state_entered_at <= cutoff).offset(0).subquery("candidates")
-        query = select(inner).where(or_(*(or_(inner.c[f"last_{role}"].is_(None), inner.c[f"last_{role}"] <= cutoff)
-                                          for role in timer.who)))
-    # Columns by position (a scan reads 100,000 rows: attribute lookups by name add up):
-    # id, programme_id, mentor_id, mentee_id, state_entered_at, then the last time per role.
-    roles = [(role, 5 + index, 2 if role == "mentor" else 3) for index, role in enumerate(last)]
+        inner = query.where(R.c.state_entered_at <= cutoff, M.c.joined_at <= cutoff).offset(0).subquery("candidates")
+        query = select(inner).where(or_(inner.c.last_done.is_(None), inner.c.last_done <= cutoff))
     every, latest = timer.every, now + lead
+    # Columns by position (a scan reads 100,000 rows: attribute lookups by name add up):
+    # id, programme_id, person_id, role, state_entered_at, joined_at, last_done.
     # Streamed (a server-side cursor on PostgreSQL) so a scan holds one batch of rows at a time.
     for row in conn.execute(query.execution_options(stream_results=True, yield_per=2000)):
-        entered = as_utc(row[4])
-        for role, column, person in roles:
-            done = row[column]
-            start = max(entered, as_utc(done)) if done is not None else entered
-            due = start + every
-            if relationship_id is None and due > latest:
-                continue
-            yield Duty(row[0], row[1], timer, role, row[person], start, due)
+        start = max(as_utc(row[4]), as_utc(row[5]))
+        if row[6] is not None:
+            start = max(start, as_utc(row[6]))
+        due = start + every
+        if relationship_id is None and due > latest:
+            continue
+        yield Duty(row[0], row[1], timer, row[3], row[2], start, due)
 
 
 def deadlines(conn: Connection, workflow_version_id: int, timer: Timer, now: datetime) -> Iterator[DeadlineDue]:

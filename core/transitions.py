@@ -47,8 +47,9 @@ from mentorflow.errors import (
 )
 from mentorflow.i18n import _
 from mentorflow.pluginmanager import call_one, implementations, plugin_failure
+from mentorflow.relationships import SELECT_MEMBERS as _SELECT_MEMBERS
 from mentorflow.relationships import SELECT_RELATIONSHIP as _SELECT_REL
-from mentorflow.relationships import missing, snapshot_from_values
+from mentorflow.relationships import members_from_rows, missing, snapshot_from_values
 from mentorflow.relationships import read_relationship as read_relationship  # re-exported: plugins import it here
 from mentorflow.relationships import snapshot_from_row as snapshot_from_row  # re-exported, as read_relationship
 from mentorflow.snapshots import GuardContext, RelationshipSnapshot, TransitionEvent
@@ -150,6 +151,14 @@ class PreparedStatement:
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """A SELECT's first row with the values SQLAlchemy would return, or None."""
+        rows = self._rows(conn, params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """A SELECT's rows with the values SQLAlchemy would return."""
+        return self._rows(conn, params, one=False)
+
+    def _rows(self, conn: Connection, params: Mapping[str, Any], *, one: bool) -> list[tuple[Any, ...]]:
         if self.direct:
             # Straight to the driver, as the BEGIN in mentorflow.db.database: building SQLAlchemy's result
             # costs ten times this indexed read of one row. Errors are wrapped as SQLAlchemy would.
@@ -158,15 +167,15 @@ class PreparedStatement:
             dbapi, driver = conn.dialect.dbapi, conn.connection.driver_connection
             assert dbapi is not None and driver is not None, "a live pysqlite connection has both"
             try:
-                row = driver.execute(self.sql, values).fetchone()
+                cursor = driver.execute(self.sql, values)
+                raw = [cursor.fetchone()] if one else cursor.fetchall()
             except dbapi.Error as error:
                 raise DBAPIError.instance(self.sql, values, error, dbapi.Error, dialect=conn.dialect) from error
         else:
-            row = self.execute(conn, params).first()
-        if row is None:
-            return None
-        return tuple(value if p is None or value is None else p(value)
-                     for value, p in zip(row, self.results, strict=True))
+            result = self.execute(conn, params)
+            raw = [result.first()] if one else list(result)
+        return [tuple(value if p is None or value is None else p(value)
+                      for value, p in zip(row, self.results, strict=True)) for row in raw if row is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +190,8 @@ class TransitionResult:
     to_state: str
 
 
-_Prepared = tuple[PreparedStatement | None, PreparedStatement | None, PreparedStatement | None]
+_Prepared = tuple[PreparedStatement | None, PreparedStatement | None, PreparedStatement | None,
+                  PreparedStatement | None]
 
 
 def role_names(roles: frozenset[str] | set[str]) -> str:
@@ -202,14 +212,14 @@ class TransitionRunner:
         self._prepared: dict[Any, _Prepared] = {}
 
     def _statements(self, conn: Connection) -> _Prepared:
-        """The locking read, the UPDATE and the audit INSERT prepared for the connection's dialect (compiled once).
+        """The locking read, the members' read, the UPDATE and the audit INSERT for the dialect (compiled once).
 
         None for any means: run it through ``conn.execute`` (an unusual
         dialect, a ``schema_translate_map`` that renders names per connection, or ``PREPARED_OPTION`` False).
         """
         options = conn.get_execution_options()
         if options.get("schema_translate_map") or options.get(PREPARED_OPTION, True) is False:
-            return None, None, None
+            return None, None, None, None
         dialect = conn.dialect
         statements = self._prepared.get(dialect)
         if statements is None:
@@ -217,19 +227,25 @@ class TransitionRunner:
             lock = _SELECT_REL if dialect.name == "sqlite" else _LOCK_REL
             statements = self._prepared[dialect] = (
                 PreparedStatement.compile(lock, dialect),
+                PreparedStatement.compile(_SELECT_MEMBERS, dialect),
                 PreparedStatement.compile(_UPDATE, dialect),
                 PreparedStatement.compile(_INSERT_AUDIT, dialect, _AUDIT_COLUMNS))
         return statements
 
     @staticmethod
-    def stored(conn: Connection, relationship_id: int, read: PreparedStatement | None) -> RelationshipSnapshot:
-        """The relationship as stored, locked until the transaction ends; NotFound when there is none."""
-        if read is None:
+    def stored(conn: Connection, relationship_id: int, read: PreparedStatement | None,
+               read_members: PreparedStatement | None) -> RelationshipSnapshot:
+        """The relationship as stored, locked until the transaction ends; NotFound when there is none.
+
+        The members are read after the lock: every change of them is a transition on this row, so they are
+        the members as of the locked version.
+        """
+        if read is None or read_members is None:
             return read_relationship(conn, relationship_id, lock=True)
         values = read.first(conn, {"rid": relationship_id})
         if values is None:
             raise missing(relationship_id)
-        return snapshot_from_values(values)
+        return snapshot_from_values(values, members_from_rows(read_members.all(conn, {"rid": relationship_id})))
 
     # -- checks shared by fire() and the query API ---------------------------
     def check_guards(self, ctx: GuardContext, transition: Transition, *, skip_data_guards: bool = False
@@ -275,10 +291,10 @@ class TransitionRunner:
         version must be the stored version (else :class:`Conflict`), the rest of it is not looked at.
         """
         actor = as_actor(actor)
-        read, update, insert_audit = self._statements(conn)
+        read, read_members, update, insert_audit = self._statements(conn)
         claimed = relationship if isinstance(relationship, RelationshipSnapshot) else None
         snap = self.stored(conn, relationship.id if isinstance(relationship, RelationshipSnapshot) else relationship,
-                           read)
+                           read, read_members)
         if claimed is not None and claimed.version != snap.version:
             raise Conflict(snap.id, claimed.version)
         workflow = self.engine.workflow_by_version(snap.workflow_version_id, conn)
@@ -331,8 +347,8 @@ class TransitionRunner:
             raise Conflict(snap.id, snap.version) from None
         event.after = RelationshipSnapshot(
             id=snap.id, programme_id=snap.programme_id, workflow_version_id=snap.workflow_version_id,
-            mentor_id=snap.mentor_id, mentee_id=snap.mentee_id, state=to_state, version=new_version,
-            started_at=snap.started_at, state_entered_at=entered, closed_at=closed)
+            state=to_state, version=new_version, started_at=snap.started_at, state_entered_at=entered,
+            closed_at=closed, members=snap.members)
         if transition.effects:
             effect_ctx = EffectContext(event, conn, self.engine)  # one per transition, shared by its effects
             for call in transition.effects:

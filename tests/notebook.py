@@ -25,6 +25,7 @@ from mentorflow.clock import as_utc
 from mentorflow.db.models import Person, Programme, Relationship
 from mentorflow.gdpr import erase_text, export_rows
 from mentorflow.meetings import MeetingRecord
+from mentorflow.relationships import member_in
 from mentorflow.signup import SignupProfile
 from mentorflow.timers import TimerNotice
 
@@ -169,7 +170,7 @@ def mentorflow_timer_scan(engine: Engine, now: datetime) -> Iterable[TimerNotice
     owed = []
     with engine.write() as conn:
         done = set(conn.execute(sa.select(NOTES.c.relationship_id).where(NOTES.c.text.startswith(DIGEST))).scalars())
-        for rel in conn.execute(sa.select(R.c.id, R.c.mentee_id, R.c.started_at)
+        for rel in conn.execute(sa.select(R.c.id, member_in("mentee").label("mentee_id"), R.c.started_at)
                                 .where(R.c.closed_at.is_(None)).order_by(R.c.id)):
             due = as_utc(rel.started_at) + DIGEST_AFTER
             if rel.id in done or due > now:

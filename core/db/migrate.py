@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 CORE_VERSIONS = "mentorflow.db.migrations:versions"
 
@@ -27,10 +28,37 @@ def alembic_config(engine: Engine, extra_locations: Iterable[str] = ()) -> Confi
 def upgrade(engine: Engine, extra_locations: Iterable[str] = (), revision: str = "heads") -> list[str]:
     """Upgrade the database to ``revision`` (every head by default); returns the revisions now applied."""
     config = alembic_config(engine, extra_locations)
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     return current_revisions(engine)
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for migrations to run on, committed at the end.
+
+    On SQLite, foreign keys are switched off for it, as SQLite's own procedure for schema changes says
+    (https://www.sqlite.org/lang_altertable.html#otheralter): changing a table's columns rebuilds it, and
+    dropping the old copy with foreign keys on would first delete its rows and cascade to every table that
+    references it (dropping ``mf_relationships``' two columns would empty the audit log). Before the commit
+    ``PRAGMA foreign_key_check`` must find nothing, so a migration cannot leave a dangling reference behind.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Outside any transaction (the pragma is a no-op inside one): nothing has begun on this connection.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise RuntimeError(f"the migration left rows that reference missing rows: {dangling[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def current_revisions(engine: Engine) -> list[str]:

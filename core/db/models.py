@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,7 +137,10 @@ class ProgrammeRole(Base):
 
 
 class Relationship(Base):
-    """One mentor-mentee relationship and where it stands in its (pinned) workflow."""
+    """One mentoring relationship (a pair, a group, a circle, co-mentoring) and where it stands in its workflow.
+
+    Who is on it lives in :class:`RelationshipMember`; the workflow's ``format`` says which roles it has and how many.
+    """
 
     __tablename__ = "mf_relationships"
     __table_args__ = (
@@ -147,14 +151,38 @@ class Relationship(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("mf_programmes.id"))
     workflow_version_id: Mapped[int] = mapped_column(ForeignKey("mf_workflow_versions.id"))
-    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("mf_people.id"), index=True)
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("mf_people.id"), index=True)
     state: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime]
     state_entered_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class RelationshipMember(Base):
+    """A person's membership of a relationship in one role, from ``joined_at`` until ``left_at``.
+
+    Rows are never deleted while the relationship lives: leaving sets ``left_at`` (and the reason), so a group's
+    history of who was in it, and a replaced mentor, stay readable. ``joined_seq`` and ``left_seq`` are the audit
+    events that made the change. A person holds at most one current membership of a relationship.
+    """
+
+    __tablename__ = "mf_relationship_members"
+    __table_args__ = (
+        Index("ix_mf_relationship_members_current", "relationship_id", "person_id", unique=True,
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+        Index("ix_mf_relationship_members_person", "person_id", "left_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("mf_people.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime]
+    joined_seq: Mapped[int]
+    left_at: Mapped[datetime | None]
+    left_seq: Mapped[int | None]
+    left_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

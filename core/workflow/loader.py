@@ -29,6 +29,7 @@ from mentorflow.effects import EffectSpec
 from mentorflow.errors import Problem, UserError, WorkflowInvalid
 from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _, supported_locales
+from mentorflow.members import format_of, format_problems
 from mentorflow.patterns import SafeValidator, format_checker
 from mentorflow.schemas import SCHEMA_NAMES, load_schema
 from mentorflow.text import text_problems
@@ -198,6 +199,7 @@ class WorkflowLoader:
         # Semantic checks read the document defensively, so they run (and
         # report) even when the schema already found problems elsewhere.
         problems += self._semantic_problems(document, source)
+        problems += format_problems(document, source)
         if not stored:
             problems += reserved_id_problems(document, source)
         if problems:
@@ -525,9 +527,11 @@ class WorkflowLoader:
         forms = {
             name: Form(name=name, title=f["title"], schema=f["schema"], validator=form_validator(f["schema"]),
                        fields=f.get("fields", {}), private=bool(f.get("private", False)),
-                       choice_fields=choice_fields(f.get("fields", {})))
+                       choice_fields=choice_fields(f.get("fields", {})), shared_with=f.get("shared_with", "mentor"))
             for name, f in doc.get("forms", {}).items()
         }
+        # A duty owed by "each member" by default: the pair's mentor and mentee, a circle's peers and facilitator.
+        owed_by = format_of(doc["programme"]).member_roles
         timers = tuple(
             Timer(
                 id=t["id"], kind=t["kind"], states=frozenset(t["states"]),
@@ -535,7 +539,7 @@ class WorkflowLoader:
                 after=parse_duration(t["after"]) if "after" in t else None,
                 anchor=t.get("anchor", "state_entered"),
                 satisfied_by=frozenset(t.get("satisfied_by", ())),
-                who=tuple(t.get("who", ("mentor", "mentee"))),
+                who=tuple(t.get("who", owed_by)),
                 remind=tuple(parse_duration(r) for r in t.get("remind", ())),
                 escalate_after=parse_duration(t["escalate_after"]) if "escalate_after" in t else None,
                 fire=t.get("fire"), label=t.get("label", {}),

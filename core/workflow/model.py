@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from jsonschema.protocols import Validator
@@ -13,6 +14,7 @@ from mentorflow.i18n import localized
 
 if TYPE_CHECKING:
     from mentorflow.choices import ChoiceField
+    from mentorflow.members import Format
 
 TERMINAL = "terminal"
 INITIAL = "initial"
@@ -85,6 +87,8 @@ class Form:
     fields: Mapping[str, Any]
     private: bool = False
     choice_fields: tuple[ChoiceField, ...] = ()
+    shared_with: str = "mentor"
+    """Whom a non-private submission reaches in a group: ``mentor`` (the guides) or ``group`` (every member)."""
     """The fields whose values come from a choices provider (``"choices_from"`` in ``fields``)."""
 
 
@@ -119,6 +123,13 @@ class Workflow:
     initial_state: str
     transitions_from: Mapping[str, tuple[Transition, ...]] = field(repr=False, default_factory=dict)
 
+    @cached_property
+    def format(self) -> Format:
+        """The programme's format (pair, group, circle, co-mentoring) with its bounds per role."""
+        from mentorflow.members import format_of
+
+        return format_of(self.programme)
+
     @property
     def terminal_states(self) -> frozenset[str]:
         return frozenset(s.id for s in self.states.values() if s.is_terminal)
@@ -140,5 +151,5 @@ class Workflow:
         labels = (self.programme.get("role_labels") or {}).get(role)
         if labels:
             return localized(labels, locale)
-        return {"mentor": _("Mentor"), "mentee": _("Mentee"), "coordinator": _("Coordinator"),
-                "system": _("System")}.get(role, role)
+        return {"mentor": _("Mentor"), "mentee": _("Mentee"), "facilitator": _("Facilitator"), "peer": _("Peer"),
+                "coordinator": _("Coordinator"), "system": _("System")}.get(role, role)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from mentorflow import policy
 from mentorflow.actors import Actor, as_actor
-from mentorflow.db.models import ProgrammeRole, Relationship, WorkflowVersion
+from mentorflow.db.models import ProgrammeRole, Relationship, RelationshipMember, WorkflowVersion
 from mentorflow.errors import UserError, WorkflowInvalid
 from mentorflow.i18n import _
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
 R = Relationship.__table__
+M = RelationshipMember.__table__
 ROLES = ProgrammeRole.__table__
 PROFILES = Profile.__table__
 EXCLUSIONS = Exclusion.__table__
@@ -106,11 +107,26 @@ def active_condition(conn: Connection, programme_id: int) -> Any:
     return and_(R.c.programme_id == programme_id, or_(*parts) if parts else false())
 
 
+def _active_members(conn: Connection, programme_id: int, role: str) -> Any:
+    """The person id of every current member in ``role`` of an active relationship (once per relationship)."""
+    return (select(M.c.person_id).select_from(M.join(R, R.c.id == M.c.relationship_id))
+            .where(active_condition(conn, programme_id), M.c.role == role, M.c.left_at.is_(None)))
+
+
+def past_pairs(programme_id: int) -> Any:
+    """Every (mentee, mentor) who have been members of one relationship of the programme, then or now."""
+    mentee, mentor = M.alias("mentee"), M.alias("mentor")
+    return (select(mentee.c.person_id.label("mentee_id"), mentor.c.person_id.label("mentor_id"))
+            .select_from(R.join(mentee, mentee.c.relationship_id == R.c.id)
+                         .join(mentor, mentor.c.relationship_id == R.c.id))
+            .where(R.c.programme_id == programme_id, mentee.c.role == "mentee", mentor.c.role == "mentor"))
+
+
 def active_mentees(conn: Connection, programme_id: int, mentee_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Number of active relationships per mentee."""
-    query = select(R.c.mentee_id).where(active_condition(conn, programme_id))
+    query = _active_members(conn, programme_id, "mentee")
     if mentee_ids is not None:
-        query = query.where(R.c.mentee_id.in_(list(mentee_ids)))
+        query = query.where(M.c.person_id.in_(list(mentee_ids)))
     counts: dict[int, int] = {}
     for mentee in conn.execute(query).scalars():
         counts[mentee] = counts.get(mentee, 0) + 1
@@ -119,9 +135,9 @@ def active_mentees(conn: Connection, programme_id: int, mentee_ids: Iterable[int
 
 def active_load(conn: Connection, programme_id: int, mentor_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Number of active relationships per mentor."""
-    query = select(R.c.mentor_id).where(active_condition(conn, programme_id), R.c.mentor_id.is_not(None))
+    query = _active_members(conn, programme_id, "mentor")
     if mentor_ids is not None:
-        query = query.where(R.c.mentor_id.in_(list(mentor_ids)))
+        query = query.where(M.c.person_id.in_(list(mentor_ids)))
     counts: dict[int, int] = {}
     for mentor in conn.execute(query).scalars():
         counts[mentor] = counts.get(mentor, 0) + 1
@@ -135,7 +151,7 @@ def excluded_pairs(conn: Connection, programme_id: int, mentee_ids: Iterable[int
     subset = list(mentee_ids) if mentee_ids is not None else None
     queries = [
         select(EXCLUSIONS.c.mentee_id, EXCLUSIONS.c.mentor_id).where(EXCLUSIONS.c.programme_id == programme_id),
-        select(R.c.mentee_id, R.c.mentor_id).where(R.c.programme_id == programme_id, R.c.mentor_id.is_not(None)),
+        past_pairs(programme_id),
         select(REQUESTS.c.mentee_id, REQUESTS.c.mentor_id).where(REQUESTS.c.programme_id == programme_id,
                                                                 REQUESTS.c.status == "declined"),
     ]

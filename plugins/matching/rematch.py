@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from mentorflow.actors import Actor
 from mentorflow.clock import as_utc
+from mentorflow.relationships import member_in
 
-from .pool import R, require_coordinator, terminal_states
+from .pool import M, R, require_coordinator, terminal_states
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -42,9 +43,11 @@ def rematch_candidates(engine: Engine, programme: str | int, viewer: Actor | int
         pid = engine.programme_id(programme, conn)
         require_coordinator(conn, pid, viewer)
         terminal = terminal_states(conn, pid)
-        rows = conn.execute(select(R.c.id, R.c.mentee_id, R.c.mentor_id, R.c.state, R.c.workflow_version_id,
-                                   R.c.closed_at).where(R.c.programme_id == pid)
-                            .order_by(R.c.mentee_id, R.c.started_at, R.c.id)).all()
+        rows = conn.execute(select(R.c.id, M.c.person_id.label("mentee_id"), member_in("mentor").label("mentor_id"),
+                                   R.c.state, R.c.workflow_version_id, R.c.closed_at)
+                            .select_from(R.join(M, M.c.relationship_id == R.c.id))
+                            .where(R.c.programme_id == pid, M.c.role == "mentee")
+                            .order_by(M.c.person_id, R.c.started_at, R.c.id)).all()
     last: dict[int, Any] = {}
     active: set[int] = set()
     for row in rows:

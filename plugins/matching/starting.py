@@ -30,6 +30,7 @@ from mentorflow.actors import Actor
 from mentorflow.db.models import Person, Relationship
 from mentorflow.errors import PluginError, TransitionError, UserError, Veto
 from mentorflow.i18n import _
+from mentorflow.relationships import ever_member, membership_of
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.workflow.model import Workflow
 
@@ -118,7 +119,7 @@ def relationship_started(relationship: RelationshipSnapshot, workflow: Workflow,
     pid = relationship.programme_id
     if not settings.allow_multiple:
         others = connection.execute(select(func.count()).select_from(R).where(
-            active_condition(connection, pid), R.c.mentee_id == relationship.mentee_id,
+            active_condition(connection, pid), R.c.id.in_(membership_of(relationship.mentee_id, roles=["mentee"])),
             R.c.id != relationship.id)).scalar_one()
         if others:
             raise refuse(_("The mentee already has an active relationship in this programme."))
@@ -136,8 +137,8 @@ def _pair_excluded(conn: Connection, programme_id: int, mentee: int, mentor: int
                                       EXCLUSIONS.c.mentor_id == mentor),
         select(REQUESTS.c.id).where(REQUESTS.c.programme_id == programme_id, REQUESTS.c.mentee_id == mentee,
                                     REQUESTS.c.mentor_id == mentor, REQUESTS.c.status == "declined"),
-        select(R.c.id).where(R.c.programme_id == programme_id, R.c.mentee_id == mentee, R.c.mentor_id == mentor,
-                             R.c.id != new_relationship),
+        select(R.c.id).where(R.c.programme_id == programme_id, R.c.id.in_(ever_member([mentee])),
+                             R.c.id.in_(ever_member([mentor])), R.c.id != new_relationship),
     ]
     return any(conn.execute(query.limit(1)).first() is not None for query in checks)
 
@@ -152,8 +153,8 @@ def _check_pair(conn: Connection, intent: StartIntent, relationship: Relationshi
     mentee_profile = dict(profiles(conn, pid, "mentee", [mentee]))
     if mentor not in mentor_profile or mentee not in mentee_profile:
         raise refuse(_("Both people need a matching profile in their role."))
-    load = conn.execute(select(func.count()).select_from(R).where(
-        active_condition(conn, pid), R.c.mentor_id == mentor)).scalar_one()  # includes the new relationship
+    load = conn.execute(select(func.count()).select_from(R).where(  # includes the new relationship
+        active_condition(conn, pid), R.c.id.in_(membership_of(mentor, roles=["mentor"])))).scalar_one()
     if load > capacity_of(mentor_profile[mentor], settings):
         raise refuse(_("The mentor has no capacity left."))
     matrix = score_pool(settings, intent.matching.scorers, intent.matching.constraints,

@@ -21,7 +21,7 @@ from mentorflow.clock import as_utc
 from mentorflow.db.models import Relationship
 from mentorflow.i18n import _
 from mentorflow.policy import Access, Viewer, Visibility, access, coordinator_for, relationship_for
-from mentorflow.relationships import snapshot_from_row
+from mentorflow.relationships import members_of, snapshot_from_row
 from mentorflow.workflow.model import Workflow
 
 from . import queries, schedule
@@ -190,8 +190,10 @@ def due_relationships(engine: Engine, now: datetime, programme: str | int | None
             workflow = engine.workflow_by_version(version_id, conn)
             for timer in schedule.reflection_timers(workflow):
                 cutoff = schedule.due_cutoff(timer, now, horizon)
-                for row in conn.execute(queries.due_statement(version_id, timer, cutoff, programme_id)):
-                    snap = snapshot_from_row(row)
+                rows = conn.execute(queries.due_statement(version_id, timer, cutoff, programme_id)).all()
+                members = members_of(conn, (row.id for row in rows))
+                for row in rows:
+                    snap = snapshot_from_row(row, members[row.id])
                     values = row._mapping
                     last = {role: as_utc(values[f"{role}_last"]) if values.get(f"{role}_last") else None
                             for role in timer.who}

@@ -17,13 +17,14 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.clock import as_utc
-from mentorflow.db.models import AuditEvent, Relationship
+from mentorflow.db.models import AuditEvent, Relationship, RelationshipMember
 from mentorflow.workflow.model import Timer
 
 from .schedule import DUTY_ROLES
 
 A = AuditEvent.__table__
 R = Relationship.__table__
+M = RelationshipMember.__table__
 
 
 def _entries_into(states: list[str]) -> Any:
@@ -76,10 +77,10 @@ def due_statement(version_id: int, timer: Timer, cutoff: datetime, programme_id:
                    A.c.actor_role.in_(roles))
             .group_by(A.c.relationship_id).subquery("done"))
     active = func.coalesce(entered.c.entered_at, R.c.state_entered_at)
-    people = {"mentor": R.c.mentor_id, "mentee": R.c.mentee_id}
-    owing = [and_(people[role].is_not(None), or_(done.c[f"{role}_last"].is_(None), done.c[f"{role}_last"] <= cutoff))
+    owing = [and_(R.c.id.in_(select(M.c.relationship_id).where(M.c.role == role, M.c.left_at.is_(None))),
+                  or_(done.c[f"{role}_last"].is_(None), done.c[f"{role}_last"] <= cutoff))
              for role in roles]
-    return (select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.mentor_id, R.c.mentee_id, R.c.state,
+    return (select(R.c.id, R.c.programme_id, R.c.workflow_version_id, R.c.state,
                    R.c.version, R.c.started_at, R.c.state_entered_at, R.c.closed_at,
                    active.label("active_since"), *[done.c[f"{role}_last"] for role in roles])
             .select_from(R.outerjoin(entered, entered.c.rid == R.c.id).outerjoin(done, done.c.rid == R.c.id))

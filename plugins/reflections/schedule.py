@@ -82,8 +82,7 @@ def timer_runs(timer: Timer, state: str) -> bool:
 
 def owing_roles(relationship: RelationshipSnapshot, timer: Timer) -> tuple[str, ...]:
     """The roles of ``timer.who`` that someone holds on this relationship (no mentor yet: no mentor duty)."""
-    people = {"mentor": relationship.mentor_id, "mentee": relationship.mentee_id}
-    return tuple(role for role in timer.who if people.get(role) is not None)
+    return tuple(role for role in timer.who if relationship.people(role))
 
 
 def period_start(active_since: datetime, last_done: datetime | None) -> datetime:

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow.db.models import Relationship
+from mentorflow.db.models import RelationshipMember
 from mentorflow.gdpr import ERASED_TEXT, erase_text, export_rows
 
 from .models import Notification
 
 N = Notification.__table__
-R = Relationship.__table__
+M = RelationshipMember.__table__
 
 
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
@@ -38,9 +38,8 @@ def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
 def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
     """Delete the person's notifications; name them by their pseudonym in escalations about them."""
     conn.execute(delete(N).where(N.c.recipient_id == person_id))
-    roles = {(r.id, "mentor" if r.mentor_id == person_id else "mentee")
-             for r in conn.execute(select(R.c.id, R.c.mentor_id).where(
-                 or_(R.c.mentor_id == person_id, R.c.mentee_id == person_id)))}
+    roles = {(r.relationship_id, r.role) for r in conn.execute(
+        select(M.c.relationship_id, M.c.role).where(M.c.person_id == person_id))}
     if not roles:
         return
     escalations = conn.execute(select(N.c.id, N.c.relationship_id, N.c.context).where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from mentorflow.db.database import create_db_engine
+from mentorflow.db.migrate import migration_connection
 from mentorflow.db.models import Base
 
 config = context.config
@@ -19,7 +20,7 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
-    with engine.connect() as conn:
+    with migration_connection(engine) as conn:  # SQLite: foreign keys off while tables are rebuilt
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
