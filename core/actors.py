@@ -11,6 +11,13 @@ the others are the relationship's members (see :data:`mentorflow.snapshots.MEMBE
 GUIDING_ROLES = frozenset({"mentor", "facilitator"})
 """The members who guide the others: what a mentee or a peer shares "with the mentor" reaches them."""
 
+_OTHER_SIDE = {"mentor": "mentee", "mentee": "mentor", "facilitator": "peer", "peer": "facilitator"}
+
+
+def other_side(role: str) -> str:
+    """The side that answers what ``role`` proposes: mentor and mentee, facilitator and peer (goals, adjustments)."""
+    return _OTHER_SIDE.get(role, "mentor")
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:

@@ -334,11 +334,11 @@ class Engine:
         with self.read() as conn:
             return read_relationship(conn, relationship_id)
 
-    def members_history(self, relationship_id: int, actor: Actor | int) -> list[dict[str, Any]]:
+    def members_history(self, relationship: RelationshipSnapshot | int, actor: Actor | int) -> list[dict[str, Any]]:
         """Everyone who has been a member of the relationship (joined, left, why), for those who may see it."""
         with self.read() as conn:
-            policy.relationship_for(conn, actor, relationship_id)
-            return membership_history(conn, relationship_id)
+            snap, _viewer = policy.relationship_for(conn, actor, relationship)
+            return membership_history(conn, snap.id)
 
     def relationships_of(self, person_id: int) -> list[RelationshipSnapshot]:
         """Every relationship the person is a member of now (in any role), oldest first."""

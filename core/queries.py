@@ -13,7 +13,7 @@ from mentorflow.actors import Actor
 from mentorflow.clock import as_utc
 from mentorflow.db.models import AuditEvent
 from mentorflow.i18n import _
-from mentorflow.policy import Access, Viewer, Visibility, access, acting_role, is_coordinator
+from mentorflow.policy import Access, Viewer, Visibility, access, acting_role, form_visibility, is_coordinator
 from mentorflow.snapshots import AuditEntry, GuardContext, RelationshipSnapshot
 from mentorflow.transitions import TransitionRunner, role_names
 from mentorflow.workflow.model import Transition, Workflow
@@ -78,7 +78,7 @@ def redact_entry(entry: AuditEntry, workflow: Workflow, viewer: Viewer, settings
     else:
         transition = workflow.transitions.get(entry.transition)
         form = workflow.forms.get(transition.form) if transition and transition.form else None
-        visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
+        visibility = form_visibility(form)
     if access(viewer, visibility, entry.actor_id, settings) is not Access.FULL:
         return replace(entry, data=None)
     private_fields = {name for name, meta in (form.fields if form is not None else {}).items()

@@ -9,7 +9,8 @@ Every template is composed the same way:
 4. the programme's ``customise(document)``: its words, forms, cadence, guards and settings.
 
 The programmes are the modules ``scripts/templates/<module>.py`` named in :data:`PROGRAMMES`; each has
-``NAME`` (the template's file stem), ``prepare`` and ``customise``. Every template is validated with all
+``NAME`` (the template's file stem), ``prepare`` and ``customise``, and may name ``EXTRA_FRAGMENTS`` applied
+after the lifecycle's (a group programme adds ``members``: joining and leaving). Every template is validated with all
 installed plugins before anything is written.
 
     python scripts/build_templates.py            # write the templates
@@ -39,7 +40,7 @@ FRAGMENTS = ("agreements", "goals", "reflections", "meetings", "adjustments", "c
 """The lifecycle plugins whose workflow fragments every template includes, in the order they are applied
 (adjustments reads the goal form's categories; closure replaces the lifecycle's closing form)."""
 PROGRAMMES = ("default", "university_students", "onboarding", "leadership", "career", "entrepreneurs",
-              "association", "personal_growth")
+              "association", "personal_growth", "first_year_cohort", "entrepreneur_co_mentoring")
 
 Document = dict[str, Any]
 
@@ -76,7 +77,9 @@ def compose(programme: ModuleType) -> Document:
     """One template: base, the programme's preparation, every fragment, the programme's customisation."""
     document = base()
     programme.prepare(document)
-    for extend in fragments():
+    extra = [importlib.import_module(f"mentorflow.plugins.{name}.workflow").extend
+             for name in getattr(programme, "EXTRA_FRAGMENTS", ())]
+    for extend in [*fragments(), *extra]:
         document = extend(document)
     programme.customise(document)
     return copy.deepcopy(document)

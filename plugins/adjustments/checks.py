@@ -9,11 +9,12 @@ from mentorflow.durations import parse_duration
 from mentorflow.errors import Problem
 from mentorflow.i18n import _
 from mentorflow.plugins.adjustments import settings
+from mentorflow.snapshots import MEMBER_ROLES
 from mentorflow.validation import schema_problems
 from mentorflow.workflow.model import Workflow
 
 PROPOSE, ACCEPT, REJECT = "adjustments.propose", "adjustments.accept", "adjustments.reject"
-PARTICIPANTS = frozenset({"mentor", "mentee"})
+PARTICIPANTS = frozenset(MEMBER_ROLES)
 # effect -> form fields a transition carrying it must collect
 NEEDED_FIELDS: Mapping[str, tuple[str, ...]] = {PROPOSE: ("items",), REJECT: ("reason",)}
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mentorflow import GuardContext, guard
+from mentorflow import GuardContext, actors, guard
 from mentorflow.i18n import _
 from mentorflow.plugins.adjustments import store
 
 
 def other_role(role: str) -> str:
     """The side that answers a proposal made by ``role``."""
-    return "mentee" if role == "mentor" else "mentor"
+    return actors.other_side(role)
 
 
 def is_proposer_side(proposal: store.ProposalRow, person_id: int | None, role: str) -> bool:

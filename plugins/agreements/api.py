@@ -22,7 +22,7 @@ from mentorflow import Actor, Engine, RelationshipSnapshot
 from mentorflow.clock import as_utc
 from mentorflow.policy import Access, Viewer, Visibility, access, relationship_for
 
-from .store import SIGNING_ROLES, S, V, current_version, missing_roles, signer_ids
+from .store import S, V, current_version, missing_roles, signer_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +59,24 @@ class AgreementView:
 
 
 def _open(engine: Engine, conn: Connection, relationship: RelationshipSnapshot | int, viewer: Actor | int
-          ) -> tuple[RelationshipSnapshot, Viewer, Any]:
-    """The relationship, the viewer's roles on it and the programme settings; strangers are refused."""
+          ) -> tuple[RelationshipSnapshot, Viewer, _Programme]:
+    """The relationship, the viewer's roles on it and its programme's settings and roles; strangers are refused."""
     snap, who = relationship_for(conn, viewer, relationship)
-    return snap, who, engine.workflow_by_version(snap.workflow_version_id, conn).programme.get("settings")
+    workflow = engine.workflow_by_version(snap.workflow_version_id, conn)
+    return snap, who, _Programme(workflow.programme.get("settings"), workflow.format.member_roles)
 
 
-def _views(conn: Connection, snap: RelationshipSnapshot, who: Viewer, settings: Any, rows: Iterable[Any],
+@dataclass(frozen=True, slots=True)
+class _Programme:
+    settings: Any
+    member_roles: tuple[str, ...]
+    """The roles that sign: every member role of the programme's format."""
+
+
+def _views(conn: Connection, snap: RelationshipSnapshot, who: Viewer, programme: _Programme, rows: Iterable[Any],
            current_version_number: int | None) -> list[AgreementView]:
     rows = list(rows)
+    settings = programme.settings
     signatures: dict[int, list[Any]] = {row.id: [] for row in rows}
     if rows:
         for sig in conn.execute(select(S).where(S.c.version_id.in_(list(signatures)))
@@ -84,7 +93,7 @@ def _views(conn: Connection, snap: RelationshipSnapshot, who: Viewer, settings: 
             relationship_id=snap.id, version=row.version, kind=row.kind, current=row.version == current_version_number,
             proposed_by=row.proposed_by, proposed_role=row.proposed_role, proposed_at=as_utc(row.proposed_at),
             access=level, signatures=tuple(signed),
-            missing_roles=tuple(missing_roles(snap, {s.signer_id for s in signed})),
+            missing_roles=tuple(missing_roles(snap, {s.signer_id for s in signed}, None, programme.member_roles)),
             terms=dict(row.terms) if level is Access.FULL else None))
     return out
 
@@ -110,12 +119,12 @@ def agreement_history(engine: Engine, relationship: RelationshipSnapshot | int, 
 
 
 def is_fully_signed(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int,
-                    roles: Iterable[str] = SIGNING_ROLES) -> bool:
-    """True when the current version is signed by whoever holds each of ``roles`` now.
+                    roles: Iterable[str] | None = None) -> bool:
+    """True when the current version is signed by everyone who holds each of ``roles`` (default: every member role).
 
     False when no agreement was proposed. Metadata, so coordinators may ask too.
     """
     with engine.read() as conn:
-        snap, _who, _settings = _open(engine, conn, relationship, viewer)
+        snap, _who, programme = _open(engine, conn, relationship, viewer)
         row = current_version(conn, snap.id)
-        return row is not None and not missing_roles(snap, signer_ids(conn, row.id), roles)
+        return row is not None and not missing_roles(snap, signer_ids(conn, row.id), roles, programme.member_roles)

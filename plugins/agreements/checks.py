@@ -45,7 +45,7 @@ def check_workflow(workflow: Workflow, document: dict[str, Any]) -> list[Problem
             others = sorted(set(transition.get("roles") or ()) - set(SIGNING_ROLES))
             if others:
                 problems.append(Problem(pointer(["transitions", i, "roles"]), _(
-                    "effect {effect} records the signature of the mentor or the mentee; remove {roles}").format(
+                    "effect {effect} records the signature of a member of the relationship; remove {roles}").format(
                         effect=name, roles=", ".join(others))))
         if name in (SIGN, AMEND) and PROPOSE not in used:
             problems.append(Problem(pointer(["transitions", i, "effects", j]), _(

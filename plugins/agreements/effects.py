@@ -66,7 +66,7 @@ def sign(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     signer = event.actor.person_id
     if signer is None or event.role not in SIGNING_ROLES:
         # The workflow check keeps other roles off signing transitions; this guards hand-made workflows.
-        raise TransitionError(_("Only the mentor or the mentee can sign the agreement."))
+        raise TransitionError(_("Only a member of the relationship can sign the agreement."))
     current = current_version(conn, event.before.id)
     if current is None:
         raise TransitionError(_("There is no agreement to sign yet: it has to be proposed first."))

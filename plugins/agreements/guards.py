@@ -15,16 +15,17 @@ from .store import AWAITING_GUARD, SIGNED_GUARD, SIGNING_ROLES, current_version,
     "type": "object", "additionalProperties": False,
     "properties": {
         "roles": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(SIGNING_ROLES)},
-                  "default": list(SIGNING_ROLES), "description": "Who must have signed the current version."},
+                  "description": "Who must have signed the current version (default: every member role of the "
+                                 "programme's format; each holder of a role signs)."},
     },
 })
 def signed(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
-    """Each listed role must have signed the current agreement version (an amendment needs new signatures)."""
+    """Every holder of each listed role signed the current agreement version (an amendment needs new signatures)."""
     current = current_version(ctx.connection, ctx.relationship.id)
     if current is None:
         return _("no agreement has been proposed yet")
-    missing = missing_roles(ctx.relationship, signer_ids(ctx.connection, current.id),
-                            params.get("roles", SIGNING_ROLES))
+    missing = missing_roles(ctx.relationship, signer_ids(ctx.connection, current.id), params.get("roles"),
+                            ctx.workflow.format.member_roles)
     if missing:
         return _("waiting for {who} to sign version {n} of the agreement").format(
             who=_(" and ").join(ctx.workflow.role_label(role) for role in missing), n=current.version)

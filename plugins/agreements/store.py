@@ -1,8 +1,9 @@
 """Reads of agreement versions and signatures shared by the effects, the guards and the query API.
 
 "Current" always means the highest version number of a relationship; a
-role counts as having signed it when the person who holds that role on
-the relationship now has a signature on that version.
+role counts as having signed it when every person who holds that role on
+the relationship now has a signature on that version (a group's mentees
+each sign; a role nobody holds yet has not signed).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ AMEND = "agreements.amend"
 SIGN = "agreements.sign"
 SIGNED_GUARD = "agreements.signed"
 AWAITING_GUARD = "agreements.awaiting_signature"
-SIGNING_ROLES = ("mentor", "mentee")
+SIGNING_ROLES = ("mentor", "mentee", "facilitator", "peer")
+"""Every member role signs: a pair's mentor and mentee, each member of a group or a circle."""
 
 _CURRENT = select(V).where(V.c.relationship_id == bindparam("rid")).order_by(V.c.version.desc()).limit(1)
 _SIGNERS = select(S.c.signer_id).where(S.c.version_id == bindparam("vid"))
@@ -41,12 +43,17 @@ def signer_ids(conn: Connection, version_id: int) -> set[int]:
     return set(conn.execute(_SIGNERS, {"vid": version_id}).scalars())
 
 
-def holders(snap: RelationshipSnapshot) -> dict[str, int | None]:
-    """Who holds each signing role on the relationship now."""
-    return {"mentor": snap.mentor_id, "mentee": snap.mentee_id}
+def missing_roles(snap: RelationshipSnapshot, signers: set[int], roles: Iterable[str] | None = None,
+                  format_roles: Iterable[str] = ("mentor", "mentee")) -> list[str]:
+    """The roles some current holder of which has not signed (a role nobody holds yet is missing too).
+
+    ``roles`` defaults to ``format_roles``: the member roles of the programme's format.
+    """
+    wanted = tuple(roles) if roles is not None else tuple(format_roles)
+    return [role for role in wanted if not snap.people(role) or any(p not in signers for p in snap.people(role))]
 
 
-def missing_roles(snap: RelationshipSnapshot, signers: set[int], roles: Iterable[str] = SIGNING_ROLES) -> list[str]:
-    """The roles whose current holder has not signed (a role nobody holds yet is missing too)."""
-    people = holders(snap)
-    return [role for role in roles if people.get(role) is None or people[role] not in signers]
+def missing_signers(snap: RelationshipSnapshot, signers: set[int], roles: Iterable[str]) -> list[int]:
+    """The current members in ``roles`` who have not signed, in the order they joined."""
+    wanted = set(roles)
+    return [m.person_id for m in snap.members if m.role in wanted and m.person_id not in signers]

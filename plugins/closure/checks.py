@@ -14,17 +14,19 @@ from mentorflow.plugins.closure.forms import RECORD
 from mentorflow.plugins.closure.reassign import REASSIGN
 from mentorflow.plugins.closure.rematch import ENQUEUE
 from mentorflow.plugins.closure.reopen import REOPEN
+from mentorflow.snapshots import MEMBER_ROLES
 from mentorflow.validation import schema_problems
 from mentorflow.workflow.model import Workflow
 
 BASE = "/programme/settings/closure"
+_MEMBERS = frozenset(MEMBER_ROLES)
 # effect -> (form fields it needs: all of the first tuple, at least one of the second; roles allowed to carry it)
 NEEDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]] = {
-    REQUEST: (("reason",), ("new_end_date", "period"), frozenset({"mentor", "mentee"})),
+    REQUEST: (("reason",), ("new_end_date", "period"), _MEMBERS),
     DECIDE: ((), (), frozenset({"coordinator"})),
-    END_EARLY: (("reason",), (), frozenset({"mentor", "mentee", "coordinator"})),
-    CONVERSATION: (("notes",), (), frozenset({"mentor", "mentee", "coordinator"})),
-    RECORD: (("goals", "satisfaction"), (), frozenset({"mentor", "mentee"})),
+    END_EARLY: (("reason",), (), _MEMBERS | {"coordinator"}),
+    CONVERSATION: (("notes",), (), _MEMBERS | {"coordinator"}),
+    RECORD: (("goals", "satisfaction"), (), _MEMBERS),
     REASSIGN: (("mentor_id",), (), frozenset({"coordinator"})),
     REOPEN: ((), (), frozenset({"coordinator"})),
     ENQUEUE: ((), (), frozenset({"mentee", "coordinator", "system"})),

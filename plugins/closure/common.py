@@ -12,10 +12,12 @@ from sqlalchemy.engine import Connection
 from mentorflow import Problem, TransitionEvent
 from mentorflow.db.models import AuditEvent
 from mentorflow.errors import FormInvalid
+from mentorflow.snapshots import MEMBER_ROLES
 from mentorflow.workflow.model import Workflow
 
 A = AuditEvent.__table__
-PARTICIPANTS = ("mentor", "mentee")
+PARTICIPANTS = MEMBER_ROLES
+"""Who takes part in closure: every member role (a pair's mentor and mentee, each member of a group)."""
 
 
 def form_invalid(event: TransitionEvent, problems: Iterable[Problem]) -> FormInvalid:

@@ -94,19 +94,24 @@ record_form = effect(RECORD)(_record)
     "type": "object", "additionalProperties": False,
     "properties": {
         "roles": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(PARTICIPANTS)},
-                  "default": list(PARTICIPANTS)},
+                  "description": "Whose forms are needed: every current member in these roles (default: all)."},
         "bypass_roles": {"type": "array", "uniqueItems": True, "items": {"enum": ["coordinator", "system"]},
                          "default": [], "description": "Roles that may close without the forms (none by default)."},
     },
 })
 def forms_complete(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
-    """Each listed side has submitted its closure form since the relationship entered its current state."""
+    """Every current member in the listed roles submitted a closure form since the current state was entered.
+
+    A role nobody holds (a pair still without a mentor) is waited for too.
+    """
     if ctx.role in params.get("bypass_roles", ()):
         return None
     since = entered_audit_id(ctx.connection, ctx.relationship.id, ctx.relationship.state)
-    done = set(ctx.connection.execute(select(F.c.role).where(
+    authors = set(ctx.connection.execute(select(F.c.author_id).where(
         F.c.relationship_id == ctx.relationship.id, F.c.audit_id > since)).scalars())
-    missing = [r for r in params.get("roles", PARTICIPANTS) if r not in done]
+    rel = ctx.relationship
+    roles = params.get("roles") or ctx.workflow.format.member_roles
+    missing = [r for r in roles if not rel.people(r) or any(p not in authors for p in rel.people(r))]
     if missing:
         return _("waiting for the closure form of the {who}").format(
             who=_(" and the ").join(ctx.workflow.role_label(r) for r in missing))

@@ -36,6 +36,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from mentorflow import Problem, RelationshipSnapshot, TransitionEvent, Veto, hookimpl
+from mentorflow.actors import other_side
 from mentorflow.i18n import _
 from mentorflow.workflow.model import Workflow
 
@@ -110,9 +111,9 @@ def mentorflow_adjustments_check_items(relationship: RelationshipSnapshot, items
 
 def _proposer(event: TransitionEvent) -> tuple[int | None, str]:
     """The side that proposed the adjustment: the pair member who did not accept it."""
-    role = "mentee" if event.role == "mentor" else "mentor"
-    snap = event.after or event.before
-    return (snap.mentor_id if role == "mentor" else snap.mentee_id), role
+    role = other_side(event.role)
+    people = (event.after or event.before).people(role)
+    return (people[0] if people else None), role
 
 
 def apply_changes(event: TransitionEvent, conn: Connection, changes: Sequence[Any]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, effect
 from mentorflow.i18n import _
-from mentorflow.policy import Visibility
+from mentorflow.policy import form_visibility
 from mentorflow.validation import pointer
 
 from .settings import GoalSettings, goal_settings
@@ -69,6 +69,6 @@ def self_assess(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     note = event.data.get("note")
     conn.execute(insert(SA).values(
         relationship_id=event.before.id, phase=phase, author_id=event.actor.person_id,
-        visibility=(Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR).value,
+        visibility=form_visibility(form).value,
         ratings=dict(event.data["ratings"]), note=note.strip() if isinstance(note, str) and note.strip() else None,
         assessed_at=event.at, audit_id=event.audit_id))

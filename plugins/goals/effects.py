@@ -14,6 +14,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
+from mentorflow.actors import other_side
 from mentorflow.i18n import _
 
 from .store import (
@@ -84,11 +85,11 @@ def agree(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     event, conn = ctx.event, ctx.connection
     goal = _open_goal(conn, event)
     if event.role not in PAIR_ROLES or event.actor.person_id is None:
-        raise TransitionError(_("Only the mentor or the mentee can confirm a goal."))
+        raise TransitionError(_("Only a member of the relationship can confirm a goal."))
     if goal.agreed_at is not None:
         raise TransitionError(_("Goal '{title}' has already been agreed.").format(title=goal.title))
     if event.role == goal.proposed_role:
-        other = "mentee" if event.role == "mentor" else "mentor"
+        other = other_side(event.role)
         raise TransitionError(_("Goal '{title}' was proposed by the {role}; the {other} confirms it.").format(
             title=goal.title, role=event.workflow.role_label(event.role).lower(),
             other=event.workflow.role_label(other).lower()))

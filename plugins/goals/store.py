@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from mentorflow import FormInvalid, Problem
 from mentorflow.i18n import _
+from mentorflow.snapshots import MEMBER_ROLES
 
 from .models import Goal, GoalUpdate, SelfAssessment
 
@@ -31,7 +32,8 @@ OPEN_STATUSES = ("active", "revised")
 """A revised goal is still being worked on; achieved and dropped goals are closed."""
 CLOSING_STATUSES = ("achieved", "dropped")
 NEW_STATUSES = ("achieved", "dropped", "revised")
-PAIR_ROLES = ("mentor", "mentee")
+PAIR_ROLES = MEMBER_ROLES
+"""The roles that keep goals: every member role (a pair's mentor and mentee, a group's or circle's members)."""
 TEXT_FIELDS = ("title", "description", "category", "specific", "measure", "achievable", "relevant", "target_date")
 """Form fields stored in the goal's own columns; a revision may change any of them."""
 

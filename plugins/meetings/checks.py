@@ -14,6 +14,7 @@ from typing import Any
 
 from mentorflow import Problem
 from mentorflow.i18n import _
+from mentorflow.snapshots import MEMBER_ROLES
 from mentorflow.validation import pointer
 from mentorflow.workflow.model import Workflow
 
@@ -45,10 +46,10 @@ def check_workflow(workflow: Workflow, document: dict[str, Any]) -> list[Problem
                 problems.append(Problem(pointer(["transitions", i, "effects", at]), _(
                     "effect {effect} needs the transition to have a form").format(effect=name)))
                 continue
-            others = sorted(set(transition.get("roles") or ()) - {"mentor", "mentee"})
+            others = sorted(set(transition.get("roles") or ()) - set(MEMBER_ROLES))
             if others:
                 problems.append(Problem(pointer(["transitions", i, "roles"]), _(
-                    "effect {effect} records the pair's own meetings; remove {roles}").format(
+                    "effect {effect} records the members' own meetings; remove {roles}").format(
                         effect=name, roles=", ".join(others))))
             form = forms.get(form_name)
             if not isinstance(form, dict):

@@ -13,6 +13,7 @@ from sqlalchemy import and_, select
 
 from mentorflow import ChoiceContext, choices_provider
 from mentorflow.i18n import _, format_date
+from mentorflow.snapshots import MEMBER_ROLES
 
 from .effects import F, M
 
@@ -23,11 +24,11 @@ def format_word(value: str) -> str:
             "chat": _("chat")}.get(value, value.replace("_", " "))
 
 
-@choices_provider("meetings.logged", description="The relationship's meetings, newest first, for the mentor "
-                                                 "and the mentee.")
+@choices_provider("meetings.logged", description="The relationship's meetings, newest first, for its "
+                                                 "members.")
 def logged(ctx: ChoiceContext) -> Iterable[tuple[int, str]]:
     """Meetings of the relationship, labelled by date, format and length."""
-    if ctx.role not in ("mentor", "mentee") or ctx.actor.person_id is None:
+    if ctx.role not in MEMBER_ROLES or ctx.actor.person_id is None:
         return []
     rows = ctx.connection.execute(
         select(M.c.id, M.c.held_on, M.c.format, M.c.duration_minutes, F.c.rating)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _
+from mentorflow.snapshots import MEMBER_ROLES
 
 from .models import Meeting, MeetingFeedback
 
@@ -32,8 +33,8 @@ F = MeetingFeedback.__table__
 
 
 def _author(event: TransitionEvent) -> int:
-    if event.actor.person_id is None or event.role not in ("mentor", "mentee"):
-        raise TransitionError(_("Only the mentor or the mentee can log their meetings."))
+    if event.actor.person_id is None or event.role not in MEMBER_ROLES:
+        raise TransitionError(_("Only a member of the relationship can log its meetings."))
     return event.actor.person_id
 
 

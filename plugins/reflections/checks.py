@@ -20,6 +20,7 @@ from referencing import Registry
 from mentorflow import Problem
 from mentorflow.durations import parse_duration
 from mentorflow.i18n import _
+from mentorflow.snapshots import MEMBER_ROLES
 from mentorflow.validation import pointer, schema_problems
 from mentorflow.workflow.model import Workflow
 
@@ -43,7 +44,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "properties": {
                 "first": POSITIVE_DURATION,
                 "every": POSITIVE_DURATION,
-                "who": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": ["mentor", "mentee"]}},
+                "who": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(MEMBER_ROLES)}},
             },
         },
     },
@@ -91,10 +92,10 @@ def transition_problems(document: dict[str, Any]) -> list[Problem]:
             if not transition.get("form"):
                 problems.append(Problem(pointer(["transitions", i, "effects", at]), _(
                     "effect {effect} needs the transition to have a form").format(effect=effect)))
-            others = sorted(set(transition.get("roles") or ()) - {"mentor", "mentee"})
+            others = sorted(set(transition.get("roles") or ()) - set(MEMBER_ROLES))
             if others:
                 problems.append(Problem(pointer(["transitions", i, "roles"]), _(
-                    "effect {effect} records what the mentor or the mentee wrote; remove {roles}").format(
+                    "effect {effect} records what a member of the relationship wrote; remove {roles}").format(
                         effect=effect, roles=", ".join(others))))
             form = forms.get(transition.get("form")) or {}
             fields = ((form.get("schema") or {}).get("properties") or {})

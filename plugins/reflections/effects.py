@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, TransitionEvent, effect
 from mentorflow.i18n import _, format_date
-from mentorflow.policy import Visibility
+from mentorflow.policy import form_visibility
 
 from . import queries, schedule
 from .models import PulseAnswer, Reflection
@@ -40,7 +40,7 @@ def record(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     author = _author(event)
     snap = event.before
     form = event.workflow.forms.get(event.transition.form or "")
-    visibility = Visibility.PRIVATE if form is not None and form.private else Visibility.PAIR
+    visibility = form_visibility(form)
     assert event.after is not None
     due_at = None
     timer = schedule.timer_for(event.workflow, event.transition.id, snap.state, event.role)

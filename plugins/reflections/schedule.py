@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mentorflow.snapshots import RelationshipSnapshot
+from mentorflow.snapshots import MEMBER_ROLES, RelationshipSnapshot
 from mentorflow.workflow.model import Timer, Workflow
 
 RECORD_EFFECT = "reflections.record"
-DUTY_ROLES = ("mentor", "mentee")
+DUTY_ROLES = MEMBER_ROLES
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,11 @@ def set_programme(doc: Doc, *, template_id: str, name: Labels, description: Labe
     timer(doc, "programme_end")["after"] = duration
 
 
+def set_format(doc: Doc, kind: str, roles: Mapping[str, Mapping[str, int]] | None = None) -> None:
+    """Who a relationship of the programme has: ``group``, ``circle`` or ``co-mentoring`` (bounds per role)."""
+    doc["programme"]["format"] = {"kind": kind, **({"roles": {r: dict(b) for r, b in roles.items()}} if roles else {})}
+
+
 def settings(doc: Doc) -> dict[str, Any]:
     return doc["programme"].setdefault("settings", {})
 
