@@ -55,14 +55,14 @@ def min_time_in_state(ctx: GuardContext, params: Mapping[str, Any]) -> str | Non
     "type": "object", "required": ["transition"], "additionalProperties": False,
     "properties": {
         "transition": {"type": "string"},
-        "roles": {"type": "array", "items": {"enum": ["mentor", "mentee", "coordinator"]}, "minItems": 1,
-                  "default": ["mentor", "mentee"]},
+        "roles": {"type": "array", "items": {"enum": ["mentor", "mentee", "facilitator", "peer", "coordinator"]},
+                  "minItems": 1, "description": "Default: every member role of the programme's format."},
         "since": {"enum": ["state_entered", "relationship_started"], "default": "state_entered"},
     },
 })
 def fired_by_roles(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
-    """Each listed role must have fired ``transition`` since the state was entered."""
-    roles = params.get("roles", ["mentor", "mentee"])
+    """Each listed role must have fired ``transition`` since the state was entered (someone holding it)."""
+    roles = params.get("roles") or list(ctx.workflow.format.member_roles)
     done = set(ctx.connection.execute(_ROLES_SINCE, {"rid": ctx.relationship.id, "transition": params["transition"],
                                                      "since": _since(ctx, params)}).scalars())
     missing = [r for r in roles if r not in done]

@@ -40,7 +40,7 @@ FRAGMENTS = ("agreements", "goals", "reflections", "meetings", "adjustments", "c
 """The lifecycle plugins whose workflow fragments every template includes, in the order they are applied
 (adjustments reads the goal form's categories; closure replaces the lifecycle's closing form)."""
 PROGRAMMES = ("default", "university_students", "onboarding", "leadership", "career", "entrepreneurs",
-              "association", "personal_growth", "first_year_cohort", "entrepreneur_co_mentoring")
+              "association", "personal_growth", "first_year_cohort", "entrepreneur_co_mentoring", "professional_circle")
 
 Document = dict[str, Any]
 

@@ -243,3 +243,55 @@ def _example(schema: dict[str, Any]) -> Any:
     if schema.get("format") == "date":
         return "2026-09-01"
     return "An example"
+
+
+CIRCLE = "professional-circle"
+
+
+def test_a_peer_circle_lives_and_ends_when_the_last_peer_leaves(mentorflow_engine: Engine,
+                                                                mentorflow_factory: Factory,
+                                                                mentorflow_clock: ManualClock) -> None:
+    g = Group(mentorflow_engine, mentorflow_factory, CIRCLE, facilitators=1, peers=4)
+    with pytest.raises(UserError, match="3 to 10 in the role 'peer'; 2 were named"):
+        g.start(facilitator=["facilitator1"], peer=["peer1", "peer2"])
+    with pytest.raises(UserError, match="circle has no mentor"):
+        g.start(mentor=["facilitator1"], peer=["peer1", "peer2", "peer3"])
+    g.start(facilitator=["facilitator1"], peer=["peer1", "peer2", "peer3"])
+    assert g.rel.mentor_id is None and g.rel.mentee_id is None
+    g.fire("propose_agreement", "facilitator1", template_agreement(CIRCLE))
+    for person in ("facilitator1", "peer1", "peer2", "peer3"):
+        g.fire("sign_agreement", person, {"accept": True, "version": 1})
+    goals_settings = template(CIRCLE)["programme"]["settings"]["goals"]
+    g.fire("self_assess_start", "peer1", {"ratings": {c["id"]: goals_settings["scale"]["max"]
+                                                      for c in goals_settings["competences"]}})
+    g.fire("agree", "peer1")
+    for person in ("peer1", "peer2", "peer3"):
+        g.fire("add_goal", person, {"title": f"Grow ({person})", "category": "skills"} | goal_extra(CIRCLE))
+    for goal in goals_api.list_goals(mentorflow_engine, g.rel, g.people["facilitator1"]).goals:
+        g.fire("agree_goal", "facilitator1", {"goal_id": goal.id})
+    needed = [dict(c.params) for c in mentorflow_engine.workflow_by_version(g.rel.workflow_version_id)
+              .transitions["start_reflecting"].guards if c.name == "goals.min_agreed"]
+    assert not needed or needed[0].get("count", 1) <= 3
+    g.fire("start_reflecting", "facilitator1")
+    g.fire("log_meeting", "peer2", {"date": mentorflow_clock.now().date().isoformat(), "duration_minutes": 90,
+                                    "format": "video", "shared_notes": "Case: a difficult client",
+                                    "private_notes": "Ask peer3 about it"})
+    g.fire("submit_reflection", "peer1", {"went_well": "The case discussion helped"})
+    # The circle's meeting notes reach every member; a peer's reflection reaches the facilitator only;
+    # private notes stay with their author.
+    from mentorflow.plugins.meetings import api as meetings_api
+
+    for person in ("peer1", "peer3", "facilitator1"):
+        seen = meetings_api.meetings(mentorflow_engine, g.rel, g.people[person])
+        assert [m.shared_notes for m in seen] == ["Case: a difficult client"]
+        assert all(f.private_notes is None for m in seen for f in m.feedback)
+    by_facilitator = reflections_api.reflections(mentorflow_engine, g.rel, g.people["facilitator1"])
+    assert [r.content.get("went_well") for r in by_facilitator if r.content] == ["The case discussion helped"]
+    assert not [r for r in reflections_api.reflections(mentorflow_engine, g.rel, g.people["peer2"])
+                if r.author_id == g.people["peer1"]]
+    # The facilitator cannot leave their circle; peers leave one by one, the last one ends it.
+    assert not g.allowed("leave_group", "facilitator1")[0]
+    g.fire("leave_group", "peer1", {"reason": "moved_on"})
+    g.fire("leave_group", "peer2", {"reason": "time"})
+    g.fire("last_member_leaves", "peer3", {"reason": "needs_met"})
+    assert g.rel.state == "closed" and g.rel.people("peer") == () and g.rel.people("facilitator")

@@ -52,7 +52,7 @@ def rating_problems(ratings: Any, settings: GoalSettings) -> list[Problem]:
 def self_assess(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     """Store the ratings of this phase; a second assessment of the same phase is refused."""
     event, conn = ctx.event, ctx.connection
-    if event.role != "mentee" or event.actor.person_id is None:
+    if event.role not in ("mentee", "peer") or event.actor.person_id is None:
         raise TransitionError(_("Only the mentee assesses themselves."))
     phase = params["phase"]
     settings = goal_settings(event.workflow.programme)

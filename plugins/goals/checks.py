@@ -121,10 +121,10 @@ def check_workflow(workflow: Workflow, document: dict[str, Any]) -> list[Problem
                 "goals are proposed and confirmed by the mentor or the mentee (effect {effect}); remove {roles}"
             ).format(effect=name, roles=", ".join(sorted(roles - set(PAIR_ROLES))))))
         if name == SELF_ASSESS:
-            if roles != {"mentee"}:
+            if not roles or not roles <= {"mentee", "peer"}:
                 problems.append(Problem(pointer(["transitions", i, "roles"]), _(
-                    "only the mentee assesses themselves (effect {effect}); roles must be [\"mentee\"]").format(
-                        effect=name)))
+                    "only the mentee (in a circle: a peer) assesses themselves (effect {effect}); roles must be "
+                    "[\"mentee\"] or [\"peer\"]").format(effect=name)))
             if lacks_competences:
                 problems.append(Problem(pointer(["transitions", i, "effects", j]), _(
                     "effect {effect} needs the competences to rate under {where}").format(

@@ -111,7 +111,8 @@ def meetings(engine: Engine, relationship: RelationshipSnapshot | int, viewer: A
             own[row.meeting_id] = view
     out = []
     for row in rows:
-        level = access(who, Visibility.PAIR, row.logged_by, settings)
+        # A meeting is the whole relationship's (a group meeting): its agenda and shared notes reach every member.
+        level = access(who, Visibility.GROUP, row.logged_by, settings)
         full = level is Access.FULL
         out.append(MeetingView(
             id=row.id, relationship_id=row.relationship_id, held_on=row.held_on,

@@ -73,6 +73,33 @@ def set_format(doc: Doc, kind: str, roles: Mapping[str, Mapping[str, int]] | Non
     doc["programme"]["format"] = {"kind": kind, **({"roles": {r: dict(b) for r, b in roles.items()}} if roles else {})}
 
 
+def rename_roles(doc: Doc, names: Mapping[str, str], *, drop: Iterable[str] = ()) -> None:
+    """Give the lifecycle's roles a circle's names (mentor -> facilitator, mentee -> peer) everywhere they are
+    named: transitions, timers, guard parameters and the pulse survey; ``drop`` removes transitions that only
+    make sense for a pair (giving a mentee a new mentor, a rematch)."""
+    dropped = set(drop)
+    doc["transitions"] = [t for t in doc["transitions"] if t["id"] not in dropped]
+
+    def renamed(roles: Iterable[str]) -> list[str]:
+        return list(dict.fromkeys(names.get(r, r) for r in roles))
+
+    for item in doc["transitions"]:
+        item["roles"] = renamed(item["roles"])
+        for call in item.get("guards", ()):
+            if isinstance(call.get("params", {}).get("roles"), list):
+                call["params"]["roles"] = renamed(call["params"]["roles"])
+    for item in doc.get("timers", ()):
+        if "who" in item:
+            item["who"] = renamed(item["who"])
+    pulse = settings(doc).get("reflections", {}).get("pulse", {})
+    if "who" in pulse:
+        pulse["who"] = renamed(pulse["who"])
+    labels_ = doc["programme"].get("role_labels", {})
+    for old, new in names.items():
+        if old in labels_:
+            labels_[new] = labels_.pop(old)
+
+
 def settings(doc: Doc) -> dict[str, Any]:
     return doc["programme"].setdefault("settings", {})
 
