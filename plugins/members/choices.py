@@ -10,7 +10,7 @@ from mentorflow import ChoiceContext, choices_provider
 from mentorflow.db.models import Person, ProgrammeRole
 from mentorflow.i18n import localized
 
-from . import reasons
+from . import settings
 from .people import STAFF_ROLES
 
 P = Person.__table__
@@ -44,4 +44,4 @@ def current(ctx: ChoiceContext) -> Iterable[tuple[int, str]]:
 @choices_provider("members.leave_reasons", description="The programme's no-fault reasons for leaving a group.")
 def leave_reasons(ctx: ChoiceContext) -> Iterable[tuple[str, str]]:
     """``settings.members.leave_reasons`` (or the defaults), labelled in the current language."""
-    return [(rid, localized(label)) for rid, label in reasons.leave_reasons(ctx.workflow.programme).items()]
+    return [(rid, localized(label)) for rid, label in settings.leave_reasons(ctx.workflow.programme).items()]

@@ -21,7 +21,7 @@ from typing import Any
 from mentorflow.members import format_of
 from mentorflow.workflow.fragments import add_transitions, labels
 
-from .reasons import DEFAULT_REASONS
+from .settings import DEFAULT_REASONS
 
 RUNNING = ["goal_setting", "reflecting", "adjusting", "paused"]
 JOINABLE = ["contracting", *RUNNING]

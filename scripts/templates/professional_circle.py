@@ -35,4 +35,9 @@ def prepare(doc: Doc) -> None:
 
 def customise(doc: Doc) -> None:
     association.customise(doc)
+    conform(doc)
+
+
+def conform(doc: Doc) -> None:
+    """The lifecycle fragments speak of mentors and mentees: a circle's facilitator and peers, no reassignment."""
     rename_roles(doc, CIRCLE, drop=("reassign_mentor", "request_rematch"))
