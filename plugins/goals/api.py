@@ -229,12 +229,20 @@ def programme_goal_attainment(engine: Engine, programme: str | int, viewer: Acto
         return _attainment(*_counts(conn, R.c.programme_id == programme_id))
 
 
-def self_assessment_growth(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int
-                           ) -> SelfAssessmentGrowth:
-    """Per competence the start rating, the closure rating and the change between them."""
+def self_assessment_growth(engine: Engine, relationship: RelationshipSnapshot | int, viewer: Actor | int,
+                           member: int | None = None) -> SelfAssessmentGrowth:
+    """Per competence the start rating, the closure rating and the change between them, of one member.
+
+    ``member`` is whose assessments (each mentee of a group assesses themselves); by default the viewer's
+    own, else the first member who assessed (a pair's mentee).
+    """
     with engine.read() as conn:
         snap, workflow, who, settings = _open(engine, conn, relationship, viewer)
-        rows = {row.phase: row for row in conn.execute(select(SA).where(SA.c.relationship_id == snap.id))}
+        found = conn.execute(select(SA).where(SA.c.relationship_id == snap.id).order_by(SA.c.id)).all()
+        authors = [row.author_id for row in found]
+        if member is None:
+            member = who.actor.person_id if who.actor.person_id in authors else (authors[0] if authors else None)
+        rows = {row.phase: row for row in found if row.author_id == member}
     config = goal_settings(workflow.programme)
     ratings: dict[str, dict[str, Any]] = {}
     levels = [access(who, Visibility.PAIR, None, settings)] if not rows else []

@@ -60,8 +60,8 @@ def self_assess(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     problems = rating_problems(event.data.get("ratings"), settings)
     if problems:
         raise FormInvalid(form_name, problems)
-    done = conn.execute(select(SA.c.assessed_at).where(SA.c.relationship_id == event.before.id,
-                                                       SA.c.phase == phase)).first()
+    done = conn.execute(select(SA.c.assessed_at).where(SA.c.relationship_id == event.before.id, SA.c.phase == phase,
+                                                       SA.c.author_id == event.actor.person_id)).first()
     if done is not None:
         raise TransitionError(_("The {phase} self-assessment has already been made.").format(
             phase=_("start") if phase == "start" else _("closure")))

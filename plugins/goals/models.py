@@ -69,10 +69,10 @@ class GoalUpdate(Base):
 
 
 class SelfAssessment(Base):
-    """The mentee's ratings of the programme's competences at the start or at closure (one of each)."""
+    """A member's ratings of the programme's competences at the start or at closure (one of each per member)."""
 
     __tablename__ = "mf_goals_self_assessments"
-    __table_args__ = (UniqueConstraint("relationship_id", "phase"),)
+    __table_args__ = (UniqueConstraint("relationship_id", "phase", "author_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"))
