@@ -54,7 +54,7 @@ def populate(engine: Engine, n: int, seed: int = 7) -> datetime:
                                  for i in range(n + 1000)])
         first = conn.execute(select(func.min(P.c.id))).scalar_one()
         rels, events = [], []
-        for i in range(n):
+        for _ in range(n):
             entered = START + timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23))
             rels.append({"programme_id": published.programme_id, "workflow_version_id": published.workflow_version_id,
                          "state": "reflecting",

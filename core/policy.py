@@ -6,10 +6,10 @@ query functions) asks this module. The rules, from mentoring practice:
 - ``private`` items (private meeting notes, private reflections) are seen by
   their author only;
 - ``pair`` items (the agreement, goals, shared notes, reflections: what is
-  shared "with the mentor") are seen by their author and the members who
-  guide (mentors, a circle's facilitator); what a guide shares is seen by
-  every member. In a pair that is the mentor and the mentee, as it always
-  was; in a group another mentee does not see it;
+  shared "with the mentor") are seen by every member except the author's
+  fellow mentees (or peers): a mentee's reach the mentors, a guide's or a
+  coordinator's reach everyone. In a pair that is the mentor and the
+  mentee, as it always was; in a group another mentee does not see it;
 - ``group`` items (a form that says ``"shared_with": "group"``) are seen by
   every member;
 - coordinators see only that ``pair`` and ``group`` items exist and when
@@ -44,7 +44,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import GUIDING_ROLES, ROLES, Actor, as_actor
-from mentorflow.db.models import Programme, ProgrammeRole, Relationship
+from mentorflow.db.models import Programme, ProgrammeRole, Relationship, RelationshipMember
 from mentorflow.db.reads import remembered
 from mentorflow.errors import Forbidden, Problem
 from mentorflow.i18n import _
@@ -79,8 +79,9 @@ class Viewer:
 
     actor: Actor
     roles: frozenset[str]
-    guides: frozenset[int] = frozenset()
-    """The person ids of the relationship's guiding members (mentors, facilitator): whom "pair" items reach."""
+    fellows: frozenset[int] = frozenset()
+    """For a mentee or peer: the other mentees or peers, current and past, whose "shared with the mentor"
+    items this viewer does not read (empty in a pair: there is no other mentee)."""
 
     @property
     def is_system(self) -> bool:
@@ -142,6 +143,11 @@ _IS_COORDINATOR = select(ProgrammeRole.__table__.c.id).where(
         "person"), ProgrammeRole.__table__.c.role == "coordinator").limit(1)
 _ONLY = {role: frozenset({role}) for role in ROLES}
 _MEMBER_ROLES = frozenset(MEMBER_ROLES)
+_GUIDED_ROLES = _MEMBER_ROLES - GUIDING_ROLES
+_FELLOWS = select(RelationshipMember.__table__.c.person_id).where(
+    RelationshipMember.__table__.c.relationship_id == bindparam("rid"),
+    RelationshipMember.__table__.c.role.in_(sorted(_GUIDED_ROLES)),
+    RelationshipMember.__table__.c.person_id != bindparam("person"))
 
 
 def is_coordinator(conn: Connection, programme_id: int, person_id: int | None) -> bool:
@@ -176,13 +182,15 @@ def acting_role(conn: Connection, snap: RelationshipSnapshot, actor: Actor, allo
 
 def viewer_for(conn: Connection, snap: RelationshipSnapshot, actor: Actor) -> Viewer:
     """The roles ``actor`` holds on this relationship (empty for a stranger), each as :func:`acting_role` says."""
-    return Viewer(actor, frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role])),
-                  guides_of(snap))
+    roles = frozenset(role for role in ROLES if acting_role(conn, snap, actor, _ONLY[role]))
+    guided = roles & _GUIDED_ROLES
+    return Viewer(actor, roles, fellows_of(conn, snap, actor.person_id) if guided else frozenset())
 
 
-def guides_of(snap: RelationshipSnapshot) -> frozenset[int]:
-    """The person ids of the members who guide the relationship (its mentors, a circle's facilitator)."""
-    return frozenset(m.person_id for m in snap.members if m.role in GUIDING_ROLES)
+def fellows_of(conn: Connection, snap: RelationshipSnapshot, person_id: int | None) -> frozenset[int]:
+    """The other mentees or peers who are or were on the relationship (one indexed read, remembered per scope)."""
+    return remembered(conn, ("fellows", snap.id, snap.version, person_id), lambda: frozenset(conn.execute(
+        _FELLOWS, {"rid": snap.id, "person": person_id}).scalars()))
 
 
 def relationship_for(conn: Connection, actor: Actor | int, relationship: RelationshipSnapshot | int, *,
@@ -227,9 +235,9 @@ def access(viewer: Viewer, visibility: Visibility | str, author_id: int | None,
     if visibility is Visibility.PRIVATE:
         # Coordinators may know a private note exists (counts), never what it says.
         return Access.METADATA if viewer.is_coordinator else Access.NONE
-    if viewer.is_participant and (visibility is not Visibility.PAIR or viewer.is_guide or author_id is None
-                                  or author_id in viewer.guides):
-        # "Shared with the mentor" reaches the guides; what a guide shares (or the engine wrote) reaches all.
+    if viewer.is_participant and not (visibility is Visibility.PAIR and author_id in viewer.fellows):
+        # "Shared with the mentor" reaches the guides, never the author's fellow mentees; what a guide, a
+        # coordinator or the engine shares reaches every member.
         return Access.FULL
     if viewer.is_coordinator:
         if visibility is Visibility.PROGRAMME or coordinator_sees_content(programme_settings):

@@ -93,8 +93,10 @@ def member_in(role: str) -> Any:
     ``select(R.c.id, member_in("mentor").label("mentor_id"))``. A group's several mentees need
     :func:`members_of` instead.
     """
-    return (select(M.c.person_id).where(M.c.relationship_id == R.c.id, M.c.role == role, M.c.left_at.is_(None))
-            .order_by(M.c.joined_seq, M.c.id).limit(1).scalar_subquery())
+    inner = M.alias(f"{role}_member")  # never correlated with a members table the outer query joins
+    return (select(inner.c.person_id).where(inner.c.relationship_id == R.c.id, inner.c.role == role,
+                                            inner.c.left_at.is_(None))
+            .order_by(inner.c.joined_seq, inner.c.id).limit(1).correlate(R).scalar_subquery())
 
 
 def current_members(person_ids: Any) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.clock import as_utc
@@ -97,7 +97,9 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states),
         M.c.left_at.is_(None), M.c.role.in_(timer.who))
     if relationship_id is not None:
-        query = query.where(R.c.id == relationship_id).order_by(M.c.joined_seq, M.c.id)
+        # In the timer's order of roles (a pair's mentor, then its mentee), then in the order they joined.
+        order = case({role: i for i, role in enumerate(timer.who)}, value=M.c.role)
+        query = query.where(R.c.id == relationship_id).order_by(order, M.c.joined_seq, M.c.id)
     else:
         # A period starts at the latest of: state entered, member joined, member last did the duty; it may be
         # due only if all are at or before the threshold. The last time is filtered on in an outer query:

@@ -528,4 +528,4 @@ def test_private_fields_of_a_shared_form_stay_with_their_author(mentorflow_engin
 
 def test_in_memory_sqlite_can_be_migrated() -> None:
     engine = Engine("sqlite:///:memory:")
-    assert "mf0005_programme_owners" in engine.upgrade_database()
+    assert "mf0006_relationship_members" in engine.upgrade_database()

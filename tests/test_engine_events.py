@@ -85,7 +85,7 @@ def test_private_data_of_a_transition_named_like_an_engine_event_stays_with_its_
     def seen_by(viewer: int) -> list[tuple[str, bool, Any]]:
         return [(e.transition, e.engine_event, e.data) for e in mentorflow_engine.timeline(rel, viewer=viewer)]
 
-    pair = {"mentor_id": rel.mentor_id, "mentee_id": rel.mentee_id}
+    pair = {"members": [{"person_id": rel.mentee_id, "role": "mentee"}, {"person_id": rel.mentor_id, "role": "mentor"}]}
     assert seen_by(rel.mentee_id) == [(START_EVENT, True, pair), (START_EVENT, False, {"worry": "I may drop out"})]
     for other in (rel.mentor_id, coordinator):
         assert seen_by(other) == [(START_EVENT, True, pair), (START_EVENT, False, None)], other

@@ -377,7 +377,7 @@ def test_transitions_using_the_effects_are_checked(mentorflow_engine: Engine) ->
 def test_schedule_functions_without_a_database() -> None:
     from datetime import UTC, datetime
 
-    from mentorflow import RelationshipSnapshot
+    from mentorflow import Member, RelationshipSnapshot
     from mentorflow.plugins.reflections import schedule
     from mentorflow.workflow.model import Timer
 
@@ -385,7 +385,7 @@ def test_schedule_functions_without_a_database() -> None:
     timer = Timer(id="check_in", kind="recurring", states=frozenset({"active"}), every=timedelta(days=7),
                   satisfied_by=frozenset({"reflect"}), who=("mentor", "mentee"),
                   remind=(timedelta(0), -timedelta(days=1)), escalate_after=timedelta(days=3))
-    no_mentor = RelationshipSnapshot(1, 1, 1, None, 5, "active", 3, t0, t0)
+    no_mentor = RelationshipSnapshot(1, 1, 1, "active", 3, t0, t0, members=(Member(5, "mentee", t0),))
     assert schedule.owing_roles(no_mentor, timer) == ("mentee",)
     later = t0 + timedelta(days=10)
     duties = schedule.duties(no_mentor, timer, {"mentee": t0 + timedelta(days=2)}, later)
@@ -395,7 +395,8 @@ def test_schedule_functions_without_a_database() -> None:
     assert mentee.reminders == (t0 + timedelta(days=8), t0 + timedelta(days=9)) and mentee.next_reminder is None
     assert schedule.duties(no_mentor, timer, {"mentee": t0 - timedelta(days=30)}, later)["mentee"].period_start == t0
     assert schedule.duty(timer, "mentee", t0, None, t0 + timedelta(days=10)).escalated
-    assert schedule.duties(RelationshipSnapshot(1, 1, 1, 4, 5, "paused", 3, t0, t0), timer, {}, later) == {}
+    pair = (Member(4, "mentor", t0), Member(5, "mentee", t0))
+    assert schedule.duties(RelationshipSnapshot(1, 1, 1, "paused", 3, t0, t0, members=pair), timer, {}, later) == {}
     assert schedule.due_cutoff(timer, later, timedelta(days=1)) == later - timedelta(days=6)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from mentorflow import Conflict, Engine, Forbidden, ManualClock, UserError, WrongState
+from mentorflow import Conflict, Engine, Forbidden, ManualClock, Member, UserError, WrongState
 from mentorflow.db.models import AuditEvent, Relationship
 from tests.trust_world import fresh_postgres_database, full_workflow
 
@@ -66,7 +66,8 @@ def chain_breaks(engine: Engine, relationship_id: int) -> list[str]:
         if number == 1:
             if event.transition != "start":
                 breaks.append(f"{where}: the first event is not 'start'")
-            mentor, mentee = (event.data or {}).get("mentor_id"), (event.data or {}).get("mentee_id")
+            started = {m["role"]: m["person_id"] for m in (event.data or {}).get("members", ())}
+            mentor, mentee = started.get("mentor"), started.get("mentee")
         else:
             transition = workflow.transitions.get(event.transition)
             if transition is None:
@@ -163,7 +164,8 @@ def test_a_forged_snapshot_cannot_change_who_or_what_is_checked(pair: Pair) -> N
     engine = pair.engine
     stored = engine.get(pair.rel.id)
     outsider = engine.add_person("Eve")
-    forged = replace(stored, mentor_id=outsider)
+    forged = replace(stored, members=(*(m for m in stored.members if m.role != "mentor"),
+                                      Member(outsider, "mentor", stored.started_at)))
     with pytest.raises(Forbidden):
         engine.fire(forged, "log_meeting", outsider, MEETING)
     engine.fire(stored, "pause", pair.mentee, {"note": "x"})

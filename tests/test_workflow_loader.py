@@ -312,7 +312,8 @@ CASES: list[tuple[str, Callable[[], Any], dict[str, str]]] = [
     ("wrong type", lambda: mutate(lambda d: set_in(d, ["transitions", 0, "roles"], "mentor")),
      {"/transitions/0/roles": 'must be a list, not "mentor"'}),
     ("unknown role", lambda: mutate(lambda d: set_in(d, ["transitions", 0, "roles", 1], "mentour")),
-     {"/transitions/0/roles/1": '"mentour" is not one of "mentor", "mentee", "coordinator", "system"'}),
+     {"/transitions/0/roles/1": '"mentour" is not one of "mentor", "mentee", "facilitator", "peer", "coordinator", '
+                                '"system"'}),
     ("from is a number", lambda: mutate(lambda d: set_in(d, ["transitions", 0, "from"], 3)),
      {"/transitions/0/from": "must be a list or a text, not 3"}),
     ("star inside a list of sources", lambda: mutate(lambda d: set_in(d, ["transitions", 0, "from"], ["*"])),
@@ -623,9 +624,10 @@ SUGGESTIONS: list[tuple[str, Callable[[Doc], Any], str, str, str]] = [
     ("choices provider", lambda d: set_in(d, ["forms", "goal", "fields", "category", "choices_from"], "goals.opn"),
      "/forms/goal/fields/category/choices_from", "did you mean 'goals.open'?", "mente du 'goals.open'?"),
     ("role", lambda d: set_in(d, ["transitions", 0, "roles", 1], "mentie"), "/transitions/0/roles/1",
-     '"mentie" is not one of "mentor", "mentee", "coordinator", "system" — did you mean \'mentee\'?',
-     '"mentie" er ikke blandt de tilladte værdier: "mentor", "mentee", "coordinator", "system" — mente du '
-     "'mentee'?"),
+     '"mentie" is not one of "mentor", "mentee", "facilitator", "peer", "coordinator", "system" — '
+     "did you mean 'mentee'?",
+     '"mentie" er ikke blandt de tilladte værdier: "mentor", "mentee", "facilitator", "peer", "coordinator", '
+     "\"system\" — mente du 'mentee'?"),
     ("timer satisfied_by", lambda d: set_in(d, ["timers", 0, "satisfied_by", 0], "submit_reflections"),
      "/timers/0/satisfied_by/0", "transition 'submit_reflections' does not exist — did you mean 'submit_reflection'?",
      "overgangen 'submit_reflections' findes ikke — mente du 'submit_reflection'?"),

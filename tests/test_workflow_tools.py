@@ -107,7 +107,8 @@ def test_validate_prints_line_and_column_of_each_quoted_value(tmp_path: Path) ->
     result = run("validate", "broken.json", cwd=tmp_path)
     assert result.returncode == 2
     err = result.stderr.decode()
-    assert ("  /transitions/1/roles/1: \"buddy\" is not one of \"mentor\", \"mentee\", \"coordinator\", \"system\"\n"
+    assert ("  /transitions/1/roles/1: \"buddy\" is not one of \"mentor\", \"mentee\", \"facilitator\", \"peer\", "
+            "\"coordinator\", \"system\"\n"
             "      found: \"buddy\"\n      at broken.json:15:27\n") in err
     assert ("  /transitions/1/to: state 'dnoe' does not exist — did you mean 'done'?\n      found: \"dnoe\"\n"
             "      at broken.json:14:13\n") in err
