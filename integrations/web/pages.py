@@ -45,6 +45,7 @@ from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.panels import PageContext, page_panels
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
+from . import language
 from .auth import safe_next, sign_in, sign_out
 
 
@@ -132,7 +133,7 @@ def install_pages(app: Flask) -> None:
     @app.get("/lang/<code>")
     def choose_language(code: str) -> Any:
         if code in supported_locales():
-            session["locale"] = code
+            language.choose(engine(), person_id(), code)
         return redirect(safe_next(request.args.get("next")))
 
     @app.get("/me")
