@@ -39,6 +39,8 @@ def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -
         "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
         "programme_name": workflow.name(), "stages": stages,
         "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
+        # A closed relationship went through every stage: each is shown done, the closed state as the current step.
+        "closed": workflow.states[snap.state].is_terminal,
         "names": names,
         # The setting of the version the relationship runs on: what decides whether coordinators read its content.
         "coordinators_read_content": coordinator_sees_content(workflow.programme.get("settings")),

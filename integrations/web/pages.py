@@ -93,6 +93,10 @@ def install_pages(app: Flask) -> None:
                                  localized=localized, supported_locales=supported_locales, locale_name=locale_name,
                                  format_date=format_date, format_time=format_time)
 
+    from .branding import install_branding
+
+    install_branding(app)
+
     @app.context_processor
     def common() -> dict[str, Any]:
         pid = person_id()
