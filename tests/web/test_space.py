@@ -53,7 +53,10 @@ def enter(chromium: Any, server: Server, name: str, device: str) -> Any:
     page.locator(f"header a[lang={device[-2:]}]").click()
     english = device.endswith("en")
     page.get_by_role("button", name=f"Enter as {name}" if english else f"Gå ind som {name}").click()
-    page.locator("article a").first.click()
+    page.locator("article a").first.wait_for()
+    with page.expect_navigation():
+        page.locator("article a").first.click()
+    page.locator(".stages").wait_for()
     return page
 
 
@@ -83,8 +86,10 @@ def test_the_space_reads_as_a_product(demo_server: Server, chromium: Any, artifa
     noah = enter(chromium, demo_server, "Noah Berg", device)
     assert noah.locator(".timeline > li").count() == 20
     assert "Goal number 25" in noah.locator(".timeline > li").first.inner_text()
-    noah.get_by_role("link", name="Older events" if english else "Ældre hændelser").click()
-    assert "history=2" in noah.url and noah.locator(".timeline > li").count() > 0
+    with noah.expect_navigation():
+        noah.get_by_role("link", name="Older events" if english else "Ældre hændelser").click()
+    noah.locator(".timeline > li").first.wait_for()
+    assert "history=2" in noah.url and "Goal number 5" in noah.locator(".timeline").inner_text()
     assert noah.get_by_role("link", name="Newer events" if english else "Nyere hændelser").is_visible()
     check(noah, artifacts, "history-page-2", device)
 
