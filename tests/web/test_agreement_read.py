@@ -67,3 +67,12 @@ def test_a_stale_page_is_still_refused_by_its_hidden_version(app: Any, mentorflo
                         follow_redirects=True)
     assert stale.status_code == 200 and "changed" in stale.text.lower()
     assert engine.get(rel.id).version == rel.version
+
+
+@pytest.mark.parametrize("asked", ["abc", "-1", "0", "99999999999999999999", "2", "1e3", "%00"])
+def test_any_history_page_asked_for_renders(app: Any, mentorflow_engine: Engine, asked: str) -> None:
+    mia = next(p["id"] for p in demo_people(mentorflow_engine)["mentee"] if p["display_name"] == "Mia Larsen")
+    [rel] = mentorflow_engine.relationships_of(mia)
+    page = enter(app, mia).get(f"/relationships/{rel.id}?history={asked}&lang=en")
+    assert page.status_code == 200, asked
+    assert "Propose the agreement" in page.text and "Relationship started" in page.text, "the one page there is"
