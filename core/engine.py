@@ -39,7 +39,7 @@ from mentorflow.members import check_start, insert_members, members_argument
 from mentorflow.members import history as membership_history
 from mentorflow.notifications import ChannelContext, Message, NotificationChannel, takes_context
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
-from mentorflow.queries import Availability, available_transitions, redact_entry, timeline
+from mentorflow.queries import Availability, available_transitions, redact_entry, timeline, timeline_page
 from mentorflow.registry import collect_choices, collect_effects, collect_guards, make_loader
 from mentorflow.relationships import current_members, membership_of, read_relationship, snapshots
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
@@ -488,6 +488,25 @@ class Engine:
         workflow = self.workflow_by_version(snap.workflow_version_id)
         settings = workflow.programme.get("settings")
         return [redact_entry(entry, workflow, who, settings) for entry in entries]
+
+    def history(self, relationship: RelationshipSnapshot | int, viewer: Actor | int, limit: int = 50,
+                offset: int = 0) -> tuple[list[AuditEntry], int]:
+        """One page of :meth:`timeline` for ``viewer``, newest first: at most ``limit`` events after the
+        ``offset`` newest, redacted the same way, and how many events the relationship has in all.
+
+        Two bounded queries whatever the relationship's length (a page of a long history costs what a page
+        of a short one does).
+        """
+        rid = relationship if isinstance(relationship, int) else relationship.id
+        with self.read() as conn:
+            snap = read_relationship(conn, rid)
+            who = policy.viewer_for(conn, snap, as_actor(viewer))
+            if not who.may_see_relationship:
+                raise Forbidden(_("You are not part of relationship {id}.").format(id=rid))
+            entries, total = timeline_page(conn, rid, max(1, limit), max(0, offset))
+        workflow = self.workflow_by_version(snap.workflow_version_id)
+        settings = workflow.programme.get("settings")
+        return [redact_entry(entry, workflow, who, settings) for entry in entries], total
 
     def viewer(self, relationship: RelationshipSnapshot | int, actor: Actor | int) -> policy.Viewer:
         """The roles ``actor`` holds on a relationship, for :mod:`mentorflow.policy` decisions.

@@ -10,7 +10,7 @@ must have a section for every hook (a test enforces it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 8
+HOOKSPEC_VERSION = 9
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -346,4 +346,20 @@ def mentorflow_worker_tasks() -> WorkerTasks | None:
     whose ``NEEDS_EXTRAS`` are missing is left out with a log line. An entry, module or task name
     declared by two plugins is a configuration error naming both. Results of all plugins are collected,
     one plugin at a time.
+    """
+
+
+@hookspec
+def mentorflow_history_labels(engine: Engine, relationship: RelationshipSnapshot, viewer: int,
+                              recorded: Mapping[str, frozenset[Any]]) -> Mapping[str, Mapping[Any, str]] | None:
+    """Name the records a relationship's history points at (a goal's title, a meeting's date), as ``viewer`` may.
+
+    A form field with ``"choices_from"`` records a value (a goal's id) that the provider's label only
+    explains while it is still offered; the history shows old events too. ``recorded`` maps each choices
+    provider's name to the values the events on the page being shown recorded through it (already
+    redacted for ``viewer``, a person id allowed to see the relationship). Return ``{provider: {value:
+    localized label}}`` for the providers this plugin owns, labelling only what ``viewer`` may read (the
+    plugin's own policy checks, as its choices providers do), or ``None``. Called once per rendered page
+    of history, in the viewer's language: keep it to one query per provider. Results of all plugins are
+    merged; a value nobody labels is shown as recorded.
     """

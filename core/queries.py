@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 A = AuditEvent.__table__
 _TIMELINE = select(A).where(A.c.relationship_id == bindparam("rid")).order_by(A.c.seq)
+# A page of the history, newest first: the (relationship_id, seq) unique index answers it without a sort.
+_TIMELINE_PAGE = (select(A).where(A.c.relationship_id == bindparam("rid")).order_by(A.c.seq.desc())
+                  .limit(bindparam("limit")).offset(bindparam("offset")))
+_TIMELINE_COUNT = select(func.count()).select_from(A).where(A.c.relationship_id == bindparam("rid"))
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,21 @@ def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connec
     return out
 
 
+def _entry(r: Any) -> AuditEntry:
+    return AuditEntry(id=r.id, relationship_id=r.relationship_id, seq=r.seq, at=as_utc(r.at), actor_id=r.actor_id,
+                      actor_role=r.actor_role, transition=r.transition, from_state=r.from_state,
+                      to_state=r.to_state, data=r.data, engine_event=bool(r.engine_event))
+
+
 def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:
-    return [
-        AuditEntry(id=r.id, relationship_id=r.relationship_id, seq=r.seq, at=as_utc(r.at), actor_id=r.actor_id,
-                   actor_role=r.actor_role, transition=r.transition, from_state=r.from_state,
-                   to_state=r.to_state, data=r.data,
-                   engine_event=bool(r.engine_event))
-        for r in conn.execute(_TIMELINE, {"rid": relationship_id})
-    ]
+    return [_entry(r) for r in conn.execute(_TIMELINE, {"rid": relationship_id})]
+
+
+def timeline_page(conn: Connection, relationship_id: int, limit: int, offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """``limit`` audit events of a relationship, newest first, skipping the ``offset`` newest; and how many in all."""
+    rows = conn.execute(_TIMELINE_PAGE, {"rid": relationship_id, "limit": limit, "offset": offset})
+    entries = [_entry(r) for r in rows]
+    return entries, int(conn.execute(_TIMELINE_COUNT, {"rid": relationship_id}).scalar_one())
 
 
 def redact_entry(entry: AuditEntry, workflow: Workflow, viewer: Viewer, settings: Any) -> AuditEntry:

@@ -1,12 +1,12 @@
 """A test plugin, as a third party would write one: a notebook of private notes, one table, every kind of hook.
 
 It implements the hooks no built-in plugin's test covers on its own (start-up, form validation, command-line
-commands, migrations, framing, the personal-data trio, programme health, meetings, the sign-up profile and the
-timer scan), so tests/test_plugin_hooks.py can show what each hook does with a plugin that is not the project's
-own. A note reading ``met 2026-11-20 for 45 minutes: <agenda>`` records a meeting its writer sees; the timer
-scan owes each mentee a one-off digest a week after their relationship started, and notes that it did. The
-personal-data functions (``export``, ``erase``, ``purge``) are also this module's ``gdpr.py`` part, for
-:func:`mentorflow.gdpr.personal_data_hooks`.
+commands, migrations, framing, the personal-data trio, programme health, meetings, the sign-up profile, the
+timer scan and the history's labels), so tests/test_plugin_hooks.py can show what each hook does with a plugin
+that is not the project's own. A note reading ``met 2026-11-20 for 45 minutes: <agenda>`` records a meeting its
+writer sees; the timer scan owes each mentee a one-off digest a week after their relationship started, and
+notes that it did. The personal-data functions (``export``, ``erase``, ``purge``) are also this module's
+``gdpr.py`` part, for :func:`mentorflow.gdpr.personal_data_hooks`.
 """
 
 from __future__ import annotations
@@ -179,3 +179,20 @@ def mentorflow_timer_scan(engine: Engine, now: datetime) -> Iterable[TimerNotice
                                                  text=f"{DIGEST}{due.isoformat()}"))
             owed.append(TimerNotice("digest", rel.mentee_id, "mentee", "notebook_digest", due))
     return owed
+
+
+NOTE_CHOICES = "notebook.notes"
+"""The (imagined) choices provider whose recorded values are note ids: the history names them by their text."""
+
+
+@hookimpl
+def mentorflow_history_labels(engine: Engine, relationship: Any, viewer: int,
+                              recorded: Any) -> dict[str, dict[Any, str]] | None:
+    # A note is its writer's: the history names it (by its text) to its writer only.
+    ids = [v for v in recorded.get(NOTE_CHOICES, ()) if isinstance(v, int)]
+    if not ids:
+        return None
+    with engine.read() as conn:
+        rows = conn.execute(sa.select(NOTES.c.id, NOTES.c.text).where(
+            NOTES.c.id.in_(ids), NOTES.c.relationship_id == relationship.id, NOTES.c.person_id == viewer))
+        return {NOTE_CHOICES: {row.id: row.text for row in rows}}

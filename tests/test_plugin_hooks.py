@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 
 from mentorflow import Engine, FormInvalid, ManualClock
 from mentorflow.gdpr import erase_person, export_person, personal_data_hooks, pseudonym_for
+from mentorflow.history import history_labels
 from mentorflow.integrations.web import create_app
 from mentorflow.integrations.web.settings import Settings
 from mentorflow.meetings import relationship_meetings
@@ -274,6 +275,22 @@ def test_relationship_meetings_come_from_the_plugin_as_the_viewer_may_see_them(m
     feed = str(person_events(engine, rel.mentor_id, domain="x"))
     assert "Exam plan" not in feed, "the mentee's meeting note stays out of the mentor's calendar"
     assert "Exam plan" in str(person_events(engine, rel.mentee_id, domain="x"))
+
+
+def test_history_labels_come_from_the_plugin_that_keeps_the_records(mentorflow_engine: Engine,
+                                                                    factory: Factory) -> None:
+    engine = mentorflow_engine
+    rel = factory.relationship()
+    _note(engine, rel.mentee_id, rel.id, "Ask about the exam")
+    _note(engine, rel.mentor_id, rel.id, "The mentor's own thought")
+    other = factory.relationship()
+    _note(engine, other.mentee_id, other.id, "Another pair's note")
+    recorded = {notebook.NOTE_CHOICES: {1, 2, 3, 99}, "nobody.answers": {5}}
+
+    assert history_labels(engine, rel, rel.mentee_id, recorded) == {notebook.NOTE_CHOICES: {1: "Ask about the exam"}}
+    assert history_labels(engine, rel, rel.mentor_id, recorded) == {
+        notebook.NOTE_CHOICES: {2: "The mentor's own thought"}}, "each writer's own note only, this pair's only"
+    assert history_labels(engine, rel, rel.mentee_id, {}) == {}, "nothing recorded: no plugin is asked"
 
 
 def test_signup_profile_is_the_plugins_and_checks_and_stores_through_it(mentorflow_engine: Engine,

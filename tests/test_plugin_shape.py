@@ -28,6 +28,7 @@ FILE_FOR_HOOK = {
     "mentorflow_register_choices": "choices.py",
     "mentorflow_web_blueprints": "web.py",
     "mentorflow_page_panels": "panels.py",
+    "mentorflow_history_labels": "history.py",
 }
 """Hooks whose work lives in one named file (effects and guards may sit beside their feature: see the page)."""
 

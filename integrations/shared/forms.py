@@ -27,6 +27,11 @@ from mentorflow.choices import ANNOTATION
 from mentorflow.i18n import _, localized, same_in_every_language
 from mentorflow.workflow.model import Form
 
+SEEN_VERSION = "_seen_version"
+"""The hidden control carrying the relationship version a form was rendered at (the concurrency check).
+
+Not a name a form field can have (field names are slugs: they begin with a letter), so a form's own field
+called ``version`` (the agreement version a signer read) is posted and recorded, not taken for it."""
 FREE_ROWS = 3
 """Groups shown for an array of objects without ``row_per_choice`` (at least one more than those filled in)."""
 Options = Mapping[str, Sequence[tuple[Any, str]]]

@@ -54,6 +54,30 @@ def readable(form: Form | None, data: Mapping[str, Any] | None, options: Options
     return [_show(key, props.get(key, {}), _meta(meta, key), data[key], options or {}) for key in order]
 
 
+def recorded_choices(form: Form | None, data: Mapping[str, Any] | None) -> dict[str, set[Any]]:
+    """The values ``data`` recorded through fields with ``choices_from``, by provider (what the history names).
+
+    Walks the data as :func:`readable` shows it: top-level fields, and the properties of an object's or a
+    list's items. Only hashable plain values are collected (an id, a code).
+    """
+    found: dict[str, set[Any]] = {}
+    if data and form is not None:
+        _collect(form.fields, data, found)
+    return found
+
+
+def _collect(meta: Any, value: Mapping[str, Any], found: dict[str, set[Any]]) -> None:
+    for key, item in value.items():
+        field_meta = _meta(meta, key)
+        provider = field_meta.get(ANNOTATION)
+        values = item if isinstance(item, list) else [item]
+        for one in values:
+            if isinstance(one, Mapping):
+                _collect(_meta(field_meta, "items"), one, found)
+            elif isinstance(provider, str) and isinstance(one, (int, str)) and not isinstance(one, bool):
+                found.setdefault(provider, set()).add(one)
+
+
 def _meta(meta: Any, key: str) -> Mapping[str, Any]:
     found = meta.get(key) if isinstance(meta, Mapping) else None
     return found if isinstance(found, Mapping) else {}

@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from mentorflow.choices import ANNOTATION
 from mentorflow.engine import Engine
 from mentorflow.errors import NotFound, Problem, UserError
+from mentorflow.history import HISTORY_PAGE, history_labels
 from mentorflow.i18n import _
 from mentorflow.policy import coordinator_sees_content
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import PURGE_EVENT, Transition
 
-from .forms import FormDecodeError, decode, fields
-from .readable import readable
+from .forms import SEEN_VERSION, FormDecodeError, decode, fields
+from .readable import readable, recorded_choices
 
 
 def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> dict[str, Any]:
@@ -37,6 +39,8 @@ def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -
         "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
         "programme_name": workflow.name(), "stages": stages,
         "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
+        # A closed relationship went through every stage: each is shown done, the closed state as the current step.
+        "closed": workflow.states[snap.state].is_terminal,
         "names": names,
         # The setting of the version the relationship runs on: what decides whether coordinators read its content.
         "coordinators_read_content": coordinator_sees_content(workflow.programme.get("settings")),
@@ -69,31 +73,75 @@ def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_t
     return actions
 
 
-def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> list[dict[str, Any]]:
+def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int, page: int = 1,
+                     per_page: int | None = None) -> list[dict[str, Any]]:
     """What happened, newest first, with form data only where the privacy policy shows it to ``viewer``.
 
-    Each entry's ``shown`` is its data made readable (:func:`.readable.readable`): labels for codes, and
-    for records a form names (a goal) the label the viewer's own choices give it, when still offered.
+    With ``per_page``, only that page of the history (1 is the newest; see :func:`history_page`). Each
+    entry's ``shown`` is its data made readable (:func:`.readable.readable`): labels for codes, and for
+    records a form names (a goal, a meeting) the label their plugin gives them
+    (:func:`mentorflow.history.history_labels`), else the one the viewer's own choices give them while offered.
+    """
+    return history_page(engine, snap, viewer, page, per_page)["entries"]
+
+
+def history_page(engine: Engine, snap: RelationshipSnapshot, viewer: int, page: int = 1,
+                 per_page: int | None = None) -> dict[str, Any]:
+    """One page of the readable history: ``entries`` (newest first), ``page``, ``pages`` and ``total``.
+
+    ``per_page`` None reads the whole history; otherwise two bounded queries read only the page asked
+    for (a page past the last shows the last).
     """
     workflow = engine.workflow_by_version(snap.workflow_version_id)
-    timeline = engine.timeline(snap, viewer=viewer)
+    if per_page is None:
+        timeline = list(reversed(engine.timeline(snap, viewer=viewer)))
+        total, page, pages = len(timeline), 1, 1
+    else:
+        timeline, total = engine.history(snap, viewer, per_page, (max(1, page) - 1) * per_page)
+        pages = max(1, -(-total // per_page))
+        if page > pages:
+            page = pages
+            timeline, total = engine.history(snap, viewer, per_page, (pages - 1) * per_page)
+        page = max(1, page)
     names = engine.display_names({e.actor_id for e in timeline if e.actor_id is not None})
     # The engine's own events are told apart by their flag, never by a name a workflow transition could share.
     forms = {e.id: workflow.forms.get(workflow.transitions[e.transition].form or "")
              if e.transition in workflow.transitions and not e.engine_event else None for e in timeline}
-    # The viewer's own options (what their forms would offer them), read once; nothing else is looked up.
+    recorded: dict[str, set[Any]] = {}
+    for e in timeline:
+        for provider, values in recorded_choices(forms[e.id], e.data).items():
+            recorded.setdefault(provider, set()).update(values)
+    labels = history_labels(engine, snap, viewer, recorded)
+    # The viewer's own options (what their forms would offer them), read once, for what no plugin named.
     named = tuple(dict.fromkeys(form.name for e in timeline if e.data and (form := forms[e.id]) is not None
                                 and form.choice_fields))
+    unnamed = any(value not in labels.get(provider, {}) for provider, values in recorded.items() for value in values)
     try:
-        options = engine.form_choices(snap, viewer, named) if named else {}
+        options = engine.form_choices(snap, viewer, named) if named and unnamed else {}
     except UserError:
         options = {}  # labels are a nicety: the values are shown as recorded
-    return [{"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
-             "label": _engine_event_label(e) if e.engine_event or e.transition not in workflow.transitions
-             else workflow.transitions[e.transition].title(),
-             "to": workflow.states[e.to_state].title(), "form": forms[e.id],
-             "shown": readable(forms[e.id], e.data, options)}
-            for e in reversed(timeline)]
+    options = {provider: [*labels.get(provider, {}).items(), *options.get(provider, ())]
+               for provider in {*labels, *options}}
+    entries = []
+    for e in timeline:
+        shown = readable(forms[e.id], e.data, options)
+        entries.append({"entry": e, "actor": names.get(e.actor_id or -1, _("system")),
+                        "label": _engine_event_label(e) if e.engine_event or e.transition not in workflow.transitions
+                        else workflow.transitions[e.transition].title(),
+                        "to": workflow.states[e.to_state].title(), "form": forms[e.id], "shown": shown,
+                        "subject": _subject(forms[e.id], e.data, options)})
+    return {"entries": entries, "page": page, "pages": pages, "total": total}
+
+
+def _subject(form: Any, data: Any, options: Any) -> str | None:
+    """What the event is about, for its line in the history: the first record its form names (a goal's title)."""
+    if form is None or not data:
+        return None
+    for key, value in data.items():
+        provider = form.fields.get(key, {}).get(ANNOTATION) if isinstance(form.fields.get(key), dict) else None
+        if isinstance(provider, str) and not isinstance(value, (bool, list, dict)):
+            return next((label for option, label in options.get(provider, ()) if option == value), None)
+    return None
 
 
 def _engine_event_label(entry: AuditEntry) -> str:
@@ -111,15 +159,23 @@ def visible_relationship(engine: Engine, relationship_id: int, viewer: int) -> R
 
 
 def relationship_panel(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
-                       values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
-                       ) -> dict[str, Any]:
-    """Everything ``_relationship_panel.html`` renders: the view, the actions and the timeline."""
+                       values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                       history: int = 1) -> dict[str, Any]:
+    """Everything ``_relationship_panel.html`` renders: the view, the actions and page ``history`` of the timeline.
+
+    ``history`` holds the paging (``page``, ``pages``, ``total``); ``timeline`` its entries, newest first.
+    """
     who = engine.viewer(snap, viewer)
     if not who.may_see_relationship:
         raise NotFound(_("Relationship {id} does not exist.").format(id=snap.id))
     return {"view": relationship_view(engine, snap, viewer),
             "actions": action_views(engine, snap, viewer, open_transition, values, errors),
-            "timeline": timeline_entries(engine, snap, viewer), "is_participant": who.is_participant}
+            **_paged(history_page(engine, snap, viewer, history, HISTORY_PAGE)), "is_participant": who.is_participant,
+            "seen_version_field": SEEN_VERSION}
+
+
+def _paged(page: dict[str, Any]) -> dict[str, Any]:
+    return {"timeline": page["entries"], "history": {k: page[k] for k in ("page", "pages", "total")}}
 
 
 def find_transition(engine: Engine, snap: RelationshipSnapshot, transition: str) -> Transition:

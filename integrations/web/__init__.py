@@ -20,7 +20,7 @@ from sqlalchemy import text
 from mentorflow import __version__
 from mentorflow.engine import Engine
 from mentorflow.errors import ConfigurationError
-from mentorflow.i18n import DEFAULT_LOCALE, _, set_locale, supported_locales
+from mentorflow.i18n import _, set_locale
 from mentorflow.pluginmanager import call_one, implementations
 
 from . import framing, problems
@@ -159,7 +159,6 @@ def register_plugin_blueprints(app: Flask, engine: Engine) -> None:
 
 
 def _request_locale() -> str:
-    explicit = request.args.get("lang") or session.get("locale")
-    if explicit in supported_locales():
-        return explicit
-    return request.accept_languages.best_match(supported_locales(), default=DEFAULT_LOCALE) or DEFAULT_LOCALE
+    from .language import request_locale
+
+    return request_locale()

@@ -25,10 +25,10 @@ from werkzeug.urls import iri_to_uri
 
 from mentorflow.actors import SYSTEM, Actor
 from mentorflow.engine import Engine
-from mentorflow.i18n import _
+from mentorflow.i18n import _, set_locale
 from mentorflow.tokens import TokenInfo, authenticate
 
-from . import ratelimit
+from . import language, ratelimit
 from .sessions import end_session, session_person, start_session
 from .settings import Settings
 
@@ -96,7 +96,10 @@ def sign_in(person_id: int) -> None:
     """Start a browser session for a person (after an LMS launch or a demo entry)."""
     engine, settings = _web()
     end_session(engine, session.get(SESSION_SECRET, ""))  # a new sign-in replaces the browser's old session
+    keep = language.carried_over()  # the language chosen on the start page is the browser's, not the session's
     session.clear()
+    session.update(keep)
+    language.remember_stored(engine, person_id)
     session[SESSION_SECRET] = start_session(engine, person_id, timedelta(hours=settings.session_hours))
     session[SESSION_PERSON] = person_id
     session.permanent = True
@@ -107,7 +110,9 @@ def sign_out() -> None:
     """End the browser's session on the server too: the old cookie, replayed, is signed out."""
     engine, _settings = _web()
     end_session(engine, session.get(SESSION_SECRET, ""))
+    keep = language.carried_over()
     session.clear()
+    session.update(keep)
 
 
 def check_session() -> None:
@@ -124,6 +129,7 @@ def check_session() -> None:
         claimed = None
     if person is None or person != claimed:
         session.clear()  # the response deletes the cookie; this request goes on signed out
+        set_locale(language.request_locale())  # no longer in the signed-out person's stored language
 
 
 def install(app: Flask) -> None:

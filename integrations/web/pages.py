@@ -40,11 +40,12 @@ from mentorflow.i18n import (
     supported_locales,
 )
 from mentorflow.integrations.shared import views
-from mentorflow.integrations.shared.forms import FormDecodeError
+from mentorflow.integrations.shared.forms import SEEN_VERSION, FormDecodeError
 from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.panels import PageContext, page_panels
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
+from . import language
 from .auth import safe_next, sign_in, sign_out
 
 
@@ -92,6 +93,10 @@ def install_pages(app: Flask) -> None:
                                  localized=localized, supported_locales=supported_locales, locale_name=locale_name,
                                  format_date=format_date, format_time=format_time)
 
+    from .branding import install_branding
+
+    install_branding(app)
+
     @app.context_processor
     def common() -> dict[str, Any]:
         pid = person_id()
@@ -132,7 +137,7 @@ def install_pages(app: Flask) -> None:
     @app.get("/lang/<code>")
     def choose_language(code: str) -> Any:
         if code in supported_locales():
-            session["locale"] = code
+            language.choose(engine(), person_id(), code)
         return redirect(safe_next(request.args.get("next")))
 
     @app.get("/me")
@@ -155,9 +160,10 @@ def install_pages(app: Flask) -> None:
         check_csrf()
         snap = views.visible_relationship(engine(), rid, pid)
         chosen = views.find_transition(engine(), snap, transition)
-        posted = {k: v for k, v in request.form.items() if k not in ("csrf", "version")}
+        posted = {k: v for k, v in request.form.items() if k not in ("csrf", SEEN_VERSION)}
+        seen = request.form.get(SEEN_VERSION, "")
         try:
-            views.submit(engine(), snap, chosen, pid, posted, int(request.form.get("version", snap.version)))
+            views.submit(engine(), snap, chosen, pid, posted, int(seen) if seen.isdigit() else snap.version)
         except FormDecodeError as error:
             return _render_relationship(rid, transition, posted, views.decode_errors(error)), 422
         except FormInvalid as error:
@@ -224,10 +230,14 @@ def _render_relationship(rid: int, open_transition: str | None = None, values: d
                          errors: dict[str, str] | None = None) -> str:
     pid = require_person()
     snap = views.visible_relationship(engine(), rid, pid)
-    panel = views.relationship_panel(engine(), snap, pid, open_transition, values, errors)
+    history = request.args.get("history", "1")
+    panel = views.relationship_panel(engine(), snap, pid, open_transition, values, errors,
+                                     int(history) if history.isdigit() and 0 < len(history) < 7 else 1)
     panels = page_panels(engine(), _page("relationship", pid, None, relationship=snap))
     return render_template("relationship.html", **panel, h=2, id_prefix="", panels=panels,
                            form_url=lambda transition: url_for("fire", rid=snap.id, transition=transition),
+                           history_url=lambda page: url_for("relationship_page", rid=snap.id, history=page,
+                                                            _anchor="history"),
                            hidden_fields=[("csrf", csrf_token())])
 
 

@@ -50,6 +50,14 @@ class Settings:
     """Failed attempts on one API token (by its prefix) from anywhere; 0: no limit."""
     proxy_hops: int = 0
     """Reverse proxies (load balancers) in front that append to ``X-Forwarded-For``; 0 trusts no such header."""
+    institution_name: str = ""
+    """The institution's name, shown in every page's header and title (and e-mails: ``MENTORFLOW_INSTITUTION_NAME``)."""
+    institution_logo: str = ""
+    """A logo file on the server (PNG, JPEG, WebP or SVG, at most 512 KB), shown in every page's header."""
+    brand_colour: str = ""
+    """The institution's colour (``#rrggbb``) for links, buttons and the current stage; at least 4.5:1 on white."""
+    brand_ink: str = ""
+    """The text colour on ``brand_colour`` (``#rrggbb``); white or black by contrast when empty."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,6 +126,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if getattr(settings, name) < 0:
             raise ConfigurationError(_("Setting {name} must be 0 (no limit) or more, not {value}.").format(
                 name=name, value=getattr(settings, name)))
+    from .branding import check_branding
+
+    check_branding(settings)  # a bad colour or logo stops the start with a message naming the setting
     if settings.demo and not settings.is_sqlite:
         raise ConfigurationError(_("Demo mode only runs on a SQLite database; it lets anyone enter as anyone."))
     return settings

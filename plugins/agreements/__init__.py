@@ -76,3 +76,10 @@ def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
     from .web import blueprint
 
     return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)

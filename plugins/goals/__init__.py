@@ -109,3 +109,10 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
     from .api import programme_goal_attainment
 
     return {"goals": programme_goal_attainment(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_history_labels(engine: Any, relationship: Any, viewer: int, recorded: Any) -> Any:
+    from .history import history_labels
+
+    return history_labels(engine, relationship, viewer, recorded)

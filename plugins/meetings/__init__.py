@@ -86,3 +86,10 @@ def mentorflow_relationship_meetings(engine: Any, relationship: Any, viewer: int
         return []
     return [MeetingRecord(id=m.id, held_on=m.held_on, logged_at=m.logged_at, duration_minutes=m.duration_minutes,
                           format=m.format, agenda=m.agenda) for m in visible]
+
+
+@hookimpl(trylast=True)
+def mentorflow_history_labels(engine: Any, relationship: Any, viewer: int, recorded: Any) -> Any:
+    from .history import history_labels
+
+    return history_labels(engine, relationship, viewer, recorded)

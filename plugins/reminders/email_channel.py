@@ -2,7 +2,8 @@
 
 ``MENTORFLOW_SMTP_HOST`` (required to enable it), ``MENTORFLOW_SMTP_PORT`` (25),
 ``MENTORFLOW_SMTP_USERNAME``/``MENTORFLOW_SMTP_PASSWORD``, ``MENTORFLOW_SMTP_STARTTLS``
-(false) and ``MENTORFLOW_SMTP_FROM`` (``mentorflow@localhost``). Each message
+(false) and ``MENTORFLOW_SMTP_FROM`` (``mentorflow@localhost``). With ``MENTORFLOW_INSTITUTION_NAME``
+(the web service's ``institution_name``) the institution is the sender's name and signs the message. Each message
 carries a Message-ID derived from its outbox key, so a mail system can
 recognise a rare re-delivery after a crash as the same message.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import smtplib
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 
 from mentorflow.errors import ConfigurationError
 from mentorflow.i18n import _
@@ -32,6 +33,7 @@ class EmailChannel:
         self.password = os.environ.get("MENTORFLOW_SMTP_PASSWORD", "")
         self.starttls = os.environ.get("MENTORFLOW_SMTP_STARTTLS", "false").lower() in ("1", "true", "yes")
         self.sender = os.environ.get("MENTORFLOW_SMTP_FROM", "mentorflow@localhost")
+        self.institution = " ".join(os.environ.get("MENTORFLOW_INSTITUTION_NAME", "").split())  # one header line
 
     def send(self, message: Message, ctx: ChannelContext) -> None:
         self._configure()
@@ -40,14 +42,14 @@ class EmailChannel:
         if not message.recipient_email:
             raise ConfigurationError(_("Person {id} has no e-mail address.").format(id=message.recipient_id))
         mail = EmailMessage()
-        mail["From"] = self.sender
+        mail["From"] = formataddr((self.institution, self.sender)) if self.institution else self.sender
         mail["To"] = message.recipient_email
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         key = str(message.meta.get("key", "")).replace(":", ".").replace(" ", "")
         domain = self.sender.rpartition("@")[2] or "localhost"
         mail["Message-ID"] = f"<{key or id(message)}@{domain}>"
-        mail.set_content(message.body)
+        mail.set_content(f"{message.body}\n\n-- \n{self.institution}\n" if self.institution else message.body)
         mail["Content-Language"] = message.locale  # after set_content, which resets Content-* headers
         with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS) as smtp:
             if self.starttls:

@@ -34,6 +34,8 @@ def enter_as(chromium: Any, server: Server, name: str, locale: str = "en-GB") ->
     context = chromium.new_context(locale=locale, viewport={"width": 1000, "height": 900})
     page = context.new_page()
     page.goto(server.url + "/")
+    # The language is chosen on the start page (it survives sign-in and wins over the person's stored one).
+    page.locator(f"header a[lang={locale[:2]}]").click()
     page.get_by_role("button", name=f"Enter as {name}" if locale.startswith("en") else f"Gå ind som {name}").click()
     return page
 

@@ -31,7 +31,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def page_as(server: Server, person: int, relationship: int, language: str) -> str:
     with httpx.Client(base_url=server.url, timeout=15, headers={"Accept-Language": language}) as client:
-        start = client.get("/")
+        start = client.get(f"/lang/{language}", follow_redirects=True)  # the start page's choice survives sign-in
         csrf = re.search(r'name="csrf" value="([^"]+)"', start.text)
         assert csrf, start.text
         entered = client.post(f"/demo/enter/{person}", data={"csrf": csrf.group(1)})

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from mentorflow import Engine, ManualClock
+from mentorflow.history import HISTORY_PAGE
 from tests.trust_world import Cast, drive_everything, free_text_fields, full_workflow, make_cast
 
 from .browser import browser, shot
@@ -111,7 +112,7 @@ class Visitor:
 
 def test_payloads_in_every_field_and_name_never_execute(seeded: tuple[Server, Cast, Engine], chromium: Any,
                                                         artifacts: Path) -> None:
-    server, cast, _engine = seeded
+    server, cast, engine = seeded
     assert cast.main is not None and cast.early is not None
     document = full_workflow()
     fields = {(form, name) for form, names in free_text_fields(document).items() for name in names}
@@ -122,7 +123,9 @@ def test_payloads_in_every_field_and_name_never_execute(seeded: tuple[Server, Ca
         visitor = Visitor(chromium, server, cast.person(who))
         shown[f"{who} /me"] = visitor.visit("/me")
         for rel in (cast.main, cast.early):
-            shown[f"{who} {rel.id}"] = visitor.visit(f"/relationships/{rel.id}")
+            # Every page of the history (20 events a page, newest first): old events' text is shown too.
+            for page in range(1, -(-len(engine.timeline(rel.id)) // HISTORY_PAGE) + 1):
+                shown[f"{who} {rel.id} {page}"] = visitor.visit(f"/relationships/{rel.id}?history={page}")
         shot(visitor.page, artifacts, f"{who}-relationship")
         visitor.context.close()
     coordinator = Visitor(chromium, server, cast.coordinator)

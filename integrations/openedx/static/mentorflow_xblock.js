@@ -28,8 +28,9 @@ function MentorflowXBlock(runtime, element, init) {
     function payloadFor(form) {
         var values = fieldsOf(form), handler = form.getAttribute("data-handler") || "fire";
         if (handler === "fire") {
-            var version = values.version;
-            delete values.version;
+            // The hidden concurrency control (SEEN_VERSION in the shared forms), never a form field of the same name.
+            var version = values._seen_version;
+            delete values._seen_version;
             return {handler: handler, body: {relationship: form.getAttribute("data-relationship"),
                 transition: form.getAttribute("data-transition"), version: version, data: values}};
         }

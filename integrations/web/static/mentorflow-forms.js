@@ -15,6 +15,10 @@
         document.addEventListener("change", function (event) {
             if (event.target.matches && event.target.matches("select[data-kind-switch]")) { update(event.target); }
         });
+        // "Print or save as PDF" on a closing summary: the browser's print dialog (the print stylesheet does the rest).
+        document.addEventListener("click", function (event) {
+            if (event.target.closest && event.target.closest("button[data-print]")) { window.print(); }
+        });
     }
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 }());
