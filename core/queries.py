@@ -52,9 +52,21 @@ def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connec
             continue
         ctx = GuardContext(snap, transition, workflow, actor, role, None, now, conn, engine)
         failures = runner.check_guards(ctx, transition, skip_data_guards=True)
-        reasons = tuple(f.reason for f in failures)
+        reasons = tuple(f.reason for f in failures) + _nothing_to_act_on(engine, ctx, transition)
         out.append(Availability(transition, not reasons, role, reasons, transition.form))
     return out
+
+
+def _nothing_to_act_on(engine: Engine, ctx: GuardContext, transition: Transition) -> tuple[str, ...]:
+    """The reasons the transition's effects give for having nothing to act on (their preconditions)."""
+    reasons = []
+    for call in transition.effects:
+        spec = engine.effects.get(call.name)
+        check = spec.precondition if spec is not None else None
+        reason = check(ctx, call.params) if check is not None else None
+        if reason:
+            reasons.append(str(reason))
+    return tuple(reasons)
 
 
 def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:

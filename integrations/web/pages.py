@@ -18,7 +18,19 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from jinja2 import ChoiceLoader
 from sqlalchemy import select
 
@@ -227,14 +239,36 @@ def _render_relationship(rid: int, open_transition: str | None = None, values: d
     panel = views.relationship_panel(engine(), snap, pid, open_transition, values, errors)
     panels = page_panels(engine(), _page("relationship", pid, None, relationship=snap))
     return render_template("relationship.html", **panel, h=2, id_prefix="", panels=panels,
+                           programme_key=next((p["key"] for p in engine().programmes(pid)
+                                               if p["id"] == snap.programme_id), None),
                            form_url=lambda transition: url_for("fire", rid=snap.id, transition=transition),
                            hidden_fields=[("csrf", csrf_token())])
+
+
+PANEL_FLASH = "panel:"
+"""Flash categories ``panel:<panel id>:<success|error>`` are shown by that panel next to its buttons (base.html
+leaves them out): the post redirects to the panel's anchor, and a message at the top of the page is not seen there."""
+
+
+def flash_for_panel(panel: str, message: str, category: str = "success") -> None:
+    """Flash ``message`` for the page panel ``panel`` to show (see :attr:`mentorflow.panels.PageContext.notices`)."""
+    flash(message, f"{PANEL_FLASH}{panel}:{category}")
+
+
+def _panel_notices() -> tuple[tuple[str, str, str], ...]:
+    notices = []
+    for category, message in get_flashed_messages(with_categories=True):
+        if category.startswith(PANEL_FLASH):
+            panel, _sep, level = category[len(PANEL_FLASH):].rpartition(":")
+            notices.append((panel, level, message))
+    return tuple(notices)
 
 
 def _page(name: str, pid: int, programme: str | None, **more: Any) -> PageContext:
     """What plugins' page panels are told about the page being rendered (see :mod:`mentorflow.panels`)."""
     return PageContext(page=name, viewer=pid, locale=get_locale(), programme=programme, host="web",
-                       base_url=request.script_root, hidden_fields=(("csrf", csrf_token()),), **more)
+                       base_url=request.script_root, hidden_fields=(("csrf", csrf_token()),),
+                       notices=_panel_notices(), **more)
 
 
 def _require_coordinator(key: str, pid: int) -> None:

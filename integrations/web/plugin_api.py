@@ -33,7 +33,7 @@ from .api_core import _principal, _programme_roles, _visible_relationship, in_to
 from .apidoc import ApiRegistry
 from .auth import Principal, current_principal, sign_in
 from .framing import frame_origins, frame_policy, origin_of, parse_origins
-from .pages import _require_coordinator, check_csrf, csrf_token, require_person
+from .pages import _require_coordinator, check_csrf, csrf_token, flash_for_panel, require_person
 from .requests import int_field, json_body
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "csrf_token",
     "current_principal",
     "dashboard_url",
+    "flash_for_panel",
     "frame_origins",
     "frame_policy",
     "in_token_scope",
