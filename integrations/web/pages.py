@@ -7,8 +7,6 @@ the signed-in person may see and do; forms post with a CSRF token.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import shutil
 import subprocess
@@ -35,7 +33,6 @@ from jinja2 import ChoiceLoader
 from sqlalchemy import select
 
 from mentorflow import charts
-from mentorflow.csvcells import safe_row
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, FormInvalid, UserError
@@ -48,7 +45,6 @@ from mentorflow.i18n import (
     locale_name,
     localized,
     ngettext,
-    set_locale,
     supported_locales,
 )
 from mentorflow.integrations.shared import views
@@ -57,6 +53,7 @@ from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.panels import PageContext, page_panels
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
+from . import exports
 from .auth import safe_next, sign_in, sign_out
 
 
@@ -188,36 +185,18 @@ def install_pages(app: Flask) -> None:
 
     @app.get("/coordinator/<key>/export.csv")
     def export_csv(key: str) -> Any:
+        """The relationships as CSV (the address older links use; see :func:`export_table`)."""
+        return export_table(key, "relationships", "csv")
+
+    @app.get("/coordinator/<key>/export/<table>.<fmt>")
+    def export_table(key: str, table: str, fmt: str) -> Any:
+        """A dashboard table as CSV or XLSX: ``relationships`` (``state`` and ``q`` as the table's filter),
+        ``overdue``, ``stages`` or ``activity``."""
         pid = require_person()
         _require_coordinator(key, pid)
-        eng = engine()
-        locale = get_locale()
-
-        def lines() -> Any:
-            """The CSV in batches of 2,000 (streamed: a programme may hold far more relationships)."""
-            set_locale(locale)  # the stream runs after the request; state titles stay in its language
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["relationship", "mentee", "mentor", "state", "started_at", "state_entered_at",
-                             "closed_at", "version"])
-            offset = 0
-            while True:
-                snaps, _total = eng.list_relationships(programme=key, limit=EXPORT_BATCH, offset=offset)
-                names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
-                for s in snaps:
-                    state = eng.workflow_by_version(s.workflow_version_id).states[s.state].title()
-                    writer.writerow(safe_row([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""),
-                                              state, s.started_at.isoformat(), s.state_entered_at.isoformat(),
-                                              s.closed_at.isoformat() if s.closed_at else "", s.version]))
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-                if len(snaps) < EXPORT_BATCH:
-                    return
-                offset += EXPORT_BATCH
-
-        return Response(lines(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{key}-relationships.csv"'})
+        if fmt not in exports.FORMATS or table not in DASHBOARD_TABLES:
+            abort(404)
+        return exports.download(_dashboard_table(key, table, pid), fmt)
 
     @app.get("/coordinator/<key>/diagram.svg")
     def diagram_svg(key: str) -> Any:
@@ -311,6 +290,31 @@ def _dashboard(key: str) -> dict[str, Any]:
             "states": list(workflow.states.values())}
 
 
+DASHBOARD_TABLES = ("relationships", "overdue", "stages", "activity")
+"""The dashboard's tables, each downloadable as CSV and XLSX (:mod:`.exports`)."""
+
+
+def _dashboard_table(key: str, table: str, pid: int) -> exports.Table:
+    eng = engine()
+    if table == "relationships":
+        return exports.relationships_table(eng, key, state=request.args.get("state") or None,
+                                           search=(request.args.get("q") or "").strip().lower() or None,
+                                           batch=EXPORT_BATCH)
+    if table == "stages":
+        return exports.stages_table(eng, key)
+    version_id, workflow = eng.current_workflow(key)
+    if table == "activity":
+        activity = _programme_figures(eng, key, version_id, workflow, pid)["activity"]
+        return exports.figures_table(key, "activity", ["week_starting", "reflections"],
+                                     lambda: ([label, value] for label, value in activity))
+
+    def overdue() -> Any:  # every overdue duty, not only the most overdue the page lists
+        return ([o["relationship"], o["name"], o["role"], o["timer"], o["days"]]
+                for o in _overdue(eng, key, workflow, everything=True)[0])
+
+    return exports.figures_table(key, "overdue", ["relationship", "person", "role", "duty", "days_overdue"], overdue)
+
+
 def _page_links(page: int, pages: int) -> list[int | None]:
     """The page numbers to link: the first, the last and two either side of ``page``; None marks a gap."""
     wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
@@ -389,17 +393,18 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
     return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
 
 
-EXPORT_BATCH = 2_000
+EXPORT_BATCH = exports.EXPORT_BATCH
 """Relationships read per query while the CSV export streams."""
 OVERDUE_SHOWN = 50
 """The dashboard lists the most overdue duties; the rest are counted (the reminder scan chases them all)."""
 
 
-def _overdue(eng: Engine, key: str, workflow: Any) -> tuple[list[dict[str, Any]], int]:
+def _overdue(eng: Engine, key: str, workflow: Any, everything: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The most overdue recurring duties (e.g. reflections), with how many days, and how many are overdue in all.
 
     The same indexed due-duty query the reminder scan uses (:func:`mentorflow.timers.duties`),
-    for each workflow version the programme's open relationships run on.
+    for each workflow version the programme's open relationships run on. ``everything``: all of them (the export),
+    not only the :data:`OVERDUE_SHOWN` most overdue.
     """
     from mentorflow.timers import duties
 
@@ -418,7 +423,7 @@ def _overdue(eng: Engine, key: str, workflow: Any) -> tuple[list[dict[str, Any]]
                         out.append({"relationship": duty.relationship_id, "role": pinned.role_label(duty.role),
                                     "days": duty.overdue_by(now).days,
                                     "timer": localized(timer.label) or timer.id, "person": duty.person_id})
-    shown = sorted(out, key=lambda o: (-o["days"], o["relationship"]))[:OVERDUE_SHOWN]
+    shown = sorted(out, key=lambda o: (-o["days"], o["relationship"]))[:None if everything else OVERDUE_SHOWN]
     names = eng.display_names({o["person"] for o in shown if o["person"] is not None})
     for o in shown:
         o["name"] = names.get(o["person"], "—")
