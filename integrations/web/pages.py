@@ -211,6 +211,11 @@ def install_pages(app: Flask) -> None:
         return Response(svg, mimetype="image/svg+xml")
 
 
+    from .console_pages import install_console
+
+    install_console(app)  # the relationship table's bulk actions (remind, close, export)
+
+
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
                          errors: dict[str, str] | None = None) -> str:
     pid = require_person()

@@ -53,7 +53,8 @@ def coordinator_client(engine: Any, coordinator: int) -> Any:
 
 def table_ids(page: str) -> list[int]:
     body = page.split('id="relationships"')[1].split("</table>")[0]
-    return [int(cell) for cell in re.findall(r"<tr><td>(\d+)</td>", body)]
+    row = r'<tr><td><input type="checkbox" name="ids" value="\d+"[^>]*></td><td>(\d+)</td>'  # after the checkbox
+    return [int(cell) for cell in re.findall(row, body)]
 
 
 def test_relationship_table_is_searched_and_paged_in_the_database(mentorflow_engine: Any,
