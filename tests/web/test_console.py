@@ -167,3 +167,50 @@ def test_approve_the_extension_is_offered_only_when_one_is_pending(demo_server: 
     assert_accessible(page)
     page.context.close()
     engine.db.dispose()
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "da-DK"])
+def test_bulk_actions_on_a_selection_are_confirmed_first(demo_server: Server, chromium: Any, locale: str) -> None:
+    engine = demo_server.engine()
+    english = locale.startswith("en")
+    mia, sofie = demo_relationship(engine, "Mia Larsen"), demo_relationship(engine, "Sofie Dahl")
+    page = enter(chromium, demo_server, "Carla Jensen", locale, width=390)
+    page.goto(f"{demo_server.url}/coordinator/demo")
+
+    def choose(ids: list[int], action: str) -> None:
+        for rid in ids:
+            page.get_by_label(f"Select relationship {rid}" if english else f"Vælg forløb {rid}").check()
+        page.locator("#bulk-action").select_option(action)
+        page.get_by_role("button", name="Continue" if english else "Fortsæt").click()
+
+    assert_accessible(page)
+    no_sideways_scrolling(page)
+    # Remind: confirmed on the next page, then queued for the mentor and the mentee of each.
+    choose([mia.id, sofie.id], "remind")
+    expect(page.locator("#selection tbody tr")).to_have_count(2)
+    assert ("Mia Larsen and Morten Holm" if english else "Mia Larsen og Morten Holm") in page.locator(
+        "#selection").inner_text()
+    no_sideways_scrolling(page)
+    shot(page, ARTIFACTS, f"bulk-remind-confirm-{locale}")
+    assert_accessible(page)
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("main > .flash.success")).to_be_visible()
+    assert_accessible(page)
+    # Close: each relationship's way towards its end is shown before anything happens.
+    choose([mia.id], "close")
+    if english:  # Mia's relationship, just matched, ends early with a reason
+        assert "End early" in page.locator("#selection").inner_text()
+        page.get_by_label("Reason (no one is to blame)").select_option(index=0)
+        shot(page, ARTIFACTS, f"bulk-close-confirm-{locale}")
+        assert_accessible(page)
+        page.locator("form button[type=submit]").last.click()
+        expect(page.locator("main > .flash.success")).to_contain_text("1 relationship is closing or closed.")
+        assert engine.get(mia.id).state == "closing"
+    else:  # by now it is closing and waits for the closure forms: not possible, and nothing can be confirmed
+        assert "Ikke muligt" in page.locator("#selection").inner_text()
+        expect(page.locator("main .flash.error")).to_be_visible()
+        assert page.locator("form[action$='/bulk/close']").count() == 0
+        shot(page, ARTIFACTS, f"bulk-close-blocked-{locale}")
+        assert_accessible(page)
+    page.context.close()
+    engine.db.dispose()
