@@ -1,4 +1,6 @@
-"""REST API v1 for the coordinator console's actions (issue #17): bulk remind, close and export, table exports.
+"""REST API v1 for the coordinator console's actions (issue #17): bulk close and export, table exports.
+
+The reminders plugin adds ``POST /programmes/{key}/relationships/remind`` (its own blueprint).
 
 The same functions as the dashboard's pages (:mod:`.console`, :mod:`.exports`), so the same checks: the principal
 coordinates the programme (:func:`mentorflow.policy.coordinator_for`; an administrator token acts as the system),
@@ -38,15 +40,6 @@ def _selection_body(*extra: str) -> tuple[Any, dict[str, Any]]:
 def _actor(principal: Any, key: str) -> Any:
     _programme_roles(principal, key)  # 403 outside a limited token's programmes
     return principal.actor
-
-
-@api.route("/programmes/<key>/relationships/remind", "POST", tag="console", status=200,
-           summary="Send the people of the selected relationships a reminder (coordinators; once a day each)",
-           body={"type": "object", "required": ["ids"], "additionalProperties": False, "properties": {"ids": _IDS}},
-           response={"type": "object", "properties": {"queued": {"type": "integer"}}})
-def post_bulk_remind(key: str) -> Any:
-    principal, body = _selection_body()
-    return {"queued": console.remind(engine(), key, _actor(principal, key), body["ids"])}
 
 
 @api.route("/programmes/<key>/relationships/close", "POST", tag="console", status=200,

@@ -1,4 +1,4 @@
-"""The coordinator's bulk actions on a selection of relationships: remind, close, export (issue #17).
+"""The coordinator's bulk actions on a selection of relationships: close, export, and plugins' (remind) (issue #17).
 
 Framework-free: the dashboard's pages (:mod:`.console_pages`) and the REST API (:mod:`.api_console`) both call it.
 Every action first checks, through :func:`mentorflow.policy.coordinator_for`, that the actor coordinates the
@@ -21,7 +21,9 @@ from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.workflow.model import Transition
 
-ACTIONS = ("remind", "close", "export")
+ACTIONS = ("close", "export")
+"""The console's own bulk actions; plugins add theirs (the reminders plugin: remind) through
+:func:`mentorflow.integrations.web.plugin_api.register_bulk_action`."""
 MAX_SELECTION = 500
 """At most this many relationships in one bulk action (a page of the table holds 25)."""
 
@@ -135,13 +137,3 @@ def close(engine: Engine, key: str, actor: Actor | int, raw: Any, reason: str | 
         done.append({"id": plan.relationship.id, "transition": plan.transition.id,
                      "state": result.relationship.state})
     return done
-
-
-def remind(engine: Engine, key: str, actor: Actor | int, raw: Any) -> int:
-    """Queue a reminder to the people of each selected open relationship; how many were new (one a day each)."""
-    snaps = selection(engine, key, actor, raw)
-    try:
-        from mentorflow.plugins.reminders.nudges import remind as queue
-    except ImportError:  # the reminders plugin is not installed: nothing can be sent
-        raise NotFound(_("Reminders are not available on this server.")) from None
-    return queue(engine, snaps, as_actor(actor).person_id)

@@ -181,7 +181,9 @@ def install_pages(app: Flask) -> None:
     def dashboard(key: str) -> Any:
         pid = require_person()
         _require_coordinator(key, pid)
-        return render_template("dashboard.html", **_dashboard(key))
+        from .console_pages import bulk_actions
+
+        return render_template("dashboard.html", **_dashboard(key), bulk_actions=bulk_actions(key))
 
     @app.get("/coordinator/<key>/export.csv")
     def export_csv(key: str) -> Any:

@@ -57,10 +57,12 @@ __all__ = [
     "plain",
     "principal",
     "programme_roles",
+    "register_bulk_action",
     "require_coordinator",
     "require_known_programme",
     "require_person",
     "script_root",
+    "selected_relationships",
     "sign_in",
     "visible_relationship",
 ]
@@ -132,6 +134,30 @@ def dashboard_url(key: str) -> str:
 def script_root() -> str:
     """Where the service is mounted (``""`` at the root): the prefix of a plugin's own page addresses."""
     return request.script_root
+
+
+def selected_relationships(engine: Any, key: str, actor: Actor | int, ids: Any) -> list[RelationshipSnapshot]:
+    """The relationships of programme ``key`` a bulk action was asked for, for a coordinator of it.
+
+    :class:`~mentorflow.errors.Forbidden` for anyone else; a selection naming any relationship that is not the
+    programme's (or no number) is refused whole, one problem per entry by JSON pointer (``/ids/2``).
+    """
+    from .console import selection
+
+    return selection(engine, key, actor, ids)
+
+
+def register_bulk_action(blueprint: Blueprint, action: str, endpoint: str, label: Any, explanation: Any) -> None:
+    """Offer ``action`` on the dashboard's selection of relationships, done by the page route ``endpoint``.
+
+    ``label()`` and ``explanation()`` give the (translated) name in the table's action menu and the sentence on
+    the confirmation page; the confirmation posts ``csrf`` and the ``ids`` to ``endpoint`` (with ``key``).
+    """
+
+    def record(state: Any) -> None:
+        state.app.extensions.setdefault("mentorflow_bulk_actions", {})[action] = (endpoint, label, explanation)
+
+    blueprint.record_once(record)
 
 
 def plain(value: Any) -> Any:

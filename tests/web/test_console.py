@@ -197,6 +197,8 @@ def test_bulk_actions_on_a_selection_are_confirmed_first(demo_server: Server, ch
     expect(page.locator("main > .flash.success")).to_be_visible()
     assert_accessible(page)
     # Close: each relationship's way towards its end is shown before anything happens.
+    if not english and engine.get(mia.id).state != "closing":  # (xdist may run this locale first, on its own server)
+        engine.fire(engine.get(mia.id), "end_early", carla(engine), {"reason": "changed_needs"})
     choose([mia.id], "close")
     if english:  # Mia's relationship, just matched, ends early with a reason
         assert "End early" in page.locator("#selection").inner_text()
