@@ -63,7 +63,7 @@ def post_bulk_close(key: str) -> Any:
 def post_bulk_export(key: str) -> Any:
     principal, body = _selection_body("format")
     fmt = body.get("format", "csv")
-    if fmt not in exports.FORMATS:
+    if not isinstance(fmt, str) or fmt not in exports.FORMATS:
         raise console.SelectionInvalid([Problem("/format", _("must be csv or xlsx"))])
     snaps = console.selection(engine(), key, _actor(principal, key), body["ids"])
     return exports.download(exports.relationships_table(engine(), key, ids=[s.id for s in snaps]), fmt)
