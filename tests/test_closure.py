@@ -295,8 +295,14 @@ def test_rematch_queue(pair: Pair) -> None:
     pair.drive([EARLY, *FORMS, ("close", "mentor", {})])
     with pytest.raises(Forbidden):
         pair.fire("request_rematch", "mentor")
+    offered = {a.transition.id: a for a in pair.engine.available_transitions(pair.rel, pair.coordinator)}
+    assert offered["request_rematch"].allowed
     pair.fire("request_rematch", "mentee")
     assert pair.last().actor_role == "mentee"
+    # Issue #17: once queued, the coordinator is not offered the rematch again, and is told why.
+    offered = {a.transition.id: a for a in pair.engine.available_transitions(pair.rel, pair.coordinator)}
+    assert not offered["request_rematch"].allowed
+    assert "already in the rematch queue" in offered["request_rematch"].reasons[0]
     with pytest.raises(TransitionError, match="already in the rematch queue"):
         pair.fire("request_rematch", "coordinator")
     [entry] = api.rematch_queue(pair.engine, pair.programme, pair.coordinator)
