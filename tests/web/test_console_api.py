@@ -95,3 +95,12 @@ def test_bulk_remind_close_and_export_check_the_coordinator(server: Server) -> N
             assert "post" in spec["paths"][f"/api/v1/programmes/{{key}}/relationships/{action}"], action
         assert "get" in spec["paths"]["/api/v1/programmes/{key}/exports/{table}"]
     engine.db.dispose()
+
+
+def test_a_coordinators_reminder_reads_in_the_recipients_language() -> None:
+    from mentorflow.plugins.reminders.messages import render
+
+    english = render("nudge", {"relationship_id": 7, "coordinator": 1}, "Mia", "en")
+    danish = render("nudge", {"relationship_id": 7, "coordinator": 1}, "Mia", "da")
+    assert english.subject == "A reminder from your programme coordinator" and "/relationships/7" in english.body
+    assert danish.subject == "En påmindelse fra din programkoordinator" and "Hej Mia" in danish.body
