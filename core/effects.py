@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pluggy import HookRelay
 
     from mentorflow.engine import Engine
+    from mentorflow.guards import GuardContext
     from mentorflow.workflow.model import Transition, Workflow
 
 
@@ -90,6 +91,8 @@ class EffectContext:
 
 EffectFunction = Callable[[EffectContext, Mapping[str, Any]], None]
 LegacyEffectFunction = Callable[[TransitionEvent, Connection, Mapping[str, Any]], None]
+Precondition = Callable[["GuardContext", Mapping[str, Any]], "str | None"]
+"""Why an effect has nothing to act on now (see :attr:`EffectSpec.precondition`), or None."""
 """The signature before :class:`EffectContext`: ``apply(event, connection, params)`` (deprecated)."""
 
 
@@ -102,6 +105,11 @@ class EffectSpec:
     params_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "additionalProperties": False})
     description: str = ""
     plugin: str = ""
+    precondition: Precondition | None = None
+    """``precondition(ctx, params)`` with a :class:`~mentorflow.guards.GuardContext`: why the effect has nothing to
+    act on now (a reason for the person, translated), or None. Asked when people are told what they may do
+    (:meth:`Engine.available_transitions`), so a transition whose effect would only refuse (deciding an extension
+    nobody asked for) is shown as not possible, with the reason. The effect itself still refuses when it runs."""
 
 
 def _legacy(func: Callable[..., Any]) -> bool:
@@ -115,8 +123,8 @@ def _legacy(func: Callable[..., Any]) -> bool:
     return len(positional) == 3
 
 
-def effect(name: str, *, params: Mapping[str, Any] | None = None, description: str = ""
-           ) -> Callable[[EffectFunction | LegacyEffectFunction], EffectSpec]:
+def effect(name: str, *, params: Mapping[str, Any] | None = None, description: str = "",
+           precondition: Precondition | None = None) -> Callable[[EffectFunction | LegacyEffectFunction], EffectSpec]:
     """Decorator turning ``apply(ctx, params)`` into an :class:`EffectSpec`.
 
     ``ctx`` is an :class:`EffectContext`. Raise a :class:`~mentorflow.UserError` (for example
@@ -138,6 +146,6 @@ def effect(name: str, *, params: Mapping[str, Any] | None = None, description: s
         else:
             apply = func  # type: ignore[assignment]
         return EffectSpec(name=name, apply=apply, params_schema=schema,
-                          description=description or (func.__doc__ or "").strip())
+                          description=description or (func.__doc__ or "").strip(), precondition=precondition)
 
     return wrap

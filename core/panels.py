@@ -61,10 +61,18 @@ class PageContext:
     """The prefix of the host's own addresses (where a panel's form posts to a plugin's route)."""
     hidden_fields: tuple[tuple[str, str], ...] = ()
     """``(name, value)`` pairs every form on the page must carry (the host's CSRF token)."""
+    notices: tuple[tuple[str, str, str], ...] = ()
+    """``(panel id, category, message)``: what a panel's last form post did (the host's flash messages meant for
+    that panel), for the panel to show next to its buttons, where the host's redirect to the panel's anchor
+    leaves the person. ``category`` is ``"success"`` or ``"error"``; messages are already localized."""
     cached: Callable[[str, Callable[[], Any]], Any] = field(default=_compute, compare=False, repr=False)
     """``cached(name, compute)``: a programme-wide figure the host may reuse for a while (the dashboard keeps
     them a minute per programme and language); by default computed every time. Keep only what every
     viewer of the page may see in it."""
+
+    def notices_for(self, panel: str) -> list[tuple[str, str]]:
+        """The ``(category, message)`` notices meant for ``panel`` (see :attr:`notices`)."""
+        return [(category, message) for target, category, message in self.notices if target == panel]
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def available_transitions(engine: Engine, runner: TransitionRunner, conn: Connec
             continue
         ctx = GuardContext(snap, transition, workflow, actor, role, None, now, conn, engine)
         failures = runner.check_guards(ctx, transition, skip_data_guards=True)
-        reasons = tuple(f.reason for f in failures)
+        reasons = tuple(f.reason for f in failures) + _nothing_to_act_on(engine, ctx, transition)
         out.append(Availability(transition, not reasons, role, reasons, transition.form))
     return out
 
@@ -65,6 +65,18 @@ def _entry(r: Any) -> AuditEntry:
     return AuditEntry(id=r.id, relationship_id=r.relationship_id, seq=r.seq, at=as_utc(r.at), actor_id=r.actor_id,
                       actor_role=r.actor_role, transition=r.transition, from_state=r.from_state,
                       to_state=r.to_state, data=r.data, engine_event=bool(r.engine_event))
+
+
+def _nothing_to_act_on(engine: Engine, ctx: GuardContext, transition: Transition) -> tuple[str, ...]:
+    """The reasons the transition's effects give for having nothing to act on (their preconditions)."""
+    reasons = []
+    for call in transition.effects:
+        spec = engine.effects.get(call.name)
+        check = spec.precondition if spec is not None else None
+        reason = check(ctx, call.params) if check is not None else None
+        if reason:
+            reasons.append(str(reason))
+    return tuple(reasons)
 
 
 def timeline(conn: Connection, relationship_id: int) -> list[AuditEntry]:

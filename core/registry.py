@@ -45,7 +45,7 @@ def collect_effects(pm: PluginManager) -> dict[str, EffectSpec]:
                 raise ConfigurationError(_("Effect '{name}' is registered by both '{a}' and '{b}'.").format(
                     name=spec.name, a=effects[spec.name].plugin, b=impl.plugin_name))
             effects[spec.name] = EffectSpec(spec.name, spec.apply, spec.params_schema, spec.description,
-                                            impl.plugin_name)
+                                            impl.plugin_name, spec.precondition)
     return effects
 
 

@@ -93,6 +93,27 @@ def test_programme_end_timer_fires_begin_closure_as_the_system(pair: Pair, mento
     assert (entry.transition, entry.actor_role, entry.actor_id) == ("begin_closure", "system", None)
 
 
+def test_deciding_an_extension_is_offered_only_while_one_is_pending(pair: Pair, mentorflow_clock: Any) -> None:
+    """Issue #17: "Approve the extension" was offered with no request pending (and then refused)."""
+    at_day(mentorflow_clock, 40)
+
+    def offered(role: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
+        return {a.transition.id: (a.allowed, a.reasons) for a in pair.engine.available_transitions(pair.rel,
+                                                                                               pair.who(role))
+                if "extension" in a.transition.id}
+
+    nothing = offered("coordinator")
+    assert nothing["approve_extension"] == (False, ("no extension has been requested",))
+    assert nothing["decline_extension"] == (False, ("no extension has been requested",))
+    assert offered("mentee")["request_extension"] == (True, ())
+    pair.fire("request_extension", "mentee", {"period": "P1M", "reason": "Exams delayed our project"})
+    assert offered("coordinator")["approve_extension"] == (True, ())
+    allowed, reasons = offered("mentor")["request_extension"]
+    assert not allowed and "still waiting for the coordinator's decision" in reasons[0]
+    pair.fire("approve_extension", "coordinator", {})
+    assert offered("coordinator")["approve_extension"][0] is False
+
+
 def test_extensions_are_requested_by_the_pair_and_decided_by_the_coordinator(pair: Pair,
                                                                              mentorflow_clock: Any) -> None:
     planned = START + timedelta(days=180)
@@ -274,8 +295,14 @@ def test_rematch_queue(pair: Pair) -> None:
     pair.drive([EARLY, *FORMS, ("close", "mentor", {})])
     with pytest.raises(Forbidden):
         pair.fire("request_rematch", "mentor")
+    offered = {a.transition.id: a for a in pair.engine.available_transitions(pair.rel, pair.coordinator)}
+    assert offered["request_rematch"].allowed
     pair.fire("request_rematch", "mentee")
     assert pair.last().actor_role == "mentee"
+    # Issue #17: once queued, the coordinator is not offered the rematch again, and is told why.
+    offered = {a.transition.id: a for a in pair.engine.available_transitions(pair.rel, pair.coordinator)}
+    assert not offered["request_rematch"].allowed
+    assert "already in the rematch queue" in offered["request_rematch"].reasons[0]
     with pytest.raises(TransitionError, match="already in the rematch queue"):
         pair.fire("request_rematch", "coordinator")
     [entry] = api.rematch_queue(pair.engine, pair.programme, pair.coordinator)

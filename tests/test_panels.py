@@ -88,10 +88,21 @@ def test_render_template_escapes_and_translates_at_render_time() -> None:
 
 def test_the_built_in_dashboard_panels_come_from_their_plugins(mentorflow_engine: Engine,
                                                                mentorflow_factory: Any) -> None:
-    key = mentorflow_factory.programme("p")
+    from mentorflow.testing import default_workflow
+    from tests.workflows_matching import extend
+
+    plain = mentorflow_factory.programme("plain")
+    key = mentorflow_factory.programme("p", extend(default_workflow()))
     coordinator = mentorflow_factory.person("Carla", role="coordinator", programme=key)
-    panels = page_panels(mentorflow_engine, PageContext(page="dashboard", viewer=coordinator, locale="en",
-                                                        programme=key, hidden_fields=(("csrf", "t0ken"),)))
+    mentorflow_engine.grant_role(plain, coordinator, "coordinator")
+
+    def dashboard(programme: str) -> list[Any]:
+        return page_panels(mentorflow_engine, PageContext(page="dashboard", viewer=coordinator, locale="en",
+                                                          programme=programme, hidden_fields=(("csrf", "t0ken"),)))
+
+    # Matching review only for a programme that uses matching (issue #17: the button did nothing useful elsewhere).
+    assert [(p.id, p.slot) for p in dashboard(plain)] == [("health", "figures"), ("goals", "figures")]
+    panels = dashboard(key)
     assert [(p.id, p.slot) for p in panels] == [("health", "figures"), ("goals", "figures"), ("matching", "main")]
     matching = panels[2].html
     assert f'action="/coordinator/{key}/matching/run"' in matching and 'name="csrf" value="t0ken"' in matching

@@ -30,8 +30,10 @@ def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -
     workflow = engine.workflow_by_version(snap.workflow_version_id)
     names = engine.display_names([p for p in (snap.mentor_id, snap.mentee_id) if p is not None])
     role = "mentor" if viewer == snap.mentor_id else "mentee" if viewer == snap.mentee_id else "coordinator"
-    other = snap.mentee_id if role == "mentor" else snap.mentor_id
+    # A coordinator is on neither side: the page names the pair instead ("pair_title"), never "with" one of them.
+    other = snap.mentee_id if role == "mentor" else snap.mentor_id if role == "mentee" else None
     stages = [s for s in workflow.states.values() if s.kind in ("initial", "active")]
+    pair = pair_title(workflow, names.get(snap.mentee_id or -1), names.get(snap.mentor_id or -1))
     stage_ids = [s.id for s in stages]
     return {
         "snap": snap, "workflow": workflow, "state": workflow.states[snap.state], "role": role,
@@ -42,9 +44,21 @@ def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -
         # A closed relationship went through every stage: each is shown done, the closed state as the current step.
         "closed": workflow.states[snap.state].is_terminal,
         "names": names,
+        # Whose relationship it is, for someone outside it (a coordinator): "Mia Jensen and Morten Holm".
+        "pair_title": pair,
         # The setting of the version the relationship runs on: what decides whether coordinators read its content.
         "coordinators_read_content": coordinator_sees_content(workflow.programme.get("settings")),
     }
+
+
+def pair_title(workflow: Any, mentee: str | None, mentor: str | None) -> str:
+    """The relationship named by its people, for a coordinator: "Mia Jensen and Morten Holm" (mentee first)."""
+    if mentee and mentor:
+        return _("{mentee} and {mentor}").format(mentee=mentee, mentor=mentor)
+    if mentee or mentor:
+        missing = workflow.role_label("mentor" if mentee else "mentee").lower()
+        return _("{name} (no {role} yet)").format(name=mentee or mentor, role=missing)
+    return _("Mentoring")
 
 
 def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,

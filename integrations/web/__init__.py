@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     configured_frame_origins = framing.parse_origins(settings.frame_ancestors)
     problems.install(app)
 
-    from . import api_lifecycle  # noqa: F401 (registers its routes on the v1 blueprint)
+    from . import api_console, api_lifecycle  # noqa: F401 (register their routes on the v1 blueprint)
     from .api_core import api, blueprint
 
     app.register_blueprint(blueprint)

@@ -7,8 +7,6 @@ the signed-in person may see and do; forms post with a CSRF token.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import shutil
 import subprocess
@@ -18,12 +16,23 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from jinja2 import ChoiceLoader
 from sqlalchemy import select
 
 from mentorflow import charts
-from mentorflow.csvcells import safe_row
 from mentorflow.db.models import AuditEvent, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import Forbidden, FormInvalid, UserError
@@ -36,7 +45,6 @@ from mentorflow.i18n import (
     locale_name,
     localized,
     ngettext,
-    set_locale,
     supported_locales,
 )
 from mentorflow.integrations.shared import views
@@ -45,7 +53,7 @@ from mentorflow.integrations.shared.rendering import safe_output, shared_loader
 from mentorflow.panels import PageContext, page_panels
 from mentorflow.workflow.diagram import to_dot, to_mermaid
 
-from . import language
+from . import exports, language
 from .auth import safe_next, sign_in, sign_out
 
 
@@ -178,40 +186,24 @@ def install_pages(app: Flask) -> None:
     def dashboard(key: str) -> Any:
         pid = require_person()
         _require_coordinator(key, pid)
-        return render_template("dashboard.html", **_dashboard(key))
+        from .console_pages import bulk_actions
+
+        return render_template("dashboard.html", **_dashboard(key), bulk_actions=bulk_actions(key))
 
     @app.get("/coordinator/<key>/export.csv")
     def export_csv(key: str) -> Any:
+        """The relationships as CSV (the address older links use; see :func:`export_table`)."""
+        return export_table(key, "relationships", "csv")
+
+    @app.get("/coordinator/<key>/export/<table>.<fmt>")
+    def export_table(key: str, table: str, fmt: str) -> Any:
+        """A dashboard table as CSV or XLSX: ``relationships`` (``state`` and ``q`` as the table's filter),
+        ``overdue``, ``stages`` or ``activity``."""
         pid = require_person()
         _require_coordinator(key, pid)
-        eng = engine()
-        locale = get_locale()
-
-        def lines() -> Any:
-            """The CSV in batches of 2,000 (streamed: a programme may hold far more relationships)."""
-            set_locale(locale)  # the stream runs after the request; state titles stay in its language
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["relationship", "mentee", "mentor", "state", "started_at", "state_entered_at",
-                             "closed_at", "version"])
-            offset = 0
-            while True:
-                snaps, _total = eng.list_relationships(programme=key, limit=EXPORT_BATCH, offset=offset)
-                names = eng.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
-                for s in snaps:
-                    state = eng.workflow_by_version(s.workflow_version_id).states[s.state].title()
-                    writer.writerow(safe_row([s.id, names.get(s.mentee_id, ""), names.get(s.mentor_id or -1, ""),
-                                              state, s.started_at.isoformat(), s.state_entered_at.isoformat(),
-                                              s.closed_at.isoformat() if s.closed_at else "", s.version]))
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-                if len(snaps) < EXPORT_BATCH:
-                    return
-                offset += EXPORT_BATCH
-
-        return Response(lines(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{key}-relationships.csv"'})
+        if fmt not in exports.FORMATS or table not in DASHBOARD_TABLES:
+            abort(404)
+        return exports.download(_dashboard_table(key, table, pid), fmt)
 
     @app.get("/coordinator/<key>/diagram.svg")
     def diagram_svg(key: str) -> Any:
@@ -226,6 +218,11 @@ def install_pages(app: Flask) -> None:
         return Response(svg, mimetype="image/svg+xml")
 
 
+    from .console_pages import install_console
+
+    install_console(app)  # the relationship table's bulk actions (remind, close, export)
+
+
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
                          errors: dict[str, str] | None = None) -> str:
     pid = require_person()
@@ -235,16 +232,38 @@ def _render_relationship(rid: int, open_transition: str | None = None, values: d
                                      int(history) if history.isdigit() and 0 < len(history) < 7 else 1)
     panels = page_panels(engine(), _page("relationship", pid, None, relationship=snap))
     return render_template("relationship.html", **panel, h=2, id_prefix="", panels=panels,
+                           programme_key=next((p["key"] for p in engine().programmes(pid)
+                                               if p["id"] == snap.programme_id), None),
                            form_url=lambda transition: url_for("fire", rid=snap.id, transition=transition),
                            history_url=lambda page: url_for("relationship_page", rid=snap.id, history=page,
                                                             _anchor="history"),
                            hidden_fields=[("csrf", csrf_token())])
 
 
+PANEL_FLASH = "panel:"
+"""Flash categories ``panel:<panel id>:<success|error>`` are shown by that panel next to its buttons (base.html
+leaves them out): the post redirects to the panel's anchor, and a message at the top of the page is not seen there."""
+
+
+def flash_for_panel(panel: str, message: str, category: str = "success") -> None:
+    """Flash ``message`` for the page panel ``panel`` to show (see :attr:`mentorflow.panels.PageContext.notices`)."""
+    flash(message, f"{PANEL_FLASH}{panel}:{category}")
+
+
+def _panel_notices() -> tuple[tuple[str, str, str], ...]:
+    notices = []
+    for category, message in get_flashed_messages(with_categories=True):
+        if category.startswith(PANEL_FLASH):
+            panel, _sep, level = category[len(PANEL_FLASH):].rpartition(":")
+            notices.append((panel, level, message))
+    return tuple(notices)
+
+
 def _page(name: str, pid: int, programme: str | None, **more: Any) -> PageContext:
     """What plugins' page panels are told about the page being rendered (see :mod:`mentorflow.panels`)."""
     return PageContext(page=name, viewer=pid, locale=get_locale(), programme=programme, host="web",
-                       base_url=request.script_root, hidden_fields=(("csrf", csrf_token()),), **more)
+                       base_url=request.script_root, hidden_fields=(("csrf", csrf_token()),),
+                       notices=_panel_notices(), **more)
 
 
 def _require_coordinator(key: str, pid: int) -> None:
@@ -285,6 +304,31 @@ def _dashboard(key: str) -> dict[str, Any]:
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
             "figures_at": figures["at"], "panels": panels,
             "states": list(workflow.states.values())}
+
+
+DASHBOARD_TABLES = ("relationships", "overdue", "stages", "activity")
+"""The dashboard's tables, each downloadable as CSV and XLSX (:mod:`.exports`)."""
+
+
+def _dashboard_table(key: str, table: str, pid: int) -> exports.Table:
+    eng = engine()
+    if table == "relationships":
+        return exports.relationships_table(eng, key, state=request.args.get("state") or None,
+                                           search=(request.args.get("q") or "").strip().lower() or None,
+                                           batch=EXPORT_BATCH)
+    if table == "stages":
+        return exports.stages_table(eng, key)
+    version_id, workflow = eng.current_workflow(key)
+    if table == "activity":
+        activity = _programme_figures(eng, key, version_id, workflow, pid)["activity"]
+        return exports.figures_table(key, "activity", ["week_starting", "reflections"],
+                                     lambda: ([label, value] for label, value in activity))
+
+    def overdue() -> Any:  # every overdue duty, not only the most overdue the page lists
+        return ([o["relationship"], o["name"], o["role"], o["timer"], o["days"]]
+                for o in _overdue(eng, key, workflow, everything=True)[0])
+
+    return exports.figures_table(key, "overdue", ["relationship", "person", "role", "duty", "days_overdue"], overdue)
 
 
 def _page_links(page: int, pages: int) -> list[int | None]:
@@ -365,17 +409,18 @@ def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> l
     return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
 
 
-EXPORT_BATCH = 2_000
+EXPORT_BATCH = exports.EXPORT_BATCH
 """Relationships read per query while the CSV export streams."""
 OVERDUE_SHOWN = 50
 """The dashboard lists the most overdue duties; the rest are counted (the reminder scan chases them all)."""
 
 
-def _overdue(eng: Engine, key: str, workflow: Any) -> tuple[list[dict[str, Any]], int]:
+def _overdue(eng: Engine, key: str, workflow: Any, everything: bool = False) -> tuple[list[dict[str, Any]], int]:
     """The most overdue recurring duties (e.g. reflections), with how many days, and how many are overdue in all.
 
     The same indexed due-duty query the reminder scan uses (:func:`mentorflow.timers.duties`),
-    for each workflow version the programme's open relationships run on.
+    for each workflow version the programme's open relationships run on. ``everything``: all of them (the export),
+    not only the :data:`OVERDUE_SHOWN` most overdue.
     """
     from mentorflow.timers import duties
 
@@ -394,7 +439,7 @@ def _overdue(eng: Engine, key: str, workflow: Any) -> tuple[list[dict[str, Any]]
                         out.append({"relationship": duty.relationship_id, "role": pinned.role_label(duty.role),
                                     "days": duty.overdue_by(now).days,
                                     "timer": localized(timer.label) or timer.id, "person": duty.person_id})
-    shown = sorted(out, key=lambda o: (-o["days"], o["relationship"]))[:OVERDUE_SHOWN]
+    shown = sorted(out, key=lambda o: (-o["days"], o["relationship"]))[:None if everything else OVERDUE_SHOWN]
     names = eng.display_names({o["person"] for o in shown if o["person"] is not None})
     for o in shown:
         o["name"] = names.get(o["person"], "—")

@@ -33,7 +33,7 @@ from .api_core import _principal, _programme_roles, _visible_relationship, in_to
 from .apidoc import ApiRegistry
 from .auth import Principal, current_principal, sign_in
 from .framing import frame_origins, frame_policy, origin_of, parse_origins
-from .pages import _require_coordinator, check_csrf, csrf_token, require_person
+from .pages import _require_coordinator, check_csrf, csrf_token, flash_for_panel, require_person
 from .requests import int_field, json_body
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "csrf_token",
     "current_principal",
     "dashboard_url",
+    "flash_for_panel",
     "frame_origins",
     "frame_policy",
     "in_token_scope",
@@ -56,10 +57,12 @@ __all__ = [
     "plain",
     "principal",
     "programme_roles",
+    "register_bulk_action",
     "require_coordinator",
     "require_known_programme",
     "require_person",
     "script_root",
+    "selected_relationships",
     "sign_in",
     "visible_relationship",
 ]
@@ -131,6 +134,30 @@ def dashboard_url(key: str) -> str:
 def script_root() -> str:
     """Where the service is mounted (``""`` at the root): the prefix of a plugin's own page addresses."""
     return request.script_root
+
+
+def selected_relationships(engine: Any, key: str, actor: Actor | int, ids: Any) -> list[RelationshipSnapshot]:
+    """The relationships of programme ``key`` a bulk action was asked for, for a coordinator of it.
+
+    :class:`~mentorflow.errors.Forbidden` for anyone else; a selection naming any relationship that is not the
+    programme's (or no number) is refused whole, one problem per entry by JSON pointer (``/ids/2``).
+    """
+    from .console import selection
+
+    return selection(engine, key, actor, ids)
+
+
+def register_bulk_action(blueprint: Blueprint, action: str, endpoint: str, label: Any, explanation: Any) -> None:
+    """Offer ``action`` on the dashboard's selection of relationships, done by the page route ``endpoint``.
+
+    ``label()`` and ``explanation()`` give the (translated) name in the table's action menu and the sentence on
+    the confirmation page; the confirmation posts ``csrf`` and the ``ids`` to ``endpoint`` (with ``key``).
+    """
+
+    def record(state: Any) -> None:
+        state.app.extensions.setdefault("mentorflow_bulk_actions", {})[action] = (endpoint, label, explanation)
+
+    blueprint.record_once(record)
 
 
 def plain(value: Any) -> Any:

@@ -145,8 +145,24 @@ def _decide(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     _close(conn, pending.id, APPROVED if approve else DECLINED, event, text_or_none(event.data.get("note")))
 
 
-request_extension = effect(REQUEST)(_request)
-decide_extension = effect(DECIDE, params={
+def _already_requested(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
+    """A request is already waiting: a second one would be refused (shown as not possible, with the reason)."""
+    pending = pending_extension(ctx.connection, ctx.relationship.id)
+    if pending is None:
+        return None
+    return _("an extension requested on {date} is still waiting for the coordinator's decision").format(
+        date=day(pending.requested_at))
+
+
+def _nothing_to_decide(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
+    """No request is waiting: approve and decline are offered only when there is one to decide."""
+    if pending_extension(ctx.connection, ctx.relationship.id) is None:
+        return _("no extension has been requested")
+    return None
+
+
+request_extension = effect(REQUEST, precondition=_already_requested)(_request)
+decide_extension = effect(DECIDE, precondition=_nothing_to_decide, params={
     "type": "object", "required": ["decision"], "additionalProperties": False,
     "properties": {"decision": {"enum": ["approve", "decline"]}},
 })(_decide)

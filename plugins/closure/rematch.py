@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from mentorflow import EffectContext, effect
+from mentorflow import EffectContext, GuardContext, effect
 from mentorflow.clock import as_utc
 from mentorflow.errors import TransitionError
 from mentorflow.i18n import _
@@ -70,4 +70,16 @@ def _enqueue(ctx: EffectContext, params: Mapping[str, Any]) -> None:
         conn.execute(update(Q).where(Q.c.id == existing.id).values(**values))
 
 
-enqueue_rematch = effect(ENQUEUE)(_enqueue)
+def _already_queued(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
+    """The mentee is waiting for (or has had) a rematch after this relationship: nothing to request."""
+    existing = ctx.connection.execute(select(Q.c.status, Q.c.requested_at).where(
+        Q.c.relationship_id == ctx.relationship.id)).first()
+    if existing is None or existing.status == WITHDRAWN:
+        return None
+    if existing.status == WAITING:
+        return _("the mentee is already in the rematch queue (since {date})").format(
+            date=day(as_utc(existing.requested_at)))
+    return _("the mentee has already been rematched after this relationship")
+
+
+enqueue_rematch = effect(ENQUEUE, precondition=_already_queued)(_enqueue)

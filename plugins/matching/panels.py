@@ -2,7 +2,10 @@
 
 Its buttons post to the plugin's own page routes (:mod:`.web`), with the host's hidden fields (CSRF). While the
 newest run is running the panel shows its phase and progress (refreshed by the plugin's small script from the
-status route, without reloading the page) and a Cancel button.
+status route, without reloading the page) and a Cancel button. Only programmes whose current version uses matching
+(``programme.settings.matching``) get the panel. What its buttons did is said in the panel itself, next to them
+(the host's notices for the panel, see :attr:`PageContext.notices`), where the redirect to the panel's anchor
+leaves the person.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from mentorflow.panels import PageContext, Panel, render_template
 
 from .api import get_run, list_runs
 from .runs import RunSummary
+from .settings import uses_matching
 
 
 def _phase_name(phase: str | None) -> str:
@@ -41,6 +45,9 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     if page.page != "dashboard" or page.programme is None:
         return []
     key, viewer = page.programme, page.viewer
+    workflow = engine.current_workflow(key)[1]
+    if not uses_matching(workflow.document):
+        return []  # nothing to run: a programme without matching settings would only get an error
     runs = list_runs(engine, key, viewer)
     newest = max(runs, key=lambda r: (r.created_at, r.id)) if runs else None
     run = get_run(engine, newest.id, viewer) if newest else None
@@ -49,9 +56,10 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     base = f"{page.base_url}/coordinator/{key}/matching"
     status = run_status(newest) if newest is not None and newest.status == "running" else None
     html = render_template(__package__, "matching_review_panel.html", key=key, run=run, names=names,
-                           workflow=engine.current_workflow(key)[1], hidden_fields=page.hidden_fields,
+                           workflow=workflow, hidden_fields=page.hidden_fields,
                            run_url=f"{base}/run", approve_url=lambda proposal: f"{base}/approve/{proposal}",
-                           status=status, status_url=f"{base}/runs/{newest.id}/status" if newest else "",
+                           notices=page.notices_for("matching"), status=status,
+                           status_url=f"{base}/runs/{newest.id}/status" if newest else "",
                            cancel_url=f"{base}/runs/{newest.id}/cancel" if newest else "",
                            script_url=f"{page.base_url}/matching/static/matching-progress.js")
     return [Panel(id="matching", title=_("Matching review"), order=50, slot="main", data=run, html=html)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect
+from flask import Blueprint, jsonify, redirect
 from sqlalchemy import select
 
 from mentorflow import policy
@@ -21,6 +21,7 @@ from mentorflow.integrations.web.plugin_api import (
     api_blueprint,
     check_csrf,
     dashboard_url,
+    flash_for_panel,
     in_token_scope,
     int_field,
     json_body,
@@ -34,6 +35,7 @@ from mentorflow.integrations.web.plugin_api import (
 from .api import approve, cancel_run, get_run, list_runs, override, run_matching
 from .models import Proposal, Run
 from .panels import run_status
+from .settings import uses_matching
 
 ALGORITHMS = ("optimal", "greedy")
 
@@ -128,14 +130,14 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         require_coordinator(key, pid)
         back = redirect(dashboard_url(key) + "#matching-heading")
         if _page_run_status(engine, key, run_id, pid) is None:  # another programme's run reads as a missing one
-            flash(_("Matching run {id} does not exist.").format(id=run_id), "error")
+            flash_for_panel("matching", _("Matching run {id} does not exist.").format(id=run_id), "error")
             return back
         try:
             cancel_run(engine, run_id, pid)
         except TransitionError as error:
-            flash(error.message, "error")
+            flash_for_panel("matching", error.message, "error")
             return back
-        flash(_("Cancelling: the run stops at its next step and proposes nothing."), "success")
+        flash_for_panel("matching", _("Cancelling: the run stops at its next step and proposes nothing."), "success")
         return back
 
     @pages.post("/coordinator/<key>/matching/run")
@@ -143,15 +145,18 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         pid = require_person()
         check_csrf()
         require_coordinator(key, pid)
+        if not uses_matching(engine.current_workflow(key)[1].document):
+            # No panel to show the answer in (it is only there for programmes that use matching): a 404 page.
+            raise NotFound(_("Programme '{key}' does not use matching.").format(key=key))
         back = redirect(dashboard_url(key) + "#matching-heading")
         try:
             result = run_matching(engine, key, pid)
         except UserError as error:
-            flash(error.message, "error")
+            flash_for_panel("matching", error.message, "error")
             return back
         paired = sum(1 for p in result.proposals if p.mentor_id is not None)
-        flash(ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.", paired).format(n=paired),
-              "success")
+        flash_for_panel("matching", ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.",
+                                             paired).format(n=paired), "success")
         return back
 
     @pages.post("/coordinator/<key>/matching/approve/<int:proposal_id>")
@@ -163,12 +168,12 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         try:
             approve(engine, proposal_id, pid)
         except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
-            flash(_("Proposal {id} does not exist.").format(id=proposal_id), "error")
+            flash_for_panel("matching", _("Proposal {id} does not exist.").format(id=proposal_id), "error")
             return back
         except UserError as error:
-            flash(error.message, "error")
+            flash_for_panel("matching", error.message, "error")
             return back
-        flash(_("Approved: the relationship has started."), "success")
+        flash_for_panel("matching", _("Approved: the relationship has started."), "success")
         return back
 
     return [bp, pages]

@@ -24,6 +24,13 @@ def mentorflow_migration_locations() -> Iterable[str]:
 
 
 @hookimpl(trylast=True)
+def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
+    from .web import blueprints
+
+    return blueprints(engine)
+
+
+@hookimpl(trylast=True)
 def mentorflow_notification_channels() -> Iterable[NotificationChannel]:
     from .email_channel import EmailChannel
 

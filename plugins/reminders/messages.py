@@ -26,7 +26,7 @@ def _date(value: str, locale: str) -> str:
 
 
 def render(kind: str, context: dict[str, Any], recipient_name: str, locale: str) -> Rendered:
-    """Subject and body for a notification of ``kind`` (remind, escalate, digest) in ``locale``."""
+    """Subject and body for a notification of ``kind`` (remind, escalate, nudge, digest) in ``locale``."""
     previous = get_locale()
     set_locale(locale)
     try:
@@ -59,6 +59,11 @@ def _render(kind: str, context: dict[str, Any], name: str, locale: str) -> Rende
             person=context["person_name"], role=context.get("role_label", ""), id=context["relationship_id"],
             duty=duty, date=_date(context["due_at"], locale))
         body = f"{greeting}\n\n{text}\n\n{link}\n\n{sign_off}\n"
+        return Rendered(subject, body)
+    if kind == "nudge":  # a coordinator's reminder from the dashboard (see .nudges)
+        subject = _("A reminder from your programme coordinator")
+        text = _("Your programme coordinator asks you to take a look at your mentoring and the next step in it.")
+        body = f"{greeting}\n\n{text}\n\n{_('Open your mentoring: {link}').format(link=link)}\n\n{sign_off}\n"
         return Rendered(subject, body)
     if kind == "digest":
         subject = _("Your mentoring programme today: {name}").format(name=localized(context["programme_name"], locale))

@@ -37,6 +37,22 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def matching_programme(demo_server: Server) -> str:
+    """A programme that uses matching (the demo's does not, so it has no matching panel), coordinated by Carla."""
+    engine = demo_server.engine()
+    cohort = Cohort(Factory(engine), key="console-matching")
+    engine.grant_role(cohort.key, carla(engine), "coordinator")
+    engine.db.dispose()
+    return cohort.key
+
+
+def carla(engine: Engine) -> int:
+    from mentorflow.integrations.web.demo import PROGRAMME
+
+    return next(p for p in range(1, 50) if "coordinator" in engine.programme_roles(PROGRAMME, p))
+
+
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     with browser() as instance:
         yield instance
@@ -78,12 +94,12 @@ def enter(chromium: Any, server: Server, name: str, locale: str) -> Any:
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "da-DK"])
-def test_a_coordinator_follows_a_running_run_and_cancels_it(demo_server: Server, chromium: Any, locale: str) -> None:
-    from mentorflow.integrations.web.demo import PROGRAMME
-
+def test_a_coordinator_follows_a_running_run_and_cancels_it(demo_server: Server, chromium: Any, locale: str,
+                                                            matching_programme: str) -> None:
     engine = demo_server.engine()
-    run_id = running_run(engine, PROGRAMME)
+    run_id = running_run(engine, matching_programme)
     page = enter(chromium, demo_server, "Carla Jensen", locale)
+    page.goto(f"{demo_server.url}/coordinator/{matching_programme}")
     english = locale.startswith("en")
     status = page.locator("#matching-status")
     status.wait_for()
@@ -96,7 +112,7 @@ def test_a_coordinator_follows_a_running_run_and_cancels_it(demo_server: Server,
     expect(status).to_contain_text("60 %", timeout=15_000)
     assert ("checking every allowed pair" if english else "kontrollerer") in status.inner_text()
     page.get_by_role("button", name="Cancel the run" if english else "Afbryd kørslen").click()
-    page.locator(".flash").first.wait_for()
+    page.locator("#matching-notice").wait_for()  # in the panel, where the redirect to its anchor leaves the person
     assert cancel_requested(engine, run_id)
     assert ("stopping" if english else "standser") in page.locator("#matching-status").inner_text()
     assert page.get_by_role("button", name="Cancel the run" if english else "Afbryd kørslen").count() == 0
@@ -108,18 +124,16 @@ def test_a_coordinator_follows_a_running_run_and_cancels_it(demo_server: Server,
     engine.db.dispose()
 
 
-def test_a_run_of_another_programme_reads_as_a_missing_one(demo_server: Server) -> None:
-    from mentorflow.integrations.web.demo import PROGRAMME
-
+def test_a_run_of_another_programme_reads_as_a_missing_one(demo_server: Server, matching_programme: str) -> None:
+    PROGRAMME = matching_programme  # Carla's own programme with a matching panel
     engine = demo_server.engine()
     cohort = Cohort(Factory(engine), key="elsewhere-console")
     foreign = running_run(engine, cohort.key)
-    carla = next(p for p in range(1, 50) if "coordinator" in engine.programme_roles(PROGRAMME, p))
     client = demo_server.client(follow_redirects=False)
     try:
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
         assert csrf is not None
-        assert client.post(f"/demo/enter/{carla}", data={"csrf": csrf.group(1)}).status_code == 302
+        assert client.post(f"/demo/enter/{carla(engine)}", data={"csrf": csrf.group(1)}).status_code == 302
         page = client.get(f"/coordinator/{PROGRAMME}").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf is not None

@@ -1,0 +1,168 @@
+"""The coordinator dashboard's tables as downloads: CSV (streamed) and XLSX.
+
+Every table the dashboard shows exports: the relationships (all of them, the
+table's filter, or a selection), the overdue duties (all, not only the most
+overdue the page lists), the relationships per stage and the reflections per
+week. Who may download is checked by the caller (a coordinator of the
+programme, :func:`mentorflow.policy.coordinator_for`); the rows hold only what
+the dashboard shows a coordinator: names, stages, dates and counts, never
+relationship content.
+
+CSV cells go through :func:`mentorflow.csvcells.safe_row` (a name such as
+``=HYPERLINK(...)`` is not run by a spreadsheet). The CSV is a generator:
+relationships are read :data:`EXPORT_BATCH` at a time, so memory stays flat
+however many a programme holds. XLSX is written by XlsxWriter in its
+constant-memory mode to an anonymous temporary file, then streamed; its text
+cells are written as strings (``strings_to_formulas`` off), which a
+spreadsheet never evaluates, so they need no quote prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response
+
+from mentorflow.csvcells import safe_row
+from mentorflow.engine import Engine
+from mentorflow.i18n import get_locale, set_locale
+from mentorflow.snapshots import RelationshipSnapshot
+
+EXPORT_BATCH = 2_000
+"""Relationships read per query while an export streams."""
+CSV_CHUNK_ROWS = 500
+"""Rows the CSV stream sends at a time (the most it holds in memory)."""
+FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+RELATIONSHIP_COLUMNS = ["relationship", "mentee", "mentor", "state", "state_id", "started_at", "state_entered_at",
+                        "closed_at", "version", "workflow_version_id"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One exported table: its file name stem, column names and a function giving its rows (read lazily)."""
+
+    name: str
+    columns: list[str]
+    rows: Callable[[], Iterable[list[Any]]]
+
+
+def pair_names(engine: Engine, snaps: list[RelationshipSnapshot]) -> dict[int, str]:
+    """The display names of the people on ``snaps`` (read from the snapshots: see issue #18's members)."""
+    return engine.display_names({p for s in snaps for p in (s.mentor_id, s.mentee_id) if p is not None})
+
+
+def _relationship_row(engine: Engine, snap: RelationshipSnapshot, names: dict[int, str]) -> list[Any]:
+    state = engine.workflow_by_version(snap.workflow_version_id).states[snap.state].title()
+    return [snap.id, names.get(snap.mentee_id or -1, ""), names.get(snap.mentor_id or -1, ""), state, snap.state,
+            snap.started_at.isoformat(), snap.state_entered_at.isoformat(),
+            snap.closed_at.isoformat() if snap.closed_at else "", snap.version, snap.workflow_version_id]
+
+
+def relationships_table(engine: Engine, key: str, *, state: str | None = None, search: str | None = None,
+                        ids: list[int] | None = None, batch: int | None = None) -> Table:
+    """The programme's relationships, newest first: all, those the table's filter shows, or the ids selected.
+
+    ``ids`` must already be known to belong to programme ``key`` (see :func:`.console.selected`).
+    """
+    size = batch or EXPORT_BATCH
+
+    def rows() -> Iterator[list[Any]]:
+        if ids is not None:
+            for start in range(0, len(ids), size):
+                snaps = [engine.get(i) for i in ids[start:start + size]]
+                names = pair_names(engine, snaps)
+                yield from (_relationship_row(engine, s, names) for s in snaps)
+            return
+        offset = 0
+        while True:
+            snaps, _total = engine.list_relationships(programme=key, state=state, search=search, limit=size,
+                                                      offset=offset)
+            names = pair_names(engine, snaps)
+            yield from (_relationship_row(engine, s, names) for s in snaps)
+            if len(snaps) < size:
+                return
+            offset += size
+
+    return Table(f"{key}-relationships", RELATIONSHIP_COLUMNS, rows)
+
+
+def stages_table(engine: Engine, key: str) -> Table:
+    """Relationships per stage, in the workflow's order (the dashboard's first chart)."""
+
+    def rows() -> Iterator[list[Any]]:
+        _version, workflow = engine.current_workflow(key)
+        counts = engine.count_relationships(key)
+        for state in workflow.states.values():
+            yield [state.id, state.title(), counts.get(state.id, 0)]
+
+    return Table(f"{key}-stages", ["state_id", "state", "relationships"], rows)
+
+
+def figures_table(key: str, name: str, columns: list[str], rows: Callable[[], Iterable[list[Any]]]) -> Table:
+    """A table of figures the dashboard computed (activity, overdue), as the page shows them."""
+    return Table(f"{key}-{name}", columns, rows)
+
+
+def download(table: Table, fmt: str) -> Response:
+    """``table`` as a CSV (streamed) or XLSX attachment."""
+    body = _csv(table) if fmt == "csv" else _xlsx(table)
+    return Response(body, mimetype=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{table.name}.{fmt}"',
+                             "Cache-Control": "no-store"})
+
+
+def _in_locale(rows: Iterator[list[Any]], locale: str) -> Iterator[list[Any]]:
+    # The stream runs after the request has returned: state titles stay in the language it asked in.
+    set_locale(locale)
+    yield from rows
+
+
+def _csv(table: Table) -> Iterator[str]:
+    locale = get_locale()
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(table.columns)
+        for n, row in enumerate(_in_locale(iter(table.rows()), locale), start=1):
+            writer.writerow(safe_row(row))
+            if n % CSV_CHUNK_ROWS == 0:  # send in chunks, keeping only one chunk in memory
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return lines()
+
+
+def _xlsx(table: Table) -> Iterator[bytes]:
+    import xlsxwriter
+
+    # Anonymous, gone when closed (by the generator below), never left in the server's folders.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
+    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet(table.name.rsplit("-", 1)[-1][:31])
+    bold = workbook.add_format({"bold": True})
+    for col, title in enumerate(table.columns):
+        sheet.write_string(0, col, title, bold)
+    for row_number, row in enumerate(table.rows(), start=1):
+        for col, value in enumerate(row):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                sheet.write_string(row_number, col, "" if value is None else str(value))
+            else:
+                sheet.write_number(row_number, col, value)
+    workbook.close()
+    handle.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            while chunk := handle.read(64 * 1024):
+                yield chunk
+
+    return chunks()
