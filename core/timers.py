@@ -37,6 +37,7 @@ class Duty:
     person_id: int | None
     period_start: datetime
     due_at: datetime
+    workflow_version_id: int | None = None
 
     def overdue_by(self, now: datetime) -> timedelta:
         return max(now - self.due_at, timedelta(0))
@@ -76,11 +77,14 @@ def _last_by(role: str, timer: Timer) -> ScalarSelect[Any]:
 
 
 def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer: Timer, now: datetime,
-           horizon: timedelta = timedelta(0), relationship_id: int | None = None) -> Iterator[Duty]:
+           horizon: timedelta = timedelta(0), relationship_id: int | None = None,
+           everyone: bool = False) -> Iterator[Duty]:
     """Duties of ``timer`` that fall due on or before ``now + horizon`` (all of them for one relationship).
 
     ``horizon`` lets a scan see duties whose earliest reminder (a negative
     offset such as ``-P2D``) has come although the duty itself has not.
+    ``everyone`` yields the current period of every relationship in the
+    timer's states, due or not (what the reminders' due table is rebuilt from).
     """
     assert timer.kind == "recurring" and timer.every is not None
     lead = max([horizon, *(-o for o in timer.remind if o < timedelta(0))])
@@ -90,7 +94,7 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         R.c.workflow_version_id == workflow_version_id, R.c.state.in_(timer.states))
     if relationship_id is not None:
         query = query.where(R.c.id == relationship_id)
-    else:
+    elif not everyone:
         # A period starts when the state is entered or when the role last did the duty,
         # whichever is later; it may be due only if both are at or before the threshold.
         # The role's last time is filtered on in an outer query: written in the WHERE clause
@@ -111,9 +115,9 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
             done = row[column]
             start = max(entered, as_utc(done)) if done is not None else entered
             due = start + every
-            if relationship_id is None and due > latest:
+            if relationship_id is None and not everyone and due > latest:
                 continue
-            yield Duty(row[0], row[1], timer, role, row[person], start, due)
+            yield Duty(row[0], row[1], timer, role, row[person], start, due, workflow_version_id)
 
 
 def deadlines(conn: Connection, workflow_version_id: int, timer: Timer, now: datetime) -> Iterator[DeadlineDue]:

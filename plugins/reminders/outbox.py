@@ -1,5 +1,7 @@
 """Scanning for due work and putting owed notifications in the outbox, exactly once each.
 
+What is due is read from the due table (:mod:`.due`), kept by the transitions.
+
 The scan is idempotent: every notification has a unique key (relationship,
 kind, timer, role, period, recipient), inserted with ON CONFLICT DO
 NOTHING, so a retried task, a redelivered message or two workers scanning
@@ -21,11 +23,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import SYSTEM
+from mentorflow.clock import as_utc
 from mentorflow.db.models import Person, ProgrammeRole, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import UserError
-from mentorflow.timers import Duty, deadlines, duties
+from mentorflow.timers import Duty, duties
+from mentorflow.workflow.model import Timer
 
+from .due import DEADLINE, RECURRING, Shard, advance, due_rows, next_action, people_on
 from .models import Notification
 
 log = logging.getLogger("mentorflow.reminders")
@@ -202,40 +207,81 @@ def active_versions(conn: Connection) -> list[int]:
     return list(conn.execute(select(R.c.workflow_version_id).where(R.c.closed_at.is_(None)).distinct()).scalars())
 
 
-def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
-    """Owe every due reminder and escalation, and fire every deadline that has passed."""
+def scan(engine: Engine, now: datetime | None = None, shard: Shard | None = None) -> ScanReport:
+    """Owe every due reminder and escalation, and fire every deadline that has passed (of one ``shard`` when given).
+
+    Reads only the due table's rows whose ``next_at`` has come (:mod:`.due`),
+    in bounded batches, each in its own transaction: the notifications a batch
+    owes and the rows' next look are written together, so a scan stopped midway
+    is simply continued by the next one. Shards split the relationships by id, so
+    several workers can scan at once; the outbox keys keep any overlap harmless.
+    """
     now = now or engine.clock.now()
     report = ScanReport()
     coordinators: dict[int, list[int]] = {}
-    to_fire = []
-    with engine.write() as conn:
-        for version_id in active_versions(conn):
-            workflow = engine.workflow_by_version(version_id, conn)
-            for timer in workflow.timers:
-                if timer.kind == "recurring":
-                    channel = default_channel()
-                    # Bounded batches: memory stays flat however many relationships are due.
-                    for due in chunks(duties(conn, version_id, workflow, timer, now), SCAN_BATCH):
-                        report.duties_due += len(due)
-                        owed = [o for duty in due for o in owed_by(conn, duty, now, coordinators)]
-                        fresh = new_keys(conn, (o.key for o in owed))
-                        owed = [o for o in owed if o.key in fresh]
-                        names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
-                        rows = [row_for(o, now, workflow, names, channel) for o in owed]
-                        report.notifications_created += insert_once(conn, rows, looked_up=True)
-                elif timer.fire:
-                    to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
-        refresh_statistics(conn, report.notifications_created)
+    channel = default_channel()
+    previous: set[tuple[Any, ...]] = set()
+    while True:
+        with engine.write() as conn:
+            batch = due_rows(conn, now, RECURRING, shard, SCAN_BATCH)
+            keys = {(r.relationship_id, r.timer, r.role, r.period_start) for r in batch}
+            if not batch or keys <= previous:  # nothing left, or only rows a concurrent transition keeps moving
+                break
+            previous = keys
+            report.duties_due += len(batch)
+            owed = [o for duty in _duties(engine, conn, batch, now) for o in owed_by(conn, duty, now, coordinators)]
+            fresh = new_keys(conn, (o.key for o in owed))
+            owed = [o for o in owed if o.key in fresh]
+            names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
+            rows = [row_for(o, now, engine.workflow_by_version(o.duty.workflow_version_id or 0, conn), names,
+                            channel) for o in owed]
+            report.notifications_created += insert_once(conn, rows, looked_up=True)
+            advance(conn, [{"rid": r.relationship_id, "tid": r.timer, "who": r.role, "start": r.period_start,
+                            "next": _next(engine, conn, r, now)} for r in batch])
+        if len(batch) < SCAN_BATCH:
+            break
+    if report.notifications_created >= ANALYZE_AFTER:
+        with engine.write() as conn:
+            refresh_statistics(conn, report.notifications_created)
+    with engine.read() as conn:
+        to_fire = [(row, _timer(engine, conn, row)) for row in due_rows(conn, now, DEADLINE, shard)]
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
-    # must not undo the others. The state change itself makes firing idempotent.
-    for due, transition in to_fire:
+    # must not undo the others. The state change itself makes firing idempotent (and replaces the row).
+    for row, timer in to_fire:
+        if timer is None or not timer.fire:
+            continue
         try:
-            engine.fire(due.relationship_id, transition, SYSTEM)
+            engine.fire(row.relationship_id, timer.fire, SYSTEM)
             report.deadlines_fired += 1
         except UserError as error:
             report.deadlines_skipped += 1
-            log.info("deadline %s on relationship %s not fired: %s", due.timer.id, due.relationship_id, error)
+            log.info("deadline %s on relationship %s not fired: %s", timer.id, row.relationship_id, error)
     return report
+
+
+def _timer(engine: Engine, conn: Connection, row: Any) -> Timer | None:
+    """The timer a due row is about, in its relationship's workflow version (None if the version lacks it)."""
+    workflow = engine.workflow_by_version(row.workflow_version_id, conn)  # cached by the engine: versions never change
+    return next((t for t in workflow.timers if t.id == row.timer), None)
+
+
+def _next(engine: Engine, conn: Connection, row: Any, now: datetime) -> datetime | None:
+    """When the scan should look at a row again: its next reminder or escalation after ``now``."""
+    timer = _timer(engine, conn, row)
+    return next_action(timer, as_utc(row.due_at), now) if timer is not None else None
+
+
+def _duties(engine: Engine, conn: Connection, batch: list[Any], now: datetime) -> Iterator[Duty]:
+    """The duties of a batch of due rows, with the person in each role as the relationship has them now."""
+    people = people_on(conn, (r.relationship_id for r in batch))
+    for row in batch:
+        timer = _timer(engine, conn, row)
+        if timer is None:
+            continue
+        on = people.get(row.relationship_id, {})
+        person = on.get("mentor") if row.role == "mentor" else on.get("mentee")
+        yield Duty(row.relationship_id, row.programme_id, timer, row.role, person, as_utc(row.period_start),
+                   as_utc(row.due_at), row.workflow_version_id)
 
 
 def owe_digests(engine: Engine, now: datetime | None = None) -> int:
