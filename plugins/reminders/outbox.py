@@ -229,7 +229,8 @@ def scan(engine: Engine, now: datetime | None = None, shard: Shard | None = None
                 break
             previous = keys
             report.duties_due += len(batch)
-            owed = [o for duty in _duties(engine, conn, batch, now) for o in owed_by(conn, duty, now, coordinators)]
+            timers = _Timers(engine, conn)
+            owed = [o for duty in _duties(conn, timers, batch) for o in owed_by(conn, duty, now, coordinators)]
             fresh = new_keys(conn, (o.key for o in owed))
             owed = [o for o in owed if o.key in fresh]
             names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
@@ -237,14 +238,15 @@ def scan(engine: Engine, now: datetime | None = None, shard: Shard | None = None
                             channel) for o in owed]
             report.notifications_created += insert_once(conn, rows, looked_up=True)
             advance(conn, [{"rid": r.relationship_id, "tid": r.timer, "who": r.role, "start": r.period_start,
-                            "next": _next(engine, conn, r, now)} for r in batch])
+                            "next": _next(timers, r, now)} for r in batch])
         if len(batch) < SCAN_BATCH:
             break
     if report.notifications_created >= ANALYZE_AFTER:
         with engine.write() as conn:
             refresh_statistics(conn, report.notifications_created)
     with engine.read() as conn:
-        to_fire = [(row, _timer(engine, conn, row)) for row in due_rows(conn, now, DEADLINE, shard)]
+        timers = _Timers(engine, conn)
+        to_fire = [(row, timers.of(row)) for row in due_rows(conn, now, DEADLINE, shard)]
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
     # must not undo the others. The state change itself makes firing idempotent (and replaces the row).
     for row, timer in to_fire:
@@ -259,23 +261,33 @@ def scan(engine: Engine, now: datetime | None = None, shard: Shard | None = None
     return report
 
 
-def _timer(engine: Engine, conn: Connection, row: Any) -> Timer | None:
-    """The timer a due row is about, in its relationship's workflow version (None if the version lacks it)."""
-    workflow = engine.workflow_by_version(row.workflow_version_id, conn)  # cached by the engine: versions never change
-    return next((t for t in workflow.timers if t.id == row.timer), None)
+class _Timers(dict[tuple[int, str], "Timer | None"]):
+    """The timer a due row is about, by (workflow version, timer id); None if the version lacks it."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        super().__init__()
+        self.engine, self.conn = engine, conn
+
+    def __missing__(self, key: tuple[int, str]) -> Timer | None:
+        workflow = self.engine.workflow_by_version(key[0], self.conn)  # versions never change
+        self[key] = found = next((t for t in workflow.timers if t.id == key[1]), None)
+        return found
+
+    def of(self, row: Any) -> Timer | None:
+        return self[row.workflow_version_id, row.timer]
 
 
-def _next(engine: Engine, conn: Connection, row: Any, now: datetime) -> datetime | None:
+def _next(timers: _Timers, row: Any, now: datetime) -> datetime | None:
     """When the scan should look at a row again: its next reminder or escalation after ``now``."""
-    timer = _timer(engine, conn, row)
+    timer = timers.of(row)
     return next_action(timer, as_utc(row.due_at), now) if timer is not None else None
 
 
-def _duties(engine: Engine, conn: Connection, batch: list[Any], now: datetime) -> Iterator[Duty]:
+def _duties(conn: Connection, timers: _Timers, batch: list[Any]) -> Iterator[Duty]:
     """The duties of a batch of due rows, with the person in each role as the relationship has them now."""
     people = people_on(conn, (r.relationship_id for r in batch))
     for row in batch:
-        timer = _timer(engine, conn, row)
+        timer = timers.of(row)
         if timer is None:
             continue
         on = people.get(row.relationship_id, {})
