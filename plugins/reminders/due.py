@@ -29,7 +29,8 @@ or escalation still to come, or NULL when the period has nothing more to owe.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +40,8 @@ from sqlalchemy.engine import Connection
 
 from mentorflow.clock import as_utc
 from mentorflow.db.models import Relationship, WorkflowVersion
+from mentorflow.errors import ConfigurationError
+from mentorflow.i18n import _
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.timers import deadlines, duties
 from mentorflow.workflow.model import Timer, Workflow
@@ -53,6 +56,8 @@ DEADLINE_ROLE = ""
 """The role column of a deadline's row (a deadline is the relationship's, not a person's)."""
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 INSERT_CHUNK = 5000
+SHARDS_ENV = "MENTORFLOW_SCAN_SHARDS"
+MAX_SHARDS = 256
 
 WorkflowOf = Callable[[Connection, int], Workflow | None]
 """The compiled workflow of a version id (None when it cannot be loaded here)."""
@@ -68,6 +73,17 @@ class Shard:
     def __post_init__(self) -> None:
         if self.count < 1 or not 0 <= self.index < self.count:
             raise ValueError(f"shard {self.index} of {self.count}: the index must be in 0..count-1")
+
+
+def shard_count(environ: Mapping[str, str] | None = None) -> int:
+    """``MENTORFLOW_SCAN_SHARDS``: how many shard tasks the periodic scan fans out to (1, the default: one task)."""
+    value = (os.environ if environ is None else environ).get(SHARDS_ENV, "").strip()
+    if not value:
+        return 1
+    if not (value.isdigit() and 1 <= int(value) <= MAX_SHARDS):
+        raise ConfigurationError(_("{name} must be a whole number from 1 to {limit}, not '{value}'.").format(
+            name=SHARDS_ENV, limit=MAX_SHARDS, value=value))
+    return int(value)
 
 
 def kept(timer: Timer) -> bool:
