@@ -150,3 +150,19 @@ def _cli() -> Any:
     from mentorflow.cli import cli
 
     return cli
+
+
+def test_new_people_on_a_relationship_make_the_scan_read_its_rows_again(
+        mentorflow_factory: Factory, mentorflow_clock: Any, mentorflow_engine: Engine) -> None:
+    from tests.test_closure import TO_REFLECTING, Pair
+
+    pair = Pair(mentorflow_factory)
+    pair.drive(TO_REFLECTING)
+    mentorflow_clock.advance(days=21)  # due on day 14, escalated 7 days later: nothing more comes this period
+    assert scan(mentorflow_engine).duties_due == 2
+    assert scan(mentorflow_engine).duties_due == 0
+    nils = mentorflow_factory.person("Nils", role="mentor", programme=pair.programme)
+    pair.fire("reassign_mentor", "coordinator", {"mentor_id": nils, "reason": "Morten moved abroad"})
+    again = scan(mentorflow_engine)  # read again, with the new mentor; the outbox keys owe nothing twice
+    assert (again.duties_due, again.notifications_created) == (2, 0)
+    assert maintained(mentorflow_engine) == rebuilt(mentorflow_engine)
