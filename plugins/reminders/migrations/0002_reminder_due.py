@@ -40,9 +40,14 @@ def upgrade() -> None:
     op.create_index("ix_mf_reminder_due_next_at", "mf_reminder_due", ["next_at"])
     op.create_index("ix_mf_reminder_due_programme_due", "mf_reminder_due", ["programme_id", "due_at"])
     # Data migration: an existing database gets its rows now, derived the way the scan used to derive them.
+    # It reads through the current models, so it must run on the current core schema: a new core revision
+    # that changes mf_relationships belongs in depends_on. A fresh database has nothing to derive.
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT 1 FROM mf_relationships LIMIT 1")).first() is None:
+        return
     from mentorflow.plugins.reminders.due import rebuild, stored_workflows
 
-    rows = rebuild(op.get_bind(), stored_workflows())
+    rows = rebuild(bind, stored_workflows())
     log.info("reminders: %s due rows built from the states and the audit log", rows)
 
 
