@@ -38,6 +38,7 @@ class Duty:
     person_id: int | None
     period_start: datetime
     due_at: datetime
+    workflow_version_id: int | None = None
 
     def overdue_by(self, now: datetime) -> timedelta:
         return max(now - self.due_at, timedelta(0))
@@ -79,7 +80,8 @@ def _last_by_member(timer: Timer) -> ScalarSelect[Any]:
 
 
 def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer: Timer, now: datetime,
-           horizon: timedelta = timedelta(0), relationship_id: int | None = None) -> Iterator[Duty]:
+           horizon: timedelta = timedelta(0), relationship_id: int | None = None,
+           everyone: bool = False) -> Iterator[Duty]:
     """Duties of ``timer`` that fall due on or before ``now + horizon`` (all of them for one relationship).
 
     A recurring duty is owed by each current member in the timer's roles separately (each mentee of a
@@ -87,6 +89,8 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
     when the member joined, or when that member last did the duty, whichever is latest.
     ``horizon`` lets a scan see duties whose earliest reminder (a negative
     offset such as ``-P2D``) has come although the duty itself has not.
+    ``everyone`` yields the current period of every relationship in the
+    timer's states, due or not (what the reminders' due table is rebuilt from).
     """
     assert timer.kind == "recurring" and timer.every is not None
     lead = max([horizon, *(-o for o in timer.remind if o < timedelta(0))])
@@ -100,7 +104,7 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         # In the timer's order of roles (a pair's mentor, then its mentee), then in the order they joined.
         order = case({role: i for i, role in enumerate(timer.who)}, value=M.c.role)
         query = query.where(R.c.id == relationship_id).order_by(order, M.c.joined_seq, M.c.id)
-    else:
+    elif not everyone:
         # A period starts at the latest of: state entered, member joined, member last did the duty; it may be
         # due only if all are at or before the threshold. The last time is filtered on in an outer query:
         # written in the WHERE clause beside the select list, PostgreSQL evaluated the subquery three times
@@ -117,9 +121,9 @@ def duties(conn: Connection, workflow_version_id: int, workflow: Workflow, timer
         if row[6] is not None:
             start = max(start, as_utc(row[6]))
         due = start + every
-        if relationship_id is None and due > latest:
+        if relationship_id is None and not everyone and due > latest:
             continue
-        yield Duty(row[0], row[1], timer, row[3], row[2], start, due)
+        yield Duty(row[0], row[1], timer, row[3], row[2], start, due, workflow_version_id)
 
 
 def deadlines(conn: Connection, workflow_version_id: int, timer: Timer, now: datetime) -> Iterator[DeadlineDue]:

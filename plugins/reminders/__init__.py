@@ -58,6 +58,22 @@ def mentorflow_worker_tasks() -> WorkerTasks:
     })
 
 
+@hookimpl(trylast=True)
+def mentorflow_apply_transition(event: Any, connection: Any) -> None:
+    """Keep the due table (:mod:`.due`) right in the transition's own transaction."""
+    from .due import on_transition
+
+    on_transition(event, connection)
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_started(relationship: Any, workflow: Any, connection: Any) -> None:
+    """A new relationship's due rows, in its creating transaction."""
+    from .due import on_started
+
+    on_started(relationship, workflow, connection)
+
+
 # Personal data: declared in gdpr.py, wired to the export, erasure and retention hooks by the core.
 _personal_data = personal_data_hooks(f"{__name__}.gdpr")
 mentorflow_export_personal_data = _personal_data.export

@@ -10,7 +10,8 @@ Tasks and schedule come from the plugins (``mentorflow_worker_tasks``), this one
 included (its ``__init__``): ``MENTORFLOW_SCAN_INTERVAL`` seconds between scans (60),
 ``MENTORFLOW_DELIVER_INTERVAL`` between delivery rounds (30),
 ``MENTORFLOW_DIGEST_HOUR`` (UTC) for the daily coordinator digest (7),
-``MENTORFLOW_RETENTION_INTERVAL`` seconds between retention runs (86400).
+``MENTORFLOW_RETENTION_INTERVAL`` seconds between retention runs (86400),
+``MENTORFLOW_SCAN_SHARDS`` shard tasks each scan fans out to (1: the scan is one task).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def make_app(pm: Any = None) -> Celery:
         extras.require("redis", _("The Redis broker (MENTORFLOW_BROKER_URL)"))
     if url.startswith("sqla+"):
         _configure_embedded_broker()
+    from .due import shard_count
+
+    shard_count()  # a wrong MENTORFLOW_SCAN_SHARDS stops the worker now, with a message naming it
     tasks = _importable_tasks(collect_worker_tasks(pm if pm is not None else build_plugin_manager()))
     app = Celery("mentorflow", broker=url, include=tasks.modules)
     schedule_folder = Path(os.environ.get("MENTORFLOW_STATE_DIR", ".")).resolve()

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from mentorflow.cli_help import LocalizedCommand
-from mentorflow.i18n import _lazy
+from mentorflow.cli_help import LocalizedCommand, LocalizedGroup
+from mentorflow.i18n import _, _lazy
 
 
 @click.command("worker", cls=LocalizedCommand)
@@ -35,13 +35,16 @@ def beat_command(loglevel: str) -> None:
     app.start(["beat", f"--loglevel={loglevel}"])
 
 
-@click.command("reminders", cls=LocalizedCommand)
+@click.group("reminders", cls=LocalizedGroup, invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]),
               help=_lazy("Only notifications with this status."))
 @click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def reminders_command(status: str | None, database_url: str | None, output: str) -> None:
+@click.pass_context
+def reminders_command(ctx: click.Context, status: str | None, database_url: str | None, output: str) -> None:
     """List owed and sent notifications (failed ones show their last error)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from sqlalchemy import select
 
     from mentorflow.engine import Engine
@@ -62,3 +65,17 @@ def reminders_command(status: str | None, database_url: str | None, output: str)
     for r in rows:
         click.echo(f"{r['id']}\t{r['status']}\t{r['kind']}\t{r['key']}\tattempts={r['attempts']}"
                    + (f"\t{r['last_error']}" if r["last_error"] else ""))
+
+
+@reminders_command.command("rebuild-due", cls=LocalizedCommand)
+@click.option("--database-url", envvar="MENTORFLOW_DATABASE_URL", help=_lazy("SQLAlchemy database URL."))
+def rebuild_due_command(database_url: str | None) -> None:
+    """Recompute every relationship's due times from the states and the audit log (after a bulk load or restore)."""
+    from mentorflow.engine import Engine
+
+    from .due import engine_workflows, rebuild
+
+    engine = Engine(database_url)
+    with engine.write() as conn:
+        rows = rebuild(conn, engine_workflows(engine))
+    click.echo(_("{count} due rows rebuilt from the states and the audit log.").format(count=rows))

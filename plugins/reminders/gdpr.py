@@ -8,7 +8,8 @@ coordinators, the name of the person who is late.
 - Erasure: those rows are deleted (nobody else relies on them), and the name
   in escalations about the person becomes their pseudonym.
 - Purge (retention): the names and errors in the notifications of one closed
-  relationship are scrubbed; the rows stay, so nothing is owed twice.
+  relationship are scrubbed; the rows stay, so nothing is owed twice. Its due
+  rows (:mod:`.due`: ids and times only, no personal data) are removed.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
 
 
 def purge(relationship_id: int, conn: Connection) -> None:
-    """Scrub names and delivery errors in the notifications of one relationship."""
+    """Scrub names and delivery errors in the notifications of one relationship; drop its due rows."""
+    from .due import forget
+
+    forget(relationship_id, conn)
     for row in conn.execute(select(N.c.id, N.c.context).where(N.c.relationship_id == relationship_id)).all():
         context = dict(row.context or {})
         if "person_name" in context:

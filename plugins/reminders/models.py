@@ -37,3 +37,33 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class DueDuty(Base):
+    """When each relationship's duty of each timer falls due next: what the scan reads, instead of the audit log.
+
+    One row per relationship, timer and role (``""`` for a deadline), kept by the
+    plugin in the transaction of every transition that changes it (:mod:`.due`).
+    ``next_at`` is when the scan has something to look at again: the duty's first
+    reminder (or the deadline) at first, then the next reminder or escalation after
+    each scan, NULL when nothing more comes in this period. It is a cursor, not a fact:
+    ``mentorflow reminders rebuild-due`` recomputes every row from the states and the audit log.
+    """
+
+    __tablename__ = "mf_reminder_due"
+    __table_args__ = (Index("ix_mf_reminder_due_next_at", "next_at"),
+                      Index("ix_mf_reminder_due_programme_due", "programme_id", "due_at"))
+
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    timer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    """The member who owes a recurring duty (each mentee of a group has a row); 0 for a deadline's row."""
+    kind: Mapped[str] = mapped_column(String(16))
+    """``recurring`` or ``deadline``."""
+    programme_id: Mapped[int]
+    workflow_version_id: Mapped[int]
+    period_start: Mapped[datetime]
+    due_at: Mapped[datetime]
+    next_at: Mapped[datetime | None]

@@ -1,5 +1,7 @@
 """Scanning for due work and putting owed notifications in the outbox, exactly once each.
 
+What is due is read from the due table (:mod:`.due`), kept by the transitions.
+
 The scan is idempotent: every notification has a unique key (relationship,
 kind, timer, role, period, recipient), inserted with ON CONFLICT DO
 NOTHING, so a retried task, a redelivered message or two workers scanning
@@ -21,11 +23,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from mentorflow.actors import SYSTEM
+from mentorflow.clock import as_utc
 from mentorflow.db.models import Person, ProgrammeRole, Relationship
 from mentorflow.engine import Engine
 from mentorflow.errors import UserError
-from mentorflow.timers import Duty, deadlines, duties
+from mentorflow.timers import Duty, duties
+from mentorflow.workflow.model import Timer
 
+from .due import DEADLINE, NOBODY, RECURRING, Shard, advance, due_rows, next_action
 from .models import Notification
 
 log = logging.getLogger("mentorflow.reminders")
@@ -154,7 +159,14 @@ class Owed:
     before_due: bool = False
 
 
-def owed_by(conn: Connection, duty: Duty, now: datetime, coordinators: dict[int, list[int]]) -> list[Owed]:
+def _who(duty: Duty, shared_role: bool) -> str:
+    """Whose duty, in an outbox key: the role (a pair's keys, as they always were) and, for a role several
+    members may hold, the member too (each mentee of a group, each of two co-mentors is reminded once)."""
+    return f"{duty.role}~{duty.person_id}" if shared_role else duty.role
+
+
+def owed_by(conn: Connection, duty: Duty, now: datetime, coordinators: dict[int, list[int]], *,
+            shared_role: bool = False) -> list[Owed]:
     """What a duty owes at ``now``: the latest reminder that has come, and an escalation to each coordinator."""
     if duty.person_id is None:
         return []
@@ -164,12 +176,14 @@ def owed_by(conn: Connection, duty: Duty, now: datetime, coordinators: dict[int,
     passed = [i for i, at in enumerate(times) if at <= now]
     if passed:
         index = passed[-1]  # after downtime, send only the most recent reminder, not a burst
-        owed.append(Owed(f"remind:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{index}", "remind",
+        who = _who(duty, shared_role)
+        owed.append(Owed(f"remind:{duty.relationship_id}:{duty.timer.id}:{who}:{period}:{index}", "remind",
                          duty.person_id, duty, times[index] < duty.due_at))
     escalate_at = duty.escalate_at
     if escalate_at is not None and escalate_at <= now:
         for coordinator in _coordinators(conn, duty.programme_id, coordinators):
-            owed.append(Owed(f"escalate:{duty.relationship_id}:{duty.timer.id}:{duty.role}:{period}:{coordinator}",
+            owed.append(Owed(f"escalate:{duty.relationship_id}:{duty.timer.id}:{_who(duty, shared_role)}:{period}:"
+                             f"{coordinator}",
                              "escalate", coordinator, duty))
     return owed
 
@@ -202,40 +216,96 @@ def active_versions(conn: Connection) -> list[int]:
     return list(conn.execute(select(R.c.workflow_version_id).where(R.c.closed_at.is_(None)).distinct()).scalars())
 
 
-def scan(engine: Engine, now: datetime | None = None) -> ScanReport:
-    """Owe every due reminder and escalation, and fire every deadline that has passed."""
+def scan(engine: Engine, now: datetime | None = None, shard: Shard | None = None) -> ScanReport:
+    """Owe every due reminder and escalation, and fire every deadline that has passed (of one ``shard`` when given).
+
+    Reads only the due table's rows whose ``next_at`` has come (:mod:`.due`),
+    in bounded batches, each in its own transaction: the notifications a batch
+    owes and the rows' next look are written together, so a scan stopped midway
+    is simply continued by the next one. Shards split the relationships by id, so
+    several workers can scan at once; the outbox keys keep any overlap harmless.
+    """
     now = now or engine.clock.now()
     report = ScanReport()
     coordinators: dict[int, list[int]] = {}
-    to_fire = []
-    with engine.write() as conn:
-        for version_id in active_versions(conn):
-            workflow = engine.workflow_by_version(version_id, conn)
-            for timer in workflow.timers:
-                if timer.kind == "recurring":
-                    channel = default_channel()
-                    # Bounded batches: memory stays flat however many relationships are due.
-                    for due in chunks(duties(conn, version_id, workflow, timer, now), SCAN_BATCH):
-                        report.duties_due += len(due)
-                        owed = [o for duty in due for o in owed_by(conn, duty, now, coordinators)]
-                        fresh = new_keys(conn, (o.key for o in owed))
-                        owed = [o for o in owed if o.key in fresh]
-                        names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
-                        rows = [row_for(o, now, workflow, names, channel) for o in owed]
-                        report.notifications_created += insert_once(conn, rows, looked_up=True)
-                elif timer.fire:
-                    to_fire += [(due, timer.fire) for due in deadlines(conn, version_id, timer, now)]
-        refresh_statistics(conn, report.notifications_created)
+    channel = default_channel()
+    previous: set[tuple[Any, ...]] = set()
+    while True:
+        with engine.write() as conn:
+            batch = due_rows(conn, now, RECURRING, shard, SCAN_BATCH)
+            keys = {(r.relationship_id, r.timer, r.role, r.person_id, r.period_start) for r in batch}
+            if not batch or keys <= previous:  # nothing left, or only rows a concurrent transition keeps moving
+                break
+            previous = keys
+            report.duties_due += len(batch)
+            timers = _Timers(engine, conn)
+            owed = [o for duty, shared in _duties(conn, timers, batch)
+                    for o in owed_by(conn, duty, now, coordinators, shared_role=shared)]
+            fresh = new_keys(conn, (o.key for o in owed))
+            owed = [o for o in owed if o.key in fresh]
+            names = _names(conn, {o.duty.person_id for o in owed if o.kind == "escalate"})
+            rows = [row_for(o, now, engine.workflow_by_version(o.duty.workflow_version_id or 0, conn), names,
+                            channel) for o in owed]
+            report.notifications_created += insert_once(conn, rows, looked_up=True)
+            advance(conn, [{"rid": r.relationship_id, "tid": r.timer, "who": r.role, "person": r.person_id,
+                            "start": r.period_start, "next": _next(timers, r, now)} for r in batch])
+        if len(batch) < SCAN_BATCH:
+            break
+    if report.notifications_created >= ANALYZE_AFTER:
+        with engine.write() as conn:
+            refresh_statistics(conn, report.notifications_created)
+    with engine.read() as conn:
+        timers = _Timers(engine, conn)
+        to_fire = [(row, timers.of(row)) for row in due_rows(conn, now, DEADLINE, shard)]
     # Each deadline fires in its own transaction: one that fails (a guard, a concurrent change)
-    # must not undo the others. The state change itself makes firing idempotent.
-    for due, transition in to_fire:
+    # must not undo the others. The state change itself makes firing idempotent (and replaces the row).
+    for row, timer in to_fire:
+        if timer is None or not timer.fire:
+            continue
         try:
-            engine.fire(due.relationship_id, transition, SYSTEM)
+            engine.fire(row.relationship_id, timer.fire, SYSTEM)
             report.deadlines_fired += 1
         except UserError as error:
             report.deadlines_skipped += 1
-            log.info("deadline %s on relationship %s not fired: %s", due.timer.id, due.relationship_id, error)
+            log.info("deadline %s on relationship %s not fired: %s", timer.id, row.relationship_id, error)
     return report
+
+
+class _Timers(dict[tuple[int, str], "Timer | None"]):
+    """The timer a due row is about, by (workflow version, timer id); None if the version lacks it."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        super().__init__()
+        self.engine, self.conn = engine, conn
+
+    def __missing__(self, key: tuple[int, str]) -> Timer | None:
+        workflow = self.engine.workflow_by_version(key[0], self.conn)  # versions never change
+        self[key] = found = next((t for t in workflow.timers if t.id == key[1]), None)
+        return found
+
+    def of(self, row: Any) -> Timer | None:
+        return self[row.workflow_version_id, row.timer]
+
+    def shared(self, row: Any) -> bool:
+        """Whether several members may hold the row's role (a group's mentees, co-mentors, a circle's peers)."""
+        return self.engine.workflow_by_version(row.workflow_version_id, self.conn).format.bounds(row.role).max > 1
+
+
+def _next(timers: _Timers, row: Any, now: datetime) -> datetime | None:
+    """When the scan should look at a row again: its next reminder or escalation after ``now``."""
+    timer = timers.of(row)
+    return next_action(timer, as_utc(row.due_at), now) if timer is not None else None
+
+
+def _duties(conn: Connection, timers: _Timers, batch: list[Any]) -> Iterator[tuple[Duty, bool]]:
+    """The duties of a batch of due rows: each row is one member's (rows follow the members as they change)."""
+    for row in batch:
+        timer = timers.of(row)
+        if timer is None:
+            continue
+        person = row.person_id if row.person_id != NOBODY else None
+        yield Duty(row.relationship_id, row.programme_id, timer, row.role, person, as_utc(row.period_start),
+                   as_utc(row.due_at), row.workflow_version_id), timers.shared(row)
 
 
 def owe_digests(engine: Engine, now: datetime | None = None) -> int:

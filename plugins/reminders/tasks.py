@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from celery import shared_task
+from celery import group, shared_task
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +18,7 @@ from mentorflow.db.database import default_database_url
 from mentorflow.engine import Engine
 
 from .delivery import deliver
+from .due import Shard, shard_count
 from .outbox import owe_digests, scan
 
 
@@ -33,8 +34,26 @@ RETRYABLE: dict[str, Any] = {"autoretry_for": (OperationalError,), "retry_backof
 
 @shared_task(name="mentorflow.scan", **RETRYABLE)
 def scan_task() -> dict[str, Any]:
-    """Owe due reminders and escalations, fire passed deadlines, then start a delivery round."""
-    report = scan(engine())
+    """Owe due reminders and escalations, fire passed deadlines, then start a delivery round.
+
+    With ``MENTORFLOW_SCAN_SHARDS`` above 1 the scan is fanned out instead: one
+    ``mentorflow.scan_shard`` task per shard, for whichever workers are free.
+    """
+    count = shard_count()
+    if count > 1:
+        group(scan_shard_task.si(index, count) for index in range(count)).apply_async()
+        return {"shards": count}
+    return _scan(None)
+
+
+@shared_task(name="mentorflow.scan_shard", **RETRYABLE)
+def scan_shard_task(index: int, count: int) -> dict[str, Any]:
+    """The scan of one shard: the relationships whose id leaves ``index`` divided by ``count``."""
+    return _scan(Shard(index, count))
+
+
+def _scan(shard: Shard | None) -> dict[str, Any]:
+    report = scan(engine(), shard=shard)
     if report.notifications_created:
         deliver_task.delay()
     return report.as_dict()
