@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select
 
 from mentorflow import Engine, ManualClock, UserError
+from mentorflow.clock import as_utc
 from mentorflow.db import migrate
-from mentorflow.db.models import AuditEvent, Person, Relationship
+from mentorflow.db.models import AuditEvent, Person, Relationship, RelationshipMember
 from mentorflow.plugins.reminders.due import derive_all, engine_workflows, stored_rows
 from mentorflow.plugins.reminders.models import DueDuty
 from mentorflow.plugins.reminders.outbox import scan
@@ -132,9 +133,12 @@ def test_rebuild_due_after_a_bulk_load_then_the_scan_owes_what_is_due(
                               .returning(P.c.id)).scalar_one()
         mentor = conn.execute(select(func.min(P.c.id))).scalar_one()
         rid = conn.execute(insert(R).values(
-            programme_id=programme_id, workflow_version_id=version_id, mentor_id=mentor, mentee_id=mentee,
+            programme_id=programme_id, workflow_version_id=version_id,
             state="reflecting", version=1, started_at=now, state_entered_at=now - timedelta(days=12),
             closed_at=None, updated_at=now).returning(R.c.id)).scalar_one()
+        conn.execute(insert(RelationshipMember.__table__), [
+            {"relationship_id": rid, "person_id": person, "role": role, "joined_at": now - timedelta(days=12),
+             "joined_seq": 1} for person, role in ((mentor, "mentor"), (mentee, "mentee"))])
         conn.execute(insert(A).values(relationship_id=rid, seq=1, at=now, actor_id=None, actor_role="system",
                                       transition="start", from_state=None, to_state="reflecting", data=None))
         conn.execute(delete(D).where(D.c.relationship_id != rid))  # and a restore that lost some rows
@@ -163,6 +167,11 @@ def test_new_people_on_a_relationship_make_the_scan_read_its_rows_again(
     assert scan(mentorflow_engine).duties_due == 0
     nils = mentorflow_factory.person("Nils", role="mentor", programme=pair.programme)
     pair.fire("reassign_mentor", "coordinator", {"mentor_id": nils, "reason": "Morten moved abroad"})
-    again = scan(mentorflow_engine)  # read again, with the new mentor; the outbox keys owe nothing twice
-    assert (again.duties_due, again.notifications_created) == (2, 0)
+    # Read again with the new members: the mentee's overdue period is looked at once more (the outbox keys owe
+    # nothing twice); the new mentor's period starts when they joined, so they owe nothing yet.
+    again = scan(mentorflow_engine)
+    assert (again.duties_due, again.notifications_created) == (1, 0)
+    with mentorflow_engine.read() as conn:
+        starts = dict(conn.execute(select(D.c.person_id, D.c.period_start).where(D.c.role == "mentor")).all())
+    assert list(starts) == [nils] and as_utc(starts[nils]) == mentorflow_clock.now()
     assert maintained(mentorflow_engine) == rebuilt(mentorflow_engine)

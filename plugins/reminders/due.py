@@ -137,7 +137,8 @@ def _rows_entered(snap: RelationshipSnapshot, workflow: Workflow) -> list[dict[s
             continue
         if timer.kind == RECURRING:
             rows += [_row(snap.id, snap.programme_id, snap.workflow_version_id, timer, m.role, m.person_id,
-                          max(entered, as_utc(m.joined_at))) for m in snap.members if m.role in timer.who]
+                          max(entered, as_utc(m.joined_at)))
+                     for role in timer.who for m in snap.members if m.role == role]  # in the timer's order
         else:
             anchor = as_utc(snap.started_at) if timer.anchor == "relationship_started" else entered
             rows.append(_row(snap.id, snap.programme_id, snap.workflow_version_id, timer, DEADLINE_ROLE, None,
