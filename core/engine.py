@@ -322,7 +322,8 @@ class Engine:
                                           to_state=workflow.initial_state, engine_event=True,
                                           data={"mentor_id": mentor, "mentee_id": mentee}))
             snap = RelationshipSnapshot(rid, pid, version_id, mentor, mentee, workflow.initial_state, 1, now, now)
-            self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn)
+            self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn,
+                                                         engine=self)
         return snap
 
     def get(self, relationship_id: int) -> RelationshipSnapshot:

@@ -76,3 +76,10 @@ def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
     from .web import blueprint
 
     return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection: Any, engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)

@@ -77,3 +77,11 @@ def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
     from .web import blueprint
 
     return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection,
+                                    engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)

@@ -109,3 +109,10 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
     from .api import programme_goal_attainment
 
     return {"goals": programme_goal_attainment(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection: Any, engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)
