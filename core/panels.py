@@ -62,9 +62,9 @@ class PageContext:
     hidden_fields: tuple[tuple[str, str], ...] = ()
     """``(name, value)`` pairs every form on the page must carry (the host's CSRF token)."""
     cached: Callable[[str, Callable[[], Any]], Any] = field(default=_compute, compare=False, repr=False)
-    """``cached(name, compute)``: a programme-wide figure the host may reuse for a while (the dashboard keeps
-    them a minute per programme and language); by default computed every time. Keep only what every
-    viewer of the page may see in it."""
+    """``cached(name, compute)``: a value computed once per view and shared by the page's panels (the dashboard
+    holds the answer of ``mentorflow_programme_figures`` under ``"programme_figures"``); by default computed
+    every time. Keep only what every viewer of the page may see in it."""
 
 
 @dataclass(frozen=True)

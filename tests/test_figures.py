@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mentorflow import SYSTEM, Engine, Forbidden, PluginError
+from mentorflow import SYSTEM, Engine, Forbidden, PluginError, hookimpl
 from mentorflow.demo import AGREEMENT
 from mentorflow.figures import ProgrammeFigures
 from mentorflow.plugins.figures.definitions import goal_outcome
@@ -223,3 +223,24 @@ def test_incremental_rows_equal_a_rebuild_and_the_command_rebuilds(mentorflow_en
     after = figures(mentorflow_engine, programme)
     assert before == after
     assert timedelta(0) <= after.at - before.at
+
+
+class FixedFigures:
+    """A third-party plugin that answers the dashboard's figures itself: the first answer wins."""
+
+    @hookimpl
+    def mentorflow_programme_figures(self, engine: Engine, programme: str, actor: Any) -> ProgrammeFigures:
+        return ProgrammeFigures(totals={"stage.closed": 7}, overdue=(), overdue_total=0, at_risk=(), at_risk_total={},
+                                at=engine.clock.now())
+
+
+def test_a_plugin_s_programme_figures_are_what_the_dashboard_shows(mentorflow_database_url: str,
+                                                                    mentorflow_clock: Any) -> None:
+    engine = Engine(mentorflow_database_url, clock=mentorflow_clock, plugins=[FixedFigures()])
+    factory = Factory(engine)
+    programme = factory.programme("fixed", default_workflow())
+    coordinator = factory.person("Carla", role="coordinator", programme=programme)
+    factory.relationship(programme)
+    page = dashboard(engine, programme, coordinator)
+    assert "7 relationships" in page, "the plugin's stage counts, not the one relationship in the database"
+    assert "<tr><th scope=\"row\">Closed</th><td>7</td></tr>" in page
