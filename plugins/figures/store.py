@@ -131,8 +131,9 @@ def programme_figures(engine: Engine, conn: Connection, programme_id: int, now: 
     at_risk: list[AtRisk] = []
     risk_total: dict[str, int] = {}
     for kind in (SILENT, AGREEMENT_UNANSWERED):
-        risk_total[kind] = conn.execute(select(func.count(func.distinct(D.c.relationship_id)))
-                                        .where(passed(kind))).scalar_one()
+        # One 'silent' deadline per relationship; an agreement may miss two signatures (count each once).
+        counted = func.count() if kind == SILENT else func.count(func.distinct(D.c.relationship_id))
+        risk_total[kind] = conn.execute(select(counted).select_from(D).where(passed(kind))).scalar_one()
         seen: set[int] = set()
         for r in conn.execute(select(D).where(passed(kind)).order_by(D.c.at, D.c.relationship_id)
                               .limit(LISTED * 2)):
