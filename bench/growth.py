@@ -12,11 +12,14 @@ with their start event and a few reflections each, as months of use would
 leave them. Then, in this process through Flask's test client (no network:
 the figure is the server's own work), the median time of: the
 relationship page, the relationship through the API, a transition (a
-reflection), and the coordinator dashboard (which counts, pages, charts and
-lists the overdue across the whole programme), both computing its
-programme figures afresh and within the minute it reuses them for. Each
-figure is printed as a
-ratio to the same request at the smallest size. PostgreSQL runs when
+reflection), and the coordinator dashboard with its programme figures
+(per-stage counts, goal attainment, satisfaction, regularity, the overdue
+list and the at-risk flags) read afresh on every view from the figures
+plugin's summary rows (docs/figures.md; there is no cache). The bulk fill
+writes those summary rows too, as the transitions would have (checked
+against ``mentorflow figures rebuild`` at the smallest size). Each figure
+is printed as a ratio to the same request at the smallest size, and the
+dashboard also as a ratio to the relationship page in the same run. PostgreSQL runs when
 ``MENTORFLOW_BENCH_POSTGRES_URL`` or ``MENTORFLOW_TEST_POSTGRES_URL`` names
 a server.
 """
@@ -43,7 +46,9 @@ from mentorflow.db.models import AuditEvent, Person, ProgrammeRole, Relationship
 
 SECRET = "bench-secret"
 MEASURED = 20
-KINDS = ("page", "api_get", "transition", "dashboard", "dashboard_cached")
+KINDS = ("page", "api_get", "transition", "dashboard")
+EVERY = timedelta(days=14)
+"""The shipped default's reflection cadence (``reflection_due`` every P14D)."""
 
 
 def fill(engine: Engine, total: int, seed: int = 11) -> None:
@@ -84,11 +89,65 @@ def fill(engine: Engine, total: int, seed: int = 11) -> None:
             conn.execute(insert(R), rels)
             conn.execute(insert(M), members)
             conn.execute(insert(A), events)
+            fill_figures(conn, rels, events)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in (P, R):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                      f"(SELECT max(id) FROM {table.name}))")
             conn.exec_driver_sql("ANALYZE")
+
+
+def fill_figures(conn: Any, rels: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+    """The figures plugin's summary rows for bulk-inserted relationships, as their transitions would have left them.
+
+    Each is open, in 'reflecting', with reflection transitions in the audit log (no reflection rows): its
+    values are the relationship, open and stage counts; its deadlines each role's next reflection (14 days
+    after the later of entering the state and the role's last one) and 'silent' (two cadences after the
+    latest of either side's). The programme's sums are added in one upsert per name.
+    """
+    from mentorflow.plugins.figures.models import FigureDeadline, RelationshipValue
+    from mentorflow.plugins.figures.store import _add
+
+    V, D = RelationshipValue.__table__, FigureDeadline.__table__
+    last: dict[tuple[int, str], Any] = {}
+    for e in events:
+        if e["transition"] == "submit_reflection":
+            key = (e["relationship_id"], e["actor_role"])
+            last[key] = max(last.get(key, e["at"]), e["at"])
+    values, deadlines = [], []
+    for r in rels:
+        rid, entered, people = r["id"], r["state_entered_at"], {"mentor": r["mentor_id"], "mentee": r["mentee_id"]}
+        values += [{"relationship_id": rid, "programme_id": r["programme_id"], "name": name, "value": 1.0}
+                   for name in ("relationships", "open", "stage.reflecting")]
+        done = {role: last.get((rid, role)) for role in people}
+        for role, person in people.items():
+            start = max(entered, done[role]) if done[role] is not None else entered
+            deadlines.append({"relationship_id": rid, "programme_id": r["programme_id"], "kind": "duty_due",
+                              "at": start + EVERY, "role": role, "person_id": person,
+                              "label": '{"da": "Refleksion forfalden", "en": "Reflection due"}'})
+        latest = max([entered, *(at for at in done.values() if at is not None)])
+        deadlines.append({"relationship_id": rid, "programme_id": r["programme_id"], "kind": "silent",
+                          "at": latest + 2 * EVERY, "role": None, "person_id": None, "label": None})
+    conn.execute(insert(V), values)
+    conn.execute(insert(D), deadlines)
+    for name in ("relationships", "open", "stage.reflecting"):
+        _add(conn, rels[0]["programme_id"], name, float(len(rels)))
+
+
+def check_figures(engine: Engine) -> None:
+    """The bulk-filled summary rows are what ``mentorflow figures rebuild`` computes (run at the smallest size)."""
+    from mentorflow import SYSTEM
+    from mentorflow.plugins.figures.store import rebuild
+
+    def read() -> Any:
+        return engine.pm.hook.mentorflow_programme_figures(engine=engine, programme="bench", actor=SYSTEM)
+
+    filled = read()
+    with engine.write() as conn:
+        rebuild(engine, conn)
+    rebuilt = read()
+    assert (filled.totals, filled.overdue_total, filled.at_risk_total) == \
+        (rebuilt.totals, rebuilt.overdue_total, rebuilt.at_risk_total), "the bulk fill's figures are a rebuild's"
 
 
 def median_ms(action: Callable[[], object], n: int) -> float:
@@ -101,7 +160,7 @@ def median_ms(action: Callable[[], object], n: int) -> float:
     return statistics.median(times)
 
 
-def measure(url: str, size: int, requests: int) -> dict[str, float]:
+def measure(url: str, size: int, requests: int, check: bool = False) -> dict[str, float]:
     from flask.sessions import SecureCookieSessionInterface
 
     from bench.http import seed
@@ -114,6 +173,8 @@ def measure(url: str, size: int, requests: int) -> dict[str, float]:
     engine = Engine(url)
     fill(engine, size)
     built = time.perf_counter() - started
+    if check:
+        check_figures(engine)
     T = ProgrammeRole.__table__
     with engine.read() as conn:
         coordinator = conn.execute(select(T.c.person_id).where(T.c.role == "coordinator")).scalar_one()
@@ -143,14 +204,7 @@ def measure(url: str, size: int, requests: int) -> dict[str, float]:
         assert response.status_code == 200, response.status_code
 
     figures = {kind: median_ms(request(kind), requests) for kind in ("page", "api_get", "transition")}
-    from mentorflow.integrations.web import pages
-
-    figures["dashboard_cached"] = median_ms(dashboard, max(3, requests // 5))  # the programme figures reused
-    ttl, pages.DASHBOARD_FIGURES_TTL = pages.DASHBOARD_FIGURES_TTL, 0.0
-    try:
-        figures["dashboard"] = median_ms(dashboard, 3)  # every view computes them afresh (seconds at 100k)
-    finally:
-        pages.DASHBOARD_FIGURES_TTL = ttl
+    figures["dashboard"] = median_ms(dashboard, max(3, requests // 5))  # every view reads the figures afresh
     app.extensions["mentorflow"].engine.db.dispose()
     return {"n": size, "built": built, **figures}
 
@@ -160,8 +214,8 @@ def report(label: str, rows: list[dict[str, float]], out: Any) -> None:
     base = rows[0]
     for row in rows:
         cells = "  ".join(f"{kind} {row[kind]:8.2f} ms ({row[kind] / base[kind]:6.2f}×)" for kind in KINDS)
-        print(f"  {int(row['n']):>7,} relationships (filled in {row['built']:5.1f} s):", file=out)
-        print(f"      {cells}", file=out)
+        print(f"  {int(row['n']):>9,} relationships (filled in {row['built']:5.1f} s):", file=out)
+        print(f"      {cells}  dashboard/page {row['dashboard'] / row['page']:5.2f}×", file=out)
 
 
 def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, list[dict[str, float]]]:
@@ -169,28 +223,32 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> dict[str, list
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated relationship counts")
     parser.add_argument("--requests", type=int, default=40, help="requests of each kind per size")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--postgres-sizes", default="", help="further sizes measured on PostgreSQL only (1000000)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    postgres_only = [int(s) for s in args.postgres_sizes.split(",") if s]
     print(f"growth benchmark · {platform.platform()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
           f"median of {args.requests} in-process requests per kind (dashboard {max(3, args.requests // 5)}, "
-          "computing its figures 3); "
+          "its figures read afresh each time); "
           "(×) is the ratio to the smallest size", file=out)
     results: dict[str, list[dict[str, float]]] = {"sqlite": []}
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
-            results["sqlite"].append(measure(f"sqlite:///{Path(folder) / 'growth.db'}", size, args.requests))
+            results["sqlite"].append(measure(f"sqlite:///{Path(folder) / 'growth.db'}", size, args.requests,
+                                             check=size == sizes[0]))
     report("SQLite", results["sqlite"], out)
     if not args.no_postgres:
         from bench.scan import _postgres
 
-        for size in sizes:
+        for size in sizes + postgres_only:
             scratch = _postgres(f"growth{size}")
             if scratch is None:
                 print("PostgreSQL skipped: set MENTORFLOW_BENCH_POSTGRES_URL", file=out)
                 break
             url, drop = scratch
             try:
-                results.setdefault("postgresql", []).append(measure(url, size, args.requests))
+                results.setdefault("postgresql", []).append(measure(url, size, args.requests,
+                                                                    check=size == sizes[0]))
             finally:
                 drop()
         if results.get("postgresql"):

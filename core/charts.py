@@ -27,21 +27,33 @@ def bar_chart(title: str, items: Sequence[tuple[str, float]], width: int = 560, 
 
 
 def column_chart(title: str, items: Sequence[tuple[str, float]], width: int = 560, height: int = 180) -> str:
-    """Vertical columns (for values over time) as an inline ``<svg>``."""
+    """Vertical columns (for values over time) as an inline ``<svg>``.
+
+    Each value is written above its column, in a band kept free of columns (:data:`VALUE_BAND`), so the
+    tallest column's value never lies on it.
+    """
     if not items:
         return ""
     peak = max(value for _, value in items) or 1
     slot = width / len(items)
-    plot = height - 34
+    bottom = height - 34  # the columns' base; the day labels go below it
+    plot = bottom - VALUE_BAND
     cols = []
     for index, (label, value) in enumerate(items):
         h = plot * value / peak
         x = index * slot + slot * 0.15
+        top = bottom - h
         cols.append(
-            f'<rect x="{x:.1f}" y="{plot - h + 4:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" rx="2" class="bar"/>'
+            f'<rect x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" rx="2" class="bar"/>'
             f'<text x="{x + slot * 0.35:.1f}" y="{height - 16}" text-anchor="middle" class="tick">'
             f"{escape(label)}</text>"
-            f'<text x="{x + slot * 0.35:.1f}" y="{max(plot - h, 12):.1f}" text-anchor="middle">{value:g}</text>'
+            f'<text x="{x + slot * 0.35:.1f}" y="{top - VALUE_GAP:.1f}" text-anchor="middle">{value:g}</text>'
         )
     return (f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" class="chart">'
             f"<title>{escape(title)}</title>{''.join(cols)}</svg>")
+
+
+VALUE_BAND = 18
+"""Height kept above the tallest column for its value (a 12 px label and its gap)."""
+VALUE_GAP = 4
+"""Space between a column's top and the baseline of its value."""

@@ -326,7 +326,8 @@ class Engine:
                                           data={"members": [{"person_id": p, "role": r} for p, r in listed]}))
             started = insert_members(conn, rid, listed, now, 1)
             snap = RelationshipSnapshot(rid, pid, version_id, workflow.initial_state, 1, now, now, None, started)
-            self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn)
+            self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn,
+                                                         engine=self)
         return snap
 
     def get(self, relationship_id: int) -> RelationshipSnapshot:

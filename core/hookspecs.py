@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mentorflow.effects import EffectSpec
     from mentorflow.engine import Engine
     from mentorflow.errors import Problem
+    from mentorflow.figures import ProgrammeFigures, RelationshipFigures
     from mentorflow.guards import GuardSpec
     from mentorflow.meetings import MeetingRecord
     from mentorflow.notifications import NotificationChannel
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 9
+HOOKSPEC_VERSION = 10
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -126,13 +127,14 @@ def mentorflow_before_transition(event: TransitionEvent, connection: Connection)
 
 
 @hookspec
-def mentorflow_apply_transition(event: TransitionEvent, connection: Connection) -> None:
+def mentorflow_apply_transition(event: TransitionEvent, connection: Connection, engine: Engine) -> None:
     """Write a plugin's own records as part of the transition's transaction.
 
     Called after the relationship row was updated and the audit event
     inserted (``event.after`` and ``event.audit_id`` are set), on the same
-    ``connection``. Everything commits or rolls back together: raise to
-    abort the whole transition. Return value ignored.
+    ``connection``; ``engine`` is the engine firing it (its hooks, its
+    clock). Everything commits or rolls back together: raise to abort the
+    whole transition. Return value ignored.
     """
 
 
@@ -148,9 +150,9 @@ def mentorflow_after_transition(event: TransitionEvent, engine: Engine) -> None:
 
 @hookspec
 def mentorflow_relationship_started(
-    relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection
+    relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection, engine: Engine
 ) -> None:
-    """A relationship was created in the workflow's initial state.
+    """A relationship was created in the workflow's initial state (by ``engine``).
 
     Called inside the creating transaction; raise to abort the creation.
     Return value ignored.
@@ -259,6 +261,29 @@ def mentorflow_programme_health(engine: Engine, programme: str, actor: Actor) ->
     Called for ``GET /api/v1/programmes/{key}/health`` after the web service checked that ``actor``
     coordinates ``programme`` (its key). Values are JSON-ready or dataclasses (made JSON like every API
     answer); return ``None`` when the plugin has nothing to say. Results of all plugins are merged.
+    """
+
+
+@hookspec
+def mentorflow_relationship_figures(relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection,
+                                    engine: Engine) -> RelationshipFigures | None:
+    """This plugin's contribution to the programme figures, for one relationship (see ``docs/figures.md``).
+
+    Read only this relationship's rows, on ``connection`` (inside the transaction that changed it, or
+    the figures rebuild): the figures plugin calls this after every transition and keeps the answer
+    and the programme's sums in summary rows, so what it costs must not grow with the programme.
+    Return a :class:`mentorflow.figures.RelationshipFigures` (values summed over the programme,
+    deadlines counted once passed, per-goal facts), or None to add nothing. Must not write.
+    """
+
+
+@hookspec(firstresult=True)
+def mentorflow_programme_figures(engine: Engine, programme: str, actor: Actor) -> ProgrammeFigures | None:
+    """A programme's dashboard figures from maintained summary rows, for a coordinator (first answer wins).
+
+    The figures plugin answers from its summary rows; the dashboard computes its own figures only
+    when no plugin answers. Refuse anyone who does not coordinate the programme (through
+    :mod:`mentorflow.policy`).
     """
 
 

@@ -66,9 +66,9 @@ class PageContext:
     that panel), for the panel to show next to its buttons, where the host's redirect to the panel's anchor
     leaves the person. ``category`` is ``"success"`` or ``"error"``; messages are already localized."""
     cached: Callable[[str, Callable[[], Any]], Any] = field(default=_compute, compare=False, repr=False)
-    """``cached(name, compute)``: a programme-wide figure the host may reuse for a while (the dashboard keeps
-    them a minute per programme and language); by default computed every time. Keep only what every
-    viewer of the page may see in it."""
+    """``cached(name, compute)``: a value computed once per view and shared by the page's panels (the dashboard
+    holds the answer of ``mentorflow_programme_figures`` under ``"programme_figures"``); by default computed
+    every time. Keep only what every viewer of the page may see in it."""
 
     def notices_for(self, panel: str) -> list[tuple[str, str]]:
         """The ``(category, message)`` notices meant for ``panel`` (see :attr:`notices`)."""

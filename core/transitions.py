@@ -360,7 +360,7 @@ class TransitionRunner:
                                          user_errors=True)
         if not_offered:
             raise FormInvalid(transition.form or transition.id, not_offered)
-        self._apply(event=event, connection=conn)
+        self._apply(event=event, connection=conn, engine=self.engine)
         return event
 
     @staticmethod

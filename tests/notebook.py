@@ -132,6 +132,16 @@ def mentorflow_programme_health(engine: Engine, programme: str, actor: Any) -> d
 
 
 @hookimpl
+def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection: Connection, engine: Engine) -> Any:
+    # A count of the relationship's notes, summed over the programme by the figures plugin; never their text.
+    from mentorflow.figures import RelationshipFigures
+
+    count = connection.execute(sa.select(sa.func.count()).select_from(NOTES)
+                               .where(NOTES.c.relationship_id == relationship.id)).scalar_one()
+    return RelationshipFigures(values={"notebook.notes": count})
+
+
+@hookimpl
 def mentorflow_relationship_meetings(engine: Engine, relationship: Any, viewer: int) -> Iterable[MeetingRecord]:
     # A note is its writer's: a meeting recorded in one is seen by the writer only.
     with engine.read() as conn:

@@ -75,12 +75,12 @@ def test_a_relationship_page_has_no_figures_slot(engine: Engine) -> None:
 
 def test_render_template_escapes_and_translates_at_render_time() -> None:
     html = render_template("mentorflow.plugins.goals", "goals_attainment_panel.html", chart="<b>x</b>",
-                           goals=types.SimpleNamespace(achieved="<i>1</i>", total=2))
+                           achieved="<i>1</i>", total=2)
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "&lt;i&gt;1&lt;/i&gt; of 2 goals achieved" in html
     set_locale("da")
     try:
         danish = render_template("mentorflow.plugins.goals", "goals_attainment_panel.html", chart="",
-                                 goals=types.SimpleNamespace(achieved=1, total=2))
+                                 achieved=1, total=2)
     finally:
         set_locale("en")
     assert "Ingen mål endnu." in danish
@@ -101,8 +101,9 @@ def test_the_built_in_dashboard_panels_come_from_their_plugins(mentorflow_engine
                                                           programme=programme, hidden_fields=(("csrf", "t0ken"),)))
 
     # Matching review only for a programme that uses matching (issue #17: the button did nothing useful elsewhere).
-    assert [(p.id, p.slot) for p in dashboard(plain)] == [("health", "figures"), ("goals", "figures")]
+    figures = [("health", "figures"), ("satisfaction", "figures"), ("goals", "figures"), ("at-risk", "figures")]
+    assert [(p.id, p.slot) for p in dashboard(plain)] == figures
     panels = dashboard(key)
-    assert [(p.id, p.slot) for p in panels] == [("health", "figures"), ("goals", "figures"), ("matching", "main")]
-    matching = panels[2].html
+    assert [(p.id, p.slot) for p in panels] == [*figures, ("matching", "main")]
+    matching = panels[-1].html
     assert f'action="/coordinator/{key}/matching/run"' in matching and 'name="csrf" value="t0ken"' in matching

@@ -326,3 +326,27 @@ def test_timer_scan_notices_are_in_the_simulated_timeline(mentorflow_database_ur
     assert [e["kind"] for e in result.as_dict()["events"]].count("digest") == 1
     assert result.counts()["reminder"] == 4, "the reminders plugin's notices are collected beside the notebook's"
     engine.db.dispose()
+
+
+def test_relationship_figures_are_summed_over_the_programme_by_the_next_transition(factory: Factory,
+                                                                                  mentorflow_engine: Engine) -> None:
+    """The notebook's ``notebook.notes`` joins the programme figures: kept with the transition, and rebuilt."""
+    from mentorflow import SYSTEM
+    from mentorflow.plugins.figures.store import rebuild
+
+    engine = mentorflow_engine
+
+    def notes() -> float:
+        return engine.pm.hook.mentorflow_programme_figures(engine=engine, programme="programme", actor=SYSTEM) \
+            .value("notebook.notes")
+
+    rel, other = factory.relationship(), factory.relationship()
+    _note(engine, rel.mentee_id, rel.id, "One")
+    _note(engine, rel.mentor_id, rel.id, "Two")
+    _note(engine, other.mentor_id, other.id, "Three")
+    assert notes() == 0, "notes written behind the engine's back count from the next transition"
+    engine.fire(rel, "sign_agreement", rel.mentor_id, {"accept": True})
+    assert notes() == 2
+    with engine.write() as conn:
+        rebuild(engine, conn)
+    assert notes() == 3, "the rebuild asks every relationship again"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -273,8 +271,29 @@ def _require_coordinator(key: str, pid: int) -> None:
 
 def _dashboard(key: str) -> dict[str, Any]:
     eng = engine()
+    pid = require_person()
     _version_id, workflow = eng.current_workflow(key)
-    counts = eng.count_relationships(key)
+    # The programme's figures from maintained summary rows (the figures plugin), once per request; the
+    # panels of the plugins ask for the same answer through ``page.cached``. Without such a plugin the
+    # figures are computed afresh here.
+    memo: dict[str, Any] = {FIGURES: eng.pm.hook.mentorflow_programme_figures(engine=eng, programme=key, actor=pid)}
+    figures = memo[FIGURES]
+
+    def cached(name: str, compute: Any) -> Any:  # for this request only: the summary rows make figures cheap
+        if name not in memo:
+            memo[name] = compute()
+        return memo[name]
+
+    if figures is not None:
+        counts = {name[len("stage."):]: int(value) for name, value in figures.totals.items()
+                  if name.startswith("stage.")}
+        activity = [(format_day_month(week), n) for week, n in figures.week_counts()]
+        overdue, overdue_total = _overdue_from(eng, figures, workflow), figures.overdue_total
+        figures_at = figures.at
+    else:
+        counts = eng.count_relationships(key)
+        overdue, overdue_total = _overdue(eng, key, workflow)
+        activity, figures_at = _weekly_activity(eng, key), eng.clock.now()
     per_stage = [(s.title(), counts.get(s.id, 0)) for s in workflow.states.values()]
     state_filter = request.args.get("state") or None
     search = (request.args.get("q") or "").strip().lower()
@@ -288,26 +307,27 @@ def _dashboard(key: str) -> dict[str, Any]:
     rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
     pages = max(1, (matches + per_page - 1) // per_page)
-    figures = _programme_figures(eng, key, _version_id, workflow, require_person())
-    activity, overdue, overdue_total = figures["activity"], figures["overdue"], figures["overdue_total"]
-    cache = _figures_cache()
-
-    def cached(name: str, compute: Any) -> Any:  # a plugin's programme-wide figures, reused like the core's
-        return cache.get((key, _version_id, get_locale(), name), compute)
-
-    panels = page_panels(eng, _page("dashboard", require_person(), key, cached=cached))
+    panels = page_panels(eng, _page("dashboard", pid, key, cached=cached))
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
             "rows": rows, "matches": matches, "page": page, "pages": pages, "page_links": _page_links(page, pages),
             "state_filter": state_filter, "search": search, "overdue": overdue, "overdue_total": overdue_total,
             "mermaid": to_mermaid(workflow), "has_dot": shutil.which("dot") is not None,
-            "figures_at": figures["at"], "panels": panels,
+            "figures_at": figures_at, "panels": panels,
             "states": list(workflow.states.values())}
 
 
 DASHBOARD_TABLES = ("relationships", "overdue", "stages", "activity")
 """The dashboard's tables, each downloadable as CSV and XLSX (:mod:`.exports`)."""
+
+
+def _activity(eng: Engine, key: str, pid: int) -> list[tuple[str, float]]:
+    """Reflections per week, as the dashboard shows them (from the summary rows when the figures plugin keeps them)."""
+    figures = eng.pm.hook.mentorflow_programme_figures(engine=eng, programme=key, actor=pid)
+    if figures is None:
+        return _weekly_activity(eng, key)
+    return [(format_day_month(week), n) for week, n in figures.week_counts()]
 
 
 def _dashboard_table(key: str, table: str, pid: int) -> exports.Table:
@@ -318,9 +338,9 @@ def _dashboard_table(key: str, table: str, pid: int) -> exports.Table:
                                            batch=EXPORT_BATCH)
     if table == "stages":
         return exports.stages_table(eng, key)
-    version_id, workflow = eng.current_workflow(key)
+    _version_id, workflow = eng.current_workflow(key)
     if table == "activity":
-        activity = _programme_figures(eng, key, version_id, workflow, pid)["activity"]
+        activity = _activity(eng, key, pid)
         return exports.figures_table(key, "activity", ["week_starting", "reflections"],
                                      lambda: ([label, value] for label, value in activity))
 
@@ -329,6 +349,10 @@ def _dashboard_table(key: str, table: str, pid: int) -> exports.Table:
                 for o in _overdue(eng, key, workflow, everything=True)[0])
 
     return exports.figures_table(key, "overdue", ["relationship", "person", "role", "duty", "days_overdue"], overdue)
+
+
+FIGURES = "programme_figures"
+"""The name under which ``page.cached`` holds the answer of ``mentorflow_programme_figures`` on the dashboard."""
 
 
 def _page_links(page: int, pages: int) -> list[int | None]:
@@ -342,71 +366,43 @@ def _page_links(page: int, pages: int) -> list[int | None]:
     return links
 
 
-DASHBOARD_FIGURES_TTL = 60.0
-"""Seconds a programme's dashboard figures are reused (they read every relationship of the programme)."""
+def _weekly_activity(eng: Engine, key: str, weeks: int = 12) -> list[tuple[str, float]]:
+    """Reflections recorded in each of the last ``weeks`` ISO weeks (Monday to Sunday, UTC), from the audit log.
 
-
-class _FiguresCache:
-    """The dashboard's programme-wide figures per programme, workflow version and language, for a minute.
-
-    Health, goal attainment, weekly activity and the overdue list each read
-    the whole programme: at 100,000 relationships several seconds. A
-    coordinator reloading or paging the table within the minute gets them
-    again at once; the page says when they were computed. Access is still
-    checked on every request; only what a coordinator of the programme may
-    see is kept.
+    Only transitions that record a reflection count (``reflections.record``), as in the programme's health:
+    other duty-fulfilling transitions of a recurring timer are not reflections. (Used when no plugin keeps
+    the figures; docs/figures.md.)
     """
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], compute: Any) -> dict[str, Any]:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and now - entry[0] < DASHBOARD_FIGURES_TTL:
-            return entry[1]
-        value = compute()
-        with self._lock:
-            self._entries = {k: v for k, v in self._entries.items() if now - v[0] < DASHBOARD_FIGURES_TTL}
-            self._entries[key] = (now, value)
-        return value
-
-
-def _programme_figures(eng: Engine, key: str, version_id: int, workflow: Any, pid: int) -> dict[str, Any]:
-    """Activity and the overdue list of the programme (see :class:`_FiguresCache`); plugins' panels cache theirs
-    through ``PageContext.cached``."""
-
-    def compute() -> dict[str, Any]:
-        overdue, overdue_total = _overdue(eng, key, workflow)
-        return {"activity": _weekly_activity(eng, key, workflow), "overdue": overdue, "overdue_total": overdue_total,
-                "at": eng.clock.now()}
-
-    return _figures_cache().get((key, version_id, get_locale()), compute)
-
-
-def _figures_cache() -> _FiguresCache:
-    return current_app.extensions.setdefault("mentorflow_dashboard_figures", _FiguresCache())
-
-
-def _weekly_activity(eng: Engine, key: str, workflow: Any, weeks: int = 12) -> list[tuple[str, float]]:
-    """How many duty-fulfilling transitions (reflections) happened in each of the last ``weeks`` weeks."""
-    satisfying = {t for timer in workflow.timers if timer.kind == "recurring" for t in timer.satisfied_by}
-    if not satisfying:
-        return []
     now = eng.clock.now()
-    start = now - timedelta(weeks=weeks)
+    monday = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=now.weekday())
+    start = monday - timedelta(weeks=weeks - 1)
     A, R = AuditEvent.__table__, Relationship.__table__
     pid = eng.programme_id(key)
     with eng.read() as conn:
+        versions = conn.execute(select(R.c.workflow_version_id).where(R.c.programme_id == pid).distinct()).scalars()
+        recording = {t.id for v in versions for t in eng.workflow_by_version(v, conn).transitions.values()
+                     if any(e.name == REFLECTION_EFFECT for e in t.effects)}
+        if not recording:
+            return []
         times = conn.execute(select(A.c.at).join(R, R.c.id == A.c.relationship_id).where(
-            R.c.programme_id == pid, A.c.transition.in_(satisfying), A.c.at >= start)).scalars().all()
+            R.c.programme_id == pid, A.c.transition.in_(sorted(recording)), A.c.at >= start)).scalars().all()
     from mentorflow.clock import as_utc
 
     buckets = Counter(min(weeks - 1, int((as_utc(t) - start).days // 7)) for t in times)
-    labels = [format_day_month(start + timedelta(weeks=i)) for i in range(weeks)]
-    return [(labels[i], float(buckets.get(i, 0))) for i in range(weeks)]
+    return [(format_day_month(start + timedelta(weeks=i)), float(buckets.get(i, 0))) for i in range(weeks)]
+
+
+REFLECTION_EFFECT = "reflections.record"
+"""The effect that records a reflection: what "Reflections per week" counts when no plugin keeps the figures."""
+
+
+def _overdue_from(eng: Engine, figures: Any, workflow: Any) -> list[dict[str, Any]]:
+    """The overdue list from the figures' passed reflection deadlines, with days overdue and names."""
+    shown = figures.overdue[:OVERDUE_SHOWN]
+    names = eng.display_names({o["person"] for o in shown if o["person"] is not None})
+    return [{"relationship": o["relationship"], "role": workflow.role_label(o["role"]) if o["role"] else "",
+             "days": (figures.at - o["due_at"]).days, "timer": o["label"] or "", "person": o["person"],
+             "name": names.get(o["person"], "—")} for o in shown]
 
 
 EXPORT_BATCH = exports.EXPORT_BATCH

@@ -83,3 +83,10 @@ def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
     from .panels import page_panels
 
     return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection: Any, engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)

@@ -84,3 +84,11 @@ def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
     from .panels import page_panels
 
     return page_panels(engine, page)
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: RelationshipSnapshot, workflow: Workflow, connection: Connection,
+                                    engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)

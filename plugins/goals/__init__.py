@@ -116,3 +116,10 @@ def mentorflow_history_labels(engine: Any, relationship: Any, viewer: int, recor
     from .history import history_labels
 
     return history_labels(engine, relationship, viewer, recorded)
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection: Any, engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship)

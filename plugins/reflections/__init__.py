@@ -86,3 +86,11 @@ def mentorflow_programme_health(engine: Any, programme: str, actor: Any) -> dict
     from .api import programme_health
 
     return {"reflections": programme_health(engine, programme, actor)}
+
+
+@hookimpl(trylast=True)
+def mentorflow_relationship_figures(relationship: RelationshipSnapshot, workflow: Workflow, connection: Any,
+                                    engine: Any) -> Any:
+    from .figures import relationship_figures
+
+    return relationship_figures(connection, relationship, workflow)
