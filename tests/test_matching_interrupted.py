@@ -134,6 +134,23 @@ def test_a_live_run_taken_for_dead_stops_and_stores_nothing(cohort: Cohort, ment
     assert reaped == [row.id] and row.status == "failed" and row.stats["failure"] == "interrupted"
     with cohort.engine.read() as conn:
         assert conn.execute(select(PROPOSALS).where(PROPOSALS.c.run_id == row.id)).first() is None
+    # The console's panel says so (no progress bar, no cancel button: nothing runs).
+    from mentorflow.integrations.web import create_app
+    from mentorflow.integrations.web.sessions import cookie_data
+    from mentorflow.integrations.web.settings import load_settings
+
+    app = create_app(load_settings(database_url=str(cohort.engine.db.url), secret_key="t", worker=False),
+                     engine=cohort.engine)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(cookie_data(cohort.engine, cohort.coordinator))
+    try:
+        page = client.get(f"/coordinator/{cohort.key}", headers={"Accept-Language": "en"})
+    finally:
+        set_locale(None)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"Matching run {row.id} was interrupted" in html
+    assert "matching-progress-bar" not in html and "Cancel the run" not in html
     assert len(api.run_matching(cohort.engine, cohort.key, cohort.coordinator).matched) == 3
 
 
