@@ -370,8 +370,21 @@ def _peak_mb() -> float:
 
 
 def tier_job(job: str, mentee_count: int, mentor_count: int, seed: int) -> dict[str, Any]:
-    """One measurement in this (fresh) process: ``ours``, ``greedy``, ``ortools`` (every allowed pair) or ``lsa``."""
+    """One measurement in this (fresh) process: ``ours``, ``greedy``, ``ortools`` (every allowed pair) or ``lsa``.
+
+    Besides wall time it reports the process's CPU time (all threads) and the load average before and after: on
+    a machine shared with other work the CPU time is the steadier figure.
+    """
     source, capacity = _pool(mentee_count, mentor_count, seed)
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
+    out = _tier_job(job, source, capacity)
+    if "skipped" not in out:
+        out.update(cpu_seconds=round(time.process_time() - cpu, 1), load=[round(load, 1), round(os.getloadavg()[0], 1)])
+    return out
+
+
+def _tier_job(job: str, source: Any, capacity: np.ndarray) -> dict[str, Any]:
     start = time.perf_counter()
     if job in ("ours", "greedy"):
         phases: dict[str, float] = {}
@@ -475,6 +488,7 @@ def tiers(sizes: list[tuple[int, int]], seed: int, out: Any) -> None:
             elif "pairs" in row:
                 note = (f"{row['pairs']:,} pairs; scoring {row['score_seconds']:.1f} s, "
                         f"solve {row['solve_seconds']:.1f} s")
+            note += f"; CPU {row['cpu_seconds']:.1f} s, load {row['load'][0]}-{row['load'][1]}"
             ratio = row["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
             print(f"  {name:<44}{row['seconds']:>9.1f}s{row['peak_mb']:>8.0f}MB{row['total']:>15,.2f}"
                   f"{row['matched']:>9,}{ratio:>10.2f}×  {note}", file=out)
