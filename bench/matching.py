@@ -488,7 +488,7 @@ def tiers(sizes: list[tuple[int, int]], seed: int, out: Any) -> None:
             elif "pairs" in row:
                 note = (f"{row['pairs']:,} pairs; scoring {row['score_seconds']:.1f} s, "
                         f"solve {row['solve_seconds']:.1f} s")
-            note += f"; CPU {row['cpu_seconds']:.1f} s, load {row['load'][0]}-{row['load'][1]}"
+            note += ("; " if note else "") + f"CPU {row['cpu_seconds']:.1f} s, load {row['load'][0]}-{row['load'][1]}"
             ratio = row["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
             print(f"  {name:<44}{row['seconds']:>9.1f}s{row['peak_mb']:>8.0f}MB{row['total']:>15,.2f}"
                   f"{row['matched']:>9,}{ratio:>10.2f}×  {note}", file=out)
