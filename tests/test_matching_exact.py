@@ -83,12 +83,23 @@ def test_optimal_equals_or_tools_on_every_allowed_pair(seed: int) -> None:
     assert objective(result, total) == reference(total, allowed, capacity)
     assert result.exact and result.certificate is not None and result.certificate.max_violation == 0
     assert all(total[i, j] >= 0 for i, j in result.pairs), "a negative pair only lowers the total"
-    # With the default candidates the same optimum.
+    # With the default candidates the same optimum, and with few per mentor (more left to the pricing) too.
     assert objective(assignment.optimal(total, allowed, capacity), total) == objective(result, total)
+    shallow = assignment._scan
+    try:
+        assignment._scan = lambda *args: shallow(*args, mentor_candidates=(1, 2))  # type: ignore[assignment]
+        again = assignment.solve(Dense(total, allowed, rows_per_block=7), capacity, candidates=1, reserve=2)
+    finally:
+        assignment._scan = shallow  # type: ignore[assignment]
+    assert objective(again, total) == objective(result, total) and again.certificate.max_violation == 0
 
 
-def test_the_pricing_adds_pairs_the_candidates_missed_and_certifies_the_result() -> None:
-    # One candidate and one reserve pair per mentee: the first graph misses pairs the optimum needs.
+def test_the_pricing_adds_pairs_the_candidates_missed_and_certifies_the_result(monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    # One candidate and one reserve pair per mentee, and few per mentor: the first graph misses pairs the optimum
+    # needs (the default per-mentor depth would hold most of these small instances).
+    monkeypatch.setattr(assignment, "MENTOR_CANDIDATES", 1)
+    monkeypatch.setattr(assignment, "MAX_MENTOR_CANDIDATES", 4)
     rounds, priced = [], []
     for seed in range(6):
         total, allowed, capacity = random_instance(100 + seed, 150, 40)
