@@ -53,12 +53,13 @@ import numpy as np
 
 CANDIDATES = 12
 """Best allowed mentors kept per mentee in the scoring phase (pricing adds what they miss)."""
-MENTOR_CANDIDATES = 32
+MENTOR_CANDIDATES = 64
 """Best mentees kept per mentor, besides the mentees' own candidates (at least the mentor's capacity is kept).
 Deep enough that the first round's potentials usually clear the unmatched mentees by their bounds: with 4 (at
-most 16) the pricing scored 1.3-1.6 passes of mentees again; with 32 (at most 64) almost none, for about 10 % more
-graph pairs (docs/benchmarks.md)."""
-MAX_MENTOR_CANDIDATES = 64
+most 16) the pricing scored 1.3-1.6 passes of mentees again; with 32 (at most 64) a third of a pass at 50,000 x
+10,000; with 64 (at most 128) none there, one flow round, for a graph of about 20 pairs per mentee
+(docs/benchmarks.md)."""
+MAX_MENTOR_CANDIDATES = 128
 GREEDY_MENTOR_CANDIDATES = (4, 16)
 """The greedy's per-mentor candidates (least, most): it has no pricing to save, so it keeps its fewer."""
 SCALE = 10**6
