@@ -298,18 +298,37 @@ def networkx_section(size: tuple[int, int], seed: int, out: Any) -> None:
     table(rows, rows[0], out)
 
 
-def end_to_end(mentee_count: int, mentor_count: int, seed: int, out: Any) -> None:
-    """``run_matching`` on SQLite: people, roles and profiles bulk-loaded, then one timed run."""
+def load_people(engine: Any, programme: str, mentee_count: int, mentor_count: int, seed: int,
+                first_id: int = 1) -> None:
+    """Bulk-load :func:`generate`'s people, their roles and profiles into a published programme (ids from
+    ``first_id`` on: mentees first, then mentors with their capacity)."""
     from sqlalchemy import insert
 
-    from mentorflow import Engine, ManualClock
     from mentorflow.db.models import Person, ProgrammeRole
     from mentorflow.plugins.matching.models import Profile
+
+    mentees, mentors, capacity = generate(mentee_count, mentor_count, seed)
+    pid = engine.programme_id(programme)
+    now = engine.clock.now()
+    rows = [(first_id + i, p, "mentee") for i, p in enumerate(mentees.profiles)]
+    rows += [(first_id + mentee_count + j, {**p, "capacity": int(c)}, "mentor")
+             for j, (p, c) in enumerate(zip(mentors.profiles, capacity, strict=True))]
+    with engine.write() as conn:
+        conn.execute(insert(Person.__table__), [{"id": i, "display_name": f"P{i}", "email": None, "locale": "en",
+                                                 "created_at": now} for i, _p, _r in rows])
+        conn.execute(insert(ProgrammeRole.__table__), [{"programme_id": pid, "person_id": i, "role": r}
+                                                       for i, _p, r in rows])
+        conn.execute(insert(Profile.__table__), [{"programme_id": pid, "person_id": i, "role": r, "data": p,
+                                                  "updated_at": now, "updated_by": None} for i, p, r in rows])
+
+
+def end_to_end(mentee_count: int, mentor_count: int, seed: int, out: Any) -> None:
+    """``run_matching`` on SQLite: people, roles and profiles bulk-loaded, then one timed run."""
+    from mentorflow import Engine, ManualClock
     from mentorflow.plugins.matching.runs import run_matching
     from mentorflow.schemas import template_paths
     from mentorflow.workflow.loader import parse_document
 
-    mentees, mentors, capacity = generate(mentee_count, mentor_count, seed)
     with tempfile.TemporaryDirectory(prefix="mentorflow-bench-") as folder:
         engine = Engine(f"sqlite:///{folder}/bench.db", clock=ManualClock())
         engine.upgrade_database()
@@ -317,18 +336,7 @@ def end_to_end(mentee_count: int, mentor_count: int, seed: int, out: Any) -> Non
         document["programme"].setdefault("settings", {})["matching"] = {
             **SETTINGS, "profile_schema": {"type": "object"}}
         engine.publish_workflow("bench", document)
-        pid = engine.programme_id("bench")
-        now = engine.clock.now()
-        rows = [(int(i), p, "mentee") for i, p in zip(mentees.ids, mentees.profiles, strict=True)]
-        rows += [(int(i), {**p, "capacity": int(c)}, "mentor")
-                 for i, p, c in zip(mentors.ids, mentors.profiles, capacity, strict=True)]
-        with engine.write() as conn:
-            conn.execute(insert(Person.__table__), [{"id": i, "display_name": f"P{i}", "email": None, "locale": "en",
-                                                     "created_at": now} for i, _p, _r in rows])
-            conn.execute(insert(ProgrammeRole.__table__), [{"programme_id": pid, "person_id": i, "role": r}
-                                                           for i, _p, r in rows])
-            conn.execute(insert(Profile.__table__), [{"programme_id": pid, "person_id": i, "role": r, "data": p,
-                                                      "updated_at": now, "updated_by": None} for i, p, r in rows])
+        load_people(engine, "bench", mentee_count, mentor_count, seed)
         seconds, result = timed(lambda: run_matching(engine, "bench"))
         engine.db.dispose()
     s = result.stats["seconds"]
@@ -362,8 +370,21 @@ def _peak_mb() -> float:
 
 
 def tier_job(job: str, mentee_count: int, mentor_count: int, seed: int) -> dict[str, Any]:
-    """One measurement in this (fresh) process: ``ours``, ``greedy``, ``ortools`` (every allowed pair) or ``lsa``."""
+    """One measurement in this (fresh) process: ``ours``, ``greedy``, ``ortools`` (every allowed pair) or ``lsa``.
+
+    Besides wall time it reports the process's CPU time (all threads) and the load average before and after: on
+    a machine shared with other work the CPU time is the steadier figure.
+    """
     source, capacity = _pool(mentee_count, mentor_count, seed)
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
+    out = _tier_job(job, source, capacity)
+    if "skipped" not in out:
+        out.update(cpu_seconds=round(time.process_time() - cpu, 1), load=[round(load, 1), round(os.getloadavg()[0], 1)])
+    return out
+
+
+def _tier_job(job: str, source: Any, capacity: np.ndarray) -> dict[str, Any]:
     start = time.perf_counter()
     if job in ("ours", "greedy"):
         phases: dict[str, float] = {}
@@ -467,6 +488,7 @@ def tiers(sizes: list[tuple[int, int]], seed: int, out: Any) -> None:
             elif "pairs" in row:
                 note = (f"{row['pairs']:,} pairs; scoring {row['score_seconds']:.1f} s, "
                         f"solve {row['solve_seconds']:.1f} s")
+            note += ("; " if note else "") + f"CPU {row['cpu_seconds']:.1f} s, load {row['load'][0]}-{row['load'][1]}"
             ratio = row["seconds"] / ours["seconds"] if "seconds" in ours else float("nan")
             print(f"  {name:<44}{row['seconds']:>9.1f}s{row['peak_mb']:>8.0f}MB{row['total']:>15,.2f}"
                   f"{row['matched']:>9,}{ratio:>10.2f}×  {note}", file=out)

@@ -83,12 +83,23 @@ def test_optimal_equals_or_tools_on_every_allowed_pair(seed: int) -> None:
     assert objective(result, total) == reference(total, allowed, capacity)
     assert result.exact and result.certificate is not None and result.certificate.max_violation == 0
     assert all(total[i, j] >= 0 for i, j in result.pairs), "a negative pair only lowers the total"
-    # With the default candidates the same optimum.
+    # With the default candidates the same optimum, and with few per mentor (more left to the pricing) too.
     assert objective(assignment.optimal(total, allowed, capacity), total) == objective(result, total)
+    shallow = assignment._scan
+    try:
+        assignment._scan = lambda *args: shallow(*args, mentor_candidates=(1, 2))  # type: ignore[assignment]
+        again = assignment.solve(Dense(total, allowed, rows_per_block=7), capacity, candidates=1, reserve=2)
+    finally:
+        assignment._scan = shallow  # type: ignore[assignment]
+    assert objective(again, total) == objective(result, total) and again.certificate.max_violation == 0
 
 
-def test_the_pricing_adds_pairs_the_candidates_missed_and_certifies_the_result() -> None:
-    # One candidate and one reserve pair per mentee: the first graph misses pairs the optimum needs.
+def test_the_pricing_adds_pairs_the_candidates_missed_and_certifies_the_result(monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    # One candidate and one reserve pair per mentee, and few per mentor: the first graph misses pairs the optimum
+    # needs (the default per-mentor depth would hold most of these small instances).
+    monkeypatch.setattr(assignment, "MENTOR_CANDIDATES", 1)
+    monkeypatch.setattr(assignment, "MAX_MENTOR_CANDIDATES", 4)
     rounds, priced = [], []
     for seed in range(6):
         total, allowed, capacity = random_instance(100 + seed, 150, 40)
@@ -199,3 +210,43 @@ def test_progress_is_reported_per_phase_and_cancel_stops_between_blocks() -> Non
     with pytest.raises(assignment.Cancelled):
         assignment.solve(source, capacity, cancelled=cancelled)
     assert len(asked) == 4 and source.largest <= 25 * 30
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("seed", range(4))
+def test_blocks_scored_in_threads_and_columns_merged_sparsely_give_the_same_optimum(
+        seed: int, threads: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tall instances in small blocks: after the first blocks few pairs beat a mentor's kept best, so they are
+    # merged sparsely; with threads the next blocks are scored while one is worked on.
+    total, allowed, capacity = random_instance(100 + seed, 400, 12)
+    merges: list[int] = []
+    merge = assignment._merge_columns
+
+    def counting(*args: Any) -> None:
+        merges.append(len(args[3]))
+        merge(*args)
+
+    monkeypatch.setattr(assignment, "_merge_columns", counting)
+    monkeypatch.setattr(assignment, "THREADS", threads)
+    result = assignment.solve(Dense(total, allowed, rows_per_block=10), capacity, candidates=1, reserve=3)
+    check_valid(result.pairs, allowed, capacity)
+    assert objective(result, total) == reference(total, allowed, capacity)
+    assert result.certificate is not None and result.certificate.max_violation == 0
+    assert merges, "the sparse merge was not used"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_scan_keeps_each_mentors_best_pairs_and_an_exact_column_bound(seed: int) -> None:
+    total, allowed, capacity = random_instance(200 + seed, 300, 15)
+    capacity = np.maximum(capacity, 1)
+    reserve = 3
+    cand = assignment._scan(Dense(total, allowed, rows_per_block=10), capacity, 1, reserve, None, None)
+    usable = allowed & (total >= 0)
+    depth = max(int(np.clip(np.maximum(capacity, assignment.MENTOR_CANDIDATES), 0,
+                            assignment.MAX_MENTOR_CANDIDATES).max()), reserve)
+    kept = {(int(i), int(j)) for i, j in zip(cand.reserve.rows, cand.reserve.cols, strict=True)}
+    for j in range(total.shape[1]):
+        column = np.sort(total[usable[:, j], j])[::-1]
+        assert cand.col_rest[j] == (column[depth] if len(column) > depth else -np.inf)
+        best = sorted((total[i, j] for i, jj in kept if jj == j), reverse=True)[:depth]
+        assert best == column[:depth].tolist()

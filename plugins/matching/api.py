@@ -9,6 +9,7 @@ Runs and coordinator review (coordinators and the system)::
 
     run_matching(engine, programme, actor, algorithm=None, store=True, progress=None, cancelled=None) -> RunResult
     cancel_run(engine, run_id, actor)  # a running run stops at its next block or round
+    reap_interrupted(engine, programme_id=None)  # runs whose process died: marked failed ("interrupted")
     get_run(engine, run_id, viewer) / list_runs(engine, programme, viewer)
     approve(engine, proposal_id, actor) / approve_all(engine, run_id, actor)
     override(engine, proposal_id, mentor, actor) / exclude_pair(engine, programme, mentee, mentor, actor)
@@ -47,11 +48,13 @@ from .review import ApprovalFailure, approve, approve_all, exclude_pair, get_pro
 from .runs import (
     ProposalView,
     RunCancelled,
+    RunInterrupted,
     RunResult,
     RunSummary,
     cancel_run,
     get_run,
     list_runs,
+    reap_interrupted,
     rerun,
     run_matching,
 )
@@ -65,6 +68,7 @@ __all__ = [
     "RematchCandidate",
     "RequestView",
     "RunCancelled",
+    "RunInterrupted",
     "RunResult",
     "RunSummary",
     "Suggestion",
@@ -80,6 +84,7 @@ __all__ = [
     "list_requests",
     "list_runs",
     "override",
+    "reap_interrupted",
     "rematch_candidates",
     "rerun",
     "run_matching",

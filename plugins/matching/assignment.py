@@ -42,7 +42,10 @@ float optimum.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,9 +53,15 @@ import numpy as np
 
 CANDIDATES = 12
 """Best allowed mentors kept per mentee in the scoring phase (pricing adds what they miss)."""
-MENTOR_CANDIDATES = 4
-"""Best mentees kept per mentor, besides the mentees' own candidates (at least the mentor's capacity is kept)."""
-MAX_MENTOR_CANDIDATES = 16
+MENTOR_CANDIDATES = 64
+"""Best mentees kept per mentor, besides the mentees' own candidates (at least the mentor's capacity is kept).
+Deep enough that the first round's potentials usually clear the unmatched mentees by their bounds: with 4 (at
+most 16) the pricing scored 1.3-1.6 passes of mentees again; with 32 (at most 64) a third of a pass at 50,000 x
+10,000; with 64 (at most 128) none there, one flow round, for a graph of about 20 pairs per mentee
+(docs/benchmarks.md)."""
+MAX_MENTOR_CANDIDATES = 128
+GREEDY_MENTOR_CANDIDATES = (4, 16)
+"""The greedy's per-mentor candidates (least, most): it has no pricing to save, so it keeps its fewer."""
 SCALE = 10**6
 """Score units per point: scores are rounded to 1e-6 before the flow (see the module docstring)."""
 RESERVE = 100
@@ -68,6 +77,18 @@ COLUMN_SHARE = 0.2
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phases: ``scoring`` and ``pricing`` (mentees), ``solving`` (rounds)."""
+
+
+def _threads() -> int:
+    try:
+        return max(1, int(os.environ.get("MENTORFLOW_MATCHING_THREADS", "")))
+    except ValueError:
+        return min(4, os.cpu_count() or 1)
+
+
+THREADS = _threads()
+"""Blocks scored at the same time, in threads (numpy and scipy's sparse products release the GIL): the CPU count,
+at most 4, or ``MENTORFLOW_MATCHING_THREADS``. Only for sources that say they are thread-safe."""
 
 
 class Cancelled(Exception):
@@ -87,8 +108,48 @@ class Source(Protocol):
         ...
 
 
+def _scored(source: Source, chunks: Sequence[np.ndarray], columns: np.ndarray | None = None
+            ) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]]:
+    """``(rows, source.scores(rows, columns))`` for each chunk, in order.
+
+    With :data:`THREADS` > 1 and a source marked ``thread_safe``, the next
+    few blocks are scored in threads while the caller works on the current
+    one; at most ``THREADS`` blocks are in flight, so memory stays bounded.
+    The first block is scored alone: it fills the per-mentor caches the
+    others share. Results and their order are the same either way.
+    """
+    if THREADS <= 1 or len(chunks) <= 2 or not getattr(source, "thread_safe", False):
+        for rows in chunks:
+            yield rows, source.scores(rows, columns)
+        return
+    yield chunks[0], source.scores(chunks[0], columns)
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="matching-scores") as pool:
+        pending: deque[tuple[np.ndarray, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
+        following = iter(chunks[1:])
+        try:
+            for rows in following:
+                pending.append((rows, pool.submit(source.scores, rows, columns)))
+                if len(pending) >= THREADS:
+                    break
+            while pending:
+                rows, future = pending.popleft()
+                after = next(following, None)
+                if after is not None:
+                    pending.append((after, pool.submit(source.scores, after, columns)))
+                yield rows, future.result()
+        finally:  # cancelled or failed: drop what has not started
+            for _, future in pending:
+                future.cancel()
+
+
+def _chunks(rows: np.ndarray, step: int) -> list[np.ndarray]:
+    return [rows[start:start + step] for start in range(0, len(rows), step)]
+
+
 class Dense:
     """A :class:`Source` over matrices at hand (tests, the benchmark's comparisons, small pools)."""
+
+    thread_safe = True
 
     def __init__(self, total: np.ndarray, allowed: np.ndarray, rows_per_block: int = 0) -> None:
         if total.shape != allowed.shape:
@@ -166,11 +227,19 @@ class _Pairs:
 
     @classmethod
     def of(cls, rows: np.ndarray, cols: np.ndarray, score: np.ndarray) -> _Pairs:
-        order = np.lexsort((cols, rows))
-        rows, cols, score = rows[order].astype(np.int64), cols[order].astype(np.int64), score[order]
-        keep = np.ones(len(rows), dtype=bool)
-        keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        return cls(rows[keep], cols[keep], score[keep])
+        """Sorted, a pair given twice kept once (its first occurrence)."""
+        rows, cols = rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False)
+        if not len(rows):
+            return cls(rows, cols, score)
+        # One int64 key and a stable sort (timsort): much faster than a two-key lexsort, and linear when the
+        # input is already made of sorted runs, as when two sorted sets of pairs are merged (``add``).
+        codes = rows * (int(cols.max()) + 1) + cols
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        keep = np.ones(len(codes), dtype=bool)
+        keep[1:] = codes[1:] != codes[:-1]
+        order = order[keep]
+        return cls(rows[order], cols[order], score[order])
 
     def add(self, other: _Pairs) -> _Pairs:
         return _Pairs.of(np.concatenate([self.rows, other.rows]), np.concatenate([self.cols, other.cols]),
@@ -212,25 +281,26 @@ def _top_rows(masked: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scan(source: Source, cap: np.ndarray, k: int, reserve: int, progress: Progress | None,
-          cancelled: Callable[[], bool] | None, rows: np.ndarray | None = None) -> _Candidates:
+          cancelled: Callable[[], bool] | None, rows: np.ndarray | None = None,
+          mentor_candidates: tuple[int, int] | None = None) -> _Candidates:
     """Phase 1: per mentee its best ``reserve`` usable pairs (``k`` of them start the graph), per mentor its best
     few mentees (they join the graph), and bounds on everything else."""
     m, n = source.shape
     rows = np.arange(m) if rows is None else rows
     open_mentor = cap > 0
     reserve = max(k, reserve)
-    per_mentor = np.clip(np.maximum(cap, MENTOR_CANDIDATES), 0, MAX_MENTOR_CANDIDATES)
+    least, most = mentor_candidates or (MENTOR_CANDIDATES, MAX_MENTOR_CANDIDATES)
+    per_mentor = np.clip(np.maximum(cap, least), 0, most)
     depth = max(int(per_mentor.max(initial=0)), reserve if rows is None else 0)
     top_m = depth + 1  # one more than kept: the column's bound
     col_score = np.full((top_m, n), -np.inf)
     col_row = np.full((top_m, n), -1, dtype=np.int64)
+    col_min = np.full(n, -np.inf)  # per mentor the least of its kept best: only a pair above it can join them
     out_r, out_c, out_s = [], [], []
     rest = np.full(m, -np.inf)
-    step = source.rows_per_block
-    for start in range(0, len(rows), step):
+    done = 0
+    for index, (total, allowed) in _scored(source, _chunks(rows, source.rows_per_block)):
         _check(cancelled)
-        index = rows[start:start + step]
-        total, allowed = source.scores(index)
         masked = np.where(_usable(total, allowed, open_mentor), total, -np.inf)
         top, rest[index] = _top_rows(masked, reserve)
         s = np.take_along_axis(masked, top, axis=1)
@@ -239,18 +309,26 @@ def _scan(source: Source, cap: np.ndarray, k: int, reserve: int, progress: Progr
         out_c.append(top[finite])
         out_s.append(s[finite])
         if n:
-            # Merge this block's best mentees per mentor into the running best.
-            if len(index) > top_m:
-                part = np.argpartition(-masked, top_m - 1, axis=0)[:top_m]
-            else:
-                part = np.broadcast_to(np.arange(len(index))[:, None], (len(index), n))
-            both_s = np.concatenate([col_score, np.take_along_axis(masked, part, axis=0)])
-            both_r = np.concatenate([col_row, index[part]])
-            best = np.argpartition(-both_s, top_m - 1, axis=0)[:top_m]
-            col_score = np.take_along_axis(both_s, best, axis=0)
-            col_row = np.take_along_axis(both_r, best, axis=0)
+            # Merge this block's best mentees per mentor into the running best: a pair not above the column's
+            # least kept one cannot join (and stays under the column's bound). Once a few blocks are in, that
+            # is a small share of the block, merged sparsely instead of sorting whole columns again.
+            r, c = np.nonzero(masked > col_min[None, :])
+            if len(r) * 8 > masked.size:
+                if len(index) > top_m:
+                    part = np.argpartition(-masked, top_m - 1, axis=0)[:top_m]
+                else:
+                    part = np.broadcast_to(np.arange(len(index))[:, None], (len(index), n))
+                both_s = np.concatenate([col_score, np.take_along_axis(masked, part, axis=0)])
+                both_r = np.concatenate([col_row, index[part]])
+                best = np.argpartition(-both_s, top_m - 1, axis=0)[:top_m]
+                col_score = np.take_along_axis(both_s, best, axis=0)
+                col_row = np.take_along_axis(both_r, best, axis=0)
+                col_min = col_score.min(axis=0)
+            elif len(r):
+                _merge_columns(col_score, col_row, col_min, c, masked[r, c], index[r])
+        done += len(index)
         if progress is not None:
-            progress("scoring", min(start + step, len(rows)), len(rows))
+            progress("scoring", done, len(rows))
     pool = _Pairs.of(np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)) if out_r else \
         _Pairs.empty()
     # The graph starts with each mentee's best k of its reserve ...
@@ -274,6 +352,24 @@ def _scan(source: Source, cap: np.ndarray, k: int, reserve: int, progress: Progr
         pool = pool.add(_Pairs.of(chosen_r[keep], grid[keep], chosen_s[keep]))
         col_rest = chosen_s[depth]
     return _Candidates(graph, pool, rest, col_rest)
+
+
+def _merge_columns(col_score: np.ndarray, col_row: np.ndarray, col_min: np.ndarray, cols: np.ndarray,
+                   score: np.ndarray, rows: np.ndarray) -> None:
+    """Merge a few new pairs into the per-mentor best (in place): per touched column, its best ``top_m`` of the
+    kept ones and the new ones."""
+    top_m = col_score.shape[0]
+    touched = np.unique(cols)
+    h = len(touched)
+    at = np.concatenate([np.repeat(np.arange(h), top_m), np.searchsorted(touched, cols)])
+    all_s = np.concatenate([col_score[:, touched].T.ravel(), score])
+    all_r = np.concatenate([col_row[:, touched].T.ravel(), rows])
+    order = np.lexsort((-all_s, at))
+    rank = np.arange(len(order)) - np.searchsorted(at[order], at[order])
+    keep = order[rank < top_m]  # every touched column had top_m entries: it keeps top_m, best first
+    col_score[:, touched] = all_s[keep].reshape(h, top_m).T
+    col_row[:, touched] = all_r[keep].reshape(h, top_m).T
+    col_min[touched] = col_score[top_m - 1, touched]
 
 
 def _scale(max_score: float, mentees: int, nodes: int) -> tuple[int, int]:
@@ -376,7 +472,7 @@ def solve(source: Source, capacity: np.ndarray, *, candidates: int = CANDIDATES,
         _check(cancelled)
         d = flow.potential
         # The reserve first: exact reduced costs, no scoring needed.
-        outside = ~np.isin(cand.reserve.codes(n), graph.codes(n), assume_unique=True)
+        outside = ~_member(cand.reserve.codes(n), graph.codes(n))
         spare = cand.reserve.take(outside)
         reduced = (d[spare.rows] - d[m + spare.cols]) - (np.rint(spare.score * scale).astype(np.int64) * weight + 1)
         added = [spare.take(reduced < 0)]
@@ -403,6 +499,14 @@ def solve(source: Source, capacity: np.ndarray, *, candidates: int = CANDIDATES,
     certificate = Certificate(rounds, 0, len(cand.graph.rows), bounded, priced, scale)
     return Assignment(list(zip(chosen.rows.tolist(), chosen.cols.tolist(), strict=True)), "min-cost-flow", True,
                       certificate, chosen.score.tolist())
+
+
+def _member(needles: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted haystack (pair codes of a sorted ``_Pairs``), without sorting again."""
+    if not len(sorted_codes):
+        return np.zeros(len(needles), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, needles), len(sorted_codes) - 1)
+    return sorted_codes[at] == needles
 
 
 def _suspects(cand: _Candidates, d: np.ndarray, cap: np.ndarray, m: int, scale: int, weight: int,
@@ -449,10 +553,8 @@ def _price_columns(source: Source, cand: _Candidates, columns: np.ndarray, d: np
     codes = np.sort(cand.graph.codes(n))
     found = []
     step = max(1, source.rows_per_block * n // max(len(columns), 1))
-    for start in range(0, m, step):
+    for index, (total, allowed) in _scored(source, _chunks(np.arange(m), step), columns):
         _check(cancelled)
-        index = np.arange(start, min(m, start + step))
-        total, allowed = source.scores(index, columns)
         usable = _usable(total, allowed, np.ones(len(columns), dtype=bool))
         pair_codes = index[:, None] * n + columns[None, :]
         at = np.minimum(np.searchsorted(codes, pair_codes), max(len(codes) - 1, 0))
@@ -463,7 +565,7 @@ def _price_columns(source: Source, cand: _Candidates, columns: np.ndarray, d: np
         r, c = np.nonzero(usable & (reduced < 0))
         found.append(_Pairs.of(index[r], columns[c], total[r, c]))
         if progress is not None:
-            progress("pricing", min(start + step, m), m)
+            progress("pricing", int(index[-1]) + 1, m)
     out = _Pairs.empty()
     for pairs in found:
         out = out.add(pairs) if len(pairs.rows) else out
@@ -482,10 +584,9 @@ def _price(source: Source, cand: _Candidates, suspect: np.ndarray, d: np.ndarray
     added_r, added_c, added_s = [], [], []
     deep_r, deep_c, deep_s = [], [], []
     step = source.rows_per_block
-    for start in range(0, len(suspect), step):
+    for start, (index, (total, allowed)) in zip(range(0, len(suspect), step),
+                                                _scored(source, _chunks(suspect, step)), strict=True):
         _check(cancelled)
-        index = suspect[start:start + step]
-        total, allowed = source.scores(index)
         usable = _usable(total, allowed, open_mentor)
         # Pairs already in the graph are priced by the solver itself (their cells, found without a row loop).
         lo, hi = starts[start:start + step], ends[start:start + step]
@@ -563,7 +664,8 @@ def greedy_solve(source: Source, capacity: np.ndarray, *, candidates: int = CAND
     chosen: list[tuple[int, int, float]] = []
     rows: np.ndarray | None = None
     while True:
-        cand = _scan(source, left, max(1, min(candidates, n)), 0, progress, cancelled, rows)
+        cand = _scan(source, left, max(1, min(candidates, n)), 0, progress, cancelled, rows,
+                     GREEDY_MENTOR_CANDIDATES)
         got = _greedy_pairs(cand.graph.rows, cand.graph.cols, cand.graph.score, free, left)
         chosen += got
         rows = np.flatnonzero(free & np.isfinite(cand.rest)) if rows is None else \

@@ -1,5 +1,6 @@
 """``mentorflow match PROGRAMME``: run matching from the command line, with progress per phase and CSV export;
-``mentorflow match-cancel RUN`` stops a running one.
+``mentorflow match-cancel RUN`` stops a running one and ``mentorflow match-rerun RUN`` runs one again (the mentees
+it left unmatched, or, for a run that failed, was interrupted or cancelled, the mentees it was to match).
 
 Exit codes follow the core CLI: 0 done, 2 anything the user can fix (an
 unknown programme, a programme without matching settings, a database that
@@ -54,6 +55,20 @@ def register(cli: click.Group, available: bool = True) -> None:
         """
         _database(lambda: _match(programme, algorithm, csv_path, dry_run, database_url))
 
+    @cli.command("match-rerun", context_settings=CONTEXT)
+    @click.argument("run_id", type=int)
+    @click.option("--mode", "algorithm", type=click.Choice(["optimal", "greedy"]), default=None,
+                  help=_lazy("Assignment algorithm (default: the run's)."))
+    @click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True,
+                                                                      path_type=Path),
+                  help=_lazy("Write the result as CSV (mentee, mentor, score, one column per criterion); - for "
+                             "stdout."))
+    @DATABASE
+    def match_rerun(run_id: int, algorithm: str | None, csv_path: Path | None, database_url: str | None) -> None:
+        """Match again what run RUN_ID left: its unmatched mentees, or all it was to match if it failed, was
+        interrupted or was cancelled."""
+        _database(lambda: _match(None, algorithm, csv_path, False, database_url, rerun_of=run_id))
+
     @cli.command("match-cancel", context_settings=CONTEXT)
     @click.argument("run_id", type=int)
     @DATABASE
@@ -88,15 +103,19 @@ def _cancel(run_id: int, database_url: str | None) -> None:
     click.echo(_("Run {id} will stop at its next step.").format(id=run_id))
 
 
-def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run: bool,
-           database_url: str | None) -> None:
+def _match(programme: str | None, algorithm: str | None, csv_path: Path | None, dry_run: bool,
+           database_url: str | None, rerun_of: int | None = None) -> None:
+    from mentorflow.actors import SYSTEM
     from mentorflow.engine import Engine
 
     from .export import write_csv
-    from .runs import run_matching
+    from .runs import reap_interrupted, rerun, run_matching
 
     to_stderr = csv_path == Path("-")  # the CSV has standard output to itself then
     engine = Engine(database_url)
+    for dead in reap_interrupted(engine):
+        click.echo(_("Matching run {id} had stopped without finishing (its process gave no sign of life); it is "
+                     "marked failed (interrupted).").format(id=dead), err=True)
     started = time.perf_counter()
     with ExitStack() as stack:
         bar: Any = None
@@ -122,7 +141,11 @@ def _match(programme: str, algorithm: str | None, csv_path: Path | None, dry_run
                     click.echo(_("Min-cost flow solved (round {n})").format(n=done), err=True)
             shown = phase
 
-        result = run_matching(engine, programme, algorithm=algorithm, store=not dry_run, progress=progress)
+        if rerun_of is not None:
+            result = rerun(engine, rerun_of, SYSTEM, algorithm=algorithm, progress=progress)
+        else:
+            result = run_matching(engine, programme, algorithm=algorithm, store=not dry_run,  # type: ignore[arg-type]
+                                  progress=progress)
     elapsed = time.perf_counter() - started
     stats = result.stats
     run = _("run {id}").format(id=result.run_id) if result.run_id is not None else _("dry run (nothing stored)")

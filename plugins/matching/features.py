@@ -124,8 +124,10 @@ class SetIndex:
         width = max(1, len(self.vocabulary))
         matrix = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(width, len(sets)))
         self.sizes = np.asarray(matrix.sum(axis=0)).ravel().astype(np.float64)
-        # Small vocabularies (languages, skills, days) multiply fastest dense; free text stays sparse.
-        self.matrix: Any = matrix.toarray() if width * len(sets) <= DENSE_CELLS else matrix
+        # Small vocabularies (languages, skills, days) multiply fastest dense; free text stays sparse. Row-major:
+        # scipy's sparse @ dense flattens its dense operand, and a column-major one (what csc.toarray gives) would
+        # be copied whole on every block.
+        self.matrix: Any = np.ascontiguousarray(matrix.toarray()) if width * len(sets) <= DENSE_CELLS else matrix
 
     def counts(self, sets: Sequence[frozenset[str]], columns: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -49,6 +49,8 @@ class Run(Base):
     """Share (0..1) of the current phase done."""
     cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     """Set by a cancel; the running solver checks it between blocks and rounds and stops."""
+    heartbeat_at: Mapped[datetime | None]
+    """While running: when the run's process last showed it was alive (see ``runs.LEASE``)."""
 
 
 class Proposal(Base):

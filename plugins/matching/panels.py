@@ -17,26 +17,22 @@ from mentorflow.i18n import _
 from mentorflow.panels import PageContext, Panel, render_template
 
 from .api import get_run, list_runs
-from .runs import RunSummary
+from .runs import RunSummary, phase_name
 from .settings import uses_matching
-
-
-def _phase_name(phase: str | None) -> str:
-    names = {"scoring": _("scoring the pairs"), "solving": _("finding the best assignment"),
-             "pricing": _("checking every allowed pair"), "storing": _("storing the proposals")}
-    return names.get(phase or "scoring", phase or "")
 
 
 def run_status(run: RunSummary) -> dict[str, Any]:
     """What the panel says about a run: status, phase, progress in percent and the sentence a person reads."""
     percent = round((run.progress or 0.0) * 100)
-    if run.status != "running":
+    if run.message:  # an interrupted run says so, and what to do
+        text = run.message
+    elif run.status != "running":
         text = _("Matching run {id} is {status}.").format(id=run.id, status=run.status)
     elif run.cancel_requested:
         text = _("Matching run {id} is stopping (cancel requested).").format(id=run.id)
     else:
         text = _("Matching run {id} is running: {phase}, {percent} % done.").format(
-            id=run.id, phase=_phase_name(run.phase), percent=percent)
+            id=run.id, phase=phase_name(run.phase), percent=percent)
     return {"id": run.id, "status": run.status, "phase": run.phase, "percent": percent,
             "cancel_requested": run.cancel_requested, "running": run.status == "running", "text": text}
 
@@ -54,7 +50,7 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     names = engine.display_names({p for proposal in run.proposals
                                   for p in (proposal.mentee_id, proposal.mentor_id) if p is not None}) if run else {}
     base = f"{page.base_url}/coordinator/{key}/matching"
-    status = run_status(newest) if newest is not None and newest.status == "running" else None
+    status = run_status(newest) if newest is not None and (newest.status == "running" or newest.message) else None
     html = render_template(__package__, "matching_review_panel.html", key=key, run=run, names=names,
                            workflow=workflow, hidden_fields=page.hidden_fields,
                            run_url=f"{base}/run", approve_url=lambda proposal: f"{base}/approve/{proposal}",

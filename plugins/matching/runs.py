@@ -3,14 +3,16 @@ approve them all)."""
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from mentorflow.actors import SYSTEM, Actor
 from mentorflow.clock import as_utc
@@ -23,6 +25,15 @@ from .scoring import PoolScorer
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+"""A ``running`` run whose row has not been beaten for this long is taken for dead (its process was killed or
+the machine stopped): it is marked failed, "interrupted", and no longer blocks a new run of its programme."""
+HEARTBEAT_SECONDS = 10.0
+"""How often a running run beats its row, from a thread of its own (so also while the solver is busy): twelve
+beats fit in a lease, so a loaded machine or a slow write does not get a live run taken for dead."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phases: ``scoring`` and ``pricing`` (mentees scored), ``solving`` (flow
@@ -101,12 +112,115 @@ class RunCancelled(UserError):
     """The run was cancelled before it finished; it is stored as ``cancelled``, without proposals."""
 
 
+class RunInterrupted(UserError):
+    """The run's row was marked interrupted (its heartbeat was older than :data:`LEASE`) while it still computed:
+    it stops and stores nothing, as another run may already have started."""
+
+
+def phase_name(phase: str | None) -> str:
+    """A run's phase as a person reads it (translated when called)."""
+    names = {"scoring": _("scoring the pairs"), "solving": _("finding the best assignment"),
+             "pricing": _("checking every allowed pair"), "storing": _("storing the proposals")}
+    return names.get(phase or "scoring", phase or "")
+
+
+def interruption_message(run_id: int, stats: dict[str, Any]) -> str | None:
+    """What a person reads about a run marked interrupted (None for any other run)."""
+    if stats.get("failure") != "interrupted":
+        return None
+    return _("Matching run {id} was interrupted: its process stopped while {phase} and gave no sign of life after "
+             "{time}. Nothing was proposed; run matching again.").format(
+        id=run_id, phase=phase_name(stats.get("phase")), time=stats.get("heartbeat_at", "?"))
+
+
+def _stale(now: datetime) -> Any:
+    """Running runs whose last heartbeat (or, before the first, their start) is older than the lease."""
+    cutoff = now - LEASE
+    return and_(RUNS.c.status == "running", or_(RUNS.c.heartbeat_at < cutoff,
+                                                and_(RUNS.c.heartbeat_at.is_(None), RUNS.c.created_at < cutoff)))
+
+
+def reap_interrupted(engine: Engine, programme_id: int | None = None) -> list[int]:
+    """Mark the runs whose process died as failed ("interrupted"); returns their ids.
+
+    Called wherever runs are listed, read, started or cancelled, so a dead
+    run is shown as failed as soon as its lease is over and never blocks a
+    new run. Each row is updated only if it is still stale, so a run that
+    beats in the meantime is left alone.
+    """
+    now = engine.clock.now()
+    query = select(RUNS.c.id, RUNS.c.phase, RUNS.c.progress, RUNS.c.heartbeat_at, RUNS.c.created_at,
+                   RUNS.c.stats).where(_stale(now))
+    if programme_id is not None:
+        query = query.where(RUNS.c.programme_id == programme_id)
+    with engine.read() as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        return []
+    reaped = []
+    with engine.write() as conn:
+        for row in rows:
+            seen = as_utc(row.heartbeat_at or row.created_at)
+            stats = {**dict(row.stats or {}), "failure": "interrupted", "phase": row.phase or "scoring",
+                     "progress": row.progress, "heartbeat_at": seen.strftime("%Y-%m-%d %H:%M:%S UTC")}
+            done = conn.execute(update(RUNS).where(RUNS.c.id == row.id, _stale(now)).values(
+                status="failed", phase=None, progress=None, stats=stats))
+            if done.rowcount:
+                reaped.append(int(row.id))
+                log.warning("matching run %s marked interrupted: no heartbeat since %s", row.id, seen.isoformat())
+    return reaped
+
+
+class _Heartbeat:
+    """Beats a running run's row every :data:`HEARTBEAT_SECONDS` from a daemon thread, until stopped.
+
+    A beat that finds the row no longer ``running`` (it was marked
+    interrupted by someone who took this process for dead) sets ``lost``,
+    and the run stops at its next check.
+    """
+
+    def __init__(self, engine: Engine, run_id: int | None) -> None:
+        self.engine, self.run_id = engine, run_id
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"matching-run-{run_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        if self.run_id is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def beat(self, conn: Any, **values: Any) -> None:
+        """Update the row (with ``values``) if it is still running; note it as lost if not."""
+        done = conn.execute(update(RUNS).where(RUNS.c.id == self.run_id, RUNS.c.status == "running").values(
+            heartbeat_at=self.engine.clock.now(), **values))
+        if not done.rowcount:
+            self.lost = True
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.engine.write() as conn:
+                    self.beat(conn)
+            except Exception:  # a busy database: the next beat tries again, well inside the lease
+                log.warning("matching run %s: heartbeat failed", self.run_id, exc_info=True)
+
+
 class _Reporter:
     """Passes the solver's progress on (to the caller and to the run's row) and asks whether to stop."""
 
     def __init__(self, engine: Engine, run_id: int | None, progress: ProgressCallback | None,
-                 cancelled: Callable[[], bool] | None) -> None:
+                 cancelled: Callable[[], bool] | None, heartbeat: _Heartbeat) -> None:
         self.engine, self.run_id, self.callback, self.external = engine, run_id, progress, cancelled
+        self.heartbeat = heartbeat
         self.shown: tuple[str, int] | None = None
 
     def progress(self, phase: str, done: int, total: int) -> None:
@@ -118,9 +232,11 @@ class _Reporter:
         if self.run_id is not None and key != self.shown:
             self.shown = key
             with self.engine.write() as conn:
-                conn.execute(update(RUNS).where(RUNS.c.id == self.run_id).values(phase=phase, progress=share))
+                self.heartbeat.beat(conn, phase=phase, progress=share)
 
     def cancelled(self) -> bool:
+        if self.heartbeat.lost:
+            return True
         if self.external is not None and self.external():
             return True
         if self.run_id is None:
@@ -140,8 +256,13 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     ``store=False`` computes without writing (a dry run). A stored run is
     written first as ``running`` with its phase and progress, so the console
     can follow it and :func:`cancel_run` can stop it (``cancelled``, a
-    callable, can too); a cancelled run raises :class:`RunCancelled`. In
-    ``automatic`` mode a stored run's proposals are approved at once.
+    callable, can too); a cancelled run raises :class:`RunCancelled`. While
+    it computes, the run beats its row (``heartbeat_at``); a run whose
+    process died is marked failed ("interrupted") once its beat is older
+    than :data:`LEASE`. Only one stored run of a programme computes at a
+    time: starting one while another is alive raises
+    :class:`~mentorflow.errors.TransitionError`, a dead one does not block.
+    In ``automatic`` mode a stored run's proposals are approved at once.
     """
     pm = programme_matching(engine, programme)
     algorithm = algorithm or pm.settings.algorithm
@@ -156,15 +277,20 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
                         preferences=pool.preferences, now=now)
     method = "greedy" if algorithm == "greedy" else "min-cost-flow"
     run_id = _start(engine, pm, actor, algorithm, method, parent_run_id, now) if store else None
-    reporter = _Reporter(engine, run_id, progress, cancelled)
+    heartbeat = _Heartbeat(engine, run_id)
+    reporter = _Reporter(engine, run_id, progress, cancelled, heartbeat)
     try:
-        chosen = assign(source, pool.capacity, algorithm, progress=reporter.progress, cancelled=reporter.cancelled)
-        assigned = time.perf_counter()
-        if reporter.cancelled():  # the last chance: nothing is stored yet
-            raise assignment.Cancelled()
-        reporter.progress("storing", 0, 1)
-        scores, breakdowns = source.pairs(chosen.pairs)
+        with heartbeat:
+            chosen = assign(source, pool.capacity, algorithm, progress=reporter.progress,
+                            cancelled=reporter.cancelled)
+            assigned = time.perf_counter()
+            if reporter.cancelled():  # the last chance: nothing is stored yet
+                raise assignment.Cancelled()
+            reporter.progress("storing", 0, 1)
+            scores, breakdowns = source.pairs(chosen.pairs)
     except assignment.Cancelled:
+        if heartbeat.lost:
+            raise _interrupted(run_id) from None
         if run_id is not None:
             _finish(engine, run_id, "cancelled")
         raise RunCancelled(_("Matching run {id} was cancelled; nothing was proposed.").format(
@@ -196,8 +322,15 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     return result
 
 
+def _interrupted(run_id: int | None) -> RunInterrupted:
+    return RunInterrupted(_("Matching run {id} was marked interrupted while it still ran (no sign of life for "
+                            "{minutes} minutes); it stopped and proposed nothing.").format(
+        id=run_id, minutes=round(LEASE.total_seconds() / 60)))
+
+
 def cancel_run(engine: Engine, run_id: int, actor: Actor | int) -> None:
     """Ask a running run to stop (coordinators and the system); it stops at its next block or round."""
+    reap_interrupted(engine)
     with engine.write() as conn:
         run = run_row(conn, run_id)
         require_coordinator(conn, run.programme_id, actor)
@@ -223,24 +356,33 @@ def _proposals(source: PoolScorer, pairs: list[tuple[int, int]], scores: list[fl
 
 def _start(engine: Engine, pm: ProgrammeMatching, actor: Actor, algorithm: str, method: str,
            parent_run_id: int | None, now: datetime) -> int:
+    reap_interrupted(engine, pm.programme_id)  # a dead run does not block this one
     with engine.write() as conn:
+        alive = conn.execute(select(RUNS.c.id, RUNS.c.phase).where(
+            RUNS.c.programme_id == pm.programme_id, RUNS.c.status == "running")).first()
+        if alive is not None:
+            raise TransitionError(_("Matching run {id} of this programme is still running ({phase}); wait for it "
+                                    "to finish or cancel it.").format(id=alive.id, phase=phase_name(alive.phase)))
         return int(conn.execute(insert(RUNS).values(
             programme_id=pm.programme_id, parent_run_id=parent_run_id, algorithm=algorithm, method=method,
             status="running", created_at=now, created_by=actor.person_id, total_score=0.0,
             settings=dict(pm.settings.raw), stats={}, phase="scoring", progress=0.0,
-            cancel_requested=False)).inserted_primary_key[0])
+            cancel_requested=False, heartbeat_at=now)).inserted_primary_key[0])
 
 
 def _finish(engine: Engine, run_id: int, status: str) -> None:
-    with engine.write() as conn:
-        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status=status, phase=None, progress=None))
+    with engine.write() as conn:  # a run marked interrupted meanwhile stays so
+        conn.execute(update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == "running").values(
+            status=status, phase=None, progress=None))
 
 
 def _store(engine: Engine, run_id: int, result: RunResult) -> RunResult:
     with engine.write() as conn:
-        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(
+        stored = conn.execute(update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == "running").values(
             method=result.method, status="open" if result.matched else "completed", total_score=result.total_score,
             stats=result.stats, phase=None, progress=None))
+        if not stored.rowcount:  # marked interrupted while it computed: another run may have started since
+            raise _interrupted(run_id)
         if result.proposals:
             conn.execute(insert(PROPOSALS), [
                 {"run_id": run_id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
@@ -267,6 +409,13 @@ class RunSummary:
     progress: float | None = None
     cancel_requested: bool = False
     """A cancel was asked for; a running run stops at its next block or round."""
+    heartbeat_at: datetime | None = None
+    """While running: when its process last showed it was alive."""
+
+    @property
+    def message(self) -> str | None:
+        """Why a failed run failed, for a person (None when there is nothing to explain)."""
+        return interruption_message(self.id, self.stats)
 
 
 EXACT_METHODS = ("min-cost-flow", "dense-lsa", "sparse-lsa", "empty")
@@ -288,6 +437,7 @@ def run_row(conn: Any, run_id: int) -> Any:
 
 def get_run(engine: Engine, run_id: int, viewer: Actor | int) -> RunResult:
     """A stored run with its proposals (matched first, then by mentee). Coordinators and the system only."""
+    reap_interrupted(engine)
     with engine.read() as conn:
         run = run_row(conn, run_id)
         require_coordinator(conn, run.programme_id, viewer)
@@ -304,9 +454,12 @@ def list_runs(engine: Engine, programme: str | int, viewer: Actor | int) -> list
     with engine.read() as conn:
         pid = engine.programme_id(programme, conn)
         require_coordinator(conn, pid, viewer)
+    reap_interrupted(engine, pid)
+    with engine.read() as conn:
         rows = conn.execute(select(RUNS).where(RUNS.c.programme_id == pid).order_by(RUNS.c.id.desc())).all()
     return [RunSummary(r.id, r.programme_id, r.parent_run_id, r.algorithm, r.method, r.status, as_utc(r.created_at),
-                       r.created_by, r.total_score, dict(r.stats), r.phase, r.progress, bool(r.cancel_requested))
+                       r.created_by, r.total_score, dict(r.stats), r.phase, r.progress, bool(r.cancel_requested),
+                       as_utc(r.heartbeat_at) if r.heartbeat_at else None)
             for r in rows]
 
 
@@ -316,12 +469,24 @@ def rerun(engine: Engine, run_id: int, actor: Actor | int, *, algorithm: str | N
 
     Approved pairs now count against their mentors' capacity, pairs ruled
     out since are excluded, and proposals still awaiting review keep their
-    mentors' capacity reserved.
+    mentors' capacity reserved. A run that proposed nothing because it
+    failed (or was interrupted) or was cancelled is run again over the same
+    mentees: its parent's leftovers, or the whole pool.
     """
+    reap_interrupted(engine)
     with engine.read() as conn:
         run = run_row(conn, run_id)
         require_coordinator(conn, run.programme_id, actor)
-        mentees = list(conn.execute(select(PROPOSALS.c.mentee_id).where(
-            PROPOSALS.c.run_id == run_id, PROPOSALS.c.status.in_(("unmatched", "excluded", "superseded")))).scalars())
+        if run.status == "running":
+            raise TransitionError(_("Matching run {id} is still running; wait for it to finish or cancel it.").format(
+                id=run_id))
+        parent = run.parent_run_id if run.status in ("failed", "cancelled") else run_id
+        mentees = _leftovers(conn, parent) if parent is not None else None
     return run_matching(engine, run.programme_id, actor, algorithm=algorithm or run.algorithm, mentee_ids=mentees,
-                        parent_run_id=run_id, progress=progress, cancelled=cancelled)
+                        parent_run_id=parent, progress=progress, cancelled=cancelled)
+
+
+def _leftovers(conn: Any, run_id: int) -> list[int]:
+    """The mentees a run left without a mentor."""
+    return list(conn.execute(select(PROPOSALS.c.mentee_id).where(
+        PROPOSALS.c.run_id == run_id, PROPOSALS.c.status.in_(("unmatched", "excluded", "superseded")))).scalars())

@@ -103,6 +103,12 @@ class PoolScorer:
             if a in row and b in col:
                 self.excluded.setdefault(row[a], []).append(col[b])
         self.mentor_row = np.asarray([row.get(int(p), -1) for p in mentors.ids], dtype=np.int64)
+        from .constraints import BUILT_IN as BUILT_IN_CONSTRAINTS
+        from .scorers import BUILT_IN as BUILT_IN_SCORERS
+
+        # Blocks may be scored in threads only when every function is ours: a plugin's may keep state.
+        self.thread_safe = all(scorers[c.name] in BUILT_IN_SCORERS for c in self.criteria) and all(
+            constraints[c.name] in BUILT_IN_CONSTRAINTS for c in settings.constraints)
 
     @property
     def shape(self) -> tuple[int, int]:
