@@ -74,6 +74,11 @@ BENCH_WORKFLOW: dict[str, Any] = {
     ],
 }
 TRANSITION = "note"
+GROUP_SIZE = 8
+GROUP_TARGET = 1.5
+"""A transition on a group of GROUP_SIZE mentees costs at most this many times one on a pair (issue #18)."""
+GROUP_WORKFLOW: dict[str, Any] = {**BENCH_WORKFLOW, "id": "bench-group", "programme": {
+    **BENCH_WORKFLOW["programme"], "format": {"kind": "group", "roles": {"mentee": {"min": 2, "max": GROUP_SIZE}}}}}
 
 
 # -- the bench plugins: one guard and five hook implementations on the fire path -----------
@@ -161,6 +166,15 @@ def populate(engine: Engine) -> Fixture:
     published = engine.publish_workflow("default", default_document())
     other = engine.start_relationship("default", mentee=mentee, mentor=mentor)
     return Fixture(rel, mentor, other.id, published.workflow_version_id)
+
+
+def populate_group(engine: Engine) -> Fixture:
+    """A group relationship (one mentor, GROUP_SIZE mentees) on the bench workflow's group twin."""
+    engine.publish_workflow("bench-group", GROUP_WORKFLOW)
+    mentor = engine.add_person("Group mentor")
+    mentees = [engine.add_person(f"Group mentee {n}") for n in range(GROUP_SIZE)]
+    rel = engine.start_relationship("bench-group", members={"mentor": [mentor], "mentee": mentees})
+    return Fixture(rel, mentor, rel.id, rel.workflow_version_id)
 
 
 def default_document() -> dict[str, Any]:
@@ -388,6 +402,18 @@ def bench_sqlite(out: TextIO, opts: Options) -> dict[str, float]:
         if not plugin.before == plugin.applied == plugin.after == fired:
             raise RuntimeError(f"the bench hooks ran {plugin.before}/{plugin.applied}/{plugin.after} times, "
                                f"expected {fired}")
+
+        print(f"A group of one mentor and {GROUP_SIZE} mentees against a pair, one transaction per transition:",
+              file=out)
+        group = EnginePath(engine, populate_group(engine))
+        sizes = compare(opts.n, opts.reps, path.each, group.each, warmup)
+        rate_line(out, "pair (Engine.fire, commit each)", sizes.floor)
+        rate_line(out, f"group of {GROUP_SIZE} (Engine.fire, commit each)", sizes.engine)
+        cost = 1 / sizes.ratio
+        verdict = "met" if cost <= GROUP_TARGET else "NOT met"
+        print(f"  {'cost of a group transition / a pair' + chr(39) + 's':<42} {cost:>10.2f}x  "
+              f"(target <= {GROUP_TARGET:.1f}x: {verdict})", file=out)
+        results.update(pair=sizes.floor, group=sizes.engine, group_cost=cost)
 
         transition_us = 1e6 / results["engine"]
         print(f"Per call, against one Engine.fire ({transition_us:.1f} µs):", file=out)
