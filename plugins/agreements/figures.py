@@ -14,7 +14,7 @@ from mentorflow.clock import as_utc
 from mentorflow.figures import Deadline, RelationshipFigures
 from mentorflow.snapshots import RelationshipSnapshot
 
-from .store import current_version, holders, missing_roles, signer_ids
+from .store import current_version, signer_ids
 
 UNANSWERED_AFTER = timedelta(days=7)
 """How long a proposed agreement may wait for a signature before the relationship is flagged."""
@@ -26,8 +26,9 @@ def relationship_figures(conn: Connection, snap: RelationshipSnapshot) -> Relati
     version = current_version(conn, snap.id)
     if version is None:
         return None
-    people = holders(snap)
     at = as_utc(version.proposed_at) + UNANSWERED_AFTER
+    signed = signer_ids(conn, version.id)
+    # Each member who has not signed (every mentee of a group signs), in the order they joined.
     return RelationshipFigures(deadlines=tuple(
-        Deadline("agreement_unanswered", at, role, people.get(role))
-        for role in missing_roles(snap, signer_ids(conn, version.id))))
+        Deadline("agreement_unanswered", at, member.role, member.person_id)
+        for member in snap.members if member.person_id not in signed))
