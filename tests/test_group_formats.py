@@ -295,3 +295,36 @@ def test_a_peer_circle_lives_and_ends_when_the_last_peer_leaves(mentorflow_engin
     g.fire("leave_group", "peer2", {"reason": "time"})
     g.fire("last_member_leaves", "peer3", {"reason": "needs_met"})
     assert g.rel.state == "closed" and g.rel.people("peer") == () and g.rel.people("facilitator")
+
+
+@pytest.mark.parametrize(("change", "pointer", "message"), [
+    (lambda d: d["programme"]["settings"].__setitem__("members", {"leave_reasons": {"Bad Id": {"en": "x", "da": "y"}}}),
+     "/programme/settings/members/leave_reasons/Bad Id", "lower-case letters"),
+    (lambda d: d["programme"]["settings"].__setitem__("members", {"leave_reasons": {"time": {"en": "Time"}}}),
+     "/programme/settings/members/leave_reasons/time", "English and Danish"),
+    (lambda d: d["programme"]["settings"].__setitem__("members", {"reasons": {}}),
+     "/programme/settings/members/reasons", "not allowed here"),
+    (lambda d: d["programme"].__setitem__("format", {"kind": "group", "roles": {"mentee": {"min": 9, "max": 4}}}),
+     "/programme/format/roles/mentee", "minimum is above the maximum"),
+    (lambda d: d["programme"].pop("format"), "/transitions/31/effects", "format is a pair"),
+])
+def test_a_bad_group_document_is_refused_at_its_pointer(change: Any, pointer: str, message: str,
+                                                        mentorflow_engine: Engine) -> None:
+    from mentorflow import WorkflowInvalid
+
+    document = template(COHORT)
+    change(document)
+    with pytest.raises(WorkflowInvalid) as refused:
+        mentorflow_engine.load_workflow(document, "cohort.json")
+    assert any(p.pointer == pointer and message in p.message for p in refused.value.problems), refused.value.problems
+
+
+def test_a_circles_transitions_name_only_its_roles(mentorflow_engine: Engine) -> None:
+    from mentorflow import WorkflowInvalid
+
+    document = template(CIRCLE)
+    document["transitions"][0]["roles"] = ["mentor", "peer"]
+    with pytest.raises(WorkflowInvalid) as refused:
+        mentorflow_engine.load_workflow(document, "circle.json")
+    assert any(p.pointer == "/transitions/0/roles/0" and "(circle) has no member in the role 'mentor'" in p.message
+               for p in refused.value.problems), refused.value.problems

@@ -12,10 +12,11 @@ a third-party plugin has. ``workflow.extend`` adds them to a lifecycle workflow.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from mentorflow import ChoicesSpec, EffectSpec, GuardSpec, hookimpl
+from mentorflow import ChoicesSpec, EffectSpec, GuardSpec, Problem, Workflow, hookimpl
 
-from . import choices, effects, guards
+from . import checks, choices, effects, guards
 
 
 @hookimpl(trylast=True)
@@ -31,3 +32,8 @@ def mentorflow_register_guards() -> Iterable[GuardSpec]:
 @hookimpl(trylast=True)
 def mentorflow_register_choices() -> Iterable[ChoicesSpec]:
     return [choices.candidates, choices.current, choices.leave_reasons]
+
+
+@hookimpl(trylast=True)
+def mentorflow_check_workflow(workflow: Workflow, document: dict[str, Any]) -> Iterable[Problem]:
+    return checks.check_workflow(workflow, document)
