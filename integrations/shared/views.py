@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from babel.lists import format_list
+
+from mentorflow.actors import other_side
 from mentorflow.choices import ANNOTATION
 from mentorflow.engine import Engine
 from mentorflow.errors import NotFound, Problem, UserError
 from mentorflow.history import HISTORY_PAGE, history_labels
-from mentorflow.i18n import _
+from mentorflow.i18n import _, get_locale
 from mentorflow.policy import coordinator_sees_content
-from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
+from mentorflow.snapshots import MEMBER_ROLES, AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
 from mentorflow.workflow.model import PURGE_EVENT, Transition
 
@@ -26,19 +29,29 @@ from .readable import readable, recorded_choices
 
 
 def relationship_view(engine: Engine, snap: RelationshipSnapshot, viewer: int) -> dict[str, Any]:
-    """The relationship's header: programme, stage, the stages in order, who the other party is."""
+    """The relationship's header: programme, stage, the stages in order, who else is on it.
+
+    A member sees the others ("Mentoring with Morten Holm"; in a group "with Morten Holm, Mia and Sofie");
+    someone outside it (a coordinator) sees everyone on it ("Mia Jensen and Morten Holm").
+    """
     workflow = engine.workflow_by_version(snap.workflow_version_id)
-    names = engine.display_names([p for p in (snap.mentor_id, snap.mentee_id) if p is not None])
-    role = "mentor" if viewer == snap.mentor_id else "mentee" if viewer == snap.mentee_id else "coordinator"
-    # A coordinator is on neither side: the page names the pair instead ("pair_title"), never "with" one of them.
-    other = snap.mentee_id if role == "mentor" else snap.mentor_id if role == "mentee" else None
+    names = engine.display_names(list(snap.member_ids))
+    mine = snap.roles_of(viewer)
+    role = next((r for r in MEMBER_ROLES if r in mine), "coordinator")
+    others = [m for m in snap.members if m.person_id != viewer]
     stages = [s for s in workflow.states.values() if s.kind in ("initial", "active")]
-    pair = pair_title(workflow, names.get(snap.mentee_id or -1), names.get(snap.mentor_id or -1))
     stage_ids = [s.id for s in stages]
+    if workflow.format.is_pair:
+        pair = pair_title(workflow, names.get(snap.mentee_id or -1), names.get(snap.mentor_id or -1))
+    else:
+        pair = names_list([names.get(m.person_id, "") for m in snap.members]) or _("Mentoring")
     return {
         "snap": snap, "workflow": workflow, "state": workflow.states[snap.state], "role": role,
-        "role_label": workflow.role_label(role), "other_name": names.get(other) if other else None,
-        "other_role_label": workflow.role_label("mentee" if role == "mentor" else "mentor"),
+        "role_label": workflow.role_label(role),
+        "other_name": names_list([names.get(m.person_id, "") for m in others]) if mine and others else None,
+        "other_role_label": workflow.role_label(other_side(role) if mine else "mentor"),
+        "members": [{"name": names.get(m.person_id, ""), "role": workflow.role_label(m.role),
+                     "you": m.person_id == viewer} for m in snap.members],
         "programme_name": workflow.name(), "stages": stages,
         "stage_index": stage_ids.index(snap.state) if snap.state in stage_ids else None,
         # A closed relationship went through every stage: each is shown done, the closed state as the current step.
@@ -59,6 +72,12 @@ def pair_title(workflow: Any, mentee: str | None, mentor: str | None) -> str:
         missing = workflow.role_label("mentor" if mentee else "mentee").lower()
         return _("{name} (no {role} yet)").format(name=mentee or mentor, role=missing)
     return _("Mentoring")
+
+
+def names_list(names: list[str]) -> str:
+    """People's names as a sentence lists them in the current language ("Mia, Sofie and Morten")."""
+    shown = [n for n in names if n]
+    return format_list(shown, locale=get_locale()) if shown else ""
 
 
 def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,

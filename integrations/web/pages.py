@@ -169,7 +169,7 @@ def install_pages(app: Flask) -> None:
         posted = {k: v for k, v in request.form.items() if k not in ("csrf", SEEN_VERSION)}
         seen = request.form.get(SEEN_VERSION, "")
         try:
-            views.submit(engine(), snap, chosen, pid, posted, int(seen) if seen.isdigit() else snap.version)
+            result = views.submit(engine(), snap, chosen, pid, posted, int(seen) if seen.isdigit() else snap.version)
         except FormDecodeError as error:
             return _render_relationship(rid, transition, posted, views.decode_errors(error)), 422
         except FormInvalid as error:
@@ -177,6 +177,10 @@ def install_pages(app: Flask) -> None:
         except UserError as error:
             flash(error.message, "error")
             return redirect(url_for("relationship_page", rid=rid))
+        if pid in snap.member_ids and pid not in result.relationship.member_ids:
+            # They have just left the group: its page is no longer theirs to see.
+            flash(_("You have left: {action}").format(action=chosen.title()), "success")
+            return redirect(url_for("my_relationships"))
         flash(_("Done: {action}").format(action=chosen.title()), "success")
         return redirect(url_for("relationship_page", rid=rid))
 
