@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Transition, Workflow
 
 
-MEMBER_ROLES = ("mentee", "mentor", "facilitator", "peer")
+MEMBER_ROLES = ("mentor", "mentee", "facilitator", "peer")
 """The roles a person may hold on a relationship, as a member of it (``coordinator`` comes from the programme)."""
 
 

@@ -20,7 +20,7 @@ from mentorflow.db.models import Relationship
 from mentorflow.engine import Engine
 from mentorflow.figures import AtRisk, ProgrammeFigures
 from mentorflow.i18n import localized
-from mentorflow.relationships import snapshot_from_row
+from mentorflow.relationships import snapshots
 from mentorflow.snapshots import RelationshipSnapshot
 
 from .definitions import AGREEMENT_UNANSWERED, DUTY_DUE, FALLING_HEALTH, SILENT, combine, core_figures
@@ -94,8 +94,8 @@ def rebuild(engine: Engine, conn: Connection, programme_id: int | None = None, b
     done, last = 0, 0
     while True:
         rows = conn.execute(select(R).where(R.c.id > last, *scope).order_by(R.c.id).limit(batch)).all()
-        for row in rows:
-            refresh(engine, conn, snapshot_from_row(row))
+        for snap in snapshots(conn, rows):
+            refresh(engine, conn, snap)
         done += len(rows)
         if len(rows) < batch:
             return done
