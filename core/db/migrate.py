@@ -31,7 +31,7 @@ def upgrade(engine: Engine, extra_locations: Iterable[str] = (), revision: str =
     with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-    return current_revisions(engine)
+    return applied_tips(engine, extra_locations)
 
 
 @contextmanager
@@ -64,6 +64,27 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 def current_revisions(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return sorted(MigrationContext.configure(connection).get_current_heads())
+
+
+def applied_tips(engine: Engine, extra_locations: Iterable[str] = ()) -> list[str]:
+    """The newest applied revision of every branch (the core's and each plugin's), sorted.
+
+    Alembic's version table holds only heads, and a plugin revision that depends on a core revision
+    replaces that core revision there; this names the core's again, so "Database is at revision(s)"
+    says where the core stands.
+    """
+    script = ScriptDirectory.from_config(alembic_config(engine, extra_locations))
+    applied: set[str] = set()
+    for rev in current_revisions(engine):
+        applied |= {r.revision for r in script.iterate_revisions(rev, "base")}
+    superseded = {down for rev in applied for down in _as_tuple(script.get_revision(rev).down_revision)}
+    return sorted(applied - superseded)
+
+
+def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def pending(engine: Engine, extra_locations: Iterable[str] = ()) -> list[str]:

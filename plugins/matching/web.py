@@ -164,6 +164,8 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         pid = require_person()
         check_csrf()
         require_coordinator(key, pid)
+        if not uses_matching(engine.current_workflow(key)[1].document):
+            raise NotFound(_("Programme '{key}' does not use matching.").format(key=key))  # no panel to answer in
         back = redirect(dashboard_url(key) + "#matching-heading")
         try:
             approve(engine, proposal_id, pid)

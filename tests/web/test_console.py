@@ -49,6 +49,8 @@ def enter(chromium: Any, server: Server, name: str, locale: str, width: int = 10
     context = chromium.new_context(locale=locale, viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(server.url + "/")
+    # The language chosen on the start page survives sign-in (a person's stored locale would win otherwise).
+    page.locator(f"header a[lang={locale[:2]}]").click()
     page.get_by_role("button", name=f"Enter as {name}" if locale.startswith("en") else f"Gå ind som {name}").click()
     page.wait_for_load_state()
     return page
