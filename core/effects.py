@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pluggy import HookRelay
 
     from mentorflow.engine import Engine
-    from mentorflow.guards import GuardContext
+    from mentorflow.snapshots import GuardContext
     from mentorflow.workflow.model import Transition, Workflow
 
 

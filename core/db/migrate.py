@@ -81,7 +81,7 @@ def applied_tips(engine: Engine, extra_locations: Iterable[str] = ()) -> list[st
     return sorted(applied - superseded)
 
 
-def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)

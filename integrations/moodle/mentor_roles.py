@@ -64,7 +64,9 @@ def queue(conn: Connection, now: datetime, action: str, relationship_id: int | N
 
 def on_start(relationship: RelationshipSnapshot, workflow: Workflow, conn: Connection) -> None:
     """Queue the new mentor's role (inside the creating transaction; the start hook is given no engine)."""
-    if relationship.mentor_id is not None and moodle_settings(workflow)["mentor_role"]:
+    # Moodle's mentor role is a pair's: one mentor over one mentee (a group has no single mentee to assign).
+    if relationship.mentor_id is not None and relationship.mentee_id is not None and \
+            moodle_settings(workflow)["mentor_role"]:
         queue(conn, relationship.started_at, "assign", relationship.id, relationship.mentor_id,
               relationship.mentee_id)
 
@@ -73,21 +75,22 @@ def on_transition(engine: Engine, event: TransitionEvent) -> None:
     """Queue and send what a committed transition changes about who mentors whom."""
     settings = moodle_settings(event.workflow)
     after, before = event.after, event.before
-    if after is None or not settings["mentor_role"]:
-        return
+    if after is None or not settings["mentor_role"] or after.mentee_id is None or before.mentee_id is None:
+        return  # no pair (a group): Moodle's mentor role assigns one mentor over one mentee
     changes: list[tuple[str, int, int]] = []
+    mentee_before, mentee_after = before.mentee_id, after.mentee_id
     if before.mentor_id != after.mentor_id:
         if before.mentor_id is not None:
-            changes.append(("unassign", before.mentor_id, before.mentee_id))
+            changes.append(("unassign", before.mentor_id, mentee_before))
         if after.mentor_id is not None and not event.workflow.states[after.state].is_terminal:
-            changes.append(("assign", after.mentor_id, after.mentee_id))
+            changes.append(("assign", after.mentor_id, mentee_after))
     closing = event.workflow.states[after.state].is_terminal and not event.workflow.states[before.state].is_terminal
     if closing and settings["unassign_on_close"] and after.mentor_id is not None and \
             before.mentor_id == after.mentor_id:
-        changes.append(("unassign", after.mentor_id, after.mentee_id))
+        changes.append(("unassign", after.mentor_id, mentee_after))
     reopened = event.workflow.states[before.state].is_terminal and not event.workflow.states[after.state].is_terminal
     if reopened and after.mentor_id is not None:
-        changes.append(("assign", after.mentor_id, after.mentee_id))
+        changes.append(("assign", after.mentor_id, mentee_after))
     if changes:
         with engine.write() as conn:
             for action, mentor, mentee in changes:

@@ -210,7 +210,7 @@ def pair(engine: Engine, prog: Programme, who: Situation, mentee: Any, mentor: A
         problems.append(Problem("/mentor", _("choose a mentor of this programme")))
     if problems:
         raise FormInvalid("pairing", problems)
-    return engine.start_relationship(prog.id, mentee=mentee_id, mentor=mentor_id,  # type: ignore[arg-type]
+    return engine.start_relationship(prog.id, mentee=mentee_id, mentor=mentor_id,
                                      actor=who.person_id)
 
 

@@ -71,10 +71,9 @@ def install_console(app: Flask) -> None:
                 break
         rows = [{"snap": s, "title": pair_title(workflow, names.get(s.mentee_id or -1), names.get(s.mentor_id or -1)),
                  "plan": plans[i] if plans else None} for i, s in enumerate(snaps)]
+        blocked = plans is not None and any(plan.transition is None for plan in plans)
         return render_template("bulk.html", key=key, action=action, chosen=offered[action], rows=rows,
-                               reasons=reasons,
-                               programme_name=workflow.name(),
-                               blocked=any(r["plan"] is not None and r["plan"].transition is None for r in rows))
+                               reasons=reasons, programme_name=workflow.name(), blocked=blocked)
 
     @app.post("/coordinator/<key>/bulk/<action>")
     def bulk_act(key: str, action: str) -> Any:

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Flask,
@@ -254,7 +254,8 @@ def flash_for_panel(panel: str, message: str, category: str = "success") -> None
 
 def _panel_notices() -> tuple[tuple[str, str, str], ...]:
     notices = []
-    for category, message in get_flashed_messages(with_categories=True):
+    flashed = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+    for category, message in flashed:
         if category.startswith(PANEL_FLASH):
             panel, _sep, level = category[len(PANEL_FLASH):].rpartition(":")
             notices.append((panel, level, message))
@@ -308,7 +309,7 @@ def _dashboard(key: str) -> dict[str, Any]:
     shown, matches = eng.list_relationships(programme=key, state=state_filter, search=search, limit=per_page,
                                             offset=(page - 1) * per_page)
     names = eng.display_names({p for s in shown for p in (s.mentor_id, s.mentee_id) if p is not None})
-    rows = [{"snap": s, "mentee": names.get(s.mentee_id, ""), "mentor": names.get(s.mentor_id or -1, "—"),
+    rows = [{"snap": s, "mentee": names.get(s.mentee_id or -1, ""), "mentor": names.get(s.mentor_id or -1, "—"),
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
     pages = max(1, (matches + per_page - 1) // per_page)
     panels = page_panels(eng, _page("dashboard", pid, key, cached=cached))

@@ -22,7 +22,7 @@ def relationship(engine: Engine, snap: RelationshipSnapshot, names: dict[int, st
         "programme_id": snap.programme_id,
         "workflow_version_id": snap.workflow_version_id,
         "mentor": {"id": snap.mentor_id, "display_name": names.get(snap.mentor_id or -1)} if snap.mentor_id else None,
-        "mentee": {"id": snap.mentee_id, "display_name": names.get(snap.mentee_id)},
+        "mentee": {"id": snap.mentee_id, "display_name": names.get(snap.mentee_id or -1)},
         "state": snap.state,
         "state_label": state.title(),
         "state_kind": state.kind,

@@ -35,7 +35,8 @@ def terms_shown(form: Any, terms: Mapping[str, Any] | None) -> list[tuple[str, s
     order = list((form.schema.get("properties") or {}) if form is not None else ()) + list(terms)
     out = []
     for key in dict.fromkeys(k for k in order if k in terms):
-        meta = fields.get(key) if isinstance(fields.get(key), Mapping) else {}
+        found = fields.get(key)
+        meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         out.append((key, localized(meta.get("label")) or key.replace("_", " ").capitalize(), _text(meta, terms[key])))
     return out
 

@@ -45,6 +45,7 @@ def _reassign(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     problem = _mentor_problem(conn, snap, new)
     if problem is not None:
         raise form_invalid(event, [Problem("/mentor_id", problem)])
+    assert isinstance(new, int)  # _mentor_problem refused anything else
     old = snap.mentor_id
     seq = snap.version  # the audit event of this transition
     after = members.leave(conn, snap, old, event.at, seq, "reassigned") if old is not None else snap

@@ -110,16 +110,19 @@ def relationship_started(relationship: RelationshipSnapshot, workflow: Workflow,
     intent = _INTENT.get()
     if raw is None:
         return
+    if relationship.mentee_id is None:
+        return  # not a pair (a group, a circle): matching's rules are about one mentee and one mentor
     settings = MatchingSettings.parse(raw)
     mine = intent is not None and intent.matching.programme_id == relationship.programme_id and (
         intent.mentee_id, intent.mentor_id) == (relationship.mentee_id, relationship.mentor_id)
     refuse = (lambda message: MatchRefused(message)) if mine else (lambda message: Veto(message))
     ids = [relationship.mentee_id] + ([relationship.mentor_id] if relationship.mentor_id is not None else [])
+    mentee_id = relationship.mentee_id
     _lock_people(connection, ids)
     pid = relationship.programme_id
     if not settings.allow_multiple:
         others = connection.execute(select(func.count()).select_from(R).where(
-            active_condition(connection, pid), R.c.id.in_(membership_of(relationship.mentee_id, roles=["mentee"])),
+            active_condition(connection, pid), R.c.id.in_(membership_of(mentee_id, roles=["mentee"])),
             R.c.id != relationship.id)).scalar_one()
         if others:
             raise refuse(_("The mentee already has an active relationship in this programme."))
@@ -146,7 +149,7 @@ def _pair_excluded(conn: Connection, programme_id: int, mentee: int, mentor: int
 def _check_pair(conn: Connection, intent: StartIntent, relationship: RelationshipSnapshot,
                 settings: MatchingSettings, refuse: Any) -> None:
     pid, mentee, mentor = relationship.programme_id, relationship.mentee_id, relationship.mentor_id
-    assert mentor is not None
+    assert mentor is not None and mentee is not None
     if _pair_excluded(conn, pid, mentee, mentor, relationship.id):
         raise refuse(_("This pair is excluded in this programme (ruled out, declined, or paired before)."))
     mentor_profile = dict(profiles(conn, pid, "mentor", [mentor]))

@@ -53,8 +53,8 @@ def _settings_problems(settings: Any) -> list[Problem]:
         at = f"{BASE}/leave_reasons/{rid}"
         if not REASON_ID.match(str(rid)):
             problems.append(Problem(at, _("a reason id is lower-case letters, digits and _ (at most 64)")))
-        if not isinstance(label, Mapping) or not all(isinstance(label.get(k), str) and label.get(k).strip()
-                                                     for k in ("en", "da")):
+        texts = [label.get(k) if isinstance(label, Mapping) else None for k in ("en", "da")]
+        if not all(isinstance(text, str) and text.strip() for text in texts):
             problems.append(Problem(at, _("needs a label in English and Danish: {\"en\": \"...\", \"da\": \"...\"}")))
         elif any(len(label[k]) > 200 for k in ("en", "da")):
             problems.append(Problem(at, _("a label has at most 200 characters")))

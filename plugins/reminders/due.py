@@ -266,9 +266,9 @@ def rebuild(conn: Connection, workflow_of: WorkflowOf) -> int:
 
 def stored_workflows(pm: Any = None) -> WorkflowOf:
     """Workflow versions compiled by a loader that knows the installed plugins (for the migration and the CLI)."""
+    from mentorflow.errors import WorkflowInvalid
     from mentorflow.pluginmanager import build_plugin_manager
     from mentorflow.registry import make_loader
-    from mentorflow.workflow.loader import WorkflowInvalid
 
     loader = make_loader(pm if pm is not None else build_plugin_manager())
     W = WorkflowVersion.__table__
