@@ -367,7 +367,10 @@ def test_db_upgrade_creates_the_tables(runs: dict[str, Result]) -> None:
         versions = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
     assert {"alembic_version", "mf_people", "mf_programmes", "mf_relationships", "mf_audit_events",
             "mf_workflow_versions"} <= tables
-    assert versions == set(result.stdout.split(": ", 1)[1].strip().split(", "))
+    printed = set(result.stdout.split(": ", 1)[1].strip().split(", "))
+    # Alembic's table holds heads only; a plugin revision that depends on the core's newest replaced it there,
+    # and the command names the core's revision again.
+    assert versions <= printed and printed - versions == {"mf0006_relationship_members"}
 
 
 @pytest.mark.parametrize("name", ["db upgrade nonsense", "db upgrade no folder"])
