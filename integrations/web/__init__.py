@@ -73,6 +73,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         g.started = time.perf_counter()
         set_locale(_request_locale())
 
+    @app.teardown_request
+    def forget_locale(_error: BaseException | None) -> None:
+        # The request's language ends with it: code that runs next in this thread (a test, a worker task
+        # in an embedded server) must not speak the last visitor's language.
+        set_locale(None)
+
     from . import auth, ratelimit
 
     auth.install(app)  # after the locale: a refusal is in the visitor's language
