@@ -49,3 +49,33 @@ def assert_accessible(page: Any) -> None:
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}:\n{results.generate_report()}"
+
+
+DEVICES: dict[str, dict[str, Any]] = {
+    "desktop-en": {"locale": "en-GB", "viewport": {"width": 1000, "height": 900}},
+    "phone-da": {"locale": "da-DK", "viewport": {"width": 390, "height": 844}, "is_mobile": True},
+}
+"""The two ways the participant pages are walked: an English desktop and a Danish 390 px phone."""
+
+
+def enter_demo(chromium: Any, url: str, name: str, device: str) -> Any:
+    """A page signed in on the demo's start page as ``name``, in the device's language, on their first relationship."""
+    page = chromium.new_context(**DEVICES[device]).new_page()
+    page.goto(url + "/")
+    page.locator(f"header a[lang={device[-2:]}]").click()
+    english = device.endswith("en")
+    page.get_by_role("button", name=f"Enter as {name}" if english else f"Gå ind som {name}").click()
+    page.locator("article a").first.wait_for()
+    with page.expect_navigation():
+        page.locator("article a").first.click()
+    page.locator(".stages").wait_for()
+    return page
+
+
+def check_page(page: Any, folder: Path, name: str, device: str) -> None:
+    """Screenshot, axe-core with no violation, and no sideways scrolling on the phone."""
+    shot(page, folder, name)
+    assert_accessible(page)
+    if device.startswith("phone"):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name} is {width}px wide on a 390px phone"

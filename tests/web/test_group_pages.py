@@ -19,17 +19,11 @@ import pytest
 from mentorflow.integrations.web.demo import PROGRAMME
 from mentorflow.schemas import template_paths
 
-from .browser import assert_accessible, browser, shot
+from .browser import DEVICES, browser, check_page, enter_demo
 from .conftest import Server, start_server, stop_server
 
 COHORT = "first-year-cohort"
 NAMES = {"mentor": "Sara Holm", "mentee": ["Ali Demir", "Bea Lund", "Carl Juhl"]}
-DEVICES = {
-    "desktop-en": {"locale": "en-GB", "viewport": {"width": 1000, "height": 900}},
-    "phone-da": {"locale": "da-DK", "viewport": {"width": 390, "height": 844}, "is_mobile": True},
-}
-
-
 @pytest.fixture(scope="module")
 def group_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("group")
@@ -57,25 +51,11 @@ def chromium() -> Iterator[Any]:
 
 
 def enter(chromium: Any, server: Server, name: str, device: str) -> Any:
-    context = chromium.new_context(**DEVICES[device])
-    page = context.new_page()
-    page.goto(server.url + "/")
-    page.locator(f"header a[lang={device[-2:]}]").click()
-    english = device.endswith("en")
-    page.get_by_role("button", name=f"Enter as {name}" if english else f"Gå ind som {name}").click()
-    page.locator("article a").first.wait_for()
-    with page.expect_navigation():
-        page.locator("article a").first.click()
-    page.locator(".stages").wait_for()
-    return page
+    return enter_demo(chromium, server.url, name, device)
 
 
 def check(page: Any, artifacts: Path, name: str, device: str) -> None:
-    shot(page, artifacts, f"group-{device}-{name}")
-    assert_accessible(page)
-    if device.startswith("phone"):
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{name} is {width}px wide on a 390px phone"
+    check_page(page, artifacts, f"group-{device}-{name}", device)
 
 
 def members_listed(page: Any, english: bool) -> list[str]:
