@@ -38,7 +38,8 @@ class RelationshipFigures:
     ``values`` are summed over the programme (name them ``"<plugin>.<figure>"``; keep a sum and a
     count for an average). ``deadlines`` are counted while they have passed. ``facts`` are per-item
     facts that the figures plugin combines across plugins: ``"goal.<id>.status"`` (the goal record's
-    status) and ``"goal.<id>.rating.<role>"`` (a closure form's rating, ``fully``/``partly``/``not``).
+    status) and ``"goal.<id>.rating.<member>"`` (a member's closure-form rating, ``fully``/``partly``/``not``;
+    ``<member>`` tells the raters apart, a person id in the built-in plugin).
     """
 
     values: Mapping[str, float] = field(default_factory=dict)

@@ -16,6 +16,8 @@ import pytest
 
 from mentorflow import SYSTEM, Engine, Forbidden, GuardFailed, UserError
 from mentorflow.clock import ManualClock
+from mentorflow.plugins.closure import api as closure_api
+from mentorflow.plugins.closure import figures as closure_figures
 from mentorflow.plugins.goals import api as goals_api
 from mentorflow.plugins.reflections import api as reflections_api
 from mentorflow.schemas import template_paths
@@ -165,9 +167,35 @@ def test_a_cohort_lives_from_start_to_closure(mentorflow_engine: Engine, mentorf
         g.fire("submit_closure_form", person, {"goals": [], "learned": "A lot", "satisfaction": 4})
     allowed, reasons = g.allowed("close", "mentor1")
     assert not allowed and reasons, "the last student's closure form is missing"
-    g.fire("submit_closure_form", members[-1], {"goals": [], "learned": "A lot", "satisfaction": 5})
+    g.fire("submit_closure_form", members[-1], {"goals": [{"goal_id": goals[0].id, "attained": "partly"}],
+                                                 "learned": "Where the library is", "satisfaction": 5})
     g.fire("close", "mentor1")
     assert g.rel.state == "closed" and g.rel.closed_at is not None
+
+    # The closing summary reads per member: each one's reflections and form, as far as the viewer may read it.
+    summary = closure_api.closing_summary(mentorflow_engine, g.rel, g.people["mentor1"])
+    ids = {p: g.people[p] for p in ("mentor1", "mentee1", "mentee2", "mentee3", "mentee4")}
+    assert [(m.person_id, m.role) for m in summary.members] == [
+        (ids["mentor1"], "mentor"), (ids["mentee1"], "mentee"), (ids["mentee3"], "mentee"),
+        (ids["mentee4"], "mentee"), (ids["mentee2"], "mentee")]  # the one who left comes last, still counted
+    by_id = {m.person_id: m for m in summary.members}
+    assert by_id[ids["mentee1"]].reflections.count == 1 and by_id[ids["mentee2"]].reflections.count == 0
+    assert by_id[ids["mentee4"]].learned == "Where the library is" and by_id[ids["mentee4"]].satisfaction == 5
+    assert by_id[ids["mentee2"]].submitted_at is None and by_id[ids["mentee2"]].left_at is not None
+    assert by_id[ids["mentee1"]].left_at is None
+    assert [dict(o.ratings) for o in summary.goal_outcomes] == [{ids["mentee4"]: "partly"}]
+    # A fellow student reads their own form and the mentor's, not the other students'.
+    fellow = closure_api.closing_summary(mentorflow_engine, g.rel, g.people["mentee1"])
+    hidden = {m.person_id for m in fellow.members if m.hidden}
+    assert hidden == {ids["mentee3"], ids["mentee4"]}
+    assert fellow.goal_outcomes == ()  # mentee4's rating is theirs and the mentor's to read
+    assert [f.author_id for f in closure_api.closure_forms(mentorflow_engine, g.rel, g.people["mentor1"])] == [
+        ids["mentor1"], ids["mentee1"], ids["mentee3"], ids["mentee4"]]
+    # Every member's form counts in the programme's figures, not one per role.
+    with mentorflow_engine.read() as conn:
+        figures = closure_figures.relationship_figures(conn, g.rel)
+    assert figures.values["closure.forms"] == 4 and figures.values["closure.satisfaction_n"] == 4
+    assert figures.values["closure.satisfaction_sum"] == 4 + 4 + 4 + 5
     timeline = mentorflow_engine.timeline(g.rel)
     assert [e.seq for e in timeline] == list(range(1, g.rel.version + 1))
     assert timeline[0].data == {"members": [{"person_id": g.people[p], "role": r} for p, r in (
@@ -215,6 +243,28 @@ def test_co_mentoring_two_mentors_one_steps_back(mentorflow_engine: Engine, ment
     # The one who left reads nothing more of it.
     with pytest.raises(Exception, match="does not exist"):
         goals_api.list_goals(mentorflow_engine, g.rel, g.people["mentor2"])
+
+    # The entrepreneur and both current mentors go on to the end: check-ins, closure forms, the closing talk.
+    g.fire("add_goal", "mentee1", {"title": "A second product line", "category": "business"} | goal_extra(CO))
+    for goal in goals_api.list_goals(mentorflow_engine, g.rel, g.people["mentee1"]).goals:
+        if goal.agreed_at is None:
+            g.fire("agree_goal", "mentor3", {"goal_id": goal.id})
+    g.fire("start_reflecting", "mentee1")
+    for person in ("mentee1", "mentor1", "mentor3"):
+        g.fire("submit_reflection", person, {"went_well": f"Progress seen by {person}"})
+    g.fire("begin_closure", "mentee1")
+    for person in ("mentee1", "mentor1", "mentor3"):
+        g.fire("submit_closure_form", person, {"goals": [{"goal_id": goal.id, "attained": "fully"}],
+                                              "learned": f"{person} learned", "satisfaction": 4})
+    assert not g.allowed("close", "mentee1")[0], "the closing conversation comes first"
+    g.fire("record_closure_conversation", "mentor1", {"held_on": g.rel.state_entered_at.date().isoformat(),
+                                                          "notes": "What comes next"})
+    g.fire("close", "mentee1")
+    assert g.rel.state == "closed"
+    summary = closure_api.closing_summary(mentorflow_engine, g.rel, g.people["mentee1"])
+    assert [(m.role, m.learned) for m in summary.members if m.left_at is None] == [
+        ("mentor", "mentor1 learned"), ("mentor", "mentor3 learned"), ("mentee", "mentee1 learned")]
+    assert [m.person_id for m in summary.members if m.left_at is not None] == [g.people["mentor2"]]
 
 
 def template_agreement(name: str) -> dict[str, Any]:

@@ -51,6 +51,16 @@ def changes(form: Any, before: AgreementView, after: AgreementView) -> list[tupl
             for key in dict.fromkeys([*new, *old]) if old.get(key, ("", "—"))[1] != new.get(key, ("", "—"))[1]]
 
 
+def _waiting(engine: Engine, snap: Any, workflow: Any, current: AgreementView) -> str:
+    """Who the current version waits for: by role in a pair ("Mentor"), by name in a group ("Bea Lund, Carl Juhl")."""
+    if workflow.format.is_pair:
+        return ", ".join(workflow.role_label(r) for r in current.missing_roles)
+    signed = {s.signer_id for s in current.signatures}
+    missing = [p for p in snap.member_ids if p not in signed]
+    names = engine.display_names(set(missing))
+    return ", ".join(names.get(p, "") for p in missing)
+
+
 def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     snap = page.relationship
     if page.page != "relationship" or snap is None:
@@ -70,7 +80,7 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     html = render_template(__package__, "agreement_panel.html", current=current, versions=versions,
                            terms=terms_shown(form, current.terms), names=names, to_sign=to_sign,
                            amendments=amendments, role_label=workflow.role_label, level=page.heading_level + 1,
-                           waiting=", ".join(workflow.role_label(r) for r in current.missing_roles),
+                           waiting=_waiting(engine, snap, workflow, current), signers=len(snap.member_ids),
                            format_date=format_date, format_datetime=format_datetime)
     data = {"version": current.version, "fully_signed": current.fully_signed, "to_sign": to_sign,
             "signatures": [{"version": v.version, "role": s.role, "signed_at": s.signed_at.isoformat()}

@@ -36,11 +36,22 @@ class FormRow:
     audit_id: int
 
 
-def latest_forms(conn: Connection, relationship_id: int) -> dict[str, FormRow]:
-    """Each side's most recent closure form (a later submission replaces an earlier one)."""
+def members_forms(conn: Connection, relationship_id: int) -> dict[int, FormRow]:
+    """Each member's most recent closure form, by author (a later submission replaces an earlier one).
+
+    In a group every member hands in their own form, so this, not :func:`latest_forms`, is what counts.
+    """
     rows = conn.execute(select(F).where(F.c.relationship_id == relationship_id).order_by(F.c.id))
-    return {r.role: FormRow(r.id, r.relationship_id, r.author_id, r.role, tuple(r.goals or ()), r.learned,
-                            r.satisfaction, r.private, as_utc(r.submitted_at), r.audit_id) for r in rows}
+    return {r.author_id: FormRow(r.id, r.relationship_id, r.author_id, r.role, tuple(r.goals or ()), r.learned,
+                                 r.satisfaction, r.private, as_utc(r.submitted_at), r.audit_id) for r in rows}
+
+
+def latest_forms(conn: Connection, relationship_id: int) -> dict[str, FormRow]:
+    """Each role's most recent closure form: in a pair, each side's form (kept for 1:1 callers)."""
+    by_role: dict[str, FormRow] = {}
+    for row in sorted(members_forms(conn, relationship_id).values(), key=lambda r: r.id):
+        by_role[row.role] = row
+    return by_role
 
 
 def _problems(data: Mapping[str, Any]) -> list[Problem]:

@@ -1,7 +1,8 @@
 """The closure plugin's page panel: the closing summary on a closed relationship's page, a page both can keep.
 
-How long it ran, the agreement's versions and signatures, each goal with how each side judged it, how
-regularly each side reflected, and what each learned, as far as the viewer may read it (:mod:`.api`). Goals
+How long it ran, the agreement's versions and signatures, each goal with how each member judged it, how
+regularly each member reflected, and what each learned, as far as the viewer may read it (:mod:`.api`); a
+group's summary names every member. Goals
 are named through :func:`mentorflow.history.history_labels` (the plugin that keeps goals names them), so this
 plugin imports no other. The page's print stylesheet makes it a document to print or save as PDF.
 """
@@ -43,9 +44,16 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     def judged(value: str | None) -> str:
         return "—" if value is None else localized(labels[value]) if value in labels else value
 
+    names = engine.display_names({m.person_id for m in summary.members})
     goals = [{"title": named.get(g.goal_id) or _("Goal {id}").format(id=g.goal_id),
-              "mentor": judged(g.mentor), "mentee": judged(g.mentee)} for g in summary.goal_outcomes]
-    roles = [(role, workflow.role_label(role)) for role in ("mentee", "mentor")]
-    html = render_template(__package__, "closing_summary_panel.html", summary=summary, goals=goals, roles=roles,
+              "ratings": [(names.get(person, ""), workflow.role_label(_role_of(summary, person)), judged(mark))
+                          for person, mark in g.ratings.items()]} for g in summary.goal_outcomes]
+    members = [{"name": names.get(m.person_id, ""), "role": workflow.role_label(m.role), "you": m.person_id ==
+                page.viewer, "member": m} for m in summary.members]
+    html = render_template(__package__, "closing_summary_panel.html", summary=summary, goals=goals, members=members,
                            format_date=format_date, level=page.heading_level + 1)
     return [Panel(id="closing-summary", title=_("Closing summary"), order=5, html=html, data=summary)]
+
+
+def _role_of(summary: Any, person: int) -> str:
+    return next((m.role for m in summary.members if m.person_id == person), "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,11 +82,13 @@ class ClosureInfo:
     early_ending: EarlyEndingView | None
     conversations: tuple[ConversationView, ...]
     forms_submitted: Mapping[str, datetime]
-    """When each side last submitted its closure form (programme information)."""
+    """When each role last had a closure form submitted (programme information): each side, in a pair."""
     post_closure_contact: Mapping[str, str] | None
     """The programme's rule on contact after closure, ``{"en", "da"}``."""
     reopen_until: datetime | None
     """A closed relationship can be reopened by a coordinator until then (None: not closed or not allowed)."""
+    member_forms: Mapping[int, datetime] = field(default_factory=dict)
+    """When each member (by person id) last submitted their closure form: in a group, each one's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +102,29 @@ class ReflectionRhythm:
 class GoalOutcome:
     goal_id: int
     mentor: str | None
-    """``fully``, ``partly`` or ``not`` as the mentor judged it (None: not judged or not visible)."""
+    """``fully``, ``partly`` or ``not`` as the mentor judged it (None: not judged or not visible); in a group, the
+    latest form of the role."""
     mentee: str | None
+    ratings: Mapping[int, str] = field(default_factory=dict)
+    """How each member who rated the goal judged it, by person id, as far as the viewer may read their form."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberClosure:
+    """One member's part of the closing summary: their reflections and, as far as the viewer may read it,
+    their closure form."""
+
+    person_id: int
+    role: str
+    reflections: ReflectionRhythm
+    submitted_at: datetime | None
+    """When their closure form came in (programme information); None: they handed in none."""
+    hidden: bool
+    """Their form exists but its content is not the viewer's to read."""
+    left_at: datetime | None
+    """When they left the relationship before its end (None: a member to the end)."""
+    learned: str | None
+    satisfaction: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +151,7 @@ class ClosingSummary:
     """Signatures given, over all versions: ``sign_agreement`` events (or transitions calling
     ``agreements.sign``); an amendment is not a signature, both sides sign its version again."""
     reflections: Mapping[str, ReflectionRhythm]
-    """Per role (``mentor``, ``mentee``): ``submit_reflection`` events and their regularity."""
+    """Per role (``mentor``, ``mentee``; a group's roles too): ``submit_reflection`` events and their regularity."""
     extensions: tuple[ExtensionView, ...]
     early_ending: EarlyEndingView | None
     reassignments: int
@@ -138,3 +161,6 @@ class ClosingSummary:
     goal_outcomes: tuple[GoalOutcome, ...]
     learned: Mapping[str, str]
     satisfaction: Mapping[str, int]
+    members: tuple[MemberClosure, ...] = ()
+    """Each member, current or left, in the relationship's order (a group's summary reads per member; the
+    role-keyed fields above are the 1:1 view of the same)."""
