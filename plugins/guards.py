@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 from mentorflow import GuardContext, GuardSpec, guard, hookimpl
 from mentorflow.db.models import AuditEvent
 from mentorflow.durations import DURATION_REGEX, humanize_duration, parse_duration
-from mentorflow.i18n import _
+from mentorflow.i18n import _, ngettext
 
 A = AuditEvent.__table__
 _ROLES_SINCE = select(A.c.actor_role).where(
@@ -90,8 +90,12 @@ def min_count(ctx: GuardContext, params: Mapping[str, Any]) -> str | None:
                                                  "since": since}).scalar_one()
     if done < params["count"]:
         label = ctx.workflow.transitions.get(params["transition"])
-        return _("'{action}' is needed at least {n} time(s) first (done {done})").format(
-            action=label.title() if label else params["transition"], n=params["count"], done=done)
+        action = label.title() if label else params["transition"]
+        if done == 0 and params["count"] == 1:
+            return _("'{action}' comes first").format(action=action)
+        return ngettext("'{action}' is needed at least {n} time first (done {done})",
+                        "'{action}' is needed at least {n} times first (done {done})",
+                        params["count"]).format(action=action, n=params["count"], done=done)
     return None
 
 

@@ -256,7 +256,8 @@ def test_co_mentoring_two_mentors_one_steps_back(mentorflow_engine: Engine, ment
     for person in ("mentee1", "mentor1", "mentor3"):
         g.fire("submit_closure_form", person, {"goals": [{"goal_id": goal.id, "attained": "fully"}],
                                               "learned": f"{person} learned", "satisfaction": 4})
-    assert not g.allowed("close", "mentee1")[0], "the closing conversation comes first"
+    allowed, reasons = g.allowed("close", "mentee1")
+    assert not allowed and reasons == ["'Record the closure conversation' comes first"], reasons
     g.fire("record_closure_conversation", "mentor1", {"held_on": g.rel.state_entered_at.date().isoformat(),
                                                           "notes": "What comes next"})
     g.fire("close", "mentee1")
