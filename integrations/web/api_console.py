@@ -1,4 +1,5 @@
-"""REST API v1 for the coordinator console's actions (issue #17): bulk close and export, table exports.
+"""REST API v1 for the coordinator console's actions (issue #17): bulk close and export, table exports, programmes
+from templates with their versions and coordinators.
 
 The reminders plugin adds ``POST /programmes/{key}/relationships/remind`` (its own blueprint).
 
@@ -16,10 +17,11 @@ from typing import Any
 from flask import abort, request
 
 from mentorflow import policy
-from mentorflow.errors import Problem, UserError
+from mentorflow.errors import Forbidden, Problem, UserError
 from mentorflow.i18n import _
 
 from . import console, exports
+from . import console_programmes as programmes
 from .api_core import _principal, _programme_roles, api, engine
 from .requests import json_body
 
@@ -87,3 +89,89 @@ def get_table_export(key: str, table: str) -> Any:
         policy.coordinator_for(conn, actor, engine().programme_id(key, conn),
                                refusal=_("Only a coordinator of programme '{key}' may do this.").format(key=key))
     return exports.download(_dashboard_table(key, table, actor.person_id or 0), fmt)
+
+
+# -- Programmes from templates, their versions and coordinators (console_programmes) ------------------------------
+def _manager(key: str) -> tuple[Any, bool]:
+    """The actor and whether they act as an administrator, within a limited token's programmes (403 outside)."""
+    principal = _principal()
+    if not principal.allows_programme(key):
+        raise Forbidden(_("This token is not allowed to use programme '{key}'.").format(key=key))
+    return principal.actor, principal.is_admin
+
+
+_NAMES = {"type": "object", "required": list(programmes.NAME_LOCALES), "additionalProperties": False,
+          "properties": {locale: {"type": "string", "minLength": 1, "maxLength": programmes.NAME_LIMIT}
+                         for locale in programmes.NAME_LOCALES}}
+_VERSION = {"type": "object", "properties": {
+    "version": {"type": "integer"}, "workflow_version_id": {"type": "integer"}, "workflow_id": {"type": "string"},
+    "digest": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+    "relationships": {"type": "integer"}, "current": {"type": "boolean"}}}
+_COORDINATOR = {"type": "object", "properties": {"person_id": {"type": "integer"}, "display_name": {"type": "string"},
+                                                 "email": {"type": ["string", "null"]}}}
+
+
+@api.route("/programme-templates", "GET", tag="console", summary="The programme templates a programme starts from",
+           response={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})
+def get_programme_templates() -> Any:
+    _principal()
+    return {"items": [{"name": t.name, "title": t.title, "description": t.description, "format": t.format}
+                      for t in programmes.templates(engine())]}
+
+
+@api.route("/programmes", "POST", tag="console", status=201,
+           summary="Create a programme from a template (administrators, coordinators of a web programme)",
+           body={"type": "object", "required": ["template", "key", "name"], "additionalProperties": False,
+                 "properties": {"template": {"type": "string"}, "key": {"type": "string", "pattern":
+                                                                          programmes.KEY.pattern},
+                                "name": _NAMES}})
+def post_programme() -> Any:
+    principal = _principal()
+    body = json_body(("template", "key", "name"))
+    unknown = sorted(set(body) - {"template", "key", "name"})
+    if unknown:
+        raise programmes.ProgrammeInvalid([Problem(f"/{name}", _("'{name}' is not allowed here (misspelt?)").format(
+            name=name)) for name in unknown])
+    if isinstance(body["key"], str) and not principal.allows_programme(body["key"].strip()):
+        raise Forbidden(_("This token is not allowed to use programme '{key}'.").format(key=body["key"]))
+    return programmes.create_from_template(engine(), principal.actor, body["template"], body["key"], body["name"],
+                                           administrator=principal.is_admin), 201
+
+
+@api.route("/programmes/<key>/versions", "GET", tag="console",
+           summary="The programme's workflow versions (coordinators)",
+           response={"type": "object", "properties": {"items": {"type": "array", "items": _VERSION}}})
+def get_programme_versions(key: str) -> Any:
+    actor, admin = _manager(key)
+    return {"items": programmes.versions(engine(), key, actor, administrator=admin)}
+
+
+@api.route("/programmes/<key>/coordinators", "GET", tag="console",
+           summary="The programme's coordinators (coordinators)",
+           response={"type": "object", "properties": {"items": {"type": "array", "items": _COORDINATOR}}})
+def get_programme_coordinators(key: str) -> Any:
+    actor, admin = _manager(key)
+    return {"items": programmes.coordinators(engine(), key, actor, administrator=admin)}
+
+
+@api.route("/programmes/<key>/coordinators", "POST", tag="console", status=201,
+           summary="Make a person of the programme a coordinator (its coordinators, administrators)",
+           body={"type": "object", "required": ["person_id"], "additionalProperties": False,
+                 "properties": {"person_id": {"type": "integer"}}},
+           response={"type": "object", "properties": {"person_id": {"type": "integer"},
+                                                      "granted": {"type": "boolean"}}})
+def post_programme_coordinator(key: str) -> Any:
+    actor, admin = _manager(key)
+    body = json_body(("person_id",))
+    granted = programmes.grant_coordinator(engine(), key, actor, body["person_id"], administrator=admin)
+    return {"person_id": body["person_id"], "granted": granted}, 201 if granted else 200
+
+
+@api.route("/programmes/<key>/coordinators/<int:person_id>", "DELETE", tag="console",
+           summary="Revoke a coordinator (never the last one; its coordinators, administrators)",
+           response={"type": "object", "properties": {"person_id": {"type": "integer"},
+                                                      "revoked": {"type": "boolean"}}})
+def delete_programme_coordinator(key: str, person_id: int) -> Any:
+    actor, admin = _manager(key)
+    programmes.revoke_coordinator(engine(), key, actor, person_id, administrator=admin)
+    return {"person_id": person_id, "revoked": True}

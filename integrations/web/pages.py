@@ -223,6 +223,9 @@ def install_pages(app: Flask) -> None:
     from .console_pages import install_console
 
     install_console(app)  # the relationship table's bulk actions (remind, close, export)
+    from .console_programme_pages import install_programme_pages
+
+    install_programme_pages(app)  # programmes from templates, their versions and coordinators
 
 
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
