@@ -20,7 +20,7 @@ from mentorflow import policy
 from mentorflow.errors import Forbidden, Problem, UserError
 from mentorflow.i18n import _
 
-from . import console, exports
+from . import console, console_people, enrolment_csv, exports
 from . import console_programmes as programmes
 from .api_core import _principal, _programme_roles, api, engine
 from .requests import json_body
@@ -175,3 +175,48 @@ def delete_programme_coordinator(key: str, person_id: int) -> Any:
     actor, admin = _manager(key)
     programmes.revoke_coordinator(engine(), key, actor, person_id, administrator=admin)
     return {"person_id": person_id, "revoked": True}
+
+
+# -- People and enrolment by CSV (console_people, enrolment_csv) ------------------------------------------------
+@api.route("/programmes/<key>/people", "GET", tag="console",
+           summary="The programme's people with their roles and relationships (coordinators)",
+           query=[{"name": "offset", "schema": {"type": "integer", "minimum": 0}}],
+           response={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}},
+                                                      "total": {"type": "integer"}}})
+def get_programme_people(key: str) -> Any:
+    actor, admin = _manager(key)
+    offset = request.args.get("offset", "0")
+    if not offset.isdigit() or len(offset) > 9:
+        raise UserError(_("offset must be a whole number."))
+    items, total = console_people.people(engine(), key, actor, administrator=admin, offset=int(offset))
+    return {"items": items, "total": total}
+
+
+@api.route("/programmes/<key>/people/import", "POST", tag="console",
+           summary="Enrol people from CSV text: a preview (dry_run), or everyone or nobody (coordinators)",
+           body={"type": "object", "required": ["csv"], "additionalProperties": False,
+                 "properties": {"csv": {"type": "string", "maxLength": enrolment_csv.MAX_BYTES,
+                                        "description": "The CSV text; the first row names the columns "
+                                                       "(display_name, email, role, external_id, locale)"},
+                                "dry_run": {"type": "boolean", "description": "Only say what would happen"}}},
+           response={"type": "object", "properties": {
+               "dry_run": {"type": "boolean"}, "rows": {"type": "array", "items": {"type": "object"}},
+               "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}})
+def post_people_import(key: str) -> Any:
+    principal = _principal()
+    if not principal.allows_programme(key):
+        raise Forbidden(_("This token is not allowed to use programme '{key}'.").format(key=key))
+    body = json_body(("csv",))
+    problems = [Problem(f"/{name}", _("'{name}' is not allowed here (misspelt?)").format(name=name))
+                for name in sorted(set(body) - {"csv", "dry_run"})]
+    if not isinstance(body["csv"], str):
+        problems.append(Problem("/csv", _("must be a text")))
+    if "dry_run" in body and not isinstance(body["dry_run"], bool):
+        problems.append(Problem("/dry_run", _("must be true or false")))
+    if problems:
+        raise enrolment_csv.ImportInvalid(problems)
+    if body.get("dry_run"):
+        plans = enrolment_csv.preview(engine(), key, principal.actor, body["csv"])
+        return {"dry_run": True, "rows": [p.as_dict() for p in plans],
+                "counts": {action: sum(p.action == action for p in plans) for action in ("new", "enrol", "unchanged")}}
+    return {"dry_run": False, "counts": enrolment_csv.apply(engine(), key, principal.actor, body["csv"])}

@@ -72,8 +72,9 @@ def templates(engine: Engine) -> list[Template]:
         document = parse_document(path.read_bytes(), name)
         programme = document.get("programme") or {}
         shape = programme.get("format", "pair")
-        out.append(Template(name, localized(programme.get("name")) or name, localized(programme.get("description")) or "",
-                            str(shape.get("kind", "pair") if isinstance(shape, dict) else shape)))
+        kind = shape.get("kind", "pair") if isinstance(shape, dict) else shape
+        out.append(Template(name, localized(programme.get("name")) or name,
+                            localized(programme.get("description")) or "", str(kind)))
     return out
 
 

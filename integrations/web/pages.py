@@ -226,6 +226,9 @@ def install_pages(app: Flask) -> None:
     from .console_programme_pages import install_programme_pages
 
     install_programme_pages(app)  # programmes from templates, their versions and coordinators
+    from .console_people_pages import install_people_pages
+
+    install_people_pages(app)  # a programme's people, their relationships, enrolment by CSV
 
 
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,

@@ -96,3 +96,33 @@ def test_coordinators_over_the_api(server: Server) -> None:
     assert {"get", "post"} <= set(paths["/api/v1/programmes/{key}/coordinators"])
     assert "delete" in paths["/api/v1/programmes/{key}/coordinators/{person_id}"]
     engine.db.dispose()
+
+
+def test_enrolment_by_csv_over_the_api(server: Server) -> None:
+    w = world(server, "import")
+    key, engine = w["key"], w["engine"]
+    good = "display_name,email,role\nSofie Dahl,sofie.api@example.org,mentee\nBo Berg,bo.api@example.org,mentor\n"
+    bad = good + "Eve,not-an-address,boss\n"
+    for who in ("otto", "morten", "scoped"):
+        with server.client(w["tokens"][who]) as api:
+            is_problem(api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": good}), 403)
+            is_problem(api.get(f"/api/v1/programmes/{key}/people"), 403)
+    with server.client(w["tokens"]["carla"]) as api:
+        refused = is_problem(api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": bad}), 422)
+        assert [e["pointer"] for e in refused["errors"]] == ["/rows/4/email", "/rows/4/role"]
+        assert refused["errors"][0]["message"].startswith("row 4, column email:")
+        is_problem(api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": 7, "dry": 1}), 422)
+        assert api.get(f"/api/v1/programmes/{key}/people").json()["total"] == 2  # nobody was enrolled
+        preview = api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": good, "dry_run": True}).json()
+        assert preview["counts"] == {"new": 2, "enrol": 0, "unchanged": 0}
+        assert api.get(f"/api/v1/programmes/{key}/people").json()["total"] == 2
+        done = api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": good})
+        assert done.status_code == 200 and done.json()["counts"]["new"] == 2
+        again = api.post(f"/api/v1/programmes/{key}/people/import", json={"csv": good}).json()
+        assert again["counts"] == {"new": 0, "enrol": 0, "unchanged": 2}
+        listed = api.get(f"/api/v1/programmes/{key}/people").json()
+        assert listed["total"] == 4 and "Sofie Dahl" in {p["display_name"] for p in listed["items"]}
+        spec = api.get("/api/v1/openapi.json").json()
+    assert "post" in spec["paths"]["/api/v1/programmes/{key}/people/import"]
+    assert "get" in spec["paths"]["/api/v1/programmes/{key}/people"]
+    engine.db.dispose()
