@@ -20,7 +20,7 @@ from mentorflow import policy
 from mentorflow.errors import Forbidden, Problem, UserError
 from mentorflow.i18n import _
 
-from . import console, console_people, enrolment_csv, exports
+from . import console, console_people, enrolment, enrolment_csv, exports
 from . import console_programmes as programmes
 from .api_core import _principal, _programme_roles, api, engine
 from .requests import json_body
@@ -220,3 +220,124 @@ def post_people_import(key: str) -> Any:
         return {"dry_run": True, "rows": [p.as_dict() for p in plans],
                 "counts": {action: sum(p.action == action for p in plans) for action in ("new", "enrol", "unchanged")}}
     return {"dry_run": False, "counts": enrolment_csv.apply(engine(), key, principal.actor, body["csv"])}
+
+
+# -- Approval, applications, invitation links (enrolment) -------------------------------------------------------
+_INVITATION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "programme": {"type": "string"}, "role": {"enum": list(enrolment.ROLES)},
+    "created_at": {"type": "string"}, "expires_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]},
+    "uses": {"type": "integer"}}}
+
+
+def _only(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise enrolment.EnrolmentInvalid([Problem(f"/{name}", _("'{name}' is not allowed here (misspelt?)").format(
+            name=name)) for name in unknown])
+
+
+@api.route("/programmes/<key>/enrolment", "GET", tag="console",
+           summary="Whether sign-ups wait for a coordinator's approval (coordinators)",
+           response={"type": "object", "properties": {"approval": {"type": "boolean"}}})
+def get_enrolment(key: str) -> Any:
+    actor, admin = _manager(key)
+    return {"approval": enrolment.approval(engine(), key, actor, administrator=admin)}
+
+
+@api.route("/programmes/<key>/enrolment", "PUT", tag="console",
+           summary="Turn approval of sign-ups on or off (coordinators)",
+           body={"type": "object", "required": ["approval"], "additionalProperties": False,
+                 "properties": {"approval": {"type": "boolean"}}},
+           response={"type": "object", "properties": {"approval": {"type": "boolean"}}})
+def put_enrolment(key: str) -> Any:
+    actor, admin = _manager(key)
+    body = json_body(("approval",))
+    _only(body, {"approval"})
+    return {"approval": enrolment.set_approval(engine(), key, actor, body["approval"], administrator=admin)}
+
+
+@api.route("/programmes/<key>/applications", "GET", tag="console",
+           summary="The programme's applications (pending by default; coordinators)",
+           query=[{"name": "status", "schema": {"enum": ["pending", "approved", "declined", "all"]}}],
+           response={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})
+def get_applications(key: str) -> Any:
+    actor, admin = _manager(key)
+    status = request.args.get("status", "pending")
+    return {"items": enrolment.applications(engine(), key, actor, None if status == "all" else status,
+                                            administrator=admin)}
+
+
+@api.route("/programmes/<key>/applications/<int:application_id>/decision", "POST", tag="console",
+           summary="Approve or decline a pending application; declining needs a reason the applicant reads",
+           body={"type": "object", "required": ["approve"], "additionalProperties": False,
+                 "properties": {"approve": {"type": "boolean"},
+                                "reason": {"type": "string", "maxLength": enrolment.REASON_LIMIT}}},
+           response={"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"},
+                                                      "reason": {"type": ["string", "null"]}}})
+def post_application_decision(key: str, application_id: int) -> Any:
+    actor, admin = _manager(key)
+    body = json_body(("approve",))
+    _only(body, {"approve", "reason"})
+    return enrolment.decide(engine(), key, actor, application_id, body["approve"], body.get("reason"),
+                            administrator=admin)
+
+
+@api.route("/programmes/<key>/invitations", "GET", tag="console", summary="The programme's invitation links",
+           response={"type": "object", "properties": {"items": {"type": "array", "items": _INVITATION}}})
+def get_invitations(key: str) -> Any:
+    actor, admin = _manager(key)
+    return {"items": [i.as_dict() for i in enrolment.invitations(engine(), key, actor, administrator=admin)]}
+
+
+@api.route("/programmes/<key>/invitations", "POST", tag="console", status=201,
+           summary="Make an invitation link for a role (the secret is shown once; coordinators)",
+           body={"type": "object", "required": ["role"], "additionalProperties": False,
+                 "properties": {"role": {"enum": list(enrolment.ROLES)},
+                                "days": {"type": "integer", "minimum": 1, "maximum": enrolment.MAX_DAYS}}},
+           response={"type": "object", "properties": {"secret": {"type": "string"}, "url": {"type": "string"},
+                                                      "invitation": _INVITATION}})
+def post_invitation(key: str) -> Any:
+    from flask import url_for
+
+    actor, admin = _manager(key)
+    body = json_body(("role",))
+    _only(body, {"role", "days"})
+    secret, info = enrolment.create_invitation(engine(), key, actor, body["role"],
+                                               body.get("days", enrolment.DEFAULT_DAYS), administrator=admin)
+    return {"secret": secret, "url": url_for("join", secret=secret, _external=True),
+            "invitation": info.as_dict()}, 201
+
+
+@api.route("/programmes/<key>/invitations/<int:invitation_id>", "DELETE", tag="console",
+           summary="Withdraw an invitation link (coordinators)",
+           response={"type": "object", "properties": {"id": {"type": "integer"}, "revoked": {"type": "boolean"}}})
+def delete_invitation(key: str, invitation_id: int) -> Any:
+    actor, admin = _manager(key)
+    enrolment.revoke_invitation(engine(), key, actor, invitation_id, administrator=admin)
+    return {"id": invitation_id, "revoked": True}
+
+
+@api.route("/invitations/accept", "POST", tag="console",
+           summary="Sign up through an invitation link as yourself: enrolled, or a pending application",
+           body={"type": "object", "required": ["secret"], "additionalProperties": False,
+                 "properties": {"secret": {"type": "string"},
+                                "profile": {"type": "object", "description": "The programme's sign-up profile"}}},
+           response={"type": "object", "properties": {"status": {"enum": ["enrolled", "pending", "already"]},
+                                                      "programme": {"type": "string"}, "role": {"type": "string"}}})
+def post_invitation_accept() -> Any:
+    principal = _principal()
+    if principal.person_id is None:
+        raise Forbidden(_("Only a person signs up; this token acts for no one."))
+    body = json_body(("secret",))
+    _only(body, {"secret", "profile"})
+    invited = enrolment.invitation(engine(), body["secret"])
+    if not principal.allows_programme(invited.programme):
+        raise Forbidden(_("This token is not allowed to use programme '{key}'.").format(key=invited.programme))
+    return enrolment.accept(engine(), body["secret"], principal.person_id, body.get("profile"))
+
+
+@api.route("/me/applications", "GET", tag="console", summary="My applications to programmes, with the decisions",
+           response={"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}})
+def get_my_applications() -> Any:
+    principal = _principal()
+    return {"items": enrolment.my_applications(engine(), principal.person_id) if principal.person_id else []}

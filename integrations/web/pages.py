@@ -229,6 +229,9 @@ def install_pages(app: Flask) -> None:
     from .console_people_pages import install_people_pages
 
     install_people_pages(app)  # a programme's people, their relationships, enrolment by CSV
+    from .console_enrolment_pages import install_enrolment_pages
+
+    install_enrolment_pages(app)  # approval, applicants, invitation links, joining through one
 
 
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,

@@ -126,3 +126,50 @@ def test_enrolment_by_csv_over_the_api(server: Server) -> None:
     assert "post" in spec["paths"]["/api/v1/programmes/{key}/people/import"]
     assert "get" in spec["paths"]["/api/v1/programmes/{key}/people"]
     engine.db.dispose()
+
+
+def test_approval_and_invitation_links_over_the_api(server: Server) -> None:
+    w = world(server, "invite")
+    key, engine = w["key"], w["engine"]
+    sofie = Factory(engine).person("Sofie")
+    sofie_token = create_token(engine, "sofie", person_id=sofie)[0]
+    for who in ("otto", "morten", "scoped"):
+        with server.client(w["tokens"][who]) as api:
+            is_problem(api.put(f"/api/v1/programmes/{key}/enrolment", json={"approval": True}), 403)
+            is_problem(api.post(f"/api/v1/programmes/{key}/invitations", json={"role": "mentee"}), 403)
+            is_problem(api.get(f"/api/v1/programmes/{key}/applications"), 403)
+    with server.client(w["tokens"]["carla"]) as api:
+        bad = is_problem(api.post(f"/api/v1/programmes/{key}/invitations", json={"role": "boss", "days": 0}), 422)
+        assert [e["pointer"] for e in bad["errors"]] == ["/days", "/role"]
+        assert api.put(f"/api/v1/programmes/{key}/enrolment", json={"approval": True}).json() == {"approval": True}
+        made = api.post(f"/api/v1/programmes/{key}/invitations", json={"role": "mentee", "days": 3})
+        assert made.status_code == 201 and made.json()["url"].endswith("/join/" + made.json()["secret"])
+    secret = made.json()["secret"]
+    with server.client(sofie_token) as api:
+        is_problem(api.post("/api/v1/invitations/accept", json={"secret": secret + "x"}), 404)
+        assert api.post("/api/v1/invitations/accept", json={"secret": secret}).json()["status"] == "pending"
+    with server.client(w["tokens"]["carla"]) as api:
+        [pending] = api.get(f"/api/v1/programmes/{key}/applications").json()["items"]
+        assert pending["person_id"] == sofie
+        url = f"/api/v1/programmes/{key}/applications/{pending['id']}/decision"
+        refused = is_problem(api.post(url, json={"approve": False}), 422)
+        assert [e["pointer"] for e in refused["errors"]] == ["/reason"]
+        decided = api.post(url, json={"approve": False, "reason": "The programme is full."})
+        assert decided.status_code == 200 and decided.json()["status"] == "declined"
+        is_problem(api.post(url, json={"approve": True}), 400)  # decided already
+        invitation_id = made.json()["invitation"]["id"]
+        assert api.delete(f"/api/v1/programmes/{key}/invitations/{invitation_id}").status_code == 200
+        [listed] = api.get(f"/api/v1/programmes/{key}/invitations").json()["items"]
+        assert listed["revoked_at"] is not None and listed["uses"] == 1
+    with server.client(sofie_token) as api:
+        [mine] = api.get("/api/v1/me/applications").json()["items"]
+        assert mine["status"] == "declined" and mine["reason"] == "The programme is full."
+        is_problem(api.post("/api/v1/invitations/accept", json={"secret": secret}), 404)  # withdrawn
+        spec = api.get("/api/v1/openapi.json").json()
+    assert engine.programme_roles(key, sofie) == set()
+    for path, method in (("/programmes/{key}/enrolment", "put"), ("/programmes/{key}/invitations", "post"),
+                         ("/programmes/{key}/invitations/{invitation_id}", "delete"),
+                         ("/programmes/{key}/applications/{application_id}/decision", "post"),
+                         ("/invitations/accept", "post"), ("/me/applications", "get")):
+        assert method in spec["paths"]["/api/v1" + path], path
+    engine.db.dispose()
