@@ -103,3 +103,25 @@ def test_only_the_programmes_coordinators_manage_enrolment(world: dict[str, Any]
     assert [p.pointer for p in caught.value.problems] == ["/days", "/role"]
     with pytest.raises(FormInvalid):
         enrolment.set_approval(engine, key, world["carla"], "yes")
+
+
+def test_the_sign_up_profile_is_checked_first_and_stored_on_approval(mentorflow_engine: Any,
+                                                                    mentorflow_factory: Factory) -> None:
+    from mentorflow.plugins.matching.profiles import get_profile
+    from tests.workflows_matching import Cohort
+
+    cohort = Cohort(mentorflow_factory, key="with-profile")
+    engine, key, carla = mentorflow_engine, cohort.key, cohort.coordinator
+    sofie = mentorflow_factory.person("Sofie")
+    enrolment.set_approval(engine, key, carla, True)
+    secret, _info = enrolment.create_invitation(engine, key, carla, "mentee")
+    with pytest.raises(FormInvalid) as caught:  # the programme's profile schema: languages are required
+        enrolment.accept(engine, secret, sofie, {"career_stage": "astronaut"})
+    assert {p.pointer for p in caught.value.problems} >= {"/career_stage"}
+    assert enrolment.applications(engine, key, carla) == []
+    enrolment.accept(engine, secret, sofie, {"languages": ["da"], "career_stage": "student"})
+    assert get_profile(engine, key, sofie, "mentee", carla) is None  # stored only when approved
+    [pending] = enrolment.applications(engine, key, carla)
+    enrolment.decide(engine, key, carla, pending["id"], True)
+    stored = get_profile(engine, key, sofie, "mentee", carla)
+    assert stored is not None and stored.data["languages"] == ["da"]

@@ -149,7 +149,7 @@ def versions(engine: Engine, key: str, actor: Actor | int, *, administrator: boo
     """The programme's workflow versions, newest first, with how many relationships run on each."""
     programme_id = _coordinated(engine, key, as_actor(actor), administrator)
     with engine.read() as conn:
-        pinned = dict(conn.execute(select(R.c.workflow_version_id, func.count()).where(
+        pinned: dict[int, int] = dict(conn.execute(select(R.c.workflow_version_id, func.count()).where(
             R.c.programme_id == programme_id).group_by(R.c.workflow_version_id)).all())
         rows = conn.execute(select(W.c.id, W.c.version, W.c.workflow_id, W.c.digest, W.c.created_at).where(
             W.c.programme_id == programme_id).order_by(W.c.version.desc())).all()
