@@ -370,6 +370,8 @@ class Publisher:
     """Holds the coordinator role on the programme (REST API callers)."""
     sanctioned: bool = False
     """The document comes from an administrator (a server template an XBlock chose), so its privacy settings do."""
+    creator: bool = False
+    """May create a web programme (:func:`may_create_programme`: a coordinator of a web programme, from the console)."""
 
 
 SYSTEM_PUBLISHER = Publisher(WEB_OWNER, administrator=True)
@@ -387,7 +389,8 @@ def may_publish(publisher: Publisher, owner: Owner | None) -> bool:
     if publisher.administrator:
         return True
     if owner is None:
-        return publisher.tenant.kind == OwnerKind.OPENEDX
+        return publisher.tenant.kind == OwnerKind.OPENEDX or (publisher.tenant.kind == OwnerKind.WEB
+                                                              and publisher.creator)
     if owner.kind == OwnerKind.OPENEDX:
         return publisher.tenant == owner
     return publisher.tenant.kind == OwnerKind.WEB and publisher.coordinator
@@ -433,6 +436,39 @@ def publish_problems(publisher: Publisher, owner: Owner | None, current: Mapping
     if publisher.administrator or publisher.sanctioned:
         return []
     return privacy_widenings(current, new)
+
+
+def may_create_programme(conn: Connection, actor: Actor, *, administrator: bool = False) -> bool:
+    """May ``actor`` create a programme of the web service from a server template (the console, issue #17)?
+
+    Administrators and the system may. So may a person who coordinates a programme the web service owns: the
+    organisation's coordinators start their next programme themselves, from a template an administrator put on
+    the server (so its privacy settings are sanctioned). Coordinators of an Open edX course's programme only
+    may not: their course's blocks create that course's programmes.
+    """
+    if administrator or actor.is_system:
+        return True
+    T, P = ProgrammeRole.__table__, Programme.__table__
+    return conn.execute(select(T.c.id).join(P, P.c.id == T.c.programme_id).where(
+        T.c.person_id == actor.person_id, T.c.role == "coordinator",
+        P.c.owner_kind == OwnerKind.WEB.value).limit(1)).first() is not None
+
+
+def coordinators_problems(conn: Connection, actor: Actor, programme_id: int, owner: Owner, *,
+                          administrator: bool = False) -> str | None:
+    """Why ``actor`` may not grant or revoke coordinators of the programme (None: they may).
+
+    An administrator may; otherwise only a coordinator of that very programme, and only of a web programme: an
+    Open edX course's programme takes its coordinators from the course's staff (its tenant), never from a console.
+    """
+    if administrator or actor.is_system:
+        return None
+    if not is_coordinator(conn, programme_id, actor.person_id):
+        return _("Only a coordinator of the programme may do this.")
+    if owner.kind != OwnerKind.WEB:
+        return _("This programme belongs to {owner}; its coordinators come from the course's staff.").format(
+            owner=owner.label)
+    return None
 
 
 def may_bind(course: str, owner: Owner | None, shared_with: frozenset[str] | set[str]) -> bool:

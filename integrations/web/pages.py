@@ -223,6 +223,15 @@ def install_pages(app: Flask) -> None:
     from .console_pages import install_console
 
     install_console(app)  # the relationship table's bulk actions (remind, close, export)
+    from .console_programme_pages import install_programme_pages
+
+    install_programme_pages(app)  # programmes from templates, their versions and coordinators
+    from .console_people_pages import install_people_pages
+
+    install_people_pages(app)  # a programme's people, their relationships, enrolment by CSV
+    from .console_enrolment_pages import install_enrolment_pages
+
+    install_enrolment_pages(app)  # approval, applicants, invitation links, joining through one
 
 
 def _render_relationship(rid: int, open_transition: str | None = None, values: dict[str, Any] | None = None,
