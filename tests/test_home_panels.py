@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from mentorflow import Engine
+from mentorflow import Engine, FormInvalid
 from mentorflow.clock import ManualClock
+from mentorflow.gdpr import erase_person, export_person
 from mentorflow.i18n import set_locale
 from mentorflow.panels import PageContext, Panel, page_panels
 from mentorflow.plugins.goals import api as goals_api
+from mentorflow.plugins.meetings import api as meetings_api
+from mentorflow.plugins.meetings.models import Meeting, MeetingAttendance
 from mentorflow.schemas import template_paths
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.testing import Factory
 
 from .test_group_privacy import required
 
+MA, ML = MeetingAttendance.__table__, Meeting.__table__
 # template, the members it starts with ({label: role})
 FORMATS = {
     "pair": ("default", {"mentor": "mentor", "ann": "mentee"}),
@@ -134,3 +140,82 @@ def test_goals_panel_shows_status_progress_confirmation_history_and_a_pending_re
 
     danish = str(world.panel("goals", "ann", "da").html)  # type: ignore[union-attr]
     assert "Fremskridt" in danish and "Historik for målet" in danish
+
+
+def log(world: World, who: str, day: str, **more: Any) -> None:
+    world.fire("log_meeting", who, {"date": day, "duration_minutes": 45, "format": "video", **more})
+
+
+def test_meetings_panel_shows_shared_notes_my_private_notes_rating_attendance_and_calendar(
+        fmt: str, mentorflow_engine: Engine, mentorflow_factory: Factory, mentorflow_clock: ManualClock) -> None:
+    world = build(fmt, mentorflow_engine, mentorflow_factory, mentorflow_clock)
+    today = mentorflow_clock.now().date()
+    earlier = (today - timedelta(days=7)).isoformat()
+    present = [{"person_id": world.people[p], "present": True} for p in ("mentor", "ann", "bo")] \
+        if fmt == "group" else None
+    log(world, "ann", earlier, agenda="Exam plan", shared_notes="Shared by Ann", private_notes="Ann's own worry",
+        rating=3, **({"attended": present} if present else {}))
+    log(world, "mentor", today.isoformat(), shared_notes="Today's notes", private_notes="Mentor's own note")
+
+    ann = world.panel("meetings", "ann")
+    assert ann is not None and ann.slot == "overview"
+    html = str(ann.html)
+    assert "Upcoming" in html and "Past meetings" in html and html.index("Today&#39;s notes") < html.index("Exam plan")
+    assert "Shared by Ann" in html and "Ann&#39;s own worry" in html and "Private: only you see these" in html
+    assert "Mentor&#39;s own note" not in html  # the mentor's private notes stay with the mentor
+    assert "Your rating: 3 of 4" in html and "You have not rated this meeting." in html
+    mentor = str(world.panel("meetings", "mentor").html)  # type: ignore[union-attr]
+    assert "Shared by Ann" in mentor and "Ann&#39;s own worry" not in mentor and "Mentor&#39;s own note" in mentor
+    assert "Your rating: 3" not in mentor
+    if fmt == "group":
+        assert "Attended: Mentor, Ann, Bo" in html and "Attendance was not recorded." in html
+        cy = str(world.panel("meetings", "cy").html)  # type: ignore[union-attr]
+        assert "Shared by Ann" in cy and "Attended: Mentor, Ann, Bo" in cy  # a meeting is the group's
+        assert "Ann&#39;s own worry" not in cy and "Mentor&#39;s own note" not in cy
+    else:
+        assert "Attended" not in html  # a pair's meetings record no attendance
+    coordinator = world.panel("meetings", "coordinator")
+    assert coordinator is not None
+    text = str(coordinator.html)
+    assert "45 minutes" in text and "Shared by Ann" not in text and "Exam plan" not in text
+    assert "own worry" not in text and "own note" not in text and "Add to calendar" not in text
+    if fmt == "group":
+        assert "3 members attended" in text and "Attended: " not in text
+    # "Add to calendar": the calendar plugin is loaded, so each member gets the meeting's file address.
+    assert f"/calendar/relationships/{world.rel.id}/meetings/" in html
+
+
+def test_only_current_members_may_be_marked_as_attending(mentorflow_engine: Engine, mentorflow_factory: Factory,
+                                                         mentorflow_clock: ManualClock) -> None:
+    world = build("group", mentorflow_engine, mentorflow_factory, mentorflow_clock)
+    outsider = mentorflow_factory.person("Outsider", role="mentee", programme="first-year-cohort")
+    day = mentorflow_clock.now().date().isoformat()
+    for marked, pointer in ((outsider, "/attended/1/person_id"), (world.people["coordinator"], "/attended/1/person_id"),
+                            (999_999, "/attended/1/person_id"), (world.people["ann"], "/attended/1/person_id")):
+        with pytest.raises(FormInvalid) as error:
+            log(world, "ann", day, attended=[{"person_id": world.people["ann"], "present": True},
+                                             {"person_id": marked, "present": True}])
+        assert pointer in [p.pointer for p in error.value.problems], (marked, error.value.problems)
+    assert meetings_api.meetings(mentorflow_engine, world.rel, world.people["ann"]) == []  # nothing partial
+    log(world, "ann", day, attended=[{"person_id": world.people["bo"], "present": True}])
+    [meeting] = meetings_api.meetings(mentorflow_engine, world.rel, world.people["ann"])
+    assert meeting.attended == (world.people["bo"],)
+    # Audited with the transition: the log's audit row is the attendance's.
+    with mentorflow_engine.read() as conn:
+        rows = conn.execute(select(MA.c.audit_id, MA.c.role, ML.c.audit_id.label("logged"))
+                            .join(ML, ML.c.id == MA.c.meeting_id)).all()
+    assert [(r.audit_id == r.logged, r.role) for r in rows] == [(True, "mentee")]
+
+
+def test_attendance_is_exported_and_erased_with_the_person(mentorflow_engine: Engine, mentorflow_factory: Factory,
+                                                           mentorflow_clock: ManualClock) -> None:
+    world = build("group", mentorflow_engine, mentorflow_factory, mentorflow_clock)
+    day = mentorflow_clock.now().date().isoformat()
+    log(world, "mentor", day, attended=[{"person_id": world.people[p], "present": True} for p in ("bo", "cy")])
+    bo = world.people["bo"]
+    exported = export_person(mentorflow_engine, bo)
+    attended = exported["plugins"]["meetings"]["meetings_attended"]
+    assert [row["role"] for row in attended] == ["mentee"] and attended[0]["held_on"] == day
+    erase_person(mentorflow_engine, bo)
+    [meeting] = meetings_api.meetings(mentorflow_engine, world.rel, world.people["mentor"])
+    assert meeting.attended == (world.people["cy"],)
