@@ -219,3 +219,51 @@ def test_attendance_is_exported_and_erased_with_the_person(mentorflow_engine: En
     erase_person(mentorflow_engine, bo)
     [meeting] = meetings_api.meetings(mentorflow_engine, world.rel, world.people["mentor"])
     assert meeting.attended == (world.people["cy"],)
+
+
+def reflecting(world: World) -> None:
+    """Every mentee sets a goal the mentor confirms; then the reflections start."""
+    for label, role in FORMATS[world.fmt][1].items():
+        if role == "mentee":
+            world.fire("agree_goal", "mentor", {"goal_id": goal(world, label, f"Goal of {label}")})
+    world.fire("start_reflecting", "mentor")
+
+
+def reflect(world: World, who: str, went_well: str, to_change: str) -> None:
+    world.fire("submit_reflection", who, required(world.doc, "reflection", went_well=went_well, to_change=to_change))
+
+
+@pytest.mark.parametrize("shared_with", ["mentor", "group"])
+def test_reflections_panel_shows_cadence_next_due_mine_and_what_others_shared(
+        fmt: str, shared_with: str, mentorflow_engine: Engine, mentorflow_factory: Factory,
+        mentorflow_clock: ManualClock) -> None:
+    if fmt == "pair" and shared_with == "group":
+        pytest.skip("a pair has no group to share with")
+    doc = template(FORMATS[fmt][0])
+    doc["forms"]["reflection"]["shared_with"] = shared_with
+    world = build(fmt, mentorflow_engine, mentorflow_factory, mentorflow_clock, doc)
+    reflecting(world)
+    mentorflow_clock.advance(timedelta(days=3))
+    reflect(world, "ann", "Ann: planning works", "Ann's private worry")
+    reflect(world, "mentor", "Mentor: good group", "Mentor's private doubt")
+    if fmt == "group":
+        reflect(world, "bo", "Bo: settling in", "Bo's private fear")
+
+    ann = world.panel("reflections", "ann")
+    assert ann is not None and ann.slot == "overview"
+    html = str(ann.html)
+    assert "A reflection every 2 weeks." in html and "Your next one: Due in 14 days" in html
+    assert "Ann: planning works" in html and "Ann&#39;s private worry" in html  # my own, private field too
+    assert "Mentor: good group" in html and "Mentor&#39;s private doubt" not in html  # a private field stays
+    mentor = str(world.panel("reflections", "mentor").html)  # type: ignore[union-attr]
+    assert "Ann: planning works" in mentor and "Ann&#39;s private worry" not in mentor
+    if fmt == "group":
+        # "Shared with the mentor" does not reach a fellow mentee; "shared with the group" does.
+        assert ("Bo: settling in" in html) == (shared_with == "group")
+        assert "Bo&#39;s private fear" not in html and "Bo: settling in" in mentor
+        assert ("Shared with the group" in html) == (shared_with == "group")
+    coordinator = str(world.panel("reflections", "coordinator").html)  # type: ignore[union-attr]
+    assert "Ann: planning" not in coordinator and "private" not in coordinator.replace("class=", "")
+    assert "Its content is shared with the members only." in coordinator and "Your next one" not in coordinator
+    mentorflow_clock.advance(timedelta(days=16))
+    assert "Overdue by 2 days" in str(world.panel("reflections", "ann").html)  # type: ignore[union-attr]
