@@ -67,12 +67,14 @@ class World:
             set_locale("en")
 
 
-def build(fmt: str, engine: Engine, factory: Factory, clock: ManualClock, doc: dict[str, Any] | None = None
-          ) -> World:
+def build(fmt: str, engine: Engine, factory: Factory, clock: ManualClock | None, doc: dict[str, Any] | None = None,
+          prefix: str = "") -> World:
+    """The programme, its members (named ``prefix`` + Mentor, Ann, Bo, Cy) and a relationship past its agreement."""
     name, cast = FORMATS[fmt]
     doc = doc if doc is not None else template(name)
     factory.programme(name, doc)
-    people = {label: factory.person(label.capitalize(), role=role, programme=name) for label, role in cast.items()}
+    people = {label: factory.person(prefix + label.capitalize(), role=role, programme=name)
+              for label, role in cast.items()}
     people["coordinator"] = factory.person("Coordinator", role="coordinator", programme=name)
     members: dict[str, list[int]] = {}
     for label, role in cast.items():
