@@ -89,7 +89,7 @@ def fill(engine: Engine, total: int, seed: int = 11) -> None:
             conn.execute(insert(R), rels)
             conn.execute(insert(M), members)
             conn.execute(insert(A), events)
-            fill_figures(conn, rels, events)
+            fill_figures(conn, rels, events, members)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in (P, R):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -97,7 +97,8 @@ def fill(engine: Engine, total: int, seed: int = 11) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def fill_figures(conn: Any, rels: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+def fill_figures(conn: Any, rels: list[dict[str, Any]], events: list[dict[str, Any]],
+                 members: list[dict[str, Any]]) -> None:
     """The figures plugin's summary rows for bulk-inserted relationships, as their transitions would have left them.
 
     Each is open, in 'reflecting', with reflection transitions in the audit log (no reflection rows): its
@@ -114,9 +115,12 @@ def fill_figures(conn: Any, rels: list[dict[str, Any]], events: list[dict[str, A
         if e["transition"] == "submit_reflection":
             key = (e["relationship_id"], e["actor_role"])
             last[key] = max(last.get(key, e["at"]), e["at"])
+    roles: dict[int, dict[str, int]] = {}
+    for m in members:  # the relationships' members (the columns mentor_id/mentee_id are gone, issue #18)
+        roles.setdefault(m["relationship_id"], {})[m["role"]] = m["person_id"]
     values, deadlines = [], []
     for r in rels:
-        rid, entered, people = r["id"], r["state_entered_at"], {"mentor": r["mentor_id"], "mentee": r["mentee_id"]}
+        rid, entered, people = r["id"], r["state_entered_at"], roles[r["id"]]
         values += [{"relationship_id": rid, "programme_id": r["programme_id"], "name": name, "value": 1.0}
                    for name in ("relationships", "open", "stage.reflecting")]
         done = {role: last.get((rid, role)) for role in people}

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 PAGES = ("dashboard", "relationship")
 """The pages that ask for panels: a programme's coordinator dashboard and one relationship's page."""
 
-SLOTS = {"dashboard": ("figures", "main"), "relationship": ("main",)}
+SLOTS = {"dashboard": ("figures", "main"), "relationship": ("overview", "main")}
 """Where on each page a panel may go: the dashboard's ``figures`` grid (beside each other, after the
 stage and activity charts) or its ``main`` column (after the relationships table); the relationship
-page's ``main`` column (after the history)."""
+page's ``overview`` (the relationship's own content, above the history: goals, meetings, reflections)
+or its ``main`` column (after the history)."""
 
 
 def _compute(_name: str, compute: Callable[[], Any]) -> Any:

@@ -55,7 +55,8 @@ def _partner(rel: RelationshipSnapshot, person_id: int) -> int | None:
 def meeting_events(engine: Engine, rel: RelationshipSnapshot, person_id: int, workflow: Workflow,
                    names: dict[int, str], domain: str) -> list[CalendarEvent]:
     """The relationship's logged meetings, as ``person_id`` may see them (from whichever plugin keeps them)."""
-    partner = names.get(_partner(rel, person_id) or -1) or _("your partner")
+    partner = names.get(_partner(rel, person_id) or -1) or (
+        _("your group") if len(rel.member_ids) > 2 else _("your partner"))
     out = []
     for meeting in relationship_meetings(engine, rel, person_id):
         details = [_("{minutes} minutes {format}").format(

@@ -93,3 +93,10 @@ def mentorflow_history_labels(engine: Any, relationship: Any, viewer: int, recor
     from .history import history_labels
 
     return history_labels(engine, relationship, viewer, recorded)
+
+
+@hookimpl(trylast=True)
+def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
+    from .panels import page_panels
+
+    return page_panels(engine, page)

@@ -1,8 +1,8 @@
 """Read side of the meetings plugin: a relationship's meeting log and a programme's meeting figures.
 
 Visibility is decided only by :mod:`mentorflow.policy`: the shared part of
-a meeting (agenda, shared notes) is a ``pair`` item of the person who
-logged it; each feedback row (rating, private notes) is a ``private`` item
+a meeting (agenda, shared notes, who attended a group meeting) is a ``group`` item of the person who
+logged it (a meeting is the whole relationship's); each feedback row (rating, private notes) is a ``private`` item
 of its author. Date, duration and format are the metadata every
 coordinator of the programme may see. Strangers get :class:`mentorflow.NotFound`,
 as for a relationship that does not exist.
@@ -23,8 +23,9 @@ from mentorflow.db.models import Relationship
 from mentorflow.i18n import _
 from mentorflow.policy import Access, Visibility, access, coordinator_for, relationship_for
 
-from .models import Meeting, MeetingFeedback
+from .models import Meeting, MeetingAttendance, MeetingFeedback
 
+A = MeetingAttendance.__table__
 M = Meeting.__table__
 F = MeetingFeedback.__table__
 R = Relationship.__table__
@@ -61,6 +62,11 @@ class MeetingView:
     """The feedback rows the viewer may know about (their own in full; coordinators: that it exists)."""
     own: FeedbackView | None = None
     """The viewer's own rating and private notes, if they gave any."""
+    attended: tuple[int, ...] | None = None
+    """Who attended (a group meeting's attendance, person ids in the order marked); None unless ``access`` is
+    FULL or no attendance was recorded."""
+    attendance: int = 0
+    """How many members were marked as attending (a count every viewer of the meeting may know)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,10 @@ def meetings(engine: Engine, relationship: RelationshipSnapshot | int, viewer: A
         rows = conn.execute(select(M).where(M.c.relationship_id == snap.id).order_by(M.c.held_on, M.c.id)).all()
         feedback_rows = conn.execute(select(F).join(M, M.c.id == F.c.meeting_id)
                                      .where(M.c.relationship_id == snap.id).order_by(F.c.id)).all()
+        present: dict[int, list[int]] = {}
+        for meeting_id, person_id in conn.execute(select(A.c.meeting_id, A.c.person_id).join(
+                M, M.c.id == A.c.meeting_id).where(M.c.relationship_id == snap.id).order_by(A.c.id)):
+            present.setdefault(meeting_id, []).append(person_id)
     by_meeting: dict[int, list[FeedbackView]] = {}
     own: dict[int, FeedbackView] = {}
     for row in feedback_rows:
@@ -119,7 +129,9 @@ def meetings(engine: Engine, relationship: RelationshipSnapshot | int, viewer: A
             duration_minutes=row.duration_minutes, format=row.format, logged_by=row.logged_by,
             logged_role=row.logged_role, logged_at=as_utc(row.logged_at), access=level,
             agenda=row.agenda if full else None, shared_notes=row.shared_notes if full else None,
-            feedback=tuple(by_meeting.get(row.id, ())), own=own.get(row.id)))
+            feedback=tuple(by_meeting.get(row.id, ())), own=own.get(row.id),
+            attended=tuple(present[row.id]) if full and row.id in present else None,
+            attendance=len(present.get(row.id, ()))))
     return out
 
 

@@ -1,4 +1,5 @@
-"""``meetings.logged``: the meetings a form may name (the rating form's ``meeting_id``).
+"""``meetings.logged``: the meetings a form may name (the rating form's ``meeting_id``); ``meetings.members``:
+the members a group meeting's attendance may name.
 
 Every meeting of the relationship, newest first, labelled by date, format and length; a meeting this
 person has already rated says so (they may still add private notes to it). Only the mentor and the
@@ -43,4 +44,16 @@ def logged(ctx: ChoiceContext) -> Iterable[tuple[int, str]]:
     return out
 
 
-CHOICES = [logged]
+@choices_provider("meetings.members", description="The relationship's current members, for a group meeting's "
+                                                  "attendance.")
+def members(ctx: ChoiceContext) -> Iterable[tuple[int, str]]:
+    """Every current member, in the order they joined, labelled by name and role; nobody else may be marked."""
+    if ctx.role not in MEMBER_ROLES or ctx.actor.person_id is None:
+        return []
+    names = ctx.engine.display_names(list(ctx.relationship.member_ids))
+    return [(m.person_id, _("{name} ({role})").format(name=names.get(m.person_id, "—"),
+                                                      role=ctx.workflow.role_label(m.role)))
+            for m in ctx.relationship.members]
+
+
+CHOICES = [logged, members]

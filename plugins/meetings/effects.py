@@ -18,7 +18,7 @@ from mentorflow import EffectContext, FormInvalid, Problem, TransitionError, Tra
 from mentorflow.i18n import _
 from mentorflow.snapshots import MEMBER_ROLES
 
-from .models import Meeting, MeetingFeedback
+from .models import Meeting, MeetingAttendance, MeetingFeedback
 
 LOG_EFFECT = "meetings.log"
 RATE_EFFECT = "meetings.rate"
@@ -30,6 +30,9 @@ FUTURE_SLACK = timedelta(days=1)
 
 M = Meeting.__table__
 F = MeetingFeedback.__table__
+A = MeetingAttendance.__table__
+ATTENDED = "attended"
+"""The meeting form's field naming who attended: ``[{"person_id": 7, "present": true}, ...]``."""
 
 
 def _author(event: TransitionEvent) -> int:
@@ -69,6 +72,30 @@ def _held_on(value: Any, event: TransitionEvent, problems: list[Problem]) -> dat
     return held_on
 
 
+def _attendance(data: Mapping[str, Any], event: TransitionEvent, problems: list[Problem]) -> dict[int, str]:
+    """``{person id: role}`` of the members marked present; anyone else (or twice) is a problem at its item."""
+    items = data.get(ATTENDED)
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        problems.append(Problem(f"/{ATTENDED}", _("must be a list of the members who attended")))
+        return {}
+    roles = {m.person_id: m.role for m in event.before.members}
+    present: dict[int, str] = {}
+    for index, item in enumerate(items):
+        person = _whole(item.get("person_id")) if isinstance(item, Mapping) else None
+        at = f"/{ATTENDED}/{index}/person_id"
+        if person is None or person not in roles:
+            # The same answer for a stranger, a former member and an id that does not exist: no probing.
+            problems.append(Problem(at, _("{value} is not a member of this relationship").format(
+                value=item.get("person_id") if isinstance(item, Mapping) else item)))
+        elif person in present:
+            problems.append(Problem(at, _("{value} is marked twice").format(value=person)))
+        elif not isinstance(item, Mapping) or item.get("present", True) is not False:
+            present[person] = roles[person]
+    return present
+
+
 def _form(event: TransitionEvent) -> str:
     return event.transition.form or event.transition.id
 
@@ -90,9 +117,10 @@ def _save_feedback(conn: Connection, event: TransitionEvent, meeting_id: int, au
         audit_id=event.audit_id, updated_at=event.at))
 
 
-@effect(LOG_EFFECT, description="Log a meeting: shared fields for the pair, private notes and rating for the author.")
+@effect(LOG_EFFECT, description="Log a meeting: shared fields for the members, who attended (a group meeting), private "
+                               "notes and rating for the author.")
 def log_meeting(ctx: EffectContext, params: Mapping[str, Any]) -> None:
-    """Store the meeting; the author's rating and private notes go to their own feedback row."""
+    """Store the meeting and who attended; the author's rating and private notes go to their own feedback row."""
     event, conn = ctx.event, ctx.connection
     author = _author(event)
     data = event.data
@@ -106,12 +134,16 @@ def log_meeting(ctx: EffectContext, params: Mapping[str, Any]) -> None:
     if data.get("format") not in FORMATS:
         problems.append(Problem("/format", _("must be one of {choices}").format(choices=", ".join(FORMATS))))
     rating = _rating(data, problems)
+    present = _attendance(data, event, problems)
     if problems:
         raise FormInvalid(_form(event), problems)
     meeting_id = conn.execute(insert(M).values(
         relationship_id=event.before.id, audit_id=event.audit_id, logged_by=author, logged_role=event.role,
         logged_at=event.at, held_on=held_on, duration_minutes=minutes, format=data["format"],
         agenda=_text(data.get("agenda")), shared_notes=_text(data.get("shared_notes")))).inserted_primary_key[0]
+    if present:
+        conn.execute(insert(A), [{"meeting_id": meeting_id, "person_id": person, "role": role,
+                                  "audit_id": event.audit_id} for person, role in present.items()])
     notes = _text(data.get("private_notes"))
     if rating is not None or notes is not None:
         _save_feedback(conn, event, meeting_id, author, rating, notes)

@@ -1,4 +1,5 @@
-"""The meetings plugin's tables: the shared meeting log and each person's own feedback on a meeting.
+"""The meetings plugin's tables: the shared meeting log, who attended a group meeting, and each person's own
+feedback on a meeting.
 
 Private notes and ratings live in ``mf_meetings_feedback``, one row per
 meeting and author, so a query for the shared log never touches them and
@@ -48,3 +49,18 @@ class MeetingFeedback(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("mf_audit_events.id", ondelete="CASCADE"))
     """The transition that last changed this row."""
     updated_at: Mapped[datetime]
+
+
+class MeetingAttendance(Base):
+    """Who attended a group meeting: one row per meeting and member, written with the meeting."""
+
+    __tablename__ = "mf_meetings_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("mf_meetings_log.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("mf_people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """The member's role on the relationship when the meeting was logged."""
+    audit_id: Mapped[int] = mapped_column(ForeignKey("mf_audit_events.id", ondelete="CASCADE"))
+    """The transition that logged the meeting (the attendance is audited with it)."""

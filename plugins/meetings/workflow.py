@@ -6,6 +6,8 @@
 - form ``meeting`` (private, so the audit timeline shows its data to the author only; the pair reads the
   shared fields through the meetings API): date, duration_minutes, format, agenda, shared_notes,
   private_notes, rating 1-4;
+- in a programme whose format is not a pair (a group, a circle, co-mentoring), the meeting form's ``attended``:
+  one checkbox per current member (``meetings.members``), who attended the group meeting;
 - form ``meeting_rating`` (private): meeting_id (chosen from ``meetings.logged``), rating 1-4, private_notes;
 - transitions ``log_meeting`` (effect ``meetings.log``) and ``rate_meeting`` (effect ``meetings.rate``):
   actions of the mentor or the mentee in every state but paused and closed.
@@ -81,6 +83,20 @@ RATING_FORM: dict[str, Any] = {
     },
 }
 
+ATTENDED_SCHEMA: dict[str, Any] = {
+    "type": "array", "maxItems": 100,
+    "items": {"type": "object", "required": ["person_id"], "additionalProperties": False,
+              "properties": {"person_id": {"type": "integer", "minimum": 1}, "present": {"type": "boolean"}}},
+}
+ATTENDED_FIELD: dict[str, Any] = {
+    "label": {"en": "Who attended", "da": "Hvem deltog"}, "widget": "list",
+    "item_label": {"en": "Member", "da": "Deltager"}, "row_per_choice": "person_id",
+    "items": {"person_id": {"label": {"en": "Member", "da": "Deltager"}, "widget": "select",
+                            "choices_from": "meetings.members"},
+              "present": {"label": {"en": "Attended", "da": "Deltog"}, "widget": "checkbox"}},
+}
+"""A group meeting's attendance: one group per member, ticked when they were there."""
+
 TRANSITIONS: list[dict[str, Any]] = [
     {"id": "log_meeting", "from": STATES, "roles": ["mentor", "mentee"], "form": "meeting",
      "effects": [{"name": "meetings.log"}], "label": {"en": "Log a meeting", "da": "Registrér et møde"}},
@@ -94,6 +110,14 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``document`` with the meetings plugin's forms, transitions and effects."""
     doc = copy.deepcopy(document)
     doc.setdefault("forms", {}).setdefault("meeting", copy.deepcopy(MEETING_FORM))
+    kind = ((doc.get("programme") or {}).get("format") or {}).get("kind", "pair")
+    if kind != "pair":
+        meeting = doc["forms"]["meeting"]
+        meeting["schema"]["properties"].setdefault("attended", copy.deepcopy(ATTENDED_SCHEMA))
+        meeting.setdefault("fields", {}).setdefault("attended", copy.deepcopy(ATTENDED_FIELD))
+        shared = meeting["fields"].get("shared_notes") or {}
+        if shared.get("label") == MEETING_FORM["fields"]["shared_notes"]["label"]:
+            shared["label"] = {"en": "Notes for the group", "da": "Noter til gruppen"}
     doc["forms"].setdefault("meeting_rating", copy.deepcopy(RATING_FORM))
     add_transitions(doc, TRANSITIONS)
     return doc

@@ -76,9 +76,9 @@ def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
 
 @hookimpl(trylast=True)
 def mentorflow_page_panels(engine: Any, page: Any) -> Iterable[Any]:
-    from .panels import page_panels
+    from . import home, panels
 
-    return page_panels(engine, page)
+    return [*panels.page_panels(engine, page), *home.page_panels(engine, page)]
 
 
 @hookimpl(trylast=True)
