@@ -63,10 +63,19 @@ BLOCK_MEMBERS = 512
 
 @dataclass(frozen=True)
 class Diversity:
-    """``weight * (distinct values - 1)`` per group of a field's values (``codes``: one int per member, -1 none)."""
+    """``weight * (distinct values - 1)`` per group of a field's values (``codes``: one int per member, -1 none).
+
+    A member without a value counts as one more value, "unknown" (so a group's value never depends on who
+    filled in the field)."""
 
     codes: np.ndarray
     weight: float
+
+    @property
+    def values(self) -> np.ndarray:
+        """The codes with "unknown" (-1) as a value of its own, all >= 0."""
+        codes = np.asarray(self.codes, dtype=np.int64)
+        return np.where(codes < 0, int(codes.max(initial=-1)) + 1, codes)
 
 
 @dataclass
@@ -290,7 +299,7 @@ def _improve(p: Problem, groups: list[Group], fit: dict[tuple[int, int], float],
     fit_by_anchor: dict[int, dict[int, float]] = {}
     for (i, j), s in fit.items():
         fit_by_anchor.setdefault(i, {})[j] = s
-    codes = diversity.codes if diversity is not None else None
+    codes = diversity.values if diversity is not None else None
     n_values = int(codes.max(initial=-1)) + 1 if codes is not None else 0
     counts = np.zeros((g_count, max(n_values, 1)), dtype=np.int64)
     if codes is not None:
@@ -383,7 +392,7 @@ def _extra_bound(p: Problem, cohesion: Cohesion | None, diversity: Diversity | N
                 top = -np.partition(-c, k - 1, axis=1)[:, :k]
                 extra += 0.5 * float(top.sum())
     if diversity is not None:
-        values = len(set(diversity.codes[diversity.codes >= 0].tolist()))
+        values = len(set(diversity.values.tolist()))
         extra += diversity.weight * max(0, min(p.high, values) - 1) * int(p.groups.sum())
     return extra
 
@@ -400,14 +409,9 @@ def _explain(g: Group, fit: dict[tuple[int, int], float], cohesion: Cohesion | N
     else:
         g.cohesion = [0.0] * len(people)
     if diversity is not None and len(people):
-        values = diversity.codes[people]
+        values = diversity.values[people]
         n = {v: int((values == v).sum()) for v in set(values.tolist())}
-        g.diversity = [diversity.weight * ((1.0 / n[v] if v >= 0 else 0.0) - 1.0 / len(people)) for v in
-                       values.tolist()]
-        # Members without a value count as no faculty; the share of those keeps the sum at weight*(distinct-1).
-        missing = int((values < 0).sum())
-        if missing:
-            g.diversity = [d + (diversity.weight * missing / len(people) / len(people)) for d in g.diversity]
+        g.diversity = [diversity.weight * (1.0 / n[v] - 1.0 / len(people)) for v in values.tolist()]
     else:
         g.diversity = [0.0] * len(people)
     return g
@@ -421,8 +425,7 @@ def group_value(p: Problem, anchor: int, members: Sequence[int], cohesion_matrix
     if cohesion_matrix is not None:
         total += math.fsum(float(cohesion_matrix[i, j]) for x, i in enumerate(members) for j in members[x + 1:])
     if diversity is not None and members:
-        values = {int(diversity.codes[i]) for i in members if diversity.codes[i] >= 0}
-        total += diversity.weight * (len(values) - 1) if values else 0.0
+        total += diversity.weight * (len({int(diversity.values[i]) for i in members}) - 1)
     return total
 
 
@@ -449,7 +452,7 @@ def exact_formation(p: Problem, cohesion_matrix: np.ndarray | None = None, diver
             z += [(i, j, s) for a_, i in enumerate(inside) for j in inside[a_ + 1:] if cohesion_matrix[i, j] > 0]
     w: list[tuple[int, int]] = []
     if diversity is not None:
-        values = sorted({int(v) for v in diversity.codes if v >= 0})
+        values = sorted({int(v) for v in diversity.values})
         w = [(s, v) for s in range(n_y) for v in values]
     n = n_x + n_y + len(z) + len(w)
     gain = np.zeros(n)
@@ -477,7 +480,7 @@ def exact_formation(p: Problem, cohesion_matrix: np.ndarray | None = None, diver
         rows.append(({n_x + n_y + t: 1.0, xi[(j, s)]: -1.0}, -np.inf, 0.0))
     for t, (s, v) in enumerate(w):
         col = n_x + n_y + len(z) + t
-        inside = [xi[(i, s)] for i in range(p.members) if diversity is not None and diversity.codes[i] == v
+        inside = [xi[(i, s)] for i in range(p.members) if diversity is not None and diversity.values[i] == v
                   and (i, s) in xi]
         rows.append(({col: 1.0, **{c: -1.0 for c in inside}}, -np.inf, 0.0))
         rows.append(({col: 1.0, n_x + s: -1.0}, -np.inf, 0.0))
