@@ -220,3 +220,17 @@ def test_group_settings_are_checked_with_pointers(mentorflow_factory: Factory) -
     pointers = {p.pointer for p in caught.value.problems}
     assert "/programme/settings/matching/groups/cohesion/0/name" in pointers
     assert "/programme/settings/matching/groups/diversity/field" in pointers
+
+
+def test_cli_forms_the_groups_of_a_group_programme(mentorflow_factory: Factory, mentorflow_database_url: str) -> None:
+    from tests.test_matching_cli import finish, run
+
+    pool = Pool(mentorflow_factory, "first-year-cohort", matching_template("first-year-cohort"))
+    pool.add("mentor", "Mentor", goals=["study"], capacity=1)
+    for k in range(4):
+        pool.add("mentee", f"Student {k}", goals=["study"])
+    code, out, err = finish(run("match", pool.key, "--database-url", mentorflow_database_url))
+    assert code == 0, err
+    assert "group-flow; 1 group(s) of group formed, 4 of 4 placed, total score 12.0000 (at most 12.0000)" in out
+    runs = api.list_runs(pool.engine, pool.key, pool.coordinator)
+    assert runs[0].stats["exact"] and runs[0].stats["groups"] == 1
