@@ -59,6 +59,21 @@ PASSES = 6
 """Local-search passes over the members at most."""
 BLOCK_MEMBERS = 512
 """Members whose cohesion rows are scored at once in a local-search pass (a block x members array)."""
+DENSE_COHESION = 25_000_000
+"""Up to this many member pairs (5,000 members; 200 MB) the cohesion is scored once and kept, instead of
+scored again on every pass: the passes then cost only their arithmetic."""
+
+
+def _kept(cohesion: Cohesion, m: int) -> Cohesion:
+    """``cohesion`` scored once into a matrix, read by every pass and by the explanations."""
+    matrix = np.empty((m, m))
+    for rows in _chunks(np.arange(m), BLOCK_MEMBERS):
+        matrix[rows] = cohesion(rows, np.arange(m))
+
+    def kept(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return matrix[np.ix_(r, c)]
+
+    return kept
 
 
 @dataclass(frozen=True)
@@ -256,6 +271,8 @@ def form(p: Problem, *, cohesion: Cohesion | None = None, diversity: Diversity |
     exact = cohesion is None and diversity is None and not decided.any()
     stats: dict[str, float | int] = {"rounds": rounds, "closed": int((decided & (upper == 0)).sum()),
                                      "forced_open": int((lower > 0).sum()), "moves": 0}
+    if cohesion is not None and m * m <= DENSE_COHESION:
+        cohesion = _kept(cohesion, m)
     if cohesion is not None or diversity is not None:
         stats["moves"] = _improve(p, groups, fit, cohesion, diversity, cancelled)
     bound = relaxed_total + _extra_bound(p, cohesion, diversity)
@@ -285,77 +302,63 @@ def _cohesion_rows(cohesion: Cohesion, rows: np.ndarray, m: int) -> np.ndarray:
 
 def _improve(p: Problem, groups: list[Group], fit: dict[tuple[int, int], float], cohesion: Cohesion | None,
              diversity: Diversity | None, cancelled: Callable[[], bool] | None) -> int:
-    """Local search: move members between groups (and place unplaced ones) while (total, placed) rises."""
-    m = p.members
+    """Local search: move members between groups (and place unplaced ones) while (total, placed) rises.
+
+    Only members who join one group at most move (a group's mentees, a circle's peers): a member in several
+    groups (a co-mentor) keeps the flow's placement.
+    """
+    m, a = p.members, p.anchors
     g_count = len(groups)
     if not g_count:
         return 0
     where = np.full(m, -1, dtype=np.int64)
     for k, g in enumerate(groups):
         where[g.members] = k
+    movable = p.member_capacity == 1
     size = np.asarray([len(g.members) for g in groups], dtype=np.int64)
     anchor_of = np.asarray([g.anchor for g in groups], dtype=np.int64)
-    # Fit of every member with every group (-inf where the member may not join the group's anchor).
-    fit_by_anchor: dict[int, dict[int, float]] = {}
-    for (i, j), s in fit.items():
-        fit_by_anchor.setdefault(i, {})[j] = s
+    order = np.argsort(p.rows, kind="stable")
+    pair_rows, pair_cols, pair_score = p.rows[order], p.cols[order], p.score[order]
     codes = diversity.values if diversity is not None else None
-    n_values = int(codes.max(initial=-1)) + 1 if codes is not None else 0
-    counts = np.zeros((g_count, max(n_values, 1)), dtype=np.int64)
+    counts = np.zeros((g_count, int(codes.max(initial=0)) + 1 if codes is not None else 1), dtype=np.int64)
     if codes is not None:
         for k, g in enumerate(groups):
-            for i in g.members:
-                if codes[i] >= 0:
-                    counts[k, codes[i]] += 1
+            np.add.at(counts[k], codes[g.members], 1)
     div_w = diversity.weight if diversity is not None else 0.0
-    # Members of an anchor: a member joins at most one group of an anchor, at most member_capacity groups.
-    taken = {(int(i), int(anchor_of[k])) for k, g in enumerate(groups) for i in g.members}
     moves = 0
     for _pass in range(PASSES):
         moved = 0
         for rows in _chunks(np.arange(m), BLOCK_MEMBERS):
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            member_of = np.zeros((m, g_count))
+            lo, hi = np.searchsorted(pair_rows, [rows[0], rows[-1] + 1])
+            fit_rows = np.full((len(rows), a), -np.inf)  # the block's fit with every anchor (-inf: not allowed)
+            fit_rows[pair_rows[lo:hi] - rows[0], pair_cols[lo:hi]] = pair_score[lo:hi]
             placed = where >= 0
+            member_of = np.zeros((m, g_count))
             member_of[np.flatnonzero(placed), where[placed]] = 1.0
             c = _cohesion_rows(cohesion, rows, m) if cohesion is not None else None
             gsum = c @ member_of if c is not None else np.zeros((len(rows), g_count))
             for r, i in enumerate(rows.tolist()):
-                options = fit_by_anchor.get(i)
-                if not options:
+                if not movable[i]:
                     continue
-                gain = np.full(g_count, -np.inf)
-                for k in range(g_count):
-                    s = options.get(int(anchor_of[k]))
-                    if s is not None:
-                        gain[k] = s
-                gain += gsum[r]
-                if codes is not None and codes[i] >= 0:
-                    gain += div_w * (counts[:, codes[i]] == 0)
                 here = int(where[i])
+                if here >= 0 and size[here] <= p.low:
+                    continue  # leaving would drop the group below its minimum
+                gain = fit_rows[r, anchor_of] + gsum[r]
+                if codes is not None:
+                    gain += div_w * (counts[:, codes[i]] == 0)
                 gain[size >= p.high] = -np.inf
                 if here >= 0:
                     gain[here] = -np.inf
-                    if size[here] <= p.low:
-                        continue  # leaving would drop the group below its minimum
-                    loss = options[int(anchor_of[here])] + gsum[r, here]
-                    if codes is not None and codes[i] >= 0 and counts[here, codes[i]] == 1:
+                    loss = fit_rows[r, anchor_of[here]] + gsum[r, here]
+                    if codes is not None and counts[here, codes[i]] == 1:
                         loss += div_w
-                    # Another group of the same anchor is fine; an anchor the member is in already is not.
-                    same = anchor_of == anchor_of[here]
-                    blocked = np.asarray([(i, int(anchor_of[k])) in taken and not same[k] for k in range(g_count)])
+                    threshold = 1e-9
                 else:
-                    loss = 0.0  # unplaced: joining places one more, so a gain of 0 is enough
-                    blocked = np.asarray([(i, int(anchor_of[k])) in taken for k in range(g_count)])
-                gain[blocked] = -np.inf
+                    loss, threshold = 0.0, -1e-12  # unplaced: joining places one more, a gain of 0 is enough
                 best = int(np.argmax(gain))
-                delta = float(gain[best]) - loss
-                threshold = 1e-9 if here >= 0 else -1e-12
-                if here < 0 and np.count_nonzero([(i, int(x)) in taken for x in set(anchor_of.tolist())]) >= \
-                        int(p.member_capacity[i]):
-                    continue
-                if not np.isfinite(gain[best]) or delta <= threshold:
+                if not np.isfinite(gain[best]) or float(gain[best]) - loss <= threshold:
                     continue
                 if c is not None:
                     gsum[:, best] += c[:, i]
@@ -364,13 +367,11 @@ def _improve(p: Problem, groups: list[Group], fit: dict[tuple[int, int], float],
                 if here >= 0:
                     groups[here].members.remove(i)
                     size[here] -= 1
-                    taken.discard((i, int(anchor_of[here])))
-                    if codes is not None and codes[i] >= 0:
+                    if codes is not None:
                         counts[here, codes[i]] -= 1
                 groups[best].members.append(i)
                 size[best] += 1
-                taken.add((i, int(anchor_of[best])))
-                if codes is not None and codes[i] >= 0:
+                if codes is not None:
                     counts[best, codes[i]] += 1
                 where[i] = best
                 moved += 1
