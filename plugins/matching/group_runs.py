@@ -192,12 +192,12 @@ def form_pool(pm: ProgrammeMatching, pool: GroupPool, now: datetime, *, progress
     for g in formed.groups:
         placed.update(g.members)
         breakdowns = _fit_breakdowns(source, roles, g) if source is not None else [[] for _ in g.members]
-        entries = []
+        entries: list[dict[str, Any]] = []
         if roles.anchor is not None:
             entries.append({"person_id": int(pool.anchors.ids[g.anchor]), "role": roles.anchor, "score": 0.0,
                             "breakdown": []})
         for k, i in enumerate(g.members):
-            parts = breakdowns[k] + [
+            parts: list[dict[str, Any]] = breakdowns[k] + [
                 {"key": "cohesion", "criterion": "cohesion", "weight": 1.0, "value": g.cohesion[k],
                  "contribution": g.cohesion[k]},
                 {"key": "diversity", "criterion": "diversity", "weight": settings.groups.diversity_weight,
@@ -267,6 +267,6 @@ def approve_group(engine: Engine, group_id: int, actor: Actor | int) -> GroupVie
         if left is None:
             conn.execute(update(RUNS).where(RUNS.c.id == row.run_id, RUNS.c.status == "open").values(
                 status="completed"))
-        view = conn.execute(select(GROUPS).where(GROUPS.c.id == group_id)).first()
+        view = conn.execute(select(GROUPS).where(GROUPS.c.id == group_id)).one()
     return GroupView(view.id, view.run_id, view.anchor_id, view.score, list(view.members), view.status,
                      view.relationship_id)

@@ -464,7 +464,7 @@ def exact_formation(p: Problem, cohesion_matrix: np.ndarray | None = None, diver
     if diversity is not None:
         gain[n_x:n_x + n_y] -= diversity.weight
         gain[n_x + n_y + len(z):] = diversity.weight
-    rows: list[tuple[dict[int, float], float, float]] = []
+    rows: list[tuple[dict[int, float], float, float]] = []  # (coefficients, lower, upper) per constraint
     for i in range(p.members):
         cols = [c for (ii, _s), c in xi.items() if ii == i]
         rows.append(({c: 1.0 for c in cols}, -np.inf, float(p.member_capacity[i])))
@@ -490,8 +490,8 @@ def exact_formation(p: Problem, cohesion_matrix: np.ndarray | None = None, diver
     a = lil_matrix((len(rows), n))
     lo, hi = np.zeros(len(rows)), np.zeros(len(rows))
     for r, (coefs, low, high) in enumerate(rows):
-        for c, v in coefs.items():
-            a[r, c] = v
+        for col, coef in coefs.items():
+            a[r, col] = coef
         lo[r], hi[r] = low, high
     integrality = np.ones(n)
     constraints = [LinearConstraint(a.tocsr(), lo, hi)]

@@ -289,10 +289,10 @@ def check_settings(document: Mapping[str, Any], scorers: Mapping[str, ScorerSpec
                     "criterion key '{key}' is already used by criteria/{other}; give each a distinct \"key\"").format(
                     key=key, other=seen[key])))
             seen.setdefault(key, i)
-    groups = raw.get("groups") if isinstance(raw.get("groups"), dict) else {}
-    cohesion = groups.get("cohesion") if isinstance(groups.get("cohesion"), list) else []
+    groups: dict[str, Any] = raw["groups"] if isinstance(raw.get("groups"), dict) else {}
+    cohesion = groups["cohesion"] if isinstance(groups.get("cohesion"), list) else []
     problems += _call_problems(("groups", "cohesion"), cohesion, scorers, declared)
-    diversity = groups.get("diversity") if isinstance(groups.get("diversity"), dict) else {}
+    diversity: dict[str, Any] = groups["diversity"] if isinstance(groups.get("diversity"), dict) else {}
     if isinstance(diversity.get("field"), str) and declared is not None and diversity["field"] not in declared:
         problems.append(Problem(_at("groups", "diversity", "field"), _(
             "profile field '{field}' is not in profile_schema").format(field=diversity["field"])))
