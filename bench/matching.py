@@ -30,7 +30,9 @@ are its own; a reference that does not fit is reported as skipped.
 Every result is checked (constraints, capacities, one mentor per mentee)
 before it is reported. Totals are in score points (sum of the chosen pairs'
 scores); ratios compare within this run, since machines are noisy.
-Finally ``run_matching`` is timed end to end on SQLite (read the pool,
+Group formation (``--groups-only``): 5,000 mentees into groups of 2-8 led by 700 mentors, fit only (exact) and
+with cohesion and diversity (heuristic, with its upper bound), and the gap to a MILP's exact optimum on small
+instances. Finally ``run_matching`` is timed end to end on SQLite (read the pool,
 score, assign, store every proposal with its breakdown).
 """
 
@@ -494,6 +496,84 @@ def tiers(sizes: list[tuple[int, int]], seed: int, out: Any) -> None:
                   f"{row['matched']:>9,}{ratio:>10.2f}×  {note}", file=out)
 
 
+GROUP_SETTINGS: dict[str, Any] = {
+    "groups": {"cohesion": [{"name": "shared_language", "weight": 0.5},
+                            {"name": "text_similarity", "key": "interests", "weight": 1}],
+               "diversity": {"field": "industry", "weight": 0.5}}}
+
+
+def _group_problem(mentee_count: int, mentor_count: int, seed: int, cohesive: bool) -> tuple[Any, Any, Any]:
+    """A group programme's formation problem: mentors lead one group of 2-8 mentees, fit on :data:`SETTINGS`."""
+    from mentorflow.plugins.matching import groups
+    from mentorflow.plugins.matching.group_runs import _codes
+    from mentorflow.plugins.matching.scoring import PoolScorer
+
+    mentees, mentors, _capacity = generate(mentee_count, mentor_count, seed)
+    settings = MatchingSettings.parse({**SETTINGS, **GROUP_SETTINGS})
+    scorers, constraints = {s.name: s for s in SCORERS}, {c.name: c for c in CONSTRAINTS}
+    source = PoolScorer(settings, scorers, constraints, mentees, mentors)
+    rows, cols, score_ = groups.gather(source, True)
+    problem = groups.Problem(mentee_count, mentor_count, rows, cols, score_, np.ones(mentor_count, dtype=np.int64),
+                             np.ones(mentee_count, dtype=np.int64), 2, 8)
+    if not cohesive:
+        return problem, None, None
+    from dataclasses import replace
+
+    among = PoolScorer(replace(settings, criteria=settings.groups.cohesion, constraints=()), scorers, constraints,
+                       mentees, mentees, apply_min_score=False)
+
+    def cohesion(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return 0.5 * (among.scores(r, c)[0] + among.scores(c, r)[0].T)
+
+    return problem, cohesion, groups.Diversity(_codes(mentees, "industry"), 0.5)
+
+
+def group_tier(sizes: list[tuple[int, int]], seed: int, out: Any, instances: int = 30) -> None:
+    """Group formation (issue #18): time at scale, fit only (exact) and with cohesion and diversity (heuristic,
+    with its upper bound), then the gap to the exact optimum (a MILP, HiGHS) on small random instances."""
+    from mentorflow.plugins.matching import groups
+
+    print(f"\nGroup formation (one group of 2-8 mentees per mentor; load average {os.getloadavg()[0]:.1f}):",
+          file=out)
+    print(f"  {'':<44}{'time':>8}{'CPU':>8}{'total':>13}{'bound':>13}{'placed':>8}{'groups':>8}  note", file=out)
+    for mentee_count, mentor_count in sizes:
+        for cohesive in (False, True):
+            start, cpu, load = time.perf_counter(), time.process_time(), os.getloadavg()[0]
+            problem, cohesion, diversity = _group_problem(mentee_count, mentor_count, seed, cohesive)
+            formed = groups.form(problem, cohesion=cohesion, diversity=diversity)
+            seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+            for g in formed.groups:
+                assert 2 <= len(g.members) <= 8
+            name = f"{mentee_count:,} x {mentor_count:,} " + ("fit + cohesion + diversity" if cohesive else "fit only")
+            note = (f"{'exact' if formed.exact else 'heuristic'}, gap <= {formed.gap:.2%}, "
+                    f"{formed.stats['moves']} moves, {formed.stats['rounds']} flow round(s); load {load:.1f}-"
+                    f"{os.getloadavg()[0]:.1f}, peak {_peak_mb():.0f} MB")
+            print(f"  {name:<44}{seconds:>7.1f}s{cpu_s:>7.1f}s{formed.total:>13,.2f}{formed.bound:>13,.2f}"
+                  f"{formed.placed:>8,}{len(formed.groups):>8,}  {note}", file=out)
+    rng = np.random.default_rng(seed)
+    gaps, optimal, solve_ms = [], 0, []
+    for t in range(instances):
+        members, anchors = 10 + t % 3, 3
+        allowed = rng.random((members, anchors)) < 0.8
+        value = rng.integers(0, 5, (members, anchors)) / 4
+        r, c = np.nonzero(allowed)
+        problem = groups.Problem(members, anchors, r.astype(np.int64), c.astype(np.int64), value[r, c],
+                                 np.ones(anchors, dtype=np.int64), np.ones(members, dtype=np.int64), 3, 5)
+        matrix = np.triu(rng.integers(0, 3, (members, members)) / 4, 1)
+        matrix = matrix + matrix.T
+        diversity = groups.Diversity(rng.integers(0, 3, members), 0.5)
+        began = time.perf_counter()
+        formed = groups.form(problem, cohesion=lambda a, b, matrix=matrix: matrix[np.ix_(a, b)], diversity=diversity)
+        solve_ms.append((time.perf_counter() - began) * 1000)
+        best, _placed = groups.exact_formation(problem, matrix, diversity)
+        assert formed.total <= best + 1e-6 <= formed.bound + 2e-6
+        gaps.append((best - formed.total) / best if best else 0.0)
+        optimal += abs(best - formed.total) < 1e-6
+    print(f"  exact comparison, {instances} random instances (10-12 mentees x 3 mentors, groups of 3-5, cohesion "
+          f"and diversity): optimum reached in {optimal}, gap mean {statistics.mean(gaps):.2%}, max {max(gaps):.2%}; "
+          f"formation {statistics.median(solve_ms):.0f} ms median", file=out)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a quick look")
@@ -503,6 +583,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", help=argparse.SUPPRESS)
     parser.add_argument("--tiers-only", action="store_true", help="only the national-scale tiers")
     parser.add_argument("--no-tiers", action="store_true", help="everything but the national-scale tiers")
+    parser.add_argument("--groups-only", action="store_true", help="only the group-formation tier")
     opts = parser.parse_args(argv)
     if opts.job:
         import json
@@ -512,6 +593,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     opts.reps = opts.reps or (1 if opts.quick else 3)
     out = sys.stdout
+    group_sizes = [(1_000, 150)] if opts.quick else [(5_000, 700)]
+    if opts.groups_only:
+        group_tier(group_sizes, opts.seed, out, 10 if opts.quick else 30)
+        return
     mentee_count, mentor_count = (1_000, 200) if opts.quick else (5_000, 1_000)
     sizes = [500, 1_000, 2_000] if opts.quick else [1_000, 2_000, 5_000, 10_000]
     print(f"mentorflow matching benchmark: {mentee_count:,} mentees x {mentor_count:,} mentors, seed {opts.seed}",
@@ -532,6 +617,7 @@ def main(argv: list[str] | None = None) -> None:
     growth(sizes, mentor_count, opts.seed, out)
     networkx_section((100, 20) if opts.quick else (200, 40), opts.seed, out)
     end_to_end(mentee_count, mentor_count, opts.seed, out)
+    group_tier(group_sizes, opts.seed, out, 10 if opts.quick else 30)
     if not opts.no_tiers:
         tiers(QUICK_TIERS if opts.quick else TIERS, opts.seed, out)
 

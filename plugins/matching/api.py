@@ -12,6 +12,7 @@ Runs and coordinator review (coordinators and the system)::
     reap_interrupted(engine, programme_id=None)  # runs whose process died: marked failed ("interrupted")
     get_run(engine, run_id, viewer) / list_runs(engine, programme, viewer)
     approve(engine, proposal_id, actor) / approve_all(engine, run_id, actor)
+    approve_group(engine, group_id, actor)  # a group, circle or co-mentoring proposal: one relationship
     override(engine, proposal_id, mentor, actor) / exclude_pair(engine, programme, mentee, mentor, actor)
     rerun(engine, run_id, actor) -> RunResult
     rematch_candidates(engine, programme, viewer) -> list[RematchCandidate]
@@ -31,6 +32,7 @@ Who may do what is decided here, not by callers: strangers get
 from __future__ import annotations
 
 from .export import write_csv
+from .group_runs import GroupView, approve_group
 from .mentee_requests import (
     RequestView,
     Suggestion,
@@ -62,6 +64,7 @@ from .starting import MatchRefused
 
 __all__ = [
     "ApprovalFailure",
+    "GroupView",
     "MatchRefused",
     "ProfileView",
     "ProposalView",
@@ -75,6 +78,7 @@ __all__ = [
     "answer_request",
     "approve",
     "approve_all",
+    "approve_group",
     "cancel_run",
     "exclude_pair",
     "expire_requests",

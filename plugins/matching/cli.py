@@ -149,6 +149,13 @@ def _match(programme: str | None, algorithm: str | None, csv_path: Path | None, 
     elapsed = time.perf_counter() - started
     stats = result.stats
     run = _("run {id}").format(id=result.run_id) if result.run_id is not None else _("dry run (nothing stored)")
+    if "format" in stats:  # a group, circle or co-mentoring programme: groups were formed
+        click.echo(_("{run}: {method}; {groups} group(s) of {format} formed, {placed} of {members} placed, total score "
+                     "{total:.4f} (at most {bound:.4f}), {seconds:.1f} s").format(
+            run=run, method=result.method, groups=stats["groups"], format=stats["format"], placed=stats["placed"],
+            members=stats["members"], total=result.total_score, bound=stats["bound"], seconds=elapsed),
+            err=to_stderr)
+        return
     click.echo(_("{run}: {algorithm} ({method}); {matched} of {mentees} mentees matched to {mentors} mentors, "
                  "total score {total:.4f}, {seconds:.1f} s").format(
         run=run, algorithm=result.algorithm, method=result.method, matched=len(result.matched),

@@ -122,3 +122,23 @@ class Preference(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("mf_people.id", ondelete="CASCADE"))
     rank: Mapped[int]
     created_at: Mapped[datetime]
+
+
+class GroupProposal(Base):
+    """A proposed group of a run (a group, a circle, a co-mentoring team): its members, each with the parts of
+    the score they bring, and its review status. Approving it starts one relationship with all its members."""
+
+    __tablename__ = "mf_matching_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("mf_matching_runs.id", ondelete="CASCADE"), index=True)
+    anchor_id: Mapped[int | None] = mapped_column(ForeignKey("mf_people.id"))
+    """Who the group is formed around (its mentor, facilitator or co-mentored mentee); None: a peers-only circle."""
+    score: Mapped[float] = mapped_column(Double)
+    members: Mapped[list[Any]] = mapped_column(Base.type_annotation_map[dict[str, Any]])
+    """``[{"person_id", "role", "score", "breakdown"}]``: each member's contributions add up to its score."""
+    status: Mapped[str] = mapped_column(String(16))
+    """proposed, approved or superseded."""
+    relationship_id: Mapped[int | None] = mapped_column(ForeignKey("mf_relationships.id", ondelete="SET NULL"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("mf_people.id"))
+    decided_at: Mapped[datetime | None]

@@ -20,9 +20,10 @@ from mentorflow.actors import Actor, as_actor
 from mentorflow.db.models import ProgrammeRole, Relationship, RelationshipMember, WorkflowVersion
 from mentorflow.errors import UserError, WorkflowInvalid
 from mentorflow.i18n import _
+from mentorflow.members import PAIR, Format
 
 from . import registry
-from .models import Exclusion, Preference, Profile, Proposal, Request, Run
+from .models import Exclusion, GroupProposal, Preference, Profile, Proposal, Request, Run
 from .settings import MatchingSettings, check_settings, raw_settings
 from .specs import ProfileTable
 
@@ -38,6 +39,7 @@ REQUESTS = Request.__table__
 PREFERENCES = Preference.__table__
 PROPOSALS = Proposal.__table__
 RUNS = Run.__table__
+GROUPS = GroupProposal.__table__
 
 _TERMINAL: WeakKeyDictionary[SAEngine, dict[int, frozenset[str]]] = WeakKeyDictionary()
 """Terminal states by workflow version id, per database: version ids are only unique within one database, and two
@@ -54,6 +56,8 @@ class ProgrammeMatching:
     settings: MatchingSettings
     scorers: Mapping[str, Any]
     constraints: Mapping[str, Any]
+    format: Format = PAIR
+    """The programme's format (:mod:`mentorflow.members`): anything but a pair forms groups."""
 
 
 def programme_matching(engine: Engine, programme: str | int) -> ProgrammeMatching:
@@ -70,7 +74,7 @@ def programme_matching(engine: Engine, programme: str | int) -> ProgrammeMatchin
     if problems:
         raise WorkflowInvalid(_("The programme's matching settings are not valid."), problems)
     key = programme if isinstance(programme, str) else str(programme)
-    return ProgrammeMatching(engine, pid, key, MatchingSettings.parse(raw), scorers, constraints)
+    return ProgrammeMatching(engine, pid, key, MatchingSettings.parse(raw), scorers, constraints, workflow.format)
 
 
 def require_coordinator(conn: Connection, programme_id: int, actor: Actor | int) -> Actor:

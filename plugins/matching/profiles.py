@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mentorflow.engine import Engine
 
 FORM = "matching_profile"
-PARTICIPANT_ROLES = ("mentee", "mentor")
+PARTICIPANT_ROLES = ("mentee", "mentor", "peer", "facilitator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def _may_touch(conn: Any, programme_id: int, person: int, actor: Actor) -> bool:
 
 def _check_role(role: str) -> None:
     if role not in PARTICIPANT_ROLES:
-        raise UserError(_("'{role}' is not a matching role (mentee or mentor).").format(role=role))
+        raise UserError(_("'{role}' is not a matching role (mentee, mentor, peer or facilitator).").format(role=role))
 
 
 def set_profile(engine: Engine, programme: str | int, person: int, role: str, profile: Any,
@@ -60,7 +60,7 @@ def set_profile(engine: Engine, programme: str | int, person: int, role: str, pr
     problems = list(size_problems(profile))
     if not problems:
         problems = schema_problems(profile_validator(pm.settings.profile_schema), profile)
-    if not problems and role == "mentor" and pm.settings.capacity_field in profile:
+    if not problems and role in ("mentor", "facilitator") and pm.settings.capacity_field in profile:
         capacity = profile[pm.settings.capacity_field]
         if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
             problems.append(Problem(f"/{pm.settings.capacity_field}", _("must be a whole number of at least 0")))

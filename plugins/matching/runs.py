@@ -8,7 +8,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,8 @@ class RunResult:
     criteria: list[str]
     """Criterion keys, in breakdown order (the CSV's breakdown columns)."""
     stats: dict[str, Any] = field(default_factory=dict)
+    groups: list[Any] = field(default_factory=list)
+    """A group, circle or co-mentoring programme's run: its :class:`~.group_runs.GroupView` proposals."""
 
     @property
     def matched(self) -> list[ProposalView]:
@@ -276,6 +278,8 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     source = PoolScorer(pm.settings, pm.scorers, pm.constraints, pool.mentees, pool.mentors, excluded=pool.excluded,
                         preferences=pool.preferences, now=now)
     method = "greedy" if algorithm == "greedy" else "min-cost-flow"
+    if not pm.format.is_pair:
+        return _run_groups(engine, pm, actor, parent_run_id, store, progress, cancelled, now, started)
     run_id = _start(engine, pm, actor, algorithm, method, parent_run_id, now) if store else None
     heartbeat = _Heartbeat(engine, run_id)
     reporter = _Reporter(engine, run_id, progress, cancelled, heartbeat)
@@ -320,6 +324,48 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
         approve_all(engine, result.run_id, actor)  # type: ignore[arg-type]
         return get_run(engine, result.run_id, actor)  # type: ignore[arg-type]
     return result
+
+
+def _run_groups(engine: Engine, pm: ProgrammeMatching, actor: Actor, parent_run_id: int | None, store: bool,
+                progress: ProgressCallback | None, cancelled: Callable[[], bool] | None, now: datetime,
+                started: float) -> RunResult:
+    """A run of a programme that forms groups (:mod:`.group_runs`): stored, cancelled and beaten like a pair run."""
+    from .group_runs import group_views, run_groups, store_groups
+
+    run_id = _start(engine, pm, actor, "optimal", "group-flow", parent_run_id, now) if store else None
+    heartbeat = _Heartbeat(engine, run_id)
+    reporter = _Reporter(engine, run_id, progress, cancelled, heartbeat)
+    try:
+        with heartbeat:
+            method, total, stats, views = run_groups(engine, pm, actor, run_id, reporter, started)
+            if reporter.cancelled():
+                raise assignment.Cancelled()
+    except assignment.Cancelled:
+        if heartbeat.lost:
+            raise _interrupted(run_id) from None
+        if run_id is not None:
+            _finish(engine, run_id, "cancelled")
+        raise RunCancelled(_("Matching run {id} was cancelled; nothing was proposed.").format(
+            id=run_id if run_id is not None else "-")) from None
+    except BaseException:
+        if run_id is not None:
+            _finish(engine, run_id, "failed")
+        raise
+    keys = [c.key for c in pm.settings.criteria]
+    result = RunResult(run_id, pm.programme_id, "optimal", method, bool(stats["exact"]), total, [], keys, stats, views)
+    if run_id is None:
+        return result
+    with engine.write() as conn:
+        stored = conn.execute(update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == "running").values(
+            method=method, status="open" if views else "completed", total_score=total, stats=stats, phase=None,
+            progress=None))
+        if not stored.rowcount:
+            raise _interrupted(run_id)
+        store_groups(conn, run_id, views)
+        stored_views = group_views(conn, run_id)
+    if progress:
+        progress("storing", 1, 1)
+    return replace(result, groups=stored_views)
 
 
 def _interrupted(run_id: int | None) -> RunInterrupted:
@@ -443,10 +489,14 @@ def get_run(engine: Engine, run_id: int, viewer: Actor | int) -> RunResult:
         require_coordinator(conn, run.programme_id, viewer)
         rows = conn.execute(select(PROPOSALS).where(PROPOSALS.c.run_id == run_id).order_by(
             PROPOSALS.c.mentor_id.is_(None), PROPOSALS.c.mentee_id)).all()
+        from .group_runs import group_views
+
+        groups = group_views(conn, run_id)
     proposals = [_view(r) for r in rows]
     keys = [c.get("key") or c["name"] for c in run.settings.get("criteria", [])]
-    return RunResult(run.id, run.programme_id, run.algorithm, run.method, run.method in EXACT_METHODS,
-                     run.total_score, proposals, keys, dict(run.stats))
+    exact = run.method in EXACT_METHODS or bool(groups and (run.stats or {}).get("exact"))
+    return RunResult(run.id, run.programme_id, run.algorithm, run.method, exact, run.total_score, proposals, keys,
+                     dict(run.stats), groups)
 
 
 def list_runs(engine: Engine, programme: str | int, viewer: Actor | int) -> list[RunSummary]:

@@ -16,8 +16,12 @@ import numpy as np
 
 from mentorflow.errors import PluginError
 
+from .scorers import BUILT_IN as BUILT_IN_SCORER_SPECS
 from .settings import MatchingSettings
 from .specs import ConstraintSpec, ProfileTable, ScorerSpec, ScoringContext
+
+BUILT_IN_SCORERS = frozenset(id(spec) for spec in BUILT_IN_SCORER_SPECS)
+"""The built-in scorers (by identity): they return fresh, finite arrays, so their checks and copies are skipped."""
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in mentees scored."""
@@ -129,15 +133,21 @@ class PoolScorer:
         allowed = np.ones((b, n), dtype=bool)
         if b and n:
             for criterion in self.criteria:
-                value = np.asarray(_call(self.scorers[criterion.name], "scorer", ctx, criterion.params),
-                                   dtype=np.float64)
-                if not np.isfinite(value).all():
+                spec = self.scorers[criterion.name]
+                ours = id(spec) in BUILT_IN_SCORERS
+                value = np.asarray(_call(spec, "scorer", ctx, criterion.params), dtype=np.float64)
+                # The built-in scorers return finite values by construction: one pass over the block saved each.
+                if not ours and not np.isfinite(value).all():
                     value = np.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0)
-                part = criterion.weight * value
                 if detail:
+                    part = criterion.weight * value
                     values.append(value)
                     parts.append(part)
-                running += part  # left to right, the order breakdowns are summed in
+                    running += part  # left to right, the order breakdowns are summed in
+                elif criterion.weight == 1:
+                    running += value  # the same sum (1 * value == value), one temporary array less
+                else:  # a built-in's array is its own to overwrite; a plugin's might be kept by the plugin
+                    running += np.multiply(value, criterion.weight, out=value if ours else None)
             for call in self.settings.constraints:
                 allowed &= np.asarray(_call(self.constraints[call.name], "constraint", ctx, call.params), dtype=bool)
             # Nobody with themself: the mentor's own mentee row, if any, in this block.

@@ -39,6 +39,20 @@ KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_.:-]{0,63}$",
        "description": "A name: a lowercase letter, then lowercase letters, digits, _ . : or -."}
 LABELS = labels_schema(max_length=200)
 
+CRITERIA: dict[str, Any] = {
+    "type": "array", "maxItems": 50,
+    "items": {
+        "type": "object", "required": ["name"], "additionalProperties": False,
+        "properties": {
+            "name": KEY,
+            "key": KEY,
+            "weight": {"type": "number", "minimum": 0, "maximum": 1000},
+            "params": {"type": "object"},
+            "label": LABELS,
+        },
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -47,19 +61,7 @@ SCHEMA: dict[str, Any] = {
                                                       "request mentors, or every proposal is approved at once."},
         "algorithm": {"enum": list(ALGORITHMS), "description": "optimal (default) or greedy assignment."},
         "profile_schema": {"type": "object", "description": "JSON Schema (2020-12) of a participant profile."},
-        "criteria": {
-            "type": "array", "maxItems": 50,
-            "items": {
-                "type": "object", "required": ["name"], "additionalProperties": False,
-                "properties": {
-                    "name": KEY,
-                    "key": KEY,
-                    "weight": {"type": "number", "minimum": 0, "maximum": 1000},
-                    "params": {"type": "object"},
-                    "label": LABELS,
-                },
-            },
-        },
+        "criteria": CRITERIA,
         "constraints": {
             "type": "array", "maxItems": 50,
             "items": {"type": "object", "required": ["name"], "additionalProperties": False,
@@ -74,6 +76,23 @@ SCHEMA: dict[str, Any] = {
                            "description": "an ISO 8601 duration such as P14D"},
         "max_open_requests": {"type": "integer", "minimum": 1, "maximum": 20},
         "allow_multiple": {"type": "boolean"},
+        "groups": {
+            "type": "object", "additionalProperties": False,
+            "description": "How groups and circles are formed (formats group and circle): what makes members of "
+                           "one group go well together, besides each member's fit with the anchor.",
+            "properties": {
+                "cohesion": {**CRITERIA,
+                             "description": "Criteria scored member against member (same goals, same language): "
+                                            "a group gains each pair's score."},
+                "diversity": {
+                    "type": "object", "required": ["field"], "additionalProperties": False,
+                    "description": "A mix of a profile field's values (faculties): a group gains weight x "
+                                   "(distinct values - 1).",
+                    "properties": {"field": {"type": "string", "minLength": 1, "maxLength": 100},
+                                   "weight": {"type": "number", "minimum": 0, "maximum": 1000}},
+                },
+            },
+        },
     },
 }
 
@@ -95,6 +114,20 @@ class ConstraintCall:
     params: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class GroupSettings:
+    """``settings.matching.groups``: what makes a group's members go well together (see :mod:`.groups`)."""
+
+    cohesion: tuple[Criterion, ...] = ()
+    diversity_field: str | None = None
+    diversity_weight: float = 1.0
+
+
+def _criteria(calls: Any) -> tuple[Criterion, ...]:
+    return tuple(Criterion(c.get("key") or c["name"], c["name"], float(c.get("weight", 1)),
+                           dict(c.get("params") or {}), c.get("label")) for c in calls or ())
+
+
 @dataclass(frozen=True)
 class MatchingSettings:
     """The parsed ``settings.matching`` with every default filled in."""
@@ -112,13 +145,15 @@ class MatchingSettings:
     request_expiry: timedelta = timedelta(days=14)
     max_open_requests: int = 1
     allow_multiple: bool = False
+    groups: GroupSettings = field(default_factory=GroupSettings)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> MatchingSettings:
         """Build from an already-checked ``settings.matching`` object."""
-        criteria = tuple(Criterion(c.get("key") or c["name"], c["name"], float(c.get("weight", 1)),
-                                   dict(c.get("params") or {}), c.get("label")) for c in raw.get("criteria", ()))
+        criteria = _criteria(raw.get("criteria"))
+        groups = raw.get("groups") or {}
+        diversity = groups.get("diversity") or {}
         return cls(
             mode=raw.get("mode", "coordinator-assigned"), algorithm=raw.get("algorithm", "optimal"),
             profile_schema=raw.get("profile_schema") or {"type": "object"}, criteria=criteria,
@@ -129,6 +164,8 @@ class MatchingSettings:
             max_preferences=raw.get("max_preferences", 3),
             request_expiry=parse_duration(raw.get("request_expiry", "P14D")),
             max_open_requests=raw.get("max_open_requests", 1), allow_multiple=bool(raw.get("allow_multiple", False)),
+            groups=GroupSettings(_criteria(groups.get("cohesion")), diversity.get("field"),
+                                 float(diversity.get("weight", 1))),
             raw=dict(raw))
 
 
@@ -198,16 +235,17 @@ def _declared_fields(schema: Any) -> set[str] | None:
     return None
 
 
-def _call_problems(section: str, calls: list[Any], known: Mapping[str, ScorerSpec | ConstraintSpec],
-                   declared: set[str] | None) -> list[Problem]:
+def _call_problems(section: str | tuple[str, ...], calls: list[Any],
+                   known: Mapping[str, ScorerSpec | ConstraintSpec], declared: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
-    kind = _("criterion") if section == "criteria" else _("constraint")
+    kind = _("constraint") if section == "constraints" else _("criterion")
+    section = (section,) if isinstance(section, str) else section
     for i, call in enumerate(calls):
         if not isinstance(call, dict) or not isinstance(call.get("name"), str):
             continue
         spec = known.get(call["name"])
         if spec is None:
-            problems.append(Problem(_at(section, i, "name"), _("unknown {kind} '{name}' (known: {known})").format(
+            problems.append(Problem(_at(*section, i, "name"), _("unknown {kind} '{name}' (known: {known})").format(
                 kind=kind, name=call["name"], known=", ".join(sorted(known)))))
             continue
         params = call.get("params", {})
@@ -215,12 +253,12 @@ def _call_problems(section: str, calls: list[Any], known: Mapping[str, ScorerSpe
             continue
         validator = Draft202012Validator(spec.params_schema, registry=Registry())
         bad = schema_problems(validator, params)
-        problems += [Problem(_at(section, i, "params") + p.pointer, p.message) for p in bad]
+        problems += [Problem(_at(*section, i, "params") + p.pointer, p.message) for p in bad]
         if bad or declared is None or spec.fields is None:
             continue
         for param, name in spec.fields(params):
             if name not in declared:
-                where = _at(section, i, "params", param) if param else _at(section, i, "name")
+                where = _at(*section, i, "params", param) if param else _at(*section, i, "name")
                 problems.append(Problem(where, _("profile field '{field}' is not in profile_schema").format(
                     field=name)))
     return problems
@@ -251,6 +289,13 @@ def check_settings(document: Mapping[str, Any], scorers: Mapping[str, ScorerSpec
                     "criterion key '{key}' is already used by criteria/{other}; give each a distinct \"key\"").format(
                     key=key, other=seen[key])))
             seen.setdefault(key, i)
+    groups: dict[str, Any] = raw["groups"] if isinstance(raw.get("groups"), dict) else {}
+    cohesion = groups["cohesion"] if isinstance(groups.get("cohesion"), list) else []
+    problems += _call_problems(("groups", "cohesion"), cohesion, scorers, declared)
+    diversity: dict[str, Any] = groups["diversity"] if isinstance(groups.get("diversity"), dict) else {}
+    if isinstance(diversity.get("field"), str) and declared is not None and diversity["field"] not in declared:
+        problems.append(Problem(_at("groups", "diversity", "field"), _(
+            "profile field '{field}' is not in profile_schema").format(field=diversity["field"])))
     capacity_field = raw.get("capacity_field")
     if isinstance(capacity_field, str) and declared is not None and capacity_field not in declared:
         problems.append(Problem(_at("capacity_field"), _("profile field '{field}' is not in profile_schema").format(

@@ -34,7 +34,7 @@ from mentorflow.relationships import ever_member, membership_of
 from mentorflow.snapshots import RelationshipSnapshot
 from mentorflow.workflow.model import Workflow
 
-from .pool import EXCLUSIONS, PROPOSALS, REQUESTS, ProgrammeMatching, active_condition, capacity_of, profiles
+from .pool import EXCLUSIONS, GROUPS, PROPOSALS, REQUESTS, ProgrammeMatching, active_condition, capacity_of, profiles
 from .scoring import score_pool
 from .settings import MatchingSettings, raw_settings
 from .specs import ProfileTable
@@ -67,7 +67,32 @@ class StartIntent:
     """The proposal statuses the start may settle (an override may also settle an unmatched or excluded row)."""
 
 
+@dataclass
+class GroupIntent:
+    """The matching plugin is starting the relationship of an approved group proposal."""
+
+    programme_id: int
+    group_id: int
+    actor: Actor
+    at: datetime
+
+
 _INTENT: ContextVar[StartIntent | None] = ContextVar("mentorflow_matching_intent", default=None)
+_GROUP_INTENT: ContextVar[GroupIntent | None] = ContextVar("mentorflow_matching_group_intent", default=None)
+
+
+def start_group(engine: Any, intent: GroupIntent, members: list[tuple[int, str]]) -> RelationshipSnapshot:
+    """Start ONE relationship with all of a group proposal's members (the engine's members form), as
+    ``intent.actor``; the proposal is marked approved in the same transaction."""
+    token = _GROUP_INTENT.set(intent)
+    try:
+        return engine.start_relationship(intent.programme_id, members=members, actor=intent.actor)
+    except PluginError as error:
+        if isinstance(error.error, UserError):
+            raise error.error from None
+        raise
+    finally:
+        _GROUP_INTENT.reset(token)
 
 
 @contextmanager
@@ -109,6 +134,16 @@ def relationship_started(relationship: RelationshipSnapshot, workflow: Workflow,
     raw = raw_settings(workflow.programme)
     intent = _INTENT.get()
     if raw is None:
+        return
+    group = _GROUP_INTENT.get()
+    if group is not None and group.programme_id == relationship.programme_id:
+        _lock_people(connection, [m.person_id for m in relationship.members])
+        changed = connection.execute(update(GROUPS).where(GROUPS.c.id == group.group_id,
+                                                          GROUPS.c.status == "proposed").values(
+            status="approved", relationship_id=relationship.id, decided_by=group.actor.person_id,
+            decided_at=group.at)).rowcount
+        if changed != 1:
+            raise MatchRefused(_("The group proposal was decided by someone else meanwhile."))
         return
     if relationship.mentee_id is None:
         return  # not a pair (a group, a circle): matching's rules are about one mentee and one mentor
