@@ -20,6 +20,7 @@ import pytest
 
 from mentorflow import Engine
 from mentorflow.errors import TransitionError
+from mentorflow.gdpr import export_person
 from mentorflow.plugins.matching import api
 from mentorflow.plugins.matching.groups import Diversity, Problem, exact_formation, fits, form, group_value
 from mentorflow.schemas import template_paths
@@ -171,6 +172,13 @@ def test_group_programme_forms_groups_and_approval_starts_one_relationship(mento
     assert rel.people("mentor") == tuple(chosen.people("mentor"))
     with pytest.raises(TransitionError):
         api.approve_group(pool.engine, chosen.id, pool.coordinator)
+    # A member's data export holds the group proposals they are in, with their own part of the score only.
+    student = chosen.people("mentee")[0]
+    exported = export_person(pool.engine, student)["plugins"]["matching"]["group_proposals"]
+    mine = next(m for m in chosen.members if m["person_id"] == student)
+    assert [(e["run_id"], e["role"], e["status"]) for e in exported] == [(result.run_id, "mentee", "approved")]
+    assert exported[0]["score"] == pytest.approx(mine["score"]) and "person_id" not in json.dumps(exported)
+    assert export_person(pool.engine, danish)["plugins"]["matching"]["group_proposals"] == []  # placed nowhere
 
 
 def test_circle_programme_forms_circles_with_a_facilitator(mentorflow_factory: Factory) -> None:

@@ -1,11 +1,11 @@
 """The matching plugin's part of data-subject requests and of the retention of closed relationships.
 
 - Export: the person's profiles, the requests they sent and received, their
-  picks, and the proposals and exclusions that concern them.
+  picks, and the proposals (pairs and groups) and exclusions that concern them.
 - Erasure: the person's profiles and their own picks are deleted, and the
   free text written by or about them (request messages, decline reasons,
   coordinators' notes and exclusion reasons) becomes ``[erased]``. Requests,
-  proposals and exclusions stay as rows: other people's records, run totals
+  proposals (group proposals hold no free text) and exclusions stay as rows: other people's records, run totals
   and the rule that a pair is not proposed again depend on them.
 - Purge (retention): a relationship that started from a matching proposal or
   a mentee's request keeps that row; once its content is due for removal,
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from mentorflow.gdpr import erase_text, export_rows
 
-from .models import Exclusion, Preference, Profile, Proposal, Request
+from .models import Exclusion, GroupProposal, Preference, Profile, Proposal, Request
 
 
 def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
@@ -45,8 +45,29 @@ def export(person_id: int, conn: Connection) -> dict[str, Any] | None:
         "exclusions": export_rows(conn, select(X.c.programme_id, X.c.mentee_id, X.c.mentor_id, X.c.created_at,
                                                X.c.reason)
                                   .where(or_(X.c.mentee_id == person_id, X.c.mentor_id == person_id))),
+        "group_proposals": _group_proposals(conn, person_id),
     }
     return found if any(found.values()) else None
+
+
+def _group_proposals(conn: Connection, person_id: int) -> list[dict[str, Any]]:
+    """The group proposals the person is a member of, with their own part of each (the others by role only).
+
+    Members are a JSON list, which neither database indexes the same way; a data-subject export is rare,
+    so the proposals are read in id order and filtered here.
+    """
+    G = GroupProposal.__table__
+    found = []
+    for row in conn.execute(select(G.c.run_id, G.c.score, G.c.members, G.c.status, G.c.decided_at)
+                            .order_by(G.c.id)):
+        mine = [m for m in row.members or () if m.get("person_id") == person_id]
+        if mine:
+            found.append({"run_id": row.run_id, "group_score": row.score, "status": row.status,
+                          "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+                          "role": mine[0].get("role"), "score": mine[0].get("score"),
+                          "breakdown": mine[0].get("breakdown"),
+                          "others": sorted(str(m.get("role")) for m in row.members if m.get("person_id") != person_id)})
+    return found
 
 
 def erase(person_id: int, pseudonym: str, conn: Connection) -> None:
