@@ -18,7 +18,10 @@ def hints(step: StepContext) -> Iterable[StepHint]:
     confirm = step.enabled(AGREE)
     if confirm is not None and confirm.role:
         # The form's choices were read for the card already: as many goals as it offers wait for this person.
-        offered = max((len(values) for values in step.choices.get(confirm.role, {}).values()), default=0)
+        form = step.workflow.forms.get(confirm.form or "")
+        providers = {f.provider for f in form.choice_fields} if form is not None else set()
+        offered = max((len(values) for name, values in step.choices.get(confirm.role, {}).items()
+                       if name in providers), default=0)
         if offered:
             return [StepHint(ngettext("{n} goal waits for you to confirm it", "{n} goals wait for you to confirm them",
                                       offered).format(n=offered), confirm.id, PRIORITY)]
