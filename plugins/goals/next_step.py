@@ -27,6 +27,10 @@ def hints(step: StepContext) -> Iterable[StepHint]:
                                       offered).format(n=offered), confirm.id, PRIORITY)]
     add = step.enabled(ADD)
     if add is not None:
+        # Goals the card's forms already offer (progress, status) prove there are some, without another query.
+        offered = step.choices.get(add.role or "", {})
+        if any(offered.get(name) for name in ("goals.open", "goals.not_dropped")):
+            return []
         agreed, waiting = agreed_counts(step.connection, step.relationship.id)
         if agreed + waiting == 0:
             return [StepHint(_("Add your first goal: what do you want to reach together?"), add.id, PRIORITY)]
