@@ -15,7 +15,7 @@ from sqlalchemy import Engine as SAEngine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from mentorflow import policy
+from mentorflow import next_step, policy
 from mentorflow.actors import ROLES, SYSTEM, Actor, as_actor
 from mentorflow.choices import ChoiceContext, ChoicesSpec, options, providers_of
 from mentorflow.clock import Clock, SystemClock
@@ -37,6 +37,7 @@ from mentorflow.guards import GuardSpec
 from mentorflow.i18n import _
 from mentorflow.members import check_start, insert_members, members_argument
 from mentorflow.members import history as membership_history
+from mentorflow.next_step import NextStep
 from mentorflow.notifications import ChannelContext, Message, NotificationChannel, takes_context
 from mentorflow.pluginmanager import PluginManager, build_plugin_manager, plugin_failure
 from mentorflow.queries import Availability, available_transitions, redact_entry, timeline, timeline_page
@@ -441,6 +442,23 @@ class Engine:
         with self.read() as conn:
             snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
             return available_transitions(self, self._runner, conn, snap, as_actor(actor), self.clock.now())
+
+    def next_step(self, relationship: RelationshipSnapshot | int, actor: Actor | int) -> NextStep:
+        """What matters now for ``actor`` on a relationship: words, one primary action, the others grouped.
+
+        See :mod:`mentorflow.next_step`: built from :meth:`available_transitions`, the choices providers (a
+        form with nothing to choose from is disabled with the reason), the timers (what the actor owes and
+        when) and the plugins' ``mentorflow_nothing_to_act_on`` and ``mentorflow_next_step`` answers, in the
+        language in force. Someone who is not part of the relationship gets :class:`Forbidden`.
+        """
+        actor = as_actor(actor)
+        now = self.clock.now()
+        with self.read() as conn:
+            snap = read_relationship(conn, relationship if isinstance(relationship, int) else relationship.id)
+            if not actor.is_system and not policy.viewer_for(conn, snap, actor).may_see_relationship:
+                raise Forbidden(_("You are not part of relationship {id}.").format(id=snap.id))
+            available = available_transitions(self, self._runner, conn, snap, actor, now)
+            return next_step.compute(self, conn, snap, actor, available, now)
 
     def form_choices(self, relationship: RelationshipSnapshot | int, actor: Actor | int,
                      form: str | tuple[str, ...], role: str | None = None) -> dict[str, list[tuple[Any, str]]]:

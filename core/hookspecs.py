@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mentorflow.figures import ProgrammeFigures, RelationshipFigures
     from mentorflow.guards import GuardSpec
     from mentorflow.meetings import MeetingRecord
+    from mentorflow.next_step import StepContext, StepHint
     from mentorflow.notifications import NotificationChannel
     from mentorflow.panels import PageContext, Panel
     from mentorflow.signup import SignupProfile
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from mentorflow.workflow.model import Workflow
 
 PROJECT = "mentorflow"
-HOOKSPEC_VERSION = 10
+HOOKSPEC_VERSION = 11
 """Bumped whenever a hookspec is added or changed; docs/hooks.md lists every version and what changed."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -387,4 +388,37 @@ def mentorflow_history_labels(engine: Engine, relationship: RelationshipSnapshot
     plugin's own policy checks, as its choices providers do), or ``None``. Called once per rendered page
     of history, in the viewer's language: keep it to one query per provider. Results of all plugins are
     merged; a value nobody labels is shown as recorded.
+    """
+
+
+@hookspec
+def mentorflow_nothing_to_act_on(engine: Engine, step: StepContext) -> Mapping[str, str] | None:
+    """Name the viewer's allowed actions that have nothing to act on now, each with the reason (translated).
+
+    Asked once per :meth:`Engine.next_step <mentorflow.Engine.next_step>` (every relationship page, the
+    XBlock, the LTI launch, the REST API's next step), with ``step`` a
+    :class:`mentorflow.next_step.StepContext`: the relationship, its workflow, the viewer, the actions out
+    of the current state (``step.actions``; ``enabled`` ones are those the roles and guards allow) and a
+    read-only ``step.connection``. Return ``{transition id: reason}`` for actions a plugin knows would only
+    refuse or do nothing ("the agreement has already been proposed: change it instead"), or ``None``. Those
+    actions are shown disabled with the reason. Forms whose required field has nothing to choose from (the
+    choices providers of ``mentorflow_register_choices``) are disabled by the engine itself: no need to
+    answer for them. Keep it to a query or two; must not write. Results of all plugins are merged (the
+    first reason for an action wins).
+    """
+
+
+@hookspec
+def mentorflow_next_step(engine: Engine, step: StepContext) -> Iterable[StepHint]:
+    """Say what matters now for the viewer of a relationship: :class:`mentorflow.next_step.StepHint` objects.
+
+    Asked once per :meth:`Engine.next_step <mentorflow.Engine.next_step>` after
+    ``mentorflow_nothing_to_act_on``, with ``step`` (:class:`mentorflow.next_step.StepContext`) whose
+    actions are final (``step.enabled("agreements.sign")`` finds the viewer's enabled action running an
+    effect) and whose ``step.choices`` holds the options the enabled forms offer, by role. A hint is a
+    localized sentence ("Morten has proposed the agreement: read and sign it"), optionally the transition
+    the card's primary button opens (ignored unless enabled for the viewer), a priority and, when it is
+    someone else's turn, ``waiting_for`` (their person ids: "Waiting for Mia to sign"). The highest
+    priority wins; without hints the engine names the viewer's due duty or the workflow's next stage.
+    Must not write. Results of all plugins are collected.
     """

@@ -19,6 +19,7 @@ from mentorflow.engine import Engine
 from mentorflow.errors import NotFound, Problem, UserError
 from mentorflow.history import HISTORY_PAGE, history_labels
 from mentorflow.i18n import _, get_locale
+from mentorflow.next_step import StepAction
 from mentorflow.policy import coordinator_sees_content
 from mentorflow.snapshots import MEMBER_ROLES, AuditEntry, RelationshipSnapshot
 from mentorflow.transitions import TransitionResult
@@ -82,28 +83,36 @@ def names_list(names: list[str]) -> str:
 
 def action_views(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Each transition out of the current state for ``viewer``: allowed or why not, with its form's fields.
+    """Each action out of the current state for ``viewer``: enabled or why not, with its form's fields.
 
-    ``open_transition`` is the one just submitted with problems: its panel
-    stays open with the posted ``values`` and the ``errors`` by field.
+    The primary action of :func:`next_step_view` first, then the grouped ones (see there).
+    """
+    step = next_step_view(engine, snap, viewer, open_transition, values, errors)
+    return ([step["primary"]] if step["primary"] else []) + [a for g in step["groups"] for a in g["actions"]]
+
+
+def next_step_view(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
+                   values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The next-step card (:meth:`Engine.next_step`): its words, what is due, the primary action and the groups.
+
+    Each action is ``{"action": StepAction, "enabled", "reasons", "form", "fields", "errors", "open"}``;
+    ``open_transition`` is the one just submitted with problems: its form stays open with the posted
+    ``values`` and the ``errors`` by field. The choices the engine read for the card fill the forms.
     """
     workflow = engine.workflow_by_version(snap.workflow_version_id)
-    available = engine.available_transitions(snap, viewer)
-    # The choices are only worth reading for the forms the person can submit now: one read per role.
-    wanted: dict[str, list[str]] = {}
-    for option in available:
-        if option.allowed and option.form and option.role and workflow.forms[option.form].choice_fields:
-            wanted.setdefault(option.role, []).append(option.form)
-    options = {role: engine.form_choices(snap, viewer, tuple(forms), role) for role, forms in wanted.items()}
-    actions = []
-    for option in available:
-        form = workflow.forms.get(option.form) if option.form else None
-        mine = option.transition.id == open_transition
-        actions.append({"option": option, "form": form,
-                        "fields": fields(form, values if mine else None, options.get(option.role or ""))
-                        if form else [],
-                        "errors": (errors or {}) if mine else {}, "open": mine})
-    return actions
+    step = engine.next_step(snap, viewer)
+
+    def shown(action: StepAction) -> dict[str, Any]:
+        form = workflow.forms.get(action.form) if action.form else None
+        mine = action.id == open_transition
+        return {"action": action, "enabled": action.enabled, "reasons": action.reasons, "form": form,
+                "fields": fields(form, values if mine else None, step.choices.get(action.role or ""))
+                if form and action.enabled else [],
+                "errors": (errors or {}) if mine else {}, "open": mine}
+
+    return {"step": step, "text": step.text, "due": step.due, "waiting_for": step.waiting_for,
+            "primary": shown(step.primary) if step.primary else None,
+            "groups": [{"id": g.id, "title": g.title, "actions": [shown(a) for a in g.actions]} for g in step.groups]}
 
 
 def timeline_entries(engine: Engine, snap: RelationshipSnapshot, viewer: int, page: int = 1,
@@ -194,7 +203,8 @@ def visible_relationship(engine: Engine, relationship_id: int, viewer: int) -> R
 def relationship_panel(engine: Engine, snap: RelationshipSnapshot, viewer: int, open_transition: str | None = None,
                        values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                        history: int = 1) -> dict[str, Any]:
-    """Everything ``_relationship_panel.html`` renders: the view, the actions and page ``history`` of the timeline.
+    """Everything ``_relationship_panel.html`` renders: the view, the next step (:func:`next_step_view`: the card and
+    the grouped actions) and page ``history`` of the timeline.
 
     ``history`` holds the paging (``page``, ``pages``, ``total``); ``timeline`` its entries, newest first.
     """
@@ -202,7 +212,7 @@ def relationship_panel(engine: Engine, snap: RelationshipSnapshot, viewer: int, 
     if not who.may_see_relationship:
         raise NotFound(_("Relationship {id} does not exist.").format(id=snap.id))
     return {"view": relationship_view(engine, snap, viewer),
-            "actions": action_views(engine, snap, viewer, open_transition, values, errors),
+            "step": next_step_view(engine, snap, viewer, open_transition, values, errors),
             **_paged(history_page(engine, snap, viewer, history, HISTORY_PAGE)), "is_participant": who.is_participant,
             "seen_version_field": SEEN_VERSION}
 

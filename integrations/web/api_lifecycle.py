@@ -1,4 +1,5 @@
-"""REST API v1 for what plugins contribute to a programme as a whole: ``GET /programmes/{key}/health``.
+"""REST API v1 for what plugins contribute: ``GET /programmes/{key}/health`` and a relationship's next step
+(``GET /relationships/{id}/next-step``, which the plugins' ``mentorflow_next_step`` hints shape).
 
 The plugins' own routes (agreements, goals, reflections, meetings,
 adjustments, closure, matching) come from each plugin through
@@ -13,8 +14,23 @@ from typing import Any
 from mentorflow.errors import Forbidden
 from mentorflow.i18n import _
 
-from .api_core import _principal, _programme_roles, api, engine
+from . import serializers as ser
+from .api_core import _principal, _programme_roles, _visible_relationship, api, engine
 from .plugin_api import plain
+
+
+@api.route("/relationships/<int:relationship_id>/next-step", "GET",
+           summary="My next step on a relationship: what matters now, one primary action, the others grouped",
+           tag="relationships", response=ser.NEXT_STEP_SCHEMA)
+def get_next_step(relationship_id: int) -> Any:
+    """The same next step as the relationship's page, the XBlock and the LTI launch (``Engine.next_step``).
+
+    Actions with nothing to act on (no meeting to rate, no goal to confirm) are listed disabled with their
+    reasons. 404 for a relationship the caller may not see.
+    """
+    principal = _principal()
+    snap, _viewer = _visible_relationship(principal, relationship_id)
+    return ser.next_step(engine().next_step(snap, principal.actor))
 
 
 @api.route("/programmes/<key>/health", "GET",

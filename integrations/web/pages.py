@@ -152,7 +152,7 @@ def install_pages(app: Flask) -> None:
         views = []
         for snap in engine().relationships_of(pid):
             view = _relationship_view(snap, pid)
-            view["next"] = [a for a in engine().available_transitions(snap, pid)]
+            view["next"] = engine().next_step(snap, pid)  # the one next step, in one line (#16)
             views.append(view)
         return render_template("me.html", relationships=views)
 

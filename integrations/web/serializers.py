@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mentorflow.engine import Engine
+from mentorflow.next_step import NextStep, StepAction
 from mentorflow.queries import Availability
 from mentorflow.snapshots import AuditEntry, RelationshipSnapshot
 
@@ -37,6 +38,56 @@ def availability(option: Availability) -> dict[str, Any]:
     return {"transition": option.transition.id, "label": option.transition.title(), "allowed": option.allowed,
             "role": option.role, "reasons": list(option.reasons), "form": option.form,
             "target": option.transition.target}
+
+
+def step_action(action: StepAction) -> dict[str, Any]:
+    """One action of a next step: the transition, its label and group, and why it is disabled (if it is)."""
+    return {"transition": action.id, "label": action.title(), "group": action.group, "enabled": action.enabled,
+            "role": action.role, "reasons": list(action.reasons), "form": action.form,
+            "target": action.transition.target}
+
+
+def next_step(step: NextStep) -> dict[str, Any]:
+    """:meth:`Engine.next_step` as JSON: the words, the primary action, what is due, the other actions grouped."""
+    return {"relationship_id": step.relationship_id, "text": step.text,
+            "primary": step_action(step.primary) if step.primary else None,
+            "due": [{"timer": d.timer, "label": d.label, "due_at": iso(d.due_at), "overdue_days": d.overdue_days,
+                     "due_in_days": d.due_in_days, "text": d.text} for d in step.due],
+            "waiting_for": list(step.waiting_for), "closed": step.closed,
+            "groups": [{"id": g.id, "title": g.title, "actions": [step_action(a) for a in g.actions]}
+                       for g in step.groups]}
+
+
+_ACTION_SCHEMA = {
+    "type": "object", "required": ["transition", "label", "group", "enabled", "reasons"],
+    "properties": {"transition": {"type": "string"}, "label": {"type": "string"},
+                   "group": {"type": "string", "description": "agreement, goals, meetings, reflections or "
+                                                              "relationship"},
+                   "enabled": {"type": "boolean"}, "role": {"type": ["string", "null"]},
+                   "reasons": {"type": "array", "items": {"type": "string"},
+                               "description": "Why it is disabled (nothing to act on, a guard): empty when enabled"},
+                   "form": {"type": ["string", "null"]}, "target": {"type": ["string", "null"]}},
+}
+NEXT_STEP_SCHEMA = {
+    "type": "object", "required": ["relationship_id", "text", "primary", "due", "groups"],
+    "properties": {
+        "relationship_id": {"type": "integer"},
+        "text": {"type": "string", "description": "What matters now for me, in the request's language"},
+        "primary": {"oneOf": [_ACTION_SCHEMA, {"type": "null"}],
+                    "description": "The one action to take now (null: nothing is mine to do, see text)"},
+        "due": {"type": "array", "items": {"type": "object", "properties": {
+            "timer": {"type": "string"}, "label": {"type": "string"},
+            "due_at": {"type": "string", "format": "date-time"}, "overdue_days": {"type": "integer"},
+            "due_in_days": {"type": "integer"}, "text": {"type": "string"}}}},
+        "waiting_for": {"type": "array", "items": {"type": "integer"},
+                        "description": "Whose turn it is (person ids) when it is not mine"},
+        "closed": {"type": "boolean"},
+        "groups": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "actions": {"type": "array", "items": _ACTION_SCHEMA}}}},
+    },
+}
+"""The OpenAPI schema of ``GET /relationships/{id}/next-step``."""
 
 
 def audit_entry(entry: AuditEntry) -> dict[str, Any]:

@@ -67,3 +67,10 @@ def mentorflow_web_blueprints(engine: Any) -> Iterable[Any]:
     from .web import blueprint
 
     return [blueprint(engine)]
+
+
+@hookimpl(trylast=True)
+def mentorflow_next_step(engine: Any, step: Any) -> Any:
+    from .next_step import hints
+
+    return hints(step)

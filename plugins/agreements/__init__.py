@@ -90,3 +90,17 @@ def mentorflow_relationship_figures(relationship: Any, workflow: Any, connection
     from .figures import relationship_figures
 
     return relationship_figures(connection, relationship)
+
+
+@hookimpl(trylast=True)
+def mentorflow_nothing_to_act_on(engine: Any, step: Any) -> Any:
+    from .next_step import nothing_to_act_on
+
+    return nothing_to_act_on(step)
+
+
+@hookimpl(trylast=True)
+def mentorflow_next_step(engine: Any, step: Any) -> Any:
+    from .next_step import hints
+
+    return hints(step)

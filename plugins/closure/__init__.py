@@ -92,3 +92,10 @@ def mentorflow_relationship_figures(relationship: RelationshipSnapshot, workflow
     from .figures import relationship_figures
 
     return relationship_figures(connection, relationship)
+
+
+@hookimpl(trylast=True)
+def mentorflow_next_step(engine: Any, step: Any) -> Any:
+    from .next_step import hints
+
+    return hints(step)

@@ -241,3 +241,33 @@ def test_refusal_page_speaks_the_lms_language(tool: Tool, browser: Browser) -> N
     answer = browser.launch("dansk")
     refused(answer, "wrong-audience", 401)
     assert '<html lang="da">' in answer.text
+
+
+def test_a_launched_learner_sees_the_same_next_step_as_the_engine_gives(tool: Tool, browser: Browser) -> None:
+    """The LTI launch lands on the web pages: the next-step line on My mentoring and the card on the relationship's
+    page are ``Engine.next_step``'s answer for the learner, in the LMS's language (#16)."""
+    import html
+
+    from mentorflow.i18n import set_locale
+
+    key = tool.programme(learner_role="mentee")
+    learner = person("Learner", "Nora Next")
+    tool.platform.expect("nora", learner, course(tool.platform, "Chemistry 101"), custom={"programme": key},
+                         locale="da-DK")
+    assert browser.launch("nora").status_code == 303
+    engine = tool.engine()
+    pid = engine.find_person(f"lti:{tool.platform.url}", learner.sub)
+    assert pid is not None
+    mentor = engine.add_person("Mads Mentor")
+    engine.grant_role(key, mentor, "mentor")
+    rel = engine.start_relationship(key, mentee=pid, mentor=mentor)
+    set_locale("da")
+    try:
+        expected = html.escape(engine.next_step(rel, pid).text, quote=False)
+    finally:
+        set_locale(None)
+    engine.db.dispose()
+    me = browser.client.get("/me").text
+    assert 'class="next-line"' in me and expected in me
+    page = browser.client.get(f"/relationships/{rel.id}").text
+    assert 'id="next-step"' in page and "Dit næste skridt" in page and expected in page

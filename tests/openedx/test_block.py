@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -192,7 +193,12 @@ def test_danish_from_the_persons_preference_or_the_request_and_english_without_a
     course.i18n = None
     plain = course.block()
     course.as_user(MORTEN)
-    assert "What you can do now" in course.view(plain)
+    plain_html = course.view(plain)
+    assert "What you can do now" in plain_html
+    # The same next-step card as the web pages (#16), its words from Engine.next_step, its headings a level down.
+    assert re.search(r'<h4 id="[^"]*step-heading">Your next step</h4>\s*<p class="step-text">Waiting for Mentor',
+                     plain_html)
+    assert '<h5 class="action-group">The relationship</h5>' in plain_html
     status, answer = fire(course, plain, rid, "sign_agreement", {"accept": True})
     assert status == 200 and answer["message"] == "Done: Sign the agreement"
 

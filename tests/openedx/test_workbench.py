@@ -174,7 +174,9 @@ def test_mentor_and_mentee_from_sign_up_to_closure(workbench: Workbench, chromiu
     mentee.reload()
     mentee.get_by_role("heading", name="Mentoring with XBlock User (morten)").wait_for()
     fire(mentee, "Sign the agreement", checks=("I accept the agreement",))
-    assert "waiting for Mentor" in mentee.locator(".blocked").inner_text()
+    # The same next-step card as the web pages (#16): whose turn it is now.
+    assert "sign the agreement" in mentee.locator(".next-step .step-text").inner_text().lower()
+    assert "waiting for Mentor" in mentee.locator(".blocked", has_text="Start setting goals").inner_text()
     mentor.reload()
     fire(mentor, "Sign the agreement", checks=("I accept the agreement",))
     fire(mentor, "Start setting goals")

@@ -256,3 +256,21 @@ def test_authorisation_matrix(server: Server, world: World, method: str, path: s
         assert response.status_code == want, f"{role}: {method} {url} -> {response.status_code} {response.text}"
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_next_step_is_the_cards_with_grouped_actions_and_stays_private(server: Server, world: World) -> None:
+    """``GET /relationships/{id}/next-step`` (#16): the same next step as the pages, in the request's language."""
+    path = f"/api/v1/relationships/{world.relationship}/next-step"
+    with server.client(world.tokens["mentee"]) as client:
+        body = client.get(path).json()
+        danish = client.get(path, headers={"Accept-Language": "da"}).json()
+    assert body["relationship_id"] == world.relationship and body["text"]
+    assert body["groups"] and all(a["group"] == g["id"] for g in body["groups"] for a in g["actions"])
+    assert all(a["reasons"] for g in body["groups"] for a in g["actions"] if not a["enabled"])
+    assert danish["text"] != body["text"] and danish["groups"][0]["title"] != body["groups"][0]["title"]
+    with server.client(world.tokens["outsider"]) as client:
+        is_problem(client.get(path), 404)
+    with server.client(world.tokens["mentee"]) as client:
+        spec = client.get("/api/v1/openapi.json").json()
+    documented = spec["paths"]["/api/v1/relationships/{relationship_id}/next-step"]["get"]
+    assert "primary" in documented["responses"]["200"]["content"]["application/json"]["schema"]["properties"]

@@ -148,7 +148,7 @@ def test_approve_the_extension_is_offered_only_when_one_is_pending(demo_server: 
     # Nothing to decide: not offered as an action, listed as not possible with the reason.
     assert actions.get_by_role("button", name=approve).count() == 0
     assert page.locator(f"summary:has-text('{approve}')").count() == 0
-    blocked = page.locator("ul.blocked").inner_text()
+    blocked = page.locator("ul.blocked", has_text=approve).inner_text()
     assert approve in blocked
     assert ("no extension has been requested" if english else "der er ikke bedt om en forlængelse") in blocked
     no_sideways_scrolling(page)
