@@ -227,3 +227,23 @@ def test_retention_purge_scrubs_every_message(mentorflow_engine: Engine, mentorf
     with mentorflow_engine.write() as conn:
         mentorflow_engine.pm.hook.mentorflow_purge_relationship_content(relationship_id=rel.id, connection=conn)
     assert [m.body for m in api.thread(mentorflow_engine, rel, rel.mentor_id).items] == [ERASED_TEXT]
+
+
+def test_the_notification_is_a_real_email(mentorflow_engine: Engine, mentorflow_factory: Factory,
+                                          mentorflow_clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.smtp_server import smtp_server
+
+    with smtp_server() as (inbox, port):
+        monkeypatch.delenv("MENTORFLOW_NOTIFICATION_CHANNEL")
+        monkeypatch.setenv("MENTORFLOW_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MENTORFLOW_SMTP_PORT", str(port))
+        mentorflow_factory.programme()
+        mentor = mentorflow_factory.person("Grace", role="mentor", programme="programme", email="grace@example.edu")
+        rel = mentorflow_factory.relationship(mentor=mentor)
+        api.post(mentorflow_engine, rel, rel.mentee_id, "Words that stay here")
+        mentorflow_clock.advance(minutes=10)
+        assert notify.deliver(mentorflow_engine).sent == 1
+        (mail,) = inbox.messages
+        body = mail.get_payload(decode=True).decode()
+        assert mail["To"] == "grace@example.edu" and mail["Subject"] == "1 new message from Mentee"
+        assert f"/relationships/{rel.id}#messages" in body and "Words that stay here" not in body
