@@ -158,7 +158,7 @@ def post(engine: Engine, relationship: RelationshipSnapshot | int, actor: Actor 
     author's own message counts as read, and each other member is owed one (batched) notification.
     """
     text, problems = body_problems(body)
-    if problems:
+    if problems or text is None:
         raise FormInvalid("message", problems)
     actor = as_actor(actor)
     now = engine.clock.now()

@@ -20,6 +20,7 @@ import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from mentorflow.db.models import Person
@@ -70,11 +71,7 @@ def owe_notices(conn: Connection, snap: RelationshipSnapshot, author_id: int, me
             for p in recipients if p not in waiting]
     if rows:
         # Two posts at once may both see no waiting row: the unique key keeps the first, the other adds nothing.
-        dialect = conn.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(insert(N).values(rows).on_conflict_do_nothing(index_elements=["pending_key"]))
 
 
