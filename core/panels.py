@@ -26,14 +26,15 @@ if TYPE_CHECKING:
     from mentorflow.engine import Engine
     from mentorflow.snapshots import RelationshipSnapshot
 
-PAGES = ("dashboard", "relationship")
-"""The pages that ask for panels: a programme's coordinator dashboard and one relationship's page."""
+PAGES = ("dashboard", "relationship", "me")
+"""The pages that ask for panels: a programme's coordinator dashboard, one relationship's page and a person's
+"My mentoring" (their own relationships; ``programme`` and ``relationship`` are None there)."""
 
-SLOTS = {"dashboard": ("figures", "main"), "relationship": ("overview", "main")}
+SLOTS = {"dashboard": ("figures", "main"), "relationship": ("overview", "main"), "me": ("main",)}
 """Where on each page a panel may go: the dashboard's ``figures`` grid (beside each other, after the
 stage and activity charts) or its ``main`` column (after the relationships table); the relationship
 page's ``overview`` (the relationship's own content, above the history: goals, meetings, reflections)
-or its ``main`` column (after the history)."""
+or its ``main`` column (after the history); "My mentoring"'s ``main`` column (before the relationships)."""
 
 
 def _compute(_name: str, compute: Callable[[], Any]) -> Any:

@@ -501,3 +501,27 @@ def may_coordinate_through_lti(owner: Owner, listed_by_deployment: bool) -> bool
 
 def _escape(token: str) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
+
+
+# -- Conversations: a relationship's message thread (the messages plugin) --------------------------------------
+# A message is written to the other members, not shared "with the mentor" or with the programme: stricter than
+# :func:`access`, ``settings.privacy.coordinator_sees_content`` does not open it. Someone who has left the
+# relationship is no longer a member (the snapshot holds current members only), so they read none of it.
+
+
+def conversation_access(viewer: Viewer) -> Access:
+    """How much of a relationship's conversation ``viewer`` reads.
+
+    Every current member reads it all; coordinators of the programme, administrators and the system only that
+    messages exist, how many and when (:attr:`Access.METADATA`); anyone else nothing.
+    """
+    if viewer.is_participant:
+        return Access.FULL
+    if viewer.is_coordinator or viewer.is_system:
+        return Access.METADATA
+    return Access.NONE
+
+
+def may_post_message(snap: RelationshipSnapshot, viewer: Viewer) -> bool:
+    """Whether ``viewer`` may write to the relationship's conversation: a current member, while it is open."""
+    return conversation_access(viewer) is Access.FULL and snap.closed_at is None

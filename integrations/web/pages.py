@@ -154,7 +154,7 @@ def install_pages(app: Flask) -> None:
             view = _relationship_view(snap, pid)
             view["next"] = engine().next_step(snap, pid)  # the one next step, in one line (#16)
             views.append(view)
-        return render_template("me.html", relationships=views)
+        return render_template("me.html", relationships=views, panels=page_panels(engine(), _page("me", pid, None)))
 
     @app.get("/relationships/<int:rid>")
     def relationship_page(rid: int) -> Any:
