@@ -319,16 +319,21 @@ def _choose(step: StepContext, hints: list[StepHint]) -> tuple[str, StepAction |
     # Forward without a form: to a later stage ("Agree", "Start reflecting", "Close"), or back from a pause.
     forward = [a for a in step.actions if a.enabled and not a.form and (
         (a.transition.history and workflow.states[state].kind == "paused")
-        or (a.transition.target in workflow.states and workflow.states[a.transition.target].kind != "paused"))]
+        or _kind(workflow, a.transition.target) not in (None, "paused"))]
     forward.sort(key=lambda a: (order.index(a.transition.target or state) - here) % len(order))
     if forward:
         return _("Next step: {action}").format(action=forward[0].title()), forward[0], ()
     if step.due:
         return step.due[0].text, None, ()
-    blocked = [a for a in step.actions if not a.enabled and a.reasons and a.transition.target in workflow.states
-               and a.transition.target != state
-               and workflow.states[a.transition.target].kind not in ("paused", "terminal")]
+    blocked = [a for a in step.actions if not a.enabled and a.reasons and a.transition.target != state
+               and _kind(workflow, a.transition.target) not in (None, "paused", "terminal")]
     if blocked:
         reason = blocked[0].reasons[0]
         return reason[:1].upper() + reason[1:], None, ()
     return _("Nothing needs you right now."), None, ()
+
+
+def _kind(workflow: Workflow, state: str | None) -> str | None:
+    """The kind of the stage ``state`` (None: no such stage, or a transition that stays where it is)."""
+    found = workflow.states.get(state) if state is not None else None
+    return found.kind if found is not None else None

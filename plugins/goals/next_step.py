@@ -28,8 +28,8 @@ def hints(step: StepContext) -> Iterable[StepHint]:
     add = step.enabled(ADD)
     if add is not None:
         # Goals the card's forms already offer (progress, status) prove there are some, without another query.
-        offered = step.choices.get(add.role or "", {})
-        if any(offered.get(name) for name in ("goals.open", "goals.not_dropped")):
+        on_offer = step.choices.get(add.role or "", {})
+        if any(on_offer.get(name) for name in ("goals.open", "goals.not_dropped")):
             return []
         agreed, waiting = agreed_counts(step.connection, step.relationship.id)
         if agreed + waiting == 0:
