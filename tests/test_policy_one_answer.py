@@ -75,6 +75,10 @@ RELATIONSHIP_QUERIES: dict[str, Query] = {
     "goals.goal_attainment": lambda e, r, v: _api("goals").goal_attainment(e, r, v),
     "goals.self_assessment_growth": lambda e, r, v: _api("goals").self_assessment_growth(e, r, v),
     "meetings.meetings": lambda e, r, v: _api("meetings").meetings(e, r, v),
+    "messages.summary": lambda e, r, v: _api("messages").summary(e, r, v),
+    "messages.thread": lambda e, r, v: _api("messages").thread(e, r, v),
+    "messages.post": lambda e, r, v: _api("messages").post(e, r, v, "A question for you"),
+    "messages.mark_read": lambda e, r, v: _api("messages").mark_read(e, r, v),
     "reflections.reflections": lambda e, r, v: _api("reflections").reflections(e, r, v),
     "reflections.reflection_status": lambda e, r, v: _api("reflections").reflection_status(e, r, v),
 }
