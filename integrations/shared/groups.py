@@ -9,7 +9,8 @@ programme's format decides, the start and every join are audited, and nothing el
   started; nothing is written for it.
 - It is idempotent: each group that started a relationship is remembered (:class:`GroupLinks`, the caller's own
   table); running again starts no second relationship, joins people who joined the LMS group since through the
-  workflow's ``members.join`` transition (audited, bounds checked by the engine), and reports members who left the
+  workflow's ``members.join`` transition (audited, bounds checked by the engine; when the actor is the system and
+  the workflow lets only coordinators add members, they are reported instead), and reports members who left the
   LMS group (they are never removed: a departure is a member's own, with its no-fault reason).
 - Each person takes the member role the programme gave them (their programme roles), the leading role first
   (facilitator, mentor, then peer, mentee); someone with no role of the format is reported and left out.
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mentorflow.actors import Actor
+from mentorflow.actors import Actor, as_actor
 from mentorflow.engine import Engine
 from mentorflow.errors import UserError
 from mentorflow.i18n import _
@@ -50,7 +51,8 @@ class GroupLinks(Protocol):
 
 @dataclass
 class GroupOutcome:
-    """What happened to one course group: ``started``, ``unchanged``, ``joined`` or ``refused`` (with why)."""
+    """What happened to one course group: ``started``, ``unchanged``, ``joined``, ``newcomers`` (people joined the
+    course group whom only a coordinator may add) or ``refused`` (with why)."""
 
     key: str
     name: str
@@ -62,11 +64,13 @@ class GroupOutcome:
     """Members of the relationship no longer in the course group: reported, never removed."""
     without_role: list[int] = field(default_factory=list)
     """People in the course group without a member role of the programme's format: left out."""
+    newcomers: list[int] = field(default_factory=list)
+    """People who joined the course group since, left for a coordinator to add (the system may not)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"group": self.key, "name": self.name, "outcome": self.outcome, "relationship": self.relationship,
                 "reason": self.reason, "joined": self.joined, "left_the_group": self.left_the_group,
-                "without_role": self.without_role}
+                "without_role": self.without_role, "newcomers": self.newcomers}
 
 
 def member_roles(engine: Engine, programme: str, people: Iterable[int], roles: Sequence[str]) -> dict[int, str]:
@@ -136,6 +140,13 @@ def _bring_up_to_date(engine: Engine, rid: int, roles: dict[int, str], outcome: 
         outcome.outcome = "refused"
         outcome.reason = _("Group '{name}': {n} joined the course group, but relationship {id} lets nobody join "
                            "in its stage; add them by hand.").format(name=outcome.name, n=len(newcomers), id=rid)
+        return
+    if as_actor(actor).is_system and "system" not in joining.roles:
+        # The workflow lets only a coordinator add members: the newcomers are reported for one to add (or to run
+        # this again as a coordinator).
+        outcome.outcome, outcome.newcomers = "newcomers", [p for p, _r in newcomers]
+        outcome.reason = _("Group '{name}': {n} joined the course group since; a coordinator adds them to "
+                           "relationship {id}.").format(name=outcome.name, n=len(newcomers), id=rid)
         return
     problems = []
     for person, role in newcomers:
