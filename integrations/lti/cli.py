@@ -232,6 +232,39 @@ def sync_roster_command(context_rows: tuple[int, ...], programme: str | None, ou
         click.echo(json.dumps(reports, indent=2))
 
 
+@lti.command("form-groups")
+@click.option("--context", "context_rows", type=int, multiple=True,
+              help=_lazy("A linked course id (see lti contexts)."))
+@click.option("--programme", required=True, help=_lazy("The group or circle programme the courses are linked to."))
+@click.option("--coordinator", "coordinator", type=int, default=None,
+              help=_lazy("Act as this coordinator (a person id): people who joined a group since are added."))
+@FORMAT
+@DATABASE
+def form_groups_command(context_rows: tuple[int, ...], programme: str, coordinator: int | None, output: str,
+                        database_url: str | None) -> None:
+    """Form circles and groups from course groups: one relationship per group, within the format's bounds."""
+    from mentorflow.actors import SYSTEM
+
+    from .contexts import contexts_of
+    from .groups import form_circles
+
+    engine = _engine(database_url)
+    chosen = [c for c in contexts_of(engine, programme_id=engine.programme_id(programme))
+              if (not context_rows or c.id in context_rows) and c.memberships_url]
+    if not chosen:
+        raise UserError(_("No linked course with a roster service matches; launch the activity once from the "
+                          "course first."))
+    results = []
+    for context in chosen:
+        for outcome in form_circles(engine, context.id, SYSTEM if coordinator is None else coordinator):
+            results.append({"context": context.id, **outcome.as_dict()})
+            if output == "text":
+                click.echo(outcome.reason or _("Group '{name}': {outcome}, relationship {id}").format(
+                    name=outcome.name, outcome=outcome.outcome, id=outcome.relationship))
+    if output == "json":
+        click.echo(json.dumps(results, indent=2))
+
+
 @lti.command("grades")
 @click.option("--retry", is_flag=True, help=_lazy("Publish failed grades again."))
 @click.option("--deliver", is_flag=True, help=_lazy("Send the owed grades now (what the worker does)."))

@@ -174,3 +174,16 @@ class Score(Base):
     """A worker's lease on a ``sending`` row; an expired lease may be taken over."""
     sent_timestamp: Mapped[datetime | None]
     """The ``timestamp`` of the score last sent: a retry after a 409 sends a later one."""
+
+
+class GroupLink(Base):
+    """A course group (NRPS ``group_enrollments``) that started a relationship: running again starts no second one."""
+
+    __tablename__ = "mf_lti_group_links"
+    __table_args__ = (UniqueConstraint("lti_context_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lti_context_id: Mapped[int] = mapped_column(ForeignKey("mf_lti_contexts.id", ondelete="CASCADE"))
+    group_id: Mapped[str] = mapped_column(String(255))
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

@@ -98,6 +98,32 @@ def import_cohort_command(programme: str, cohort: str, role: str, site: str | No
         cohort=report.cohort, members=report.members, created=report.created, granted=report.granted, role=role))
 
 
+@moodle.command("form-groups")
+@click.option("--programme", required=True, help=_lazy("The group or circle programme."))
+@click.option("--course", "course_id", type=int, required=True, help=_lazy("The Moodle course id."))
+@click.option("--coordinator", type=int, default=None,
+              help=_lazy("Act as this coordinator (a person id): people who joined a group since are added."))
+@SITE
+@DATABASE
+def form_groups_command(programme: str, course_id: int, coordinator: int | None, site: str | None,
+                        database_url: str | None) -> None:
+    """Form circles and groups from a Moodle course's groups: one relationship per group, within the bounds."""
+    from mentorflow.actors import SYSTEM
+
+    from .groups import form_circles
+    from .sites import get_site
+
+    engine = _engine(database_url)
+    outcomes, unknown = form_circles(engine, get_site(engine, site), programme, course_id,
+                                     SYSTEM if coordinator is None else coordinator)
+    for outcome in outcomes:
+        click.echo(outcome.reason or _("Group '{name}': {outcome}, relationship {id}").format(
+            name=outcome.name, outcome=outcome.outcome, id=outcome.relationship))
+    if unknown:
+        click.echo(_("{n} group members are not known to mentorflow yet; import their cohort first.").format(
+            n=unknown))
+
+
 @moodle.command("sync-mentors")
 @click.option("--list", "show", is_flag=True, help=_lazy("Only list the queue."))
 @DATABASE

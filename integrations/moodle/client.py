@@ -184,6 +184,15 @@ class MoodleClient:
         return {int(c["cohortid"]): [int(u) for u in c.get("userids", [])]
                 for c in self.call("core_cohort_get_cohort_members", cohortids=list(ids))}
 
+    def course_groups(self, course_id: int) -> list[dict[str, Any]]:
+        """``core_group_get_course_groups``: a course's groups (id, name, ...)."""
+        return list(self.call("core_group_get_course_groups", courseid=int(course_id)))
+
+    def group_members(self, ids: list[int]) -> dict[int, list[int]]:
+        """``core_group_get_group_members``: group id → member user ids."""
+        return {int(g["groupid"]): [int(u) for u in g.get("userids", [])]
+                for g in self.call("core_group_get_group_members", groupids=list(ids))}
+
     def assign_roles(self, assignments: list[dict[str, Any]]) -> None:
         """``core_role_assign_roles`` (roleid, userid, contextlevel or contextid, instanceid)."""
         self.call("core_role_assign_roles", assignments=assignments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mentorflow.db.models import Base
@@ -44,3 +44,16 @@ class RoleSync(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class GroupLink(Base):
+    """A Moodle course group that started a relationship (issue #18): running again starts no second one."""
+
+    __tablename__ = "mf_moodle_group_links"
+    __table_args__ = (UniqueConstraint("site_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("mf_moodle_sites.id", ondelete="CASCADE"))
+    group_id: Mapped[int]
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("mf_relationships.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

@@ -299,6 +299,22 @@ class MentorflowXBlock(XBlock):
                 raise error_for(error) from None
             return self._answer(ask, _("The relationship has started."))
 
+    @XBlock.json_handler
+    def form_group(self, data: Any, suffix: str = "") -> dict[str, Any]:
+        """A coordinator forms a group or circle: ``{"members": {"mentor": [id], "mentee": [id, ...]}}``."""
+        with self._asking() as ask:
+            identity = self._require_identity(ask)
+            data = data if isinstance(data, dict) else {}
+            try:
+                prog = self._programme(ask)
+                who = mentoring.situation(ask.engine(), prog, identity, ask.locale)
+                mentoring.form_group(ask.engine(), prog, who, data.get("members"))
+            except FormInvalid as error:
+                raise error_for(error, errors=views.field_errors(error.problems)) from None
+            except UserError as error:
+                raise error_for(error) from None
+            return self._answer(ask, _("The group has started."))
+
     def _require_identity(self, ask: Asking) -> Identity:
         if ask.identity is None:
             raise HandlerError(403, _("Sign in to take part in mentoring."))

@@ -120,8 +120,21 @@ def coordinator_context(engine: Engine, prog: Programme, dashboard_url: str | No
     mentees, mentors = waiting(engine, prog)
     url = f"{dashboard_url.rstrip('/')}/coordinator/{prog.key}" if dashboard_url else None
     return {"per_stage": per_stage, "total": sum(counts.values()), "mentees": mentees, "mentors": mentors,
+            "group": group_choices(engine, prog),
             "dashboard_url": url, "values": values or {}, "errors": errors or {},
             "mentee_label": prog.workflow.role_label("mentee"), "mentor_label": prog.workflow.role_label("mentor")}
+
+
+def group_choices(engine: Engine, prog: Programme) -> list[dict[str, Any]] | None:
+    """For a group, circle or co-mentoring programme: per member role, its bounds and the people enrolled in it."""
+    fmt = prog.workflow.format
+    if fmt.is_pair:
+        return None
+    holders = {role: _holders(engine, prog, role) for role in fmt.member_roles}
+    names = engine.display_names({p for people in holders.values() for p in people})
+    return [{"role": role, "label": prog.workflow.role_label(role), "min": fmt.bounds(role).min,
+             "max": fmt.bounds(role).max, "people": [(p, names.get(p, "")) for p in holders[role]]}
+            for role in fmt.member_roles]
 
 
 def _holders(engine: Engine, prog: Programme, role: str) -> list[int]:
@@ -212,6 +225,39 @@ def pair(engine: Engine, prog: Programme, who: Situation, mentee: Any, mentor: A
         raise FormInvalid("pairing", problems)
     return engine.start_relationship(prog.id, mentee=mentee_id, mentor=mentor_id,
                                      actor=who.person_id)
+
+
+def form_group(engine: Engine, prog: Programme, who: Situation, members: Any) -> RelationshipSnapshot:
+    """A coordinator forms a group, circle or co-mentoring relationship: ``{"mentor": [id], "mentee": [ids]}``.
+
+    Each id must be someone enrolled in the programme in that role (the people the block knows); the format's
+    bounds are the engine's (:func:`mentorflow.members.check_start`), its clear message naming the role.
+    """
+    if not who.is_coordinator or who.person_id is None:
+        raise Forbidden(_("Only a coordinator of the programme may form a group."))
+    fmt = prog.workflow.format
+    if fmt.is_pair:
+        raise UserError(_("This programme pairs one mentee with one mentor; pair them instead."))
+    if not isinstance(members, dict) or not members:
+        raise FormInvalid("group", [Problem("/members", _("choose the members, by role"))])
+    problems, listed = [], []
+    for role, people in members.items():
+        if role not in fmt.member_roles:
+            problems.append(Problem(f"/members/{role}", _("this programme's format has no member in the role "
+                                                         "'{role}'").format(role=role)))
+            continue
+        enrolled = set(_holders(engine, prog, role))
+        for index, person in enumerate(people if isinstance(people, list) else [people]):
+            pid = person if isinstance(person, int) and not isinstance(person, bool) else None
+            if pid is None or pid not in enrolled:
+                problems.append(Problem(f"/members/{role}/{index}", _("choose someone enrolled in this programme "
+                                                                      "as {role}").format(
+                    role=prog.workflow.role_label(role).lower())))
+                continue
+            listed.append((pid, role))
+    if problems:
+        raise FormInvalid("group", problems)
+    return engine.start_relationship(prog.id, members=listed, actor=who.person_id)
 
 
 def describe(prog: Programme) -> dict[str, Any]:

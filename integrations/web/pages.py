@@ -298,17 +298,23 @@ def _dashboard(key: str) -> dict[str, Any]:
             memo[name] = compute()
         return memo[name]
 
+    fmt = workflow.format
     if figures is not None:
         counts = {name[len("stage."):]: int(value) for name, value in figures.totals.items()
                   if name.startswith("stage.")}
+        members = {name[len("members.stage."):]: int(value) for name, value in figures.totals.items()
+                   if name.startswith("members.stage.")}
         activity = [(format_day_month(week), n) for week, n in figures.week_counts()]
         overdue, overdue_total = _overdue_from(eng, figures, workflow), figures.overdue_total
         figures_at = figures.at
     else:
         counts = eng.count_relationships(key)
+        members = {} if fmt.is_pair else exports.members_per_state(eng, key)
         overdue, overdue_total = _overdue(eng, key, workflow)
         activity, figures_at = _weekly_activity(eng, key), eng.clock.now()
     per_stage = [(s.title(), counts.get(s.id, 0)) for s in workflow.states.values()]
+    # Not pairs: relationships and members are counted separately and both shown, each saying which it is.
+    members_per_stage = None if fmt.is_pair else [members.get(s.id, 0) for s in workflow.states.values()]
     state_filter = request.args.get("state") or None
     search = (request.args.get("q") or "").strip().lower()
     page_arg = request.args.get("page", "1")
@@ -317,12 +323,15 @@ def _dashboard(key: str) -> dict[str, Any]:
     # Filtered, searched and paged in the database: a programme may hold 100,000 relationships.
     shown, matches = eng.list_relationships(programme=key, state=state_filter, search=search, limit=per_page,
                                             offset=(page - 1) * per_page)
-    names = eng.display_names({p for s in shown for p in (s.mentor_id, s.mentee_id) if p is not None})
-    rows = [{"snap": s, "mentee": names.get(s.mentee_id or -1, ""), "mentor": names.get(s.mentor_id or -1, "—"),
+    names = eng.display_names({p for s in shown for p in s.member_ids})
+    people_roles = exports.people_roles(fmt)
+    rows = [{"snap": s, "people": ["; ".join(names.get(p, "") for p in s.people(role)) for role in people_roles],
              "state": eng.workflow_by_version(s.workflow_version_id).states[s.state].title()} for s in shown]
     pages = max(1, (matches + per_page - 1) // per_page)
     panels = page_panels(eng, _page("dashboard", pid, key, cached=cached))
     return {"key": key, "workflow": workflow, "programme_name": workflow.name(), "total": sum(counts.values()),
+            "members_per_stage": members_per_stage, "members_total": sum(members_per_stage or ()),
+            "people_roles": [workflow.role_label(role) for role in people_roles],
             "stage_chart": charts.bar_chart(_("Relationships per stage"), per_stage), "per_stage": per_stage,
             "activity_chart": charts.column_chart(_("Reflections per week"), activity), "activity": activity,
             "rows": rows, "matches": matches, "page": page, "pages": pages, "page_links": _page_links(page, pages),

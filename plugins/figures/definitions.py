@@ -42,8 +42,9 @@ def goal_outcome(status: str | None, ratings: Iterable[str]) -> str:
 
 
 def core_figures(conn: Connection, snap: RelationshipSnapshot, workflow: Workflow) -> RelationshipFigures:
-    """What the engine's rows say: the relationship, whether it is open, its stage, and when each recurring
-    duty (a reflection, a check-in) is next due, as the reminder scan reckons it (:func:`mentorflow.timers.duties`).
+    """What the engine's rows say: the relationship, whether it is open, its stage, its current members (in all,
+    per stage and per role), and when each recurring duty (a reflection, a check-in) is next due, as the reminder
+    scan reckons it (:func:`mentorflow.timers.duties`).
     """
     deadlines = []
     for timer in workflow.timers:
@@ -51,8 +52,13 @@ def core_figures(conn: Connection, snap: RelationshipSnapshot, workflow: Workflo
             deadlines += [Deadline(DUTY_DUE, duty.due_at, duty.role, duty.person_id, timer.label or timer.id)
                           for duty in duties(conn, snap.workflow_version_id, workflow, timer, snap.state_entered_at,
                                              relationship_id=snap.id)]
-    return RelationshipFigures(values={"relationships": 1, "open": 1 if snap.closed_at is None else 0,
-                                       f"stage.{snap.state}": 1}, deadlines=tuple(deadlines))
+    # Members are counted beside relationships (issue #18): a group of eight is one relationship and nine people.
+    members = len(snap.member_ids)
+    values: dict[str, float] = {"relationships": 1, "open": 1 if snap.closed_at is None else 0,
+                                f"stage.{snap.state}": 1, "members": members, f"members.stage.{snap.state}": members}
+    for role in {m.role for m in snap.members}:
+        values[f"members.role.{role}"] = len(snap.people(role))
+    return RelationshipFigures(values=values, deadlines=tuple(deadlines))
 
 
 def combine(answers: Iterable[RelationshipFigures | None]) -> tuple[dict[str, float], list[Deadline]]:

@@ -92,6 +92,8 @@ class Course:
     """Scores refused or kept out of the course grade, with the platform's reason."""
     drops_scores: bool = False
     """Answer 200 to scores and keep none (a platform losing grades silently)."""
+    groups: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """User → the course groups they are in, ``(group id, name)``: NRPS ``group_enrollments`` (LTI Course Groups)."""
 
     @property
     def resource_link_id(self) -> str:
@@ -308,7 +310,10 @@ class TestPlatform:
             headers["Link"] = f'<{following}>; rel="next"'
         body = {"id": request.url, "context": {"id": course.id, "title": course.title},
                 "members": [{"status": p.status, "roles": p.roles, "user_id": p.sub, "name": p.name,
-                             "given_name": p.given_name, "family_name": p.family_name, "email": p.email}
+                             "given_name": p.given_name, "family_name": p.family_name, "email": p.email,
+                             **({"group_enrollments": [{"group_id": g, "group_name": n}
+                                                       for g, n in course.groups[p.sub]]}
+                                if p.sub in course.groups else {})}
                             for p in chunk]}
         return self._json(body, mimetype="application/vnd.ims.lti-nrps.v2.membershipcontainer+json", headers=headers)
 

@@ -50,7 +50,11 @@ class FakeMoodle:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.functions = {"core_webservice_get_site_info", "core_user_get_users_by_field", "core_cohort_get_cohorts",
                           "core_cohort_get_cohort_members", "core_role_assign_roles", "core_role_unassign_roles",
-                          "core_message_send_instant_messages"}
+                          "core_message_send_instant_messages", "core_group_get_course_groups",
+                          "core_group_get_group_members"}
+        self.groups: dict[int, dict[str, Any]] = {}
+        """Group id → ``{"id", "courseid", "name"}``; ``group_members`` holds each one's user ids."""
+        self.group_members: dict[int, list[int]] = {}
         self.fail_next = 0
         self.messaging_enabled = True
         self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
@@ -106,6 +110,10 @@ class FakeMoodle:
             return [c for i, c in self.cohorts.items() if not ids or i in ids]
         if function == "core_cohort_get_cohort_members":
             return [{"cohortid": int(i), "userids": self.members.get(int(i), [])} for i in p.get("cohortids", [])]
+        if function == "core_group_get_course_groups":
+            return [g for g in self.groups.values() if int(g["courseid"]) == int(p.get("courseid", 0))]
+        if function == "core_group_get_group_members":
+            return [{"groupid": int(i), "userids": self.group_members.get(int(i), [])} for i in p.get("groupids", [])]
         if function in ("core_role_assign_roles", "core_role_unassign_roles"):
             key = "assignments" if function == "core_role_assign_roles" else "unassignments"
             for item in p.get(key, []):

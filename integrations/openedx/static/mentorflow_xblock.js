@@ -27,6 +27,15 @@ function MentorflowXBlock(runtime, element, init) {
 
     function payloadFor(form) {
         var values = fieldsOf(form), handler = form.getAttribute("data-handler") || "fire";
+        if (handler === "form_group") {
+            // Every ticked person, by role: {"members": {"mentee": [3, 4, 5], "mentor": [7]}}.
+            var members = {};
+            Array.prototype.forEach.call(form.querySelectorAll("input[type=checkbox]:checked"), function (box) {
+                var role = box.name.replace(/^members\./, "");
+                (members[role] = members[role] || []).push(parseInt(box.value, 10));
+            });
+            return {handler: handler, body: {members: members}};
+        }
         if (handler === "fire") {
             // The hidden concurrency control (SEEN_VERSION in the shared forms), never a form field of the same name.
             var version = values._seen_version;
