@@ -83,6 +83,7 @@ def pair_names(engine: Engine, snaps: list[RelationshipSnapshot]) -> dict[int, s
 
 def _relationship_row(engine: Engine, snap: RelationshipSnapshot, names: dict[int, str], fmt: Format) -> list[Any]:
     state = engine.workflow_by_version(snap.workflow_version_id).states[snap.state].title()
+    people: list[Any]
     if fmt.is_pair:
         people = [names.get(snap.mentee_id or -1, ""), names.get(snap.mentor_id or -1, "")]
     else:
