@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -293,13 +293,18 @@ class Engine:
     # -- relationships -----------------------------------------------------------
     def start_relationship(self, programme: str | int, *, mentee: int | None = None, mentor: int | None = None,
                            members: Iterable[tuple[int, str]] | Mapping[str, Sequence[int]] | None = None,
-                           actor: Actor | int = SYSTEM) -> RelationshipSnapshot:
+                           actor: Actor | int = SYSTEM,
+                           also: Callable[[Connection, RelationshipSnapshot], None] | None = None,
+                           ) -> RelationshipSnapshot:
         """Create a relationship in the initial state of the programme's newest workflow.
 
         Say who is on it the 1:1 way (``mentee=``, optionally ``mentor=``) or with ``members``: a list of
         ``(person_id, role)`` or a mapping such as ``{"mentor": [7], "mentee": [3, 4, 5]}``. The members must
         fit the programme's format (:mod:`mentorflow.members`). Only the system or a coordinator of the
         programme may do this; it is audited as the ``start`` engine event, whose data lists the members.
+        ``also(connection, relationship)`` runs inside the same transaction, after the plugins' hooks: a caller
+        that records where the relationship came from (an LMS group, a matching proposal) records it with the
+        start or not at all; raising there undoes the start.
         """
         actor = as_actor(actor)
         listed = members_argument(members, mentee, mentor)
@@ -329,6 +334,8 @@ class Engine:
             snap = RelationshipSnapshot(rid, pid, version_id, workflow.initial_state, 1, now, now, None, started)
             self.pm.hook.mentorflow_relationship_started(relationship=snap, workflow=workflow, connection=conn,
                                                          engine=self)
+            if also is not None:
+                also(conn, snap)
         return snap
 
     def get(self, relationship_id: int) -> RelationshipSnapshot:

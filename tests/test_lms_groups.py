@@ -7,6 +7,7 @@ them on the ``professional-circle`` template (one facilitator, 3-10 peers).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,15 @@ class Links:
     def find(self, key: str) -> int | None:
         return self.rows.get(key)
 
-    def remember(self, key: str, relationship_id: int) -> None:
+    def remember(self, conn: Any, key: str, relationship_id: int) -> None:
         self.rows[key] = relationship_id
+
+
+class CrashingLinks(Links):
+    """An integration whose link write fails, as a crash between the start and the link would."""
+
+    def remember(self, conn: Any, key: str, relationship_id: int) -> None:
+        raise RuntimeError("the link table is gone")
 
 
 def circle_people(factory: Factory) -> tuple[int, dict[str, int]]:
@@ -86,3 +94,16 @@ def test_a_pair_programme_is_refused_whole(mentorflow_engine: Engine, mentorflow
     programme = mentorflow_factory.programme("pairs", default_workflow())
     with pytest.raises(UserError, match="course groups seed only"):
         form_from_groups(mentorflow_engine, programme, [CourseGroup("g", "G", (1, 2))], Links(), 1)
+
+
+def test_the_link_is_written_with_the_start_or_the_start_is_undone(mentorflow_engine: Engine,
+                                                                  mentorflow_factory: Factory) -> None:
+    """Both or neither: a relationship whose link was not written would be started again by the next run."""
+    coordinator, p = circle_people(mentorflow_factory)
+    north = CourseGroup("g-north", "Circle North", (p["f1"], p["p1"], p["p2"], p["p3"]))
+    with pytest.raises(RuntimeError, match="link table"):
+        form_from_groups(mentorflow_engine, CIRCLE, [north], CrashingLinks(), coordinator)
+    assert mentorflow_engine.list_relationships(programme=CIRCLE, limit=10, offset=0)[1] == 0
+    links = Links()
+    (outcome,) = form_from_groups(mentorflow_engine, CIRCLE, [north], links, coordinator)
+    assert outcome.outcome == "started" and links.rows == {"g-north": outcome.relationship}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
 from mentorflow.integrations.shared.groups import CourseGroup, GroupOutcome, form_from_groups
@@ -39,10 +40,9 @@ class ContextGroupLinks:
             return conn.execute(select(L.c.relationship_id).where(
                 L.c.lti_context_id == self.context_row, L.c.group_id == key)).scalar()
 
-    def remember(self, key: str, relationship_id: int) -> None:
-        with self.engine.write() as conn:
-            conn.execute(insert(L).values(lti_context_id=self.context_row, group_id=key[:255],
-                                          relationship_id=relationship_id, created_at=self.engine.clock.now()))
+    def remember(self, conn: Connection, key: str, relationship_id: int) -> None:
+        conn.execute(insert(L).values(lti_context_id=self.context_row, group_id=key[:255],
+                                      relationship_id=relationship_id, created_at=self.engine.clock.now()))
 
 
 def course_groups(engine: Engine, context_row: int) -> list[CourseGroup]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from mentorflow.actors import Actor
 from mentorflow.integrations.shared.groups import CourseGroup, GroupOutcome, form_from_groups
@@ -36,10 +37,9 @@ class SiteGroupLinks:
             return conn.execute(select(L.c.relationship_id).where(L.c.site_id == self.site.id,
                                                                   L.c.group_id == int(key))).scalar()
 
-    def remember(self, key: str, relationship_id: int) -> None:
-        with self.engine.write() as conn:
-            conn.execute(insert(L).values(site_id=self.site.id, group_id=int(key), relationship_id=relationship_id,
-                                          created_at=self.engine.clock.now()))
+    def remember(self, conn: Connection, key: str, relationship_id: int) -> None:
+        conn.execute(insert(L).values(site_id=self.site.id, group_id=int(key), relationship_id=relationship_id,
+                                      created_at=self.engine.clock.now()))
 
 
 def course_groups(engine: Engine, site: SiteInfo, course_id: int) -> tuple[list[CourseGroup], int]:

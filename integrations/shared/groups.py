@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy.engine import Connection
+
 from mentorflow.actors import Actor, as_actor
 from mentorflow.engine import Engine
 from mentorflow.errors import UserError
@@ -46,7 +48,8 @@ class GroupLinks(Protocol):
 
     def find(self, key: str) -> int | None: ...
 
-    def remember(self, key: str, relationship_id: int) -> None: ...
+    def remember(self, conn: Connection, key: str, relationship_id: int) -> None:
+        """Record the link in ``conn``, the transaction that starts the relationship (both or neither)."""
 
 
 @dataclass
@@ -116,12 +119,14 @@ def _start(engine: Engine, programme: str, fmt: Any, roles: dict[int, str], link
     members = list(roles.items())
     try:
         check_start(fmt, members)
-        snap = engine.start_relationship(programme, members=members, actor=actor)
+        # The link is written in the starting transaction: a crash leaves both or neither, never a
+        # relationship the next run would not know and start again.
+        snap = engine.start_relationship(programme, members=members, actor=actor,
+                                         also=lambda conn, started: links.remember(conn, group.key, started.id))
     except UserError as error:
         outcome.outcome = "refused"
         outcome.reason = _("Group '{name}' was not started: {why}").format(name=group.name, why=error)
         return
-    links.remember(group.key, snap.id)
     outcome.outcome, outcome.relationship = "started", snap.id
 
 
