@@ -23,7 +23,7 @@ from .platforms import add_deployment, get_platform, list_platforms, register_pl
 from .registration import invite
 
 ROLE_MAP_SCHEMA = {"type": "object", "additionalProperties": {
-    "enum": ["coordinator", "mentor", "mentee", "participant", "none"]},
+    "enum": ["coordinator", "mentor", "mentee", "facilitator", "peer", "participant", "none"]},
     "description": "LTI role short name (Instructor, Learner, Administrator, ...) to a mentorflow role"}
 PROGRAMMES_SCHEMA = {"type": ["array", "null"], "items": {"type": "string"},
                      "description": "Programme keys launches may link to (null: every programme)"}

@@ -26,7 +26,9 @@ P, D = Platform.__table__, Deployment.__table__
 DEFAULT_ROLE_MAP: dict[str, str] = {"Administrator": "coordinator", "Instructor": "coordinator",
                                     "TeachingAssistant": "coordinator", "Mentor": "mentor",
                                     "Learner": "participant", "Member": "participant"}
-ROLE_TARGETS = ("coordinator", "mentor", "mentee", "participant", "none")
+ROLE_TARGETS = ("coordinator", "mentor", "mentee", "facilitator", "peer", "participant", "none")
+"""What an LTI role may become: a coordinator, a member role of any format (a circle's facilitator and peers
+too), ``participant`` (the programme's ``learner_role`` decides) or nothing."""
 
 
 @dataclass(frozen=True)

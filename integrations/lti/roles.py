@@ -15,7 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from mentorflow.snapshots import MEMBER_ROLES as ROLE_ORDER
+
 from .claims import short_role
+
+MEMBER_ROLES = frozenset(ROLE_ORDER)
+"""The member roles of every format (:mod:`mentorflow.members`) an LTI role may give."""
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -56,16 +61,16 @@ def targets(lti_roles: list[str], role_map: dict[str, str], person_roles: Iterab
 def grant(engine: Engine, programme_key: str, person_id: int, wanted: set[str], learner_role: str) -> bool:
     """Grant the mapped roles; returns True when the person must still choose mentor or mentee.
 
-    A ``participant`` keeps the mentor or mentee role the programme already gave them (a cohort
-    import, a coordinator, a roster sync); otherwise the programme's ``learner_role`` decides.
+    A ``participant`` keeps the member role (mentor, mentee, facilitator, peer) the programme already gave them
+    (a cohort import, a coordinator, a roster sync); otherwise the programme's ``learner_role`` decides.
     """
-    for role in wanted & {"coordinator", "mentor", "mentee"}:
+    for role in wanted & {"coordinator", *MEMBER_ROLES}:
         engine.grant_role(programme_key, person_id, role)
-    if "participant" not in wanted or wanted & {"mentor", "mentee"}:
+    if "participant" not in wanted or wanted & MEMBER_ROLES:
         return False
-    if engine.programme_roles(programme_key, person_id) & {"mentor", "mentee"}:
+    if engine.programme_roles(programme_key, person_id) & MEMBER_ROLES:
         return False
-    if learner_role in ("mentor", "mentee"):
+    if learner_role in MEMBER_ROLES:
         engine.grant_role(programme_key, person_id, learner_role)
         return False
     return True

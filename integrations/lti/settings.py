@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 
 from mentorflow.errors import Problem
+from mentorflow.i18n import _
+from mentorflow.members import format_of
 
 if TYPE_CHECKING:
     from mentorflow.engine import Engine
@@ -17,9 +19,10 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "learner_role": {"enum": ["mentee", "mentor", "choose"],
+        "learner_role": {"enum": ["mentee", "mentor", "peer", "choose"],
                          "description": "What an LTI Learner becomes when the programme has not enrolled them yet: "
-                                        "a mentee, a mentor, or their own choice on a sign-up page."},
+                                        "a mentee, a mentor, a circle's peer, or their own choice (mentor or "
+                                        "mentee) on a sign-up page."},
         "grade": {"enum": ["none", "completion", "progress"],
                   "description": "What goes to the course gradebook: nothing, completion when a relationship "
                                  "closes, or progress through the stages after every change."},
@@ -42,7 +45,9 @@ DEFAULTS: dict[str, Any] = {"learner_role": "mentee", "grade": "none", "grade_ro
 def lti_settings(workflow: Workflow) -> dict[str, Any]:
     """``settings.lti`` of a workflow over the defaults."""
     raw = (workflow.programme.get("settings") or {}).get("lti") or {}
-    return {**DEFAULTS, **raw}
+    # A circle has no mentees: its Learners become peers unless the programme says otherwise.
+    default_learner = "mentee" if "mentee" in workflow.format.member_roles else "peer"
+    return {**DEFAULTS, "learner_role": default_learner, **raw}
 
 
 def programme_lti_settings(engine: Engine, key: str) -> dict[str, Any]:
@@ -54,5 +59,18 @@ def check(document: dict[str, Any]) -> Iterable[Problem]:
     value = ((document.get("programme") or {}).get("settings") or {}).get("lti")
     if value is None:
         return []
-    return [Problem("/programme/settings/lti" + "".join(f"/{p}" for p in error.absolute_path), error.message)
-            for error in Draft202012Validator(SCHEMA).iter_errors(value)]
+    problems = [Problem("/programme/settings/lti" + "".join(f"/{p}" for p in error.absolute_path), error.message)
+                for error in Draft202012Validator(SCHEMA).iter_errors(value)]
+    role = value.get("learner_role") if isinstance(value, dict) else None
+    if problems or not isinstance(role, str):
+        return problems
+    try:
+        roles = format_of(document.get("programme")).member_roles
+    except (AttributeError, TypeError, ValueError):
+        return problems  # a broken format is reported at /programme/format by its own check
+    wanted = {"mentor", "mentee"} if role == "choose" else {role}
+    if not wanted <= set(roles):
+        problems.append(Problem("/programme/settings/lti/learner_role", _(
+            "this programme's format has no {role} role: choose one of {roles}").format(
+            role=" or ".join(sorted(wanted - set(roles))), roles=", ".join(roles))))
+    return problems

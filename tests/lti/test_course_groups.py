@@ -94,3 +94,49 @@ def _system() -> Any:
     from mentorflow.actors import SYSTEM
 
     return SYSTEM
+
+
+CIRCLE = "professional-circle"
+
+
+def test_course_groups_seed_circles_of_peers_from_learners(sqlite_tool: Tool) -> None:
+    """A circle programme's Learners become peers (its default learner role), so a course group seeds a circle."""
+    tool, platform = sqlite_tool, sqlite_tool.platform
+    key = unique("circle")
+    engine = tool.engine()
+    engine.publish_workflow(key, copy.deepcopy(json.loads(template_paths()[CIRCLE].read_text("utf-8"))))
+    engine.db.dispose()
+    room = course(platform, "Practice circle")
+    teacher = person("Instructor", "Tea Cher")
+    peers = [person("Learner", f"Pe Er{i}") for i in range(4)]
+    facilitator = person("Learner", "Fa Cilitator")
+    room.members = [teacher, facilitator, *peers]
+    room.groups = {p.sub: [("g-one", "Circle One")] for p in [facilitator, *peers]}
+    context_row = link_course(tool, room, key, teacher)
+    forget_tokens()
+    engine = tool.engine()
+    source = f"lti:{platform.url}"
+    from mentorflow.integrations.lti.nrps import sync_roster
+
+    sync_roster(engine, context_row)
+    peer_ids = [engine.find_person(source, p.sub) for p in peers]
+    assert all(pid is not None and engine.programme_roles(key, pid) == {"peer"} for pid in peer_ids)
+    lead = engine.find_person(source, facilitator.sub)
+    assert lead is not None
+    engine.grant_role(key, lead, "facilitator")  # the programme names its facilitator (a role map could too)
+    (circle,) = form_circles(engine, context_row, _system())
+    assert circle.outcome == "started", circle.reason
+    rel = engine.get(circle.relationship)  # type: ignore[arg-type]
+    assert rel.people("facilitator") == (lead,) and set(rel.people("peer")) == set(peer_ids)
+    engine.db.dispose()
+
+
+def test_a_learner_role_the_format_lacks_is_refused_at_its_pointer() -> None:
+    from mentorflow.integrations.lti.settings import check
+
+    document = copy.deepcopy(json.loads(template_paths()[CIRCLE].read_text("utf-8")))
+    document["programme"].setdefault("settings", {})["lti"] = {"learner_role": "mentee"}
+    (problem,) = check(document)
+    assert problem.pointer == "/programme/settings/lti/learner_role" and "no mentee role" in problem.message
+    document["programme"]["settings"]["lti"] = {"learner_role": "peer"}
+    assert list(check(document)) == []
