@@ -48,12 +48,14 @@ def page_panels(engine: Engine, page: PageContext) -> list[Panel]:
     newest = max(runs, key=lambda r: (r.created_at, r.id)) if runs else None
     run = get_run(engine, newest.id, viewer) if newest else None
     names = engine.display_names({p for proposal in run.proposals
-                                  for p in (proposal.mentee_id, proposal.mentor_id) if p is not None}) if run else {}
+                                  for p in (proposal.mentee_id, proposal.mentor_id) if p is not None}
+                                 | {int(m["person_id"]) for group in run.groups for m in group.members}) if run else {}
     base = f"{page.base_url}/coordinator/{key}/matching"
     status = run_status(newest) if newest is not None and (newest.status == "running" or newest.message) else None
     html = render_template(__package__, "matching_review_panel.html", key=key, run=run, names=names,
                            workflow=workflow, hidden_fields=page.hidden_fields,
                            run_url=f"{base}/run", approve_url=lambda proposal: f"{base}/approve/{proposal}",
+                           approve_group_url=lambda group: f"{base}/approve-group/{group}",
                            notices=page.notices_for("matching"), status=status,
                            status_url=f"{base}/runs/{newest.id}/status" if newest else "",
                            cancel_url=f"{base}/runs/{newest.id}/cancel" if newest else "",

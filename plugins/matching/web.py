@@ -32,15 +32,16 @@ from mentorflow.integrations.web.plugin_api import (
     require_person,
 )
 
-from .api import approve, cancel_run, get_run, list_runs, override, run_matching
-from .models import Proposal, Run
+from .api import approve, approve_group, cancel_run, get_run, list_runs, override, run_matching
+from .models import GroupProposal, Proposal, Run
 from .panels import run_status
 from .settings import uses_matching
 
 ALGORITHMS = ("optimal", "greedy")
 
 
-def _matching_scope(engine: Engine, run_id: int | None = None, proposal_id: int | None = None) -> None:
+def _matching_scope(engine: Engine, run_id: int | None = None, proposal_id: int | None = None,
+                    group_id: int | None = None) -> None:
     """404 unless the principal may manage the run's (or proposal's) programme, the same 404 as for an id that
     does not exist: answering 403 for someone else's run would tell who guesses ids which runs exist.
 
@@ -48,15 +49,21 @@ def _matching_scope(engine: Engine, run_id: int | None = None, proposal_id: int 
     (:func:`mentorflow.policy.coordinates`), and only within a limited token's programmes.
     """
     who = principal()
-    runs, proposals = Run.__table__, Proposal.__table__
-    query = select(runs.c.programme_id).where(runs.c.id == run_id) if run_id is not None else select(
-        runs.c.programme_id).join(proposals, proposals.c.run_id == runs.c.id).where(proposals.c.id == proposal_id)
+    runs, proposals, groups = Run.__table__, Proposal.__table__, GroupProposal.__table__
+    if run_id is not None:
+        query = select(runs.c.programme_id).where(runs.c.id == run_id)
+    elif group_id is not None:
+        query = select(runs.c.programme_id).join(groups, groups.c.run_id == runs.c.id).where(groups.c.id == group_id)
+    else:
+        query = select(runs.c.programme_id).join(proposals, proposals.c.run_id == runs.c.id).where(
+            proposals.c.id == proposal_id)
     with engine.read() as conn:
         programme_id = conn.execute(query).scalar()
         allowed = programme_id is not None and in_token_scope(who, programme_id) and policy.coordinates(
             conn, programme_id, who.actor)
     if not allowed:
         raise NotFound(_("Matching run {id} does not exist.").format(id=run_id) if run_id is not None
+                       else _("Group proposal {id} does not exist.").format(id=group_id) if group_id is not None
                        else _("Proposal {id} does not exist.").format(id=proposal_id))
 
 
@@ -92,6 +99,13 @@ def blueprints(engine: Engine) -> list[Blueprint]:
     def approve_proposal(proposal_id: int) -> Any:
         _matching_scope(engine, proposal_id=proposal_id)
         return plain(approve(engine, proposal_id, principal().actor))
+
+    @api.route("/matching/groups/<int:group_id>/approve", "POST",
+               summary="Approve a proposed group, circle or co-mentoring team: one relationship with all its members",
+               tag="matching")
+    def approve_group_proposal(group_id: int) -> Any:
+        _matching_scope(engine, group_id=group_id)
+        return plain(approve_group(engine, group_id, principal().actor))
 
     @api.route("/matching/proposals/<int:proposal_id>/override", "POST",
                summary="Give a proposal's mentee another mentor (coordinators)", tag="matching",
@@ -154,9 +168,34 @@ def blueprints(engine: Engine) -> list[Blueprint]:
         except UserError as error:
             flash_for_panel("matching", error.message, "error")
             return back
+        if result.groups:
+            formed = len(result.groups)
+            flash_for_panel("matching", ngettext("Matching proposed {n} group.", "Matching proposed {n} groups.",
+                                                 formed).format(n=formed), "success")
+            return back
         paired = sum(1 for p in result.proposals if p.mentor_id is not None)
         flash_for_panel("matching", ngettext("Matching proposed {n} pair.", "Matching proposed {n} pairs.",
                                              paired).format(n=paired), "success")
+        return back
+
+    @pages.post("/coordinator/<key>/matching/approve-group/<int:group_id>")
+    def dashboard_approve_group(key: str, group_id: int) -> Any:
+        pid = require_person()
+        check_csrf()
+        require_coordinator(key, pid)
+        if not uses_matching(engine.current_workflow(key)[1].document):
+            raise NotFound(_("Programme '{key}' does not use matching.").format(key=key))  # no panel to answer in
+        back = redirect(dashboard_url(key) + "#matching-heading")
+        try:
+            approve_group(engine, group_id, pid)
+        except Forbidden:  # a group of a programme they do not coordinate: answered as one that does not exist
+            flash_for_panel("matching", _("Group proposal {id} does not exist.").format(id=group_id), "error")
+            return back
+        except UserError as error:
+            flash_for_panel("matching", error.message, "error")
+            return back
+        flash_for_panel("matching", _("Approved: the group's relationship has started with all its members."),
+                        "success")
         return back
 
     @pages.post("/coordinator/<key>/matching/approve/<int:proposal_id>")

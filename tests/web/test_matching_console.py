@@ -23,7 +23,7 @@ from mentorflow.testing import Factory
 from mentorflow.tokens import create_token
 from tests.workflows_matching import Cohort
 
-from .browser import assert_accessible, browser
+from .browser import assert_accessible, browser, shot
 from .conftest import Server, start_server, stop_server
 from .test_api import is_problem
 
@@ -174,4 +174,59 @@ def test_a_run_of_another_programme_reads_as_a_missing_one(demo_server: Server, 
         is_problem(api.post(f"/api/v1/matching/runs/{foreign}/cancel", json={}), 409)
         spec = api.get("/api/v1/openapi.json").json()
         assert "post" in spec["paths"]["/api/v1/matching/runs/{run_id}/cancel"]
+    engine.db.dispose()
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "da-DK"])
+def test_a_coordinator_runs_group_matching_reads_each_members_part_and_approves_a_group(
+        demo_server: Server, chromium: Any, locale: str, artifacts: Any) -> None:
+    """A cohort programme's run proposes groups (issue #18): each member with their part of the score and why;
+    approving one starts one relationship with all of them. The REST route answers another coordinator 404."""
+    from mentorflow.plugins.matching import api as matching
+    from tests.test_matching_groups import matching_template
+
+    engine = demo_server.engine()
+    english = locale.startswith("en")
+    key = f"cohort-matching-{locale[:2]}"
+    factory = Factory(engine)
+    factory.programme(key, matching_template("first-year-cohort"))
+    engine.grant_role(key, carla(engine), "coordinator")
+    names = {"mentor": ["Mona Berg"], "mentee": ["Ida Holm", "Jon Lind", "Kim Vang", "Lea Dahl"]}
+    people = {}
+    for role, labels in names.items():
+        for label in labels:
+            people[label] = factory.person(label, role=role, programme=key)
+            matching.set_profile(engine, key, people[label], role,
+                                 {"languages": ["en"], "goals": ["study"], "capacity": 1}
+                                 if role == "mentor" else {"languages": ["en"], "goals": ["study"]}, carla(engine))
+    engine.db.dispose()
+    page = enter(chromium, demo_server, "Carla Jensen", locale)
+    page.goto(f"{demo_server.url}/coordinator/{key}")
+    page.get_by_role("button", name="Run matching" if english else "Kør matchning").click()
+    page.locator("#matching-notice").wait_for()
+    assert ("1 group" if english else "1 gruppe") in page.locator("#matching-notice").inner_text()
+    table = page.locator("#groups")
+    text = table.inner_text()
+    assert all(name in text for labels in names.values() for name in labels), text
+    assert "overlap" in text or "goals" in text, text  # each member's part says why
+    shot(page, artifacts, f"group-matching-{locale}")
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve group 1" if english else "Godkend gruppe 1").click()
+    page.locator("#matching-notice").wait_for()
+    assert ("all its members" if english else "alle dens medlemmer") in page.locator("#matching-notice").inner_text()
+    assert_accessible(page)
+    page.context.close()
+    (rel,) = engine.list_relationships(programme=key, limit=10, offset=0)[0]
+    assert set(rel.member_ids) == set(people.values())
+    run = matching.list_runs(engine, key, carla(engine))[0]
+    group = matching.get_run(engine, run.id, carla(engine)).groups[0]
+    other = engine.add_person(f"Otto {locale}")
+    engine.publish_workflow(f"{key}x", {**engine.current_workflow(key)[1].document})
+    engine.grant_role(f"{key}x", other, "coordinator")
+    token = create_token(engine, "o", person_id=other)[0]
+    with demo_server.client(token) as api:
+        missing = is_problem(api.post(f"/api/v1/matching/groups/{group.id + 10_000}/approve"), 404)
+        foreign = is_problem(api.post(f"/api/v1/matching/groups/{group.id}/approve"), 404)
+    assert foreign["detail"].replace(str(group.id), "<id>") == missing["detail"].replace(str(group.id + 10_000),
+                                                                                       "<id>")
     engine.db.dispose()
