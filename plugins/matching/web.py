@@ -8,6 +8,7 @@ Coordinators only: who may manage a run is decided by :func:`mentorflow.policy.c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect
@@ -178,8 +179,11 @@ def blueprints(engine: Engine) -> list[Blueprint]:
                                              paired).format(n=paired), "success")
         return back
 
-    @pages.post("/coordinator/<key>/matching/approve-group/<int:group_id>")
-    def dashboard_approve_group(key: str, group_id: int) -> Any:
+    def approve_on_page(key: str, approving: Callable[[int], Any], missing: str, done: str) -> Any:
+        """The panel's Approve buttons (a pair, a group): CSRF, the programme's coordinator, the answer in the panel.
+
+        Someone else's proposal reads as ``missing``, the answer for one that does not exist.
+        """
         pid = require_person()
         check_csrf()
         require_coordinator(key, pid)
@@ -187,35 +191,27 @@ def blueprints(engine: Engine) -> list[Blueprint]:
             raise NotFound(_("Programme '{key}' does not use matching.").format(key=key))  # no panel to answer in
         back = redirect(dashboard_url(key) + "#matching-heading")
         try:
-            approve_group(engine, group_id, pid)
-        except Forbidden:  # a group of a programme they do not coordinate: answered as one that does not exist
-            flash_for_panel("matching", _("Group proposal {id} does not exist.").format(id=group_id), "error")
+            approving(pid)
+        except Forbidden:
+            flash_for_panel("matching", missing, "error")
             return back
         except UserError as error:
             flash_for_panel("matching", error.message, "error")
             return back
-        flash_for_panel("matching", _("Approved: the group's relationship has started with all its members."),
-                        "success")
+        flash_for_panel("matching", done, "success")
         return back
+
+    @pages.post("/coordinator/<key>/matching/approve-group/<int:group_id>")
+    def dashboard_approve_group(key: str, group_id: int) -> Any:
+        return approve_on_page(key, lambda pid: approve_group(engine, group_id, pid),
+                               _("Group proposal {id} does not exist.").format(id=group_id),
+                               _("Approved: the group's relationship has started with all its members."))
 
     @pages.post("/coordinator/<key>/matching/approve/<int:proposal_id>")
     def dashboard_approve(key: str, proposal_id: int) -> Any:
-        pid = require_person()
-        check_csrf()
-        require_coordinator(key, pid)
-        if not uses_matching(engine.current_workflow(key)[1].document):
-            raise NotFound(_("Programme '{key}' does not use matching.").format(key=key))  # no panel to answer in
-        back = redirect(dashboard_url(key) + "#matching-heading")
-        try:
-            approve(engine, proposal_id, pid)
-        except Forbidden:  # a proposal of a programme they do not coordinate: answered as one that does not exist
-            flash_for_panel("matching", _("Proposal {id} does not exist.").format(id=proposal_id), "error")
-            return back
-        except UserError as error:
-            flash_for_panel("matching", error.message, "error")
-            return back
-        flash_for_panel("matching", _("Approved: the relationship has started."), "success")
-        return back
+        return approve_on_page(key, lambda pid: approve(engine, proposal_id, pid),
+                               _("Proposal {id} does not exist.").format(id=proposal_id),
+                               _("Approved: the relationship has started."))
 
     return [bp, pages]
 
