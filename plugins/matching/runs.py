@@ -274,12 +274,13 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     started = time.perf_counter()
     with engine.read() as conn:
         actor = require_coordinator(conn, pm.programme_id, actor)
-        pool = load_pool(conn, pm, now, mentee_ids=mentee_ids)
+        # A group programme loads its own pool (:mod:`.group_runs`): no pairs' pool read for nothing.
+        pool = load_pool(conn, pm, now, mentee_ids=mentee_ids) if pm.format.is_pair else None
+    if pool is None:
+        return _run_groups(engine, pm, actor, parent_run_id, store, progress, cancelled, now, started)
     source = PoolScorer(pm.settings, pm.scorers, pm.constraints, pool.mentees, pool.mentors, excluded=pool.excluded,
                         preferences=pool.preferences, now=now)
     method = "greedy" if algorithm == "greedy" else "min-cost-flow"
-    if not pm.format.is_pair:
-        return _run_groups(engine, pm, actor, parent_run_id, store, progress, cancelled, now, started)
     run_id = _start(engine, pm, actor, algorithm, method, parent_run_id, now) if store else None
     heartbeat = _Heartbeat(engine, run_id)
     reporter = _Reporter(engine, run_id, progress, cancelled, heartbeat)
@@ -292,17 +293,8 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
                 raise assignment.Cancelled()
             reporter.progress("storing", 0, 1)
             scores, breakdowns = source.pairs(chosen.pairs)
-    except assignment.Cancelled:
-        if heartbeat.lost:
-            raise _interrupted(run_id) from None
-        if run_id is not None:
-            _finish(engine, run_id, "cancelled")
-        raise RunCancelled(_("Matching run {id} was cancelled; nothing was proposed.").format(
-            id=run_id if run_id is not None else "-")) from None
-    except BaseException:
-        if run_id is not None:
-            _finish(engine, run_id, "failed")
-        raise
+    except BaseException as error:
+        raise _ended(engine, run_id, heartbeat, error) from None
     proposals = _proposals(source, chosen.pairs, scores, breakdowns)
     total = math.fsum(scores)
     stats = {"mentees": len(pool.mentees), "mentors": len(pool.mentors), "capacity": int(sum(pool.capacity)),
@@ -326,6 +318,20 @@ def run_matching(engine: Engine, programme: str | int, actor: Actor | int = SYST
     return result
 
 
+def _ended(engine: Engine, run_id: int | None, heartbeat: _Heartbeat, error: BaseException) -> BaseException:
+    """What a run that stopped early raises, its row marked: interrupted (its lease lost), cancelled or failed."""
+    if isinstance(error, assignment.Cancelled):
+        if heartbeat.lost:
+            return _interrupted(run_id)
+        if run_id is not None:
+            _finish(engine, run_id, "cancelled")
+        return RunCancelled(_("Matching run {id} was cancelled; nothing was proposed.").format(
+            id=run_id if run_id is not None else "-"))
+    if run_id is not None:
+        _finish(engine, run_id, "failed")
+    return error
+
+
 def _run_groups(engine: Engine, pm: ProgrammeMatching, actor: Actor, parent_run_id: int | None, store: bool,
                 progress: ProgressCallback | None, cancelled: Callable[[], bool] | None, now: datetime,
                 started: float) -> RunResult:
@@ -340,17 +346,8 @@ def _run_groups(engine: Engine, pm: ProgrammeMatching, actor: Actor, parent_run_
             method, total, stats, views = run_groups(engine, pm, actor, run_id, reporter, started)
             if reporter.cancelled():
                 raise assignment.Cancelled()
-    except assignment.Cancelled:
-        if heartbeat.lost:
-            raise _interrupted(run_id) from None
-        if run_id is not None:
-            _finish(engine, run_id, "cancelled")
-        raise RunCancelled(_("Matching run {id} was cancelled; nothing was proposed.").format(
-            id=run_id if run_id is not None else "-")) from None
-    except BaseException:
-        if run_id is not None:
-            _finish(engine, run_id, "failed")
-        raise
+    except BaseException as error:
+        raise _ended(engine, run_id, heartbeat, error) from None
     keys = [c.key for c in pm.settings.criteria]
     result = RunResult(run_id, pm.programme_id, "optimal", method, bool(stats["exact"]), total, [], keys, stats, views)
     if run_id is None:
