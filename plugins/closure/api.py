@@ -205,9 +205,7 @@ def closing_summary(engine: Engine, relationship: RelationshipSnapshot | int, vi
     programme_settings = workflow.programme.get("settings")
     views = {person: _form(row, who, programme_settings) for person, row in by_member.items()}
     visible = {person: v for person, v in views.items() if v.access is Access.FULL}
-    latest_by_role: dict[str, int] = {}
-    for person, row in sorted(by_member.items(), key=lambda item: item[1].id):
-        latest_by_role[row.role] = person
+    latest_by_role = {role: row.author_id for role, row in forms.latest_by_role(by_member).items()}
     role_views = {role: views[person] for role, person in latest_by_role.items()}
     role_visible = {role: v for role, v in role_views.items() if v.access is Access.FULL}
     goal_ids = sorted({g["goal_id"] for v in visible.values() for g in v.goals or ()})

@@ -48,8 +48,13 @@ def members_forms(conn: Connection, relationship_id: int) -> dict[int, FormRow]:
 
 def latest_forms(conn: Connection, relationship_id: int) -> dict[str, FormRow]:
     """Each role's most recent closure form: in a pair, each side's form (kept for 1:1 callers)."""
+    return latest_by_role(members_forms(conn, relationship_id))
+
+
+def latest_by_role(by_member: Mapping[int, FormRow]) -> dict[str, FormRow]:
+    """Of each member's latest form, the most recent one of each role."""
     by_role: dict[str, FormRow] = {}
-    for row in sorted(members_forms(conn, relationship_id).values(), key=lambda r: r.id):
+    for row in sorted(by_member.values(), key=lambda r: r.id):
         by_role[row.role] = row
     return by_role
 
